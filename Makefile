@@ -1,0 +1,51 @@
+# navstar: the two commands a user needs are `make run` and `make test`; both install what they need first.
+SHELL       := /bin/bash
+JAVA_HOME   := $(shell scripts/java-home.sh 2>/dev/null)
+export JAVA_HOME
+MVN         := JAVA_HOME=$(JAVA_HOME) mvn -B
+JAVA        := $(JAVA_HOME)/bin/java
+JVM_ARGS    := --enable-native-access=ALL-UNNAMED
+
+# eBPF objects: clang -g -O2 -target bpf, with BTF. One object per *.bpf.c.
+CLANG       ?= clang
+ARCH_INC    := /usr/include/$(shell gcc -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)
+BPF_CFLAGS  := -g -O2 -target bpf -mcpu=v3 -Wall -Werror -Wno-unused-function \
+               -I bpf/include -I $(ARCH_INC) -D__TARGET_ARCH_x86
+BPF_SRC     := $(wildcard bpf/*/*.bpf.c)
+BPF_OBJ     := $(patsubst bpf/%.bpf.c,bpf/build/%.o,$(BPF_SRC))
+BPF_HDR     := $(wildcard bpf/include/*.h bpf/*/*.h)
+
+BENCH       ?= .
+BENCH_ARGS  ?= -f 1 -wi 3 -i 5 -prof gc
+
+.PHONY: all deps java-check bpf build test run bench clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+java-check:
+	@test -n "$(JAVA_HOME)" || { scripts/java-home.sh; exit 1; }
+
+bpf: $(BPF_OBJ)
+
+bpf/build/%.o: bpf/%.bpf.c $(BPF_HDR)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+build: deps java-check bpf
+	$(MVN) install -DskipTests
+
+test: deps java-check bpf
+	$(MVN) install
+
+run: build
+	$(JAVA) $(JVM_ARGS) -cp "control-plane/target/classes:$$(cat control-plane/target/classpath.txt)" io.navstar.agent.Main $(ARGS)
+
+bench: build
+	$(JAVA) $(JVM_ARGS) -jar jmh/target/benchmarks.jar $(BENCH_ARGS) $(BENCH)
+
+clean:
+	rm -rf bpf/build
+	$(MVN) -q clean

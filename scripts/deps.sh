@@ -1,0 +1,44 @@
+#!/bin/sh
+# Installs what a fresh Debian 12 machine lacks to build, test and run navstar; does nothing when all is there.
+set -eu
+
+# command -> Debian package providing it
+NEEDED="
+clang:clang
+llvm-strip:llvm
+bpftool:bpftool
+ip:iproute2
+dig:bind9-dnsutils
+dnsperf:dnsperf
+unbound:unbound
+dnsmasq:dnsmasq-base
+curl:curl
+mvn:maven
+iptables:iptables
+haproxy:haproxy
+wrk:wrk
+python3:python3
+"
+missing=""
+for pair in $NEEDED; do
+  cmd=${pair%%:*}; pkg=${pair#*:}
+  command -v "$cmd" >/dev/null 2>&1 || [ -x "/usr/sbin/$cmd" ] || missing="$missing $pkg"
+done
+# headers: bpf_helpers.h (libbpf-dev), linux/bpf.h and asm/types.h (linux-libc-dev)
+[ -f /usr/include/bpf/bpf_helpers.h ] || missing="$missing libbpf-dev"
+[ -f /usr/include/linux/bpf.h ] || missing="$missing linux-libc-dev"
+
+if [ -n "$missing" ]; then
+  echo "deps: installing$missing"
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "deps: run as root (or install these Debian packages):$missing" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  # shellcheck disable=SC2086
+  apt-get install -y -q --no-install-recommends $missing
+fi
+
+"$(dirname "$0")/java-home.sh" >/dev/null
+echo "deps: all present"
