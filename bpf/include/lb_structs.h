@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/*
+ * lb_structs.h: the one ABI between Minuteman's eBPF programs (bpf/lb/) and the Java control plane.
+ *
+ * Every struct here has exactly one Java mirror in control-plane, package io.navstar.agent.lb.abi
+ * (a StructLayout constant next to a flyweight with named accessors; the class is named after the
+ * struct in UpperCamelCase: struct lb_vip_key -> LbVipKey). LbAbiLayoutTest reads the BTF of the
+ * built objects and fails the build when a size or an offset here drifts from its mirror.
+ *
+ * Rules: fields are naturally aligned with explicit padding; addresses and ports are kept in network
+ * byte order; an IPv4 address sits in addr[0] with addr[1..3] zero. Enum values (event types, flags)
+ * are append-only numbers: a retired value stays reserved.
+ */
+#ifndef NAVSTAR_LB_STRUCTS_H
+#define NAVSTAR_LB_STRUCTS_H
+
+#include <linux/types.h>
+
+/* Address families as the kernel numbers them (AF_INET, AF_INET6). */
+#define LB_AF_INET  2
+#define LB_AF_INET6 10
+
+/* Key of the VIP map: the address, port and L4 protocol a client connects to. Mirror: LbVipKey. */
+struct lb_vip_key {
+	__u32 addr[4];   /* VIP address, network byte order */
+	__u16 port;      /* VIP port, network byte order */
+	__u8  proto;     /* IPPROTO_TCP or IPPROTO_UDP */
+	__u8  family;    /* LB_AF_INET or LB_AF_INET6 */
+};
+
+/* Flags of struct lb_vip_info (append-only). */
+#define LB_VIP_F_NONE 0u
+
+/*
+ * Value of the VIP map: which slice of the Maglev cell array is this VIP's lookup table. The control
+ * plane writes a new table into free cells, then points the VIP at it with one map update, so a
+ * packet sees either the whole old table or the whole new one. Mirror: LbVipInfo.
+ */
+struct lb_vip_info {
+	__u32 vip_id;        /* index into the per-VIP counters, unique among live VIPs */
+	__u32 table_offset;  /* first cell of the Maglev table in lb_maglev */
+	__u32 table_size;    /* M, a prime; 0 when the VIP has no usable backend (answered at once) */
+	__u32 flags;         /* LB_VIP_F_* */
+};
+
+/* Flags of struct lb_backend (append-only). */
+#define LB_BACKEND_F_NONE 0u
+
+/* A backend (a "real"), indexed by backend id in lb_backends. Mirror: LbBackend. */
+struct lb_backend {
+	__u32 addr[4];  /* network byte order */
+	__u16 port;     /* network byte order */
+	__u8  family;   /* LB_AF_INET or LB_AF_INET6 */
+	__u8  flags;    /* LB_BACKEND_F_* */
+};
+
+/*
+ * Key of the connection table and of the reverse-NAT table: a 5-tuple as the packet carries it.
+ * Mirror: LbFlowKey.
+ */
+struct lb_flow_key {
+	__u32 src[4];
+	__u32 dst[4];
+	__u16 sport;    /* network byte order */
+	__u16 dport;    /* network byte order */
+	__u8  proto;
+	__u8  family;
+	__u16 pad;      /* always zero */
+};
+
+/* Flags of struct lb_flow (append-only). */
+#define LB_FLOW_F_CLOSING 1u  /* a FIN or RST was seen: the entry lives the closing timeout */
+#define LB_FLOW_F_HAIRPIN 2u  /* the client is its own backend: source rewritten to the hairpin address */
+#define LB_FLOW_F_REPLIED 4u  /* a reply was seen (reverse entries only) */
+
+/*
+ * Connection-table value (forward direction, keyed by client -> VIP): where the flow goes. The
+ * backend's address is kept in the entry so a removed backend's established flows carry on.
+ * Mirror: LbFlow.
+ */
+struct lb_flow {
+	__u32 backend_addr[4]; /* network byte order */
+	__u16 backend_port;    /* network byte order */
+	__u16 flags;           /* LB_FLOW_F_* */
+	__u32 backend_id;
+	__u32 vip_id;
+	__u32 pad;             /* always zero */
+	__u64 expires_ns;      /* bpf_ktime_get_ns() after which the entry is dead */
+};
+
+/*
+ * Reverse-NAT value (keyed by the reply's tuple backend -> client): what the reply's source becomes.
+ * Mirror: LbReverseNat.
+ */
+struct lb_reverse_nat {
+	__u32 vip_addr[4];     /* network byte order */
+	__u32 client_addr[4];  /* the real client (differs from the key's dst for hairpin flows) */
+	__u16 vip_port;        /* network byte order */
+	__u16 flags;           /* LB_FLOW_F_* */
+	__u32 backend_id;
+	__u32 vip_id;
+	__u32 pad;             /* always zero */
+	__u64 expires_ns;
+};
+
+/*
+ * sock mode: what a socket connected (or sending) to a backend really asked for, keyed by socket
+ * cookie and backend, so getpeername() and recvmsg() show the VIP. Mirror: LbSockKey / LbSockNat.
+ */
+struct lb_sock_key {
+	__u64 cookie;
+	__u32 backend_addr[4];
+	__u16 backend_port;
+	__u16 family;
+	__u32 pad;
+};
+
+struct lb_sock_nat {
+	__u32 vip_addr[4];
+	__u16 vip_port;
+	__u16 pad0;
+	__u32 pad1;
+};
+
+/* Data-plane settings, one element of lb_config. Mirror: LbConfig. */
+struct lb_config {
+	__u64 tcp_timeout_ns;      /* idle life of an established TCP flow */
+	__u64 tcp_closing_ns;      /* life after FIN or RST */
+	__u64 udp_timeout_ns;      /* idle life of a UDP flow */
+	__u32 hairpin_addr4;       /* source for hairpin flows (IPv4), network order; 0 = no hairpin NAT */
+	__u32 hairpin_addr6[4];    /* source for hairpin flows (IPv6) */
+	__u32 flags;               /* LB_CFG_F_* */
+};
+
+#define LB_CFG_F_NONE 0u
+
+/* Per-CPU counters, per VIP (lb_vip_stats) and per backend (lb_backend_stats). Mirror: LbStats. */
+struct lb_stats {
+	__u64 packets;
+	__u64 bytes;
+	__u64 new_flows;
+	__u64 no_backend;  /* VIP: flows answered with RST/ICMP for want of a backend; backend: replies seen */
+};
+
+/* Types of struct lb_event (append-only). */
+#define LB_EVENT_NEW_FLOW   1u  /* first packet of a flow: backend chosen */
+#define LB_EVENT_REPLY      2u  /* first reply of a flow seen (tc and xdp modes) */
+#define LB_EVENT_NO_BACKEND 3u  /* a flow to a VIP with no usable backend was refused */
+
+/*
+ * A ring-buffer record. Mirror: LbEvent. For LB_EVENT_REPLY, client_* is the real client and
+ * vip_* the VIP the reply is rewritten to.
+ */
+struct lb_event {
+	__u64 timestamp_ns;     /* bpf_ktime_get_ns() */
+	__u32 type;             /* LB_EVENT_* */
+	__u32 vip_id;
+	__u32 backend_id;       /* ~0 when none */
+	__u8  family;
+	__u8  proto;
+	__u16 client_port;      /* network byte order */
+	__u16 vip_port;         /* network byte order */
+	__u16 pad0;
+	__u32 client_addr[4];   /* network byte order */
+	__u32 vip_addr[4];      /* network byte order */
+	__u32 pad1;
+};
+
+#endif /* NAVSTAR_LB_STRUCTS_H */

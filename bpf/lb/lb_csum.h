@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/* lb_csum.h: Internet checksum arithmetic (RFC 1071) and incremental update (RFC 1624). */
+#ifndef NAVSTAR_LB_CSUM_H
+#define NAVSTAR_LB_CSUM_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+/* Folds a 32-bit one's-complement sum to 16 bits and complements it. */
+static __always_inline __u16 lb_csum_fold(__u64 sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)~sum;
+}
+
+/*
+ * RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'). diff is bpf_csum_diff(m, m') (the sum of ~m and m');
+ * returns the new checksum field for an old field value old_check.
+ */
+static __always_inline __u16 lb_csum_apply(__u16 old_check, __s64 diff)
+{
+	__u64 sum = (__u16)~old_check;
+
+	sum += (__u32)diff;
+	return lb_csum_fold(sum);
+}
+
+/* Sum of n 16-bit words (n constant), not folded: RFC 1071 section 4.1. */
+static __always_inline __u32 lb_csum_words(const __u16 *words, int n)
+{
+	__u32 sum = 0;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < n; i++)
+		sum += words[i];
+	return sum;
+}
+
+#endif

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/* lb_helpers.h: what every mode does once it knows a flow's tuple: find the VIP, pick a backend in
+ * its Maglev table, count, and tell the control plane. No packet access here. */
+#ifndef NAVSTAR_LB_HELPERS_H
+#define NAVSTAR_LB_HELPERS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "lb_maps.h"
+
+/* murmur3's 32-bit finalizer: spreads every input bit over the output. */
+static __always_inline __u32 lb_mix32(__u32 h)
+{
+	h ^= h >> 16;
+	h *= 0x85ebca6b;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35;
+	h ^= h >> 16;
+	return h;
+}
+
+static __always_inline __u32 lb_hash_step(__u32 h, __u32 v)
+{
+	return lb_mix32(h ^ v) + 0x9e3779b9;
+}
+
+/* Hash of a flow's tuple; the same flow always gets the same hash, so the same Maglev cell. */
+static __always_inline __u32 lb_flow_hash(const struct lb_flow_key *key)
+{
+	__u32 h = 0x2545f491;
+
+	h = lb_hash_step(h, key->src[0]);
+	h = lb_hash_step(h, key->src[1]);
+	h = lb_hash_step(h, key->src[2]);
+	h = lb_hash_step(h, key->src[3]);
+	h = lb_hash_step(h, key->dst[0]);
+	h = lb_hash_step(h, key->dst[3]);
+	h = lb_hash_step(h, ((__u32)key->sport << 16) | key->dport);
+	h = lb_hash_step(h, key->proto);
+	return lb_mix32(h);
+}
+
+static __always_inline struct lb_config *lb_cfg(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&lb_config, &zero);
+}
+
+static __always_inline __u64 lb_timeout(const struct lb_config *cfg, __u8 proto, int closing)
+{
+	__u64 t;
+
+	if (proto == IPPROTO_UDP_) {
+		t = cfg ? cfg->udp_timeout_ns : 0;
+		return t ? t : LB_DEFAULT_UDP_TIMEOUT_NS;
+	}
+	if (closing) {
+		t = cfg ? cfg->tcp_closing_ns : 0;
+		return t ? t : LB_DEFAULT_TCP_CLOSING_NS;
+	}
+	t = cfg ? cfg->tcp_timeout_ns : 0;
+	return t ? t : LB_DEFAULT_TCP_TIMEOUT_NS;
+}
+
+/*
+ * Maglev lookup (Eisenbud et al., NSDI 2016, section 3.4): the VIP's table is a slice of lb_maglev;
+ * the flow's hash modulo M names the cell, the cell names the backend. Returns the backend or NULL.
+ */
+static __always_inline struct lb_backend *lb_pick_backend(const struct lb_vip_info *vip, __u32 hash,
+							  __u32 *backend_id)
+{
+	__u32 cell;
+	__u32 *id;
+
+	if (vip->table_size == 0)
+		return NULL;
+	cell = vip->table_offset + hash % vip->table_size;
+	id = bpf_map_lookup_elem(&lb_maglev, &cell);
+	if (!id)
+		return NULL;
+	*backend_id = *id;
+	return bpf_map_lookup_elem(&lb_backends, id);
+}
+
+static __always_inline void lb_count(void *stats_map, __u32 index, __u64 bytes, int new_flow, int refused)
+{
+	struct lb_stats *s = bpf_map_lookup_elem(stats_map, &index);
+
+	if (!s)
+		return;
+	s->packets += 1;
+	s->bytes += bytes;
+	if (new_flow)
+		s->new_flows += 1;
+	if (refused)
+		s->no_backend += 1;
+}
+
+static __always_inline void lb_emit(__u32 type, __u32 vip_id, __u32 backend_id, __u8 family, __u8 proto,
+				    const __u32 *client, __u16 client_port, const __u32 *vip, __u16 vip_port)
+{
+	struct lb_event *e = bpf_ringbuf_reserve(&lb_events, sizeof(*e), 0);
+
+	if (!e)
+		return;
+	e->timestamp_ns = bpf_ktime_get_ns();
+	e->type = type;
+	e->vip_id = vip_id;
+	e->backend_id = backend_id;
+	e->family = family;
+	e->proto = proto;
+	e->client_port = client_port;
+	e->vip_port = vip_port;
+	e->pad0 = 0;
+	e->pad1 = 0;
+	__builtin_memcpy(e->client_addr, client, 16);
+	__builtin_memcpy(e->vip_addr, vip, 16);
+	bpf_ringbuf_submit(e, 0);
+}
+
+#endif

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/* lb_maps.h: the maps every Minuteman program shares. All are pinned by name, so the sock, tc and
+ * xdp objects loaded under one pin directory use the same maps, and a restarted agent finds them. */
+#ifndef NAVSTAR_LB_MAPS_H
+#define NAVSTAR_LB_MAPS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "lb_structs.h"
+#include "lb_consts.h"
+
+/* Every shared map is pinned by name; -DLB_PINNING=LIBBPF_PIN_NONE builds an unpinned variant. */
+#ifndef LB_PINNING
+#define LB_PINNING LIBBPF_PIN_BY_NAME
+#endif
+
+/* VIP address:port:proto -> the slice of lb_maglev holding its lookup table. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LB_MAX_VIPS);
+	__type(key, struct lb_vip_key);
+	__type(value, struct lb_vip_info);
+	__uint(pinning, LB_PINNING);
+} lb_vips SEC(".maps");
+
+/* Maglev cells of every VIP: backend ids; mmap'd by the control plane to write tables aside. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, LB_MAGLEV_CELLS);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LB_PINNING);
+} lb_maglev SEC(".maps");
+
+/* Backend id -> address and port. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, LB_MAX_BACKENDS);
+	__type(key, __u32);
+	__type(value, struct lb_backend);
+	__uint(pinning, LB_PINNING);
+} lb_backends SEC(".maps");
+
+/* Connection table: client -> VIP tuple -> chosen backend (tc and xdp modes). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, LB_MAX_FLOWS);
+	__type(key, struct lb_flow_key);
+	__type(value, struct lb_flow);
+	__uint(pinning, LB_PINNING);
+} lb_flows SEC(".maps");
+
+/* Reverse NAT: backend -> client tuple -> the VIP the reply must come from (tc and xdp modes). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, LB_MAX_FLOWS);
+	__type(key, struct lb_flow_key);
+	__type(value, struct lb_reverse_nat);
+	__uint(pinning, LB_PINNING);
+} lb_reverse SEC(".maps");
+
+/* sock mode: socket cookie + backend -> VIP, for getpeername() and recvmsg(). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, LB_SOCK_NAT_ENTRIES);
+	__type(key, struct lb_sock_key);
+	__type(value, struct lb_sock_nat);
+	__uint(pinning, LB_PINNING);
+} lb_sock_nat SEC(".maps");
+
+/* Settings written by the control plane (one element). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lb_config);
+	__uint(pinning, LB_PINNING);
+} lb_config SEC(".maps");
+
+/* Per-CPU counters per VIP id. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LB_MAX_VIPS);
+	__type(key, __u32);
+	__type(value, struct lb_stats);
+	__uint(pinning, LB_PINNING);
+} lb_vip_stats SEC(".maps");
+
+/* Per-CPU counters per backend id. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LB_MAX_BACKENDS);
+	__type(key, __u32);
+	__type(value, struct lb_stats);
+	__uint(pinning, LB_PINNING);
+} lb_backend_stats SEC(".maps");
+
+/* First-packet (and first-reply) events for the control plane. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, LB_EVENTS_BYTES);
+	__uint(pinning, LB_PINNING);
+} lb_events SEC(".maps");
+
+/* Scratch space for building refusal packets (too big for the stack). */
+struct lb_scratch {
+	__u8 buf[LB_REPLY_MAX];
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lb_scratch);
+} lb_scratch SEC(".maps");
+
+#endif

@@ -1,0 +1,335 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/* lb_nat.h: the connection-tracked NAT of tc and xdp modes, as decisions over a parsed tuple (no packet
+ * access): which flows go where, and what a reply's source becomes. Each mode applies the decision with
+ * its own packet writes (lb_tc.bpf.c, lb_xdp.bpf.c); refusal packets are built here into scratch. */
+#ifndef NAVSTAR_LB_NAT_H
+#define NAVSTAR_LB_NAT_H
+
+#include "lb_helpers.h"
+#include "lb_parse.h"
+#include "lb_csum.h"
+
+enum lb_verdict {
+	LB_PASS = 0,     /* not ours: leave the packet as it is */
+	LB_REWRITE = 1,  /* rewrite the tuple to *to */
+	LB_REFUSE = 2,   /* a VIP with no usable backend: answer with TCP RST or ICMP unreachable */
+};
+
+static __always_inline void lb_copy_addr(__u32 *dst, const __u32 *src)
+{
+	dst[0] = src[0];
+	dst[1] = src[1];
+	dst[2] = src[2];
+	dst[3] = src[3];
+}
+
+static __always_inline int lb_addr_eq(const __u32 *a, const __u32 *b)
+{
+	return a[0] == b[0] && a[1] == b[1] && a[2] == b[2] && a[3] == b[3];
+}
+
+/* The configured source for hairpin flows of this family, or NULL when hairpin NAT is off. */
+static __always_inline int lb_hairpin_addr(const struct lb_config *cfg, __u8 family, __u32 *out)
+{
+	if (!cfg)
+		return 0;
+	if (family == LB_AF_INET) {
+		if (!cfg->hairpin_addr4)
+			return 0;
+		out[0] = cfg->hairpin_addr4;
+		out[1] = 0;
+		out[2] = 0;
+		out[3] = 0;
+		return 1;
+	}
+	if (!(cfg->hairpin_addr6[0] | cfg->hairpin_addr6[1] | cfg->hairpin_addr6[2] | cfg->hairpin_addr6[3]))
+		return 0;
+	lb_copy_addr(out, cfg->hairpin_addr6);
+	return 1;
+}
+
+static __always_inline int lb_closing(const struct lb_pkt *pkt)
+{
+	return pkt->key.proto == IPPROTO_TCP_ && (pkt->tcp_flags & (LB_TCP_FIN | LB_TCP_RST));
+}
+
+/* Keeps an entry alive: expiry moves at most once per LB_REFRESH_NS, or at once on FIN/RST. */
+static __always_inline void lb_touch(__u64 *expires_ns, __u16 *flags, const struct lb_pkt *pkt,
+				     const struct lb_config *cfg, __u64 now)
+{
+	if (lb_closing(pkt)) {
+		if (!(*flags & LB_FLOW_F_CLOSING)) {
+			*flags |= LB_FLOW_F_CLOSING;
+			*expires_ns = now + lb_timeout(cfg, pkt->key.proto, 1);
+		}
+		return;
+	}
+	if (*flags & LB_FLOW_F_CLOSING)
+		return;
+	{
+		__u64 timeout = lb_timeout(cfg, pkt->key.proto, 0);
+
+		if (*expires_ns + LB_REFRESH_NS < now + timeout)
+			*expires_ns = now + timeout;
+	}
+}
+
+/*
+ * Ingress decision for a packet from a client (tc ingress or XDP). On LB_REWRITE, *to is the new tuple
+ * and *back says the packet must leave through the interface it came in on (hairpin).
+ */
+static __always_inline int lb_ingress(struct lb_pkt *pkt, __u32 bytes, struct lb_flow_key *to, int *back)
+{
+	struct lb_config *cfg = lb_cfg();
+	__u64 now = bpf_ktime_get_ns();
+	struct lb_vip_key vip_key = {};
+	struct lb_vip_info *vip;
+	struct lb_backend *backend;
+	struct lb_flow *flow;
+	struct lb_flow new_flow = {};
+	struct lb_reverse_nat rev = {};
+	struct lb_flow_key rev_key = {};
+	__u32 hairpin[4] = {};
+	__u32 backend_id = LB_NO_BACKEND;
+	int has_hairpin;
+
+	*to = pkt->key;
+	*back = 0;
+	has_hairpin = lb_hairpin_addr(cfg, pkt->key.family, hairpin);
+
+	/* A hairpin flow's reply: backend -> hairpin address. Restore VIP -> client and send it back. */
+	if (has_hairpin && lb_addr_eq(pkt->key.dst, hairpin)) {
+		struct lb_reverse_nat *r = bpf_map_lookup_elem(&lb_reverse, &pkt->key);
+
+		if (!r || r->expires_ns < now)
+			return LB_PASS;
+		lb_touch(&r->expires_ns, &r->flags, pkt, cfg, now);
+		lb_copy_addr(to->src, r->vip_addr);
+		to->sport = r->vip_port;
+		lb_copy_addr(to->dst, r->client_addr);
+		lb_count(&lb_backend_stats, r->backend_id, bytes, 0, 0);
+		*back = 1;
+		return LB_REWRITE;
+	}
+
+	flow = bpf_map_lookup_elem(&lb_flows, &pkt->key);
+	if (flow && flow->expires_ns >= now) {
+		lb_touch(&flow->expires_ns, &flow->flags, pkt, cfg, now);
+		lb_copy_addr(to->dst, flow->backend_addr);
+		to->dport = flow->backend_port;
+		if (flow->flags & LB_FLOW_F_HAIRPIN) {
+			lb_copy_addr(to->src, hairpin);
+			*back = 1;
+		}
+		lb_count(&lb_vip_stats, flow->vip_id, bytes, 0, 0);
+		lb_count(&lb_backend_stats, flow->backend_id, bytes, 0, 0);
+		return LB_REWRITE;
+	}
+
+	lb_copy_addr(vip_key.addr, pkt->key.dst);
+	vip_key.port = pkt->key.dport;
+	vip_key.proto = pkt->key.proto;
+	vip_key.family = pkt->key.family;
+	vip = bpf_map_lookup_elem(&lb_vips, &vip_key);
+	if (!vip)
+		return LB_PASS;
+
+	backend = lb_pick_backend(vip, lb_flow_hash(&pkt->key), &backend_id);
+	if (!backend || backend->family != pkt->key.family) {
+		lb_count(&lb_vip_stats, vip->vip_id, bytes, 0, 1);
+		lb_emit(LB_EVENT_NO_BACKEND, vip->vip_id, LB_NO_BACKEND, pkt->key.family, pkt->key.proto,
+			pkt->key.src, pkt->key.sport, pkt->key.dst, pkt->key.dport);
+		return LB_REFUSE;
+	}
+
+	lb_copy_addr(new_flow.backend_addr, backend->addr);
+	new_flow.backend_port = backend->port;
+	new_flow.backend_id = backend_id;
+	new_flow.vip_id = vip->vip_id;
+	new_flow.expires_ns = now + lb_timeout(cfg, pkt->key.proto, lb_closing(pkt));
+	if (lb_closing(pkt))
+		new_flow.flags |= LB_FLOW_F_CLOSING;
+
+	/* The reply will travel backend -> client (or -> hairpin address when the client is the backend). */
+	lb_copy_addr(rev_key.src, backend->addr);
+	rev_key.sport = backend->port;
+	rev_key.dport = pkt->key.sport;
+	rev_key.proto = pkt->key.proto;
+	rev_key.family = pkt->key.family;
+	if (has_hairpin && lb_addr_eq(backend->addr, pkt->key.src)) {
+		new_flow.flags |= LB_FLOW_F_HAIRPIN;
+		lb_copy_addr(rev_key.dst, hairpin);
+		lb_copy_addr(to->src, hairpin);
+		*back = 1;
+	} else {
+		lb_copy_addr(rev_key.dst, pkt->key.src);
+	}
+	lb_copy_addr(rev.vip_addr, pkt->key.dst);
+	lb_copy_addr(rev.client_addr, pkt->key.src);
+	rev.vip_port = pkt->key.dport;
+	rev.flags = new_flow.flags;
+	rev.backend_id = backend_id;
+	rev.vip_id = vip->vip_id;
+	rev.expires_ns = new_flow.expires_ns;
+
+	bpf_map_update_elem(&lb_reverse, &rev_key, &rev, BPF_ANY);
+	bpf_map_update_elem(&lb_flows, &pkt->key, &new_flow, BPF_ANY);
+
+	lb_copy_addr(to->dst, backend->addr);
+	to->dport = backend->port;
+	lb_count(&lb_vip_stats, vip->vip_id, bytes, 1, 0);
+	lb_count(&lb_backend_stats, backend_id, bytes, 1, 0);
+	lb_emit(LB_EVENT_NEW_FLOW, vip->vip_id, backend_id, pkt->key.family, pkt->key.proto,
+		pkt->key.src, pkt->key.sport, pkt->key.dst, pkt->key.dport);
+	return LB_REWRITE;
+}
+
+/* Egress decision for a packet towards a client (tc egress): a backend's reply shows the VIP. */
+static __always_inline int lb_egress(struct lb_pkt *pkt, __u32 bytes, struct lb_flow_key *to)
+{
+	struct lb_config *cfg;
+	struct lb_reverse_nat *r = bpf_map_lookup_elem(&lb_reverse, &pkt->key);
+	__u64 now;
+
+	if (!r)
+		return LB_PASS;
+	now = bpf_ktime_get_ns();
+	if (r->expires_ns < now)
+		return LB_PASS;
+	cfg = lb_cfg();
+	lb_touch(&r->expires_ns, &r->flags, pkt, cfg, now);
+	*to = pkt->key;
+	lb_copy_addr(to->src, r->vip_addr);
+	to->sport = r->vip_port;
+	lb_count(&lb_backend_stats, r->backend_id, bytes, 0, 0);
+	if (!(r->flags & LB_FLOW_F_REPLIED)) {
+		r->flags |= LB_FLOW_F_REPLIED;
+		lb_count(&lb_backend_stats, r->backend_id, 0, 0, 1);
+		lb_emit(LB_EVENT_REPLY, r->vip_id, r->backend_id, pkt->key.family, pkt->key.proto,
+			r->client_addr, pkt->key.dport, r->vip_addr, r->vip_port);
+	}
+	return LB_REWRITE;
+}
+
+/*
+ * Builds the answer to a flow refused for want of a backend into buf, from the original packet's first
+ * bytes orig (Ethernet + L3 header + 8 bytes of L4: 42 bytes for IPv4, 62 for IPv6). TCP gets a RST
+ * (RFC 793, "Reset Generation"), UDP an ICMP port unreachable (RFC 792; RFC 4443 section 3.1) quoting
+ * the original header. Returns the answer's length, or 0 when there is none to give.
+ */
+static __always_inline __u32 lb_build_refusal(const struct lb_pkt *pkt, const __u8 *orig, __u8 *buf)
+{
+	struct ethhdr *eth = (struct ethhdr *)buf;
+	const struct ethhdr *oeth = (const struct ethhdr *)orig;
+
+	__builtin_memcpy(eth->h_dest, oeth->h_source, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, oeth->h_dest, ETH_ALEN);
+	eth->h_proto = oeth->h_proto;
+
+	if (pkt->key.family == LB_AF_INET) {
+		struct iphdr *ip = (struct iphdr *)(buf + ETH_HLEN);
+		const struct iphdr *oip = (const struct iphdr *)(orig + ETH_HLEN);
+		__u32 len;
+
+		if (oip->ihl != 5)
+			return 0;
+		ip->version = 4;
+		ip->ihl = 5;
+		ip->tos = 0;
+		ip->id = 0;
+		ip->frag_off = bpf_htons(0x4000);
+		ip->ttl = 64;
+		ip->check = 0;
+		ip->saddr = pkt->key.dst[0];
+		ip->daddr = pkt->key.src[0];
+		if (pkt->key.proto == IPPROTO_TCP_) {
+			struct tcphdr *tcp = (struct tcphdr *)(buf + ETH_HLEN + 20);
+			__u32 pseudo[3];
+
+			len = LB_RST4_LEN;
+			ip->protocol = IPPROTO_TCP_;
+			ip->tot_len = bpf_htons(40);
+			__builtin_memset(tcp, 0, sizeof(*tcp));
+			tcp->source = pkt->key.dport;
+			tcp->dest = pkt->key.sport;
+			tcp->doff = 5;
+			tcp->rst = 1;
+			if (pkt->tcp_flags & LB_TCP_ACK) {
+				tcp->seq = bpf_htonl(pkt->ack_seq);
+			} else {
+				tcp->ack = 1;
+				tcp->ack_seq = bpf_htonl(pkt->seq + pkt->payload_len +
+							 ((pkt->tcp_flags & LB_TCP_SYN) ? 1 : 0) +
+							 ((pkt->tcp_flags & LB_TCP_FIN) ? 1 : 0));
+			}
+			pseudo[0] = ip->saddr;
+			pseudo[1] = ip->daddr;
+			pseudo[2] = bpf_htonl((IPPROTO_TCP_ << 16) | 20);
+			tcp->check = lb_csum_fold(lb_csum_words((__u16 *)pseudo, 6) + lb_csum_words((__u16 *)tcp, 10));
+		} else {
+			__u8 *icmp = buf + ETH_HLEN + 20;
+
+			len = LB_ICMP4_LEN;
+			ip->protocol = IPPROTO_ICMP_;
+			ip->tot_len = bpf_htons(20 + 8 + 28);
+			icmp[0] = 3;  /* destination unreachable */
+			icmp[1] = 3;  /* port unreachable */
+			*(__u16 *)(icmp + 2) = 0;
+			*(__u32 *)(icmp + 4) = 0;
+			__builtin_memcpy(icmp + 8, orig + ETH_HLEN, 28);
+			*(__u16 *)(icmp + 2) = lb_csum_fold(lb_csum_words((__u16 *)icmp, 18));
+		}
+		ip->check = lb_csum_fold(lb_csum_words((__u16 *)ip, 10));
+		return len;
+	} else {
+		struct ipv6hdr *ip6 = (struct ipv6hdr *)(buf + ETH_HLEN);
+		__u32 pseudo[10];
+		__u32 l4_len;
+		__u8 *l4 = buf + ETH_HLEN + 40;
+
+		*(__u32 *)ip6 = bpf_htonl(0x60000000);
+		ip6->hop_limit = 64;
+		__builtin_memcpy(&ip6->saddr, pkt->key.dst, 16);
+		__builtin_memcpy(&ip6->daddr, pkt->key.src, 16);
+		__builtin_memcpy(pseudo, pkt->key.dst, 16);
+		__builtin_memcpy(pseudo + 4, pkt->key.src, 16);
+		if (pkt->key.proto == IPPROTO_TCP_) {
+			struct tcphdr *tcp = (struct tcphdr *)l4;
+
+			l4_len = 20;
+			ip6->nexthdr = IPPROTO_TCP_;
+			__builtin_memset(tcp, 0, sizeof(*tcp));
+			tcp->source = pkt->key.dport;
+			tcp->dest = pkt->key.sport;
+			tcp->doff = 5;
+			tcp->rst = 1;
+			if (pkt->tcp_flags & LB_TCP_ACK) {
+				tcp->seq = bpf_htonl(pkt->ack_seq);
+			} else {
+				tcp->ack = 1;
+				tcp->ack_seq = bpf_htonl(pkt->seq + pkt->payload_len +
+							 ((pkt->tcp_flags & LB_TCP_SYN) ? 1 : 0) +
+							 ((pkt->tcp_flags & LB_TCP_FIN) ? 1 : 0));
+			}
+			ip6->payload_len = bpf_htons(20);
+			pseudo[8] = bpf_htonl(20);
+			pseudo[9] = bpf_htonl(IPPROTO_TCP_);
+			tcp->check = lb_csum_fold(lb_csum_words((__u16 *)pseudo, 20) + lb_csum_words((__u16 *)tcp, 10));
+			return LB_RST6_LEN;
+		}
+		l4_len = 8 + 48;
+		ip6->nexthdr = IPPROTO_ICMPV6_;
+		ip6->payload_len = bpf_htons(l4_len);
+		l4[0] = 1;  /* destination unreachable */
+		l4[1] = 4;  /* port unreachable */
+		*(__u16 *)(l4 + 2) = 0;
+		*(__u32 *)(l4 + 4) = 0;
+		__builtin_memcpy(l4 + 8, orig + ETH_HLEN, 48);
+		pseudo[8] = bpf_htonl(l4_len);
+		pseudo[9] = bpf_htonl(IPPROTO_ICMPV6_);
+		*(__u16 *)(l4 + 2) = lb_csum_fold(lb_csum_words((__u16 *)pseudo, 20) + lb_csum_words((__u16 *)l4, 28));
+		return LB_ICMP6_LEN;
+	}
+}
+
+#endif

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/* lb_tc.bpf.c: tc mode entry points on tcx. Ingress (on a container-facing interface) turns a client's
+ * packet to a VIP into a packet to the chosen backend; egress turns the backend's reply into a packet
+ * from the VIP. Checksums are fixed with the kernel's csum helpers, which also handle CHECKSUM_PARTIAL. */
+#include "lb_nat.h"
+
+/* tcx verdicts (include/uapi/linux/bpf.h, enum tcx_action_base; newer than the 6.1 uapi headers). */
+#define LB_TCX_NEXT     (-1)
+#define LB_TCX_PASS     0
+#define LB_TCX_DROP     2
+
+/* Headers we read directly must sit in the skb's linear part. */
+#define LB_TC_PULL_LEN  (ETH_HLEN + 40 + 60)
+
+static __always_inline void lb_tc_pull(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	__u32 linear = data_end - data;
+
+	if (linear < LB_TC_PULL_LEN && skb->len > linear)
+		bpf_skb_pull_data(skb, skb->len < LB_TC_PULL_LEN ? skb->len : LB_TC_PULL_LEN);
+}
+
+/* Writes the tuple *to over the packet's, fixing the IPv4 header and TCP/UDP checksums. */
+static __always_inline int lb_tc_rewrite(struct __sk_buff *skb, const struct lb_pkt *pkt,
+					 const struct lb_flow_key *to)
+{
+	__u16 from_ports[2] = { pkt->key.sport, pkt->key.dport };
+	__u16 to_ports[2] = { to->sport, to->dport };
+	__u64 l4_flags = 0;
+	__s64 addr_diff;
+	__s64 port_diff;
+	int l4_csum = 1;
+
+	if (pkt->key.proto == IPPROTO_UDP_) {
+		l4_flags = BPF_F_MARK_MANGLED_0;
+		if (pkt->key.family == LB_AF_INET && pkt->udp_csum == 0)
+			l4_csum = 0;  /* no UDP checksum over IPv4 (RFC 768): leave it so */
+	}
+	if (pkt->key.family == LB_AF_INET) {
+		__u32 from_addr[2] = { pkt->key.src[0], pkt->key.dst[0] };
+		__u32 to_addr[2] = { to->src[0], to->dst[0] };
+
+		addr_diff = bpf_csum_diff(from_addr, 8, to_addr, 8, 0);
+		if (bpf_skb_store_bytes(skb, pkt->l3_off + offsetof(struct iphdr, saddr), to_addr, 8, 0))
+			return -1;
+		if (bpf_l3_csum_replace(skb, pkt->l3_off + offsetof(struct iphdr, check), 0, addr_diff, 0))
+			return -1;
+	} else {
+		__u32 from_addr[8];
+		__u32 to_addr[8];
+
+		__builtin_memcpy(from_addr, pkt->key.src, 16);
+		__builtin_memcpy(from_addr + 4, pkt->key.dst, 16);
+		__builtin_memcpy(to_addr, to->src, 16);
+		__builtin_memcpy(to_addr + 4, to->dst, 16);
+		addr_diff = bpf_csum_diff(from_addr, 32, to_addr, 32, 0);
+		if (bpf_skb_store_bytes(skb, pkt->l3_off + offsetof(struct ipv6hdr, saddr), to_addr, 32, 0))
+			return -1;
+	}
+	port_diff = bpf_csum_diff((__u32 *)from_ports, 4, (__u32 *)to_ports, 4, 0);
+	if (bpf_skb_store_bytes(skb, pkt->l4_off, to_ports, 4, 0))
+		return -1;
+	if (l4_csum) {
+		if (bpf_l4_csum_replace(skb, pkt->l4_csum_off, 0, addr_diff, BPF_F_PSEUDO_HDR | l4_flags))
+			return -1;
+		if (bpf_l4_csum_replace(skb, pkt->l4_csum_off, 0, port_diff, l4_flags))
+			return -1;
+	}
+	return 0;
+}
+
+/* Swaps the Ethernet addresses so the packet can leave through the interface it arrived on. */
+static __always_inline int lb_tc_turn_around(struct __sk_buff *skb)
+{
+	__u8 macs[12];
+	__u8 swapped[12];
+
+	if (bpf_skb_load_bytes(skb, 0, macs, 12))
+		return -1;
+	__builtin_memcpy(swapped, macs + 6, 6);
+	__builtin_memcpy(swapped + 6, macs, 6);
+	return bpf_skb_store_bytes(skb, 0, swapped, 12, 0);
+}
+
+/* Replaces the packet with its refusal (RST or ICMP unreachable) and sends it back to the client. */
+static __always_inline int lb_tc_refuse(struct __sk_buff *skb, const struct lb_pkt *pkt)
+{
+	__u8 orig[ETH_HLEN + 40 + 8];
+	struct lb_scratch *scratch;
+	__u32 zero = 0;
+	__u32 len;
+
+	scratch = bpf_map_lookup_elem(&lb_scratch, &zero);
+	if (!scratch)
+		return LB_TCX_DROP;
+	if (pkt->key.family == LB_AF_INET) {
+		if (bpf_skb_load_bytes(skb, 0, orig, ETH_HLEN + 20 + 8))
+			return LB_TCX_DROP;
+	} else {
+		if (bpf_skb_load_bytes(skb, 0, orig, ETH_HLEN + 40 + 8))
+			return LB_TCX_DROP;
+	}
+	len = lb_build_refusal(pkt, orig, scratch->buf);
+	/* Verifier workaround: each length is a constant in its own branch so store_bytes' size is known. */
+	if (len == LB_RST4_LEN) {
+		if (bpf_skb_change_tail(skb, LB_RST4_LEN, 0) ||
+		    bpf_skb_store_bytes(skb, 0, scratch->buf, LB_RST4_LEN, 0))
+			return LB_TCX_DROP;
+	} else if (len == LB_ICMP4_LEN) {
+		if (bpf_skb_change_tail(skb, LB_ICMP4_LEN, 0) ||
+		    bpf_skb_store_bytes(skb, 0, scratch->buf, LB_ICMP4_LEN, 0))
+			return LB_TCX_DROP;
+	} else if (len == LB_RST6_LEN) {
+		if (bpf_skb_change_tail(skb, LB_RST6_LEN, 0) ||
+		    bpf_skb_store_bytes(skb, 0, scratch->buf, LB_RST6_LEN, 0))
+			return LB_TCX_DROP;
+	} else if (len == LB_ICMP6_LEN) {
+		if (bpf_skb_change_tail(skb, LB_ICMP6_LEN, 0) ||
+		    bpf_skb_store_bytes(skb, 0, scratch->buf, LB_ICMP6_LEN, 0))
+			return LB_TCX_DROP;
+	} else {
+		return LB_TCX_DROP;
+	}
+	return bpf_redirect(skb->ifindex, 0);
+}
+
+SEC("tcx/ingress")
+int lb_tc_ingress(struct __sk_buff *skb)
+{
+	struct lb_pkt pkt = {};
+	struct lb_flow_key to;
+	int back = 0;
+
+	lb_tc_pull(skb);
+	if (lb_parse((void *)(long)skb->data, (void *)(long)skb->data_end, skb->len, &pkt))
+		return LB_TCX_NEXT;
+	switch (lb_ingress(&pkt, skb->len, &to, &back)) {
+	case LB_REWRITE:
+		break;
+	case LB_REFUSE:
+		return lb_tc_refuse(skb, &pkt);
+	default:
+		return LB_TCX_NEXT;
+	}
+	if (lb_tc_rewrite(skb, &pkt, &to))
+		return LB_TCX_DROP;
+	if (back) {
+		if (lb_tc_turn_around(skb))
+			return LB_TCX_DROP;
+		return bpf_redirect(skb->ifindex, 0);
+	}
+	return LB_TCX_PASS;
+}
+
+SEC("tcx/egress")
+int lb_tc_egress(struct __sk_buff *skb)
+{
+	struct lb_pkt pkt = {};
+	struct lb_flow_key to;
+
+	lb_tc_pull(skb);
+	if (lb_parse((void *)(long)skb->data, (void *)(long)skb->data_end, skb->len, &pkt))
+		return LB_TCX_NEXT;
+	if (lb_egress(&pkt, skb->len, &to) != LB_REWRITE)
+		return LB_TCX_NEXT;
+	if (lb_tc_rewrite(skb, &pkt, &to))
+		return LB_TCX_DROP;
+	return LB_TCX_PASS;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

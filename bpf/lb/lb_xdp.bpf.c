@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/* lb_xdp.bpf.c: xdp mode's forward path, before an skb exists. Replies are reverse-translated by tc
+ * mode's egress program (lb_tc.bpf.c, tcx/egress), which shares every map. Checksums are updated
+ * incrementally (RFC 1624) by hand: XDP has no csum helpers for packet fields. */
+#include "lb_nat.h"
+
+/* Writes the tuple *to over the packet's and updates the IPv4 header and TCP/UDP checksums. */
+static __always_inline int lb_xdp_rewrite(struct xdp_md *ctx, const struct lb_pkt *pkt,
+					  const struct lb_flow_key *to)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u16 from_ports[2] = { pkt->key.sport, pkt->key.dport };
+	__u16 to_ports[2] = { to->sport, to->dport };
+	/* Verifier workaround: mask the offset so the pointer's range is known. */
+	__u32 l4_off = pkt->l4_off & 0xff;
+	__u16 *ports;
+	__u16 *check;
+	__s64 addr_diff;
+	__s64 port_diff;
+	int l4_csum = 1;
+
+	ports = data + l4_off;
+	if ((void *)(ports + 2) > data_end)
+		return -1;
+	if (pkt->key.proto == IPPROTO_TCP_) {
+		struct tcphdr *tcp = data + l4_off;
+
+		if ((void *)(tcp + 1) > data_end)
+			return -1;
+		check = &tcp->check;
+	} else {
+		struct udphdr *udp = data + l4_off;
+
+		if ((void *)(udp + 1) > data_end)
+			return -1;
+		check = &udp->check;
+		if (pkt->key.family == LB_AF_INET && udp->check == 0)
+			l4_csum = 0;  /* no UDP checksum over IPv4 (RFC 768): leave it so */
+	}
+
+	if (pkt->key.family == LB_AF_INET) {
+		struct iphdr *ip = data + ETH_HLEN;
+		__u32 from_addr[2] = { pkt->key.src[0], pkt->key.dst[0] };
+		__u32 to_addr[2] = { to->src[0], to->dst[0] };
+
+		if ((void *)(ip + 1) > data_end)
+			return -1;
+		addr_diff = bpf_csum_diff(from_addr, 8, to_addr, 8, 0);
+		ip->saddr = to_addr[0];
+		ip->daddr = to_addr[1];
+		ip->check = lb_csum_apply(ip->check, addr_diff);
+	} else {
+		struct ipv6hdr *ip6 = data + ETH_HLEN;
+		__u32 from_addr[8];
+		__u32 to_addr[8];
+
+		if ((void *)(ip6 + 1) > data_end)
+			return -1;
+		__builtin_memcpy(from_addr, pkt->key.src, 16);
+		__builtin_memcpy(from_addr + 4, pkt->key.dst, 16);
+		__builtin_memcpy(to_addr, to->src, 16);
+		__builtin_memcpy(to_addr + 4, to->dst, 16);
+		addr_diff = bpf_csum_diff(from_addr, 32, to_addr, 32, 0);
+		__builtin_memcpy(&ip6->saddr, to->src, 16);
+		__builtin_memcpy(&ip6->daddr, to->dst, 16);
+	}
+	port_diff = bpf_csum_diff((__u32 *)from_ports, 4, (__u32 *)to_ports, 4, 0);
+	ports[0] = to_ports[0];
+	ports[1] = to_ports[1];
+	if (l4_csum) {
+		__u16 sum = lb_csum_apply(*check, addr_diff);
+
+		sum = lb_csum_apply(sum, port_diff);
+		if (pkt->key.proto == IPPROTO_UDP_ && sum == 0)
+			sum = 0xffff;  /* RFC 768: a computed zero is sent as all ones */
+		*check = sum;
+	}
+	return 0;
+}
+
+static __always_inline int lb_xdp_turn_around(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	__u8 mac[ETH_ALEN];
+
+	if ((void *)(eth + 1) > data_end)
+		return -1;
+	__builtin_memcpy(mac, eth->h_source, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, eth->h_dest, ETH_ALEN);
+	__builtin_memcpy(eth->h_dest, mac, ETH_ALEN);
+	return 0;
+}
+
+/* Copies a built refusal of constant length len over the packet, resized to it. */
+#define LB_XDP_EMIT(ctx, buf, len)                                                     \
+	({                                                                             \
+		int __ret = XDP_DROP;                                                  \
+		void *__d = (void *)(long)(ctx)->data;                                 \
+		void *__e = (void *)(long)(ctx)->data_end;                             \
+		if (!bpf_xdp_adjust_tail(ctx, (int)(len) - (int)(__e - __d))) {        \
+			__d = (void *)(long)(ctx)->data;                               \
+			__e = (void *)(long)(ctx)->data_end;                           \
+			if (__d + (len) <= __e) {                                      \
+				__builtin_memcpy(__d, buf, len);                       \
+				__ret = XDP_TX;                                        \
+			}                                                              \
+		}                                                                      \
+		__ret;                                                                 \
+	})
+
+/* Replaces the packet with its refusal (RST or ICMP unreachable) and sends it back out (XDP_TX). */
+static __always_inline int lb_xdp_refuse(struct xdp_md *ctx, const struct lb_pkt *pkt)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct lb_scratch *scratch;
+	__u8 orig[ETH_HLEN + 40 + 8];
+	__u32 zero = 0;
+	__u32 len;
+
+	scratch = bpf_map_lookup_elem(&lb_scratch, &zero);
+	if (!scratch)
+		return XDP_DROP;
+	if (pkt->key.family == LB_AF_INET) {
+		if (data + ETH_HLEN + 20 + 8 > data_end)
+			return XDP_DROP;
+		__builtin_memcpy(orig, data, ETH_HLEN + 20 + 8);
+	} else {
+		if (data + ETH_HLEN + 40 + 8 > data_end)
+			return XDP_DROP;
+		__builtin_memcpy(orig, data, ETH_HLEN + 40 + 8);
+	}
+	len = lb_build_refusal(pkt, orig, scratch->buf);
+	/* Verifier workaround: one constant length per branch. */
+	if (len == LB_RST4_LEN)
+		return LB_XDP_EMIT(ctx, scratch->buf, LB_RST4_LEN);
+	if (len == LB_ICMP4_LEN)
+		return LB_XDP_EMIT(ctx, scratch->buf, LB_ICMP4_LEN);
+	if (len == LB_RST6_LEN)
+		return LB_XDP_EMIT(ctx, scratch->buf, LB_RST6_LEN);
+	if (len == LB_ICMP6_LEN)
+		return LB_XDP_EMIT(ctx, scratch->buf, LB_ICMP6_LEN);
+	return XDP_DROP;
+}
+
+SEC("xdp")
+int lb_xdp_ingress(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct lb_pkt pkt = {};
+	struct lb_flow_key to;
+	int back = 0;
+
+	if (lb_parse(data, data_end, data_end - data, &pkt))
+		return XDP_PASS;
+	switch (lb_ingress(&pkt, data_end - data, &to, &back)) {
+	case LB_REWRITE:
+		break;
+	case LB_REFUSE:
+		return lb_xdp_refuse(ctx, &pkt);
+	default:
+		return XDP_PASS;
+	}
+	if (lb_xdp_rewrite(ctx, &pkt, &to))
+		return XDP_DROP;
+	if (back) {
+		if (lb_xdp_turn_around(ctx))
+			return XDP_DROP;
+		return XDP_TX;
+	}
+	return XDP_PASS;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
