@@ -4,6 +4,9 @@ package io.navstar.loader.spec;
  * The kernel's {@code enum bpf_attach_type} values navstar attaches with (include/uapi/linux/bpf.h).
  */
 public enum AttachType {
+    CGROUP_INET_INGRESS(0),
+    CGROUP_INET_EGRESS(1),
+    CGROUP_INET_SOCK_CREATE(2),
     CGROUP_INET4_CONNECT(10),
     CGROUP_INET6_CONNECT(11),
     CGROUP_UDP4_SENDMSG(14),

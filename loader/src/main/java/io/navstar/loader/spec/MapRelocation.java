@@ -1,7 +1,10 @@
 package io.navstar.loader.spec;
 
 /**
- * An ld_imm64 instruction that must receive a map at load time.
+ * An ld_imm64 instruction that must receive a map at load time. The ELF reader leaves the instruction
+ * ready but for the map: both immediates are 0, except that a {@link #direct()} relocation already holds
+ * {@link #valueOffset()} in the second half's immediate. The loader sets the first half's src_reg to
+ * BPF_PSEUDO_MAP_FD (1) or BPF_PSEUDO_MAP_VALUE (2) and its immediate to the map descriptor.
  *
  * @param instructionIndex index (in 8-byte instructions) of the first half of the ld_imm64
  * @param mapName          the map it refers to, a key of {@link ObjectSpec#maps()}
