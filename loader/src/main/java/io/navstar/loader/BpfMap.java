@@ -1,0 +1,271 @@
+package io.navstar.loader;
+
+import io.navstar.loader.map.Codec;
+import io.navstar.loader.map.Flyweight;
+import io.navstar.loader.map.PerCpu;
+import io.navstar.loader.map.TypedMap;
+import io.navstar.loader.spec.MapSpec;
+import io.navstar.loader.spec.MapType;
+import io.navstar.loader.spec.Pinning;
+import io.navstar.loader.sys.Bpf;
+import io.navstar.loader.sys.Errno;
+import io.navstar.loader.sys.Fd;
+import io.navstar.loader.sys.PossibleCpus;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+
+/**
+ * A live eBPF map: an owned descriptor plus the shape the kernel gave it. Keys and values are raw
+ * {@link MemorySegment}s here (native memory, sized {@link #keySize()} and {@link #kernelValueSize()});
+ * {@link #typed} puts flyweight codecs on top.
+ *
+ * <p>Hot-path methods ({@link #lookup}, {@link #update}, {@link #delete}, {@link #nextKey}) allocate nothing and
+ * return 0 or a negative errno (-ENOENT when a key is absent). Control-path methods ({@link #get}, {@link #put},
+ * batches, {@link #pin}) throw {@link BpfException}.
+ *
+ * <p>Threading: every operation may be called from any thread concurrently (the kernel serialises map access);
+ * {@link #close()} must not race with use.
+ */
+public final class BpfMap implements AutoCloseable {
+    private final String name;
+    private final MapType type;
+    private final int keySize;
+    private final int valueSize;
+    private final int maxEntries;
+    private final int flags;
+    private final int kernelValueSize;
+    private final Fd fd;
+
+    BpfMap(String name, MapType type, int keySize, int valueSize, int maxEntries, int flags, Fd fd) {
+        this.name = name;
+        this.type = type;
+        this.keySize = keySize;
+        this.valueSize = valueSize;
+        this.maxEntries = maxEntries;
+        this.flags = flags;
+        this.kernelValueSize = type.perCpu() ? (int) PerCpu.roundUp8(valueSize) * PossibleCpus.count() : valueSize;
+        this.fd = fd;
+    }
+
+    /** Creates a map from a spec, without BTF and without pinning (pinning is {@link BpfObject}'s job). */
+    public static BpfMap create(MapSpec spec) {
+        return create(spec, 0, spec.name());
+    }
+
+    /** Creates a map, with BTF key/value types when {@code btfFd} > 0; map-in-map specs get a template inner map. */
+    static BpfMap create(MapSpec spec, int btfFd, String kernelName) {
+        String operation = "creating map \"" + spec.name() + "\"";
+        Fd inner = null;
+        try {
+            if (spec.type().mapOfMaps()) {
+                MapSpec innerSpec = spec.innerMap();
+                inner = new Fd(Bpf.mapCreate(innerSpec.type().kernelValue(), innerSpec.keySize(), innerSpec.valueSize(),
+                        innerSpec.maxEntries(), innerSpec.flags(), 0, kernelName + "_in", 0, 0, 0,
+                        "creating the inner map template of \"" + spec.name() + "\""));
+            }
+            boolean withBtf = btfFd > 0 && spec.valueTypeId() != 0 && !spec.type().mapOfMaps();
+            int fd = Bpf.mapCreate(spec.type().kernelValue(), spec.keySize(), spec.valueSize(), spec.maxEntries(),
+                    spec.flags(), inner == null ? 0 : inner.value(), kernelName, withBtf ? btfFd : 0,
+                    withBtf ? spec.keyTypeId() : 0, withBtf ? spec.valueTypeId() : 0, operation);
+            return new BpfMap(spec.name(), spec.type(), spec.keySize(), spec.valueSize(), spec.maxEntries(),
+                    spec.flags(), new Fd(fd));
+        } finally {
+            if (inner != null) {
+                inner.close();
+            }
+        }
+    }
+
+    /**
+     * Opens a map pinned at {@code path} (BPF_OBJ_GET), taking its shape from the kernel. A missing path, or an
+     * object that is not a map, is a {@link BpfException} naming the path.
+     */
+    public static BpfMap openPinned(Path path) {
+        Fd fd = new Fd(Bpf.objGet(path.toString(), 0, "opening pinned map \"" + path + "\""));
+        try {
+            MapInfo info = MapInfo.of(fd.value(), "reading the pinned object \"" + path + "\" as a map");
+            MapType type = MapType.ofKernelValue(info.type());
+            String name = path.getFileName().toString();
+            return new BpfMap(name, type, info.keySize(), info.valueSize(), info.maxEntries(), info.flags(), fd);
+        } catch (RuntimeException e) {
+            fd.close();
+            throw e;
+        }
+    }
+
+    /** Wraps a descriptor of an existing map whose shape the caller checked (pinned reuse). */
+    static BpfMap adopt(MapSpec spec, Fd fd) {
+        return new BpfMap(spec.name(), spec.type(), spec.keySize(), spec.valueSize(), spec.maxEntries(), spec.flags(), fd);
+    }
+
+    // --------------------------------------------------------------------------------------------- shape
+
+    /** The map's name in its object (not cut to the kernel's 15 characters). */
+    public String name() {
+        return name;
+    }
+
+    public MapType type() {
+        return type;
+    }
+
+    public int keySize() {
+        return keySize;
+    }
+
+    /** The value size of one element (one CPU's element for per-CPU maps). */
+    public int valueSize() {
+        return valueSize;
+    }
+
+    /** The bytes a value buffer must hold for lookup and update: {@link #valueSize()}, or for per-CPU maps
+     * the 8-byte-rounded element times the possible CPUs. */
+    public int kernelValueSize() {
+        return kernelValueSize;
+    }
+
+    public int maxEntries() {
+        return maxEntries;
+    }
+
+    public int flags() {
+        return flags;
+    }
+
+    /** The descriptor number (for relocations, inner-map values, bpftool). Throws after close. */
+    public int fd() {
+        return fd.value();
+    }
+
+    /** What the kernel says about this map (id, BTF ids, ...). */
+    public MapInfo info() {
+        return MapInfo.of(fd.value(), "reading info of map \"" + name + "\"");
+    }
+
+    // ------------------------------------------------------------------------------------------ hot path
+
+    /** Reads the value of {@code key} into {@code value}: 0, -ENOENT when absent, or another negative errno. */
+    public int lookup(MemorySegment key, MemorySegment value) {
+        return Bpf.mapLookupElem(fd.value(), key, value);
+    }
+
+    /** Writes {@code key}'s value; {@code flags} is {@link Bpf#BPF_ANY}, NOEXIST or EXIST. 0 or negative errno. */
+    public int update(MemorySegment key, MemorySegment value, long flags) {
+        return Bpf.mapUpdateElem(fd.value(), key, value, flags);
+    }
+
+    /** Deletes {@code key}: 0, -ENOENT when absent, or another negative errno. */
+    public int delete(MemorySegment key) {
+        return Bpf.mapDeleteElem(fd.value(), key);
+    }
+
+    /** The key after {@code key} ({@link MemorySegment#NULL} for the first) into {@code next}: 0, -ENOENT at the end. */
+    public int nextKey(MemorySegment key, MemorySegment next) {
+        return Bpf.mapGetNextKey(fd.value(), key, next);
+    }
+
+    // -------------------------------------------------------------------------------------- control path
+
+    /** Reads {@code key} into {@code value}; false when absent; throws on any other error. */
+    public boolean get(MemorySegment key, MemorySegment value) {
+        int result = lookup(key, value);
+        if (result == -Errno.ENOENT) {
+            return false;
+        }
+        check(result, Bpf.BPF_MAP_LOOKUP_ELEM, "reading an element of");
+        return true;
+    }
+
+    /** Writes {@code key}'s value (BPF_ANY); throws on error (E2BIG when full, ...). */
+    public void put(MemorySegment key, MemorySegment value) {
+        check(update(key, value, Bpf.BPF_ANY), Bpf.BPF_MAP_UPDATE_ELEM, "writing an element of");
+    }
+
+    /** Deletes {@code key}; false when it was absent; throws on any other error. */
+    public boolean remove(MemorySegment key) {
+        int result = delete(key);
+        if (result == -Errno.ENOENT) {
+            return false;
+        }
+        check(result, Bpf.BPF_MAP_DELETE_ELEM, "deleting an element of");
+        return true;
+    }
+
+    /** Writes {@code count} keys and values packed back to back; returns how many were written. */
+    public int updateBatch(MemorySegment keys, MemorySegment values, int count, long elemFlags) {
+        checkBatch(keys, keySize, count, "keys");
+        checkBatch(values, kernelValueSize, count, "values");
+        return Bpf.mapUpdateBatch(fd.value(), keys, values, count, elemFlags, "writing a batch of " + count + " to map \"" + name + "\"");
+    }
+
+    /** Deletes {@code count} keys packed back to back; returns how many were deleted. */
+    public int deleteBatch(MemorySegment keys, int count) {
+        checkBatch(keys, keySize, count, "keys");
+        return Bpf.mapDeleteBatch(fd.value(), keys, count, "deleting a batch of " + count + " from map \"" + name + "\"");
+    }
+
+    /**
+     * Reads the next batch of up to {@code count} entries into {@code keys} and {@code values}, continuing where
+     * {@code cursor} stopped; returns the number read (0 once the cursor is {@link BatchCursor#done()}).
+     */
+    public int lookupBatch(BatchCursor cursor, MemorySegment keys, MemorySegment values, int count) {
+        if (cursor.done()) {
+            return 0;
+        }
+        checkBatch(keys, keySize, count, "keys");
+        checkBatch(values, kernelValueSize, count, "values");
+        long result = Bpf.mapLookupBatch(fd.value(), cursor.inBatch(), cursor.outBatch(), keys, values, count,
+                "reading a batch from map \"" + name + "\"");
+        cursor.advance((result & Bpf.BATCH_END) != 0);
+        return (int) result;
+    }
+
+    /** Makes the map read-only for user space (BPF_MAP_FREEZE); programs may still write it unless RDONLY_PROG. */
+    public void freeze() {
+        Bpf.mapFreeze(fd.value(), "freezing map \"" + name + "\"");
+    }
+
+    /** Pins the map at {@code path} on a bpffs (BPF_OBJ_PIN); the map then outlives this descriptor. */
+    public void pin(Path path) {
+        Bpf.objPin(fd.value(), path.toString(), "pinning map \"" + name + "\" at \"" + path + "\"");
+    }
+
+    /** This map with flyweight codecs for its keys and values; checks their sizes against the map's. */
+    public <K extends Flyweight, V extends Flyweight> TypedMap<K, V> typed(Codec<K> keyCodec, Codec<V> valueCodec) {
+        if (keyCodec.byteSize() != keySize || valueCodec.byteSize() != kernelValueSize) {
+            throw new IllegalArgumentException("map \"" + name + "\" has " + keySize + "-byte keys and "
+                    + kernelValueSize + "-byte values; the codecs are " + keyCodec.byteSize() + " and "
+                    + valueCodec.byteSize() + " bytes" + (type.perCpu() ? " (per-CPU: wrap the value codec in PerCpu.codec)" : ""));
+        }
+        return new TypedMap<>(this, keyCodec, valueCodec);
+    }
+
+    /** Gives up the descriptor (for a pinned map the caller keeps only through its pin); returns the number. */
+    public int disown() {
+        return fd.disown();
+    }
+
+    @Override
+    public void close() {
+        fd.close();
+    }
+
+    @Override
+    public String toString() {
+        return "map " + name + " (" + type + ", key " + keySize + " B, value " + valueSize + " B, max " + maxEntries + ")";
+    }
+
+    private void check(int result, int command, String what) {
+        if (result < 0) {
+            throw new BpfException(Bpf.commandName(command), -result, what + " map \"" + name + "\"");
+        }
+    }
+
+    private void checkBatch(MemorySegment buffer, int elementSize, int count, String what) {
+        if (count < 0 || buffer.byteSize() < (long) elementSize * count) {
+            throw new IllegalArgumentException("map \"" + name + "\": " + what + " buffer of " + buffer.byteSize()
+                    + " bytes cannot hold " + count + " elements of " + elementSize + " bytes");
+        }
+    }
+}

@@ -1,0 +1,156 @@
+package io.navstar.loader;
+
+import io.navstar.loader.map.PerCpu;
+import io.navstar.loader.map.TypedMap;
+import io.navstar.loader.map.U32;
+import io.navstar.loader.map.U64;
+import io.navstar.loader.spec.MapSpec;
+import io.navstar.loader.spec.MapType;
+import io.navstar.loader.spec.Pinning;
+import io.navstar.loader.sys.Errno;
+import io.navstar.loader.sys.PossibleCpus;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.HashMap;
+import java.util.Map;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class MapOperationsTest {
+
+    @BeforeEach
+    void root() {
+        Kernel.assumeRoot();
+    }
+
+    private static MapSpec hash(String name, int maxEntries) {
+        return new MapSpec(name, MapType.HASH, 4, 8, maxEntries, 0, Pinning.NONE, 0, 0, null, null, false);
+    }
+
+    @Test
+    void singleOperationsReadBackWhatWasWrittenAndReportAbsentKeys() {
+        try (BpfMap map = BpfMap.create(hash("single", 16)); Arena arena = Arena.ofConfined()) {
+            MemorySegment key = arena.allocate(4);
+            MemorySegment value = arena.allocate(8);
+            key.set(JAVA_INT, 0, 7);
+            value.set(JAVA_LONG, 0, 0x1122334455L);
+            assertEquals(0, map.update(key, value, 0));
+            value.set(JAVA_LONG, 0, 0);
+            assertEquals(0, map.lookup(key, value));
+            assertEquals(0x1122334455L, value.get(JAVA_LONG, 0));
+            key.set(JAVA_INT, 0, 8);
+            assertEquals(-Errno.ENOENT, map.lookup(key, value));
+            assertFalse(map.get(key, value));
+            key.set(JAVA_INT, 0, 7);
+            assertTrue(map.remove(key));
+            assertFalse(map.remove(key));
+        }
+    }
+
+    @Test
+    void fullHashMapRefusesANewKeyWithE2big() {
+        try (BpfMap map = BpfMap.create(hash("full", 2)); Arena arena = Arena.ofConfined()) {
+            TypedMap<U32, U64> typed = map.typed(U32.CODEC, U64.CODEC);
+            U32 key = typed.newKey(arena);
+            U64 value = typed.newValue(arena);
+            typed.put(key.set(1), value.set(1));
+            typed.put(key.set(2), value.set(2));
+            BpfException full = assertThrows(BpfException.class, () -> typed.put(key.set(3), value.set(3)));
+            assertEquals(Errno.E2BIG, full.errno());
+            assertTrue(full.getMessage().startsWith("BPF_MAP_UPDATE_ELEM: E2BIG (Argument list too long) writing an element of map \"full\""),
+                    full.getMessage());
+        }
+    }
+
+    @Test
+    void forEachVisitsEveryEntryOnce() {
+        try (BpfMap map = BpfMap.create(hash("walk", 64)); Arena arena = Arena.ofConfined()) {
+            TypedMap<U32, U64> typed = map.typed(U32.CODEC, U64.CODEC);
+            U32 key = typed.newKey(arena);
+            U64 value = typed.newValue(arena);
+            for (int i = 0; i < 40; i++) {
+                typed.put(key.set(i), value.set(i * 10L));
+            }
+            Map<Integer, Long> seen = new HashMap<>();
+            int visited = typed.forEach((k, v) -> seen.put(k.get(), v.get()));
+            assertEquals(40, visited);
+            assertEquals(40, seen.size());
+            for (int i = 0; i < 40; i++) {
+                assertEquals(i * 10L, seen.get(i));
+            }
+        }
+    }
+
+    @Test
+    void batchUpdateLookupAndDeleteMoveManyEntriesPerCall() {
+        int count = 1000;
+        try (BpfMap map = BpfMap.create(hash("batch", 2048)); Arena arena = Arena.ofConfined()) {
+            TypedMap<U32, U64> typed = map.typed(U32.CODEC, U64.CODEC);
+            TypedMap.Batch<U32, U64> batch = typed.newBatch(arena, count);
+            for (int i = 0; i < count; i++) {
+                batch.key(i).set(i + 1);
+                batch.value(i).set(1000L + i);
+            }
+            assertEquals(count, typed.updateBatch(batch, count));
+
+            TypedMap.Batch<U32, U64> read = typed.newBatch(arena, 256);
+            BatchCursor cursor = BatchCursor.start(arena, map);
+            long sum = 0;
+            int total = 0;
+            while (!cursor.done()) {
+                int n = map.lookupBatch(cursor, read.keys(), read.values(), 256);
+                for (int i = 0; i < n; i++) {
+                    assertEquals(1000L + read.key(i).get() - 1, read.value(i).get());
+                    sum += read.key(i).get();
+                }
+                total += n;
+            }
+            assertEquals(count, total);
+            assertEquals((long) count * (count + 1) / 2, sum);
+
+            assertEquals(count / 2, typed.deleteBatch(batch, count / 2));
+            U64 value = typed.newValue(arena);
+            assertEquals(-Errno.ENOENT, typed.lookup(batch.key(0), value));
+            assertEquals(0, typed.lookup(batch.key(count - 1), value));
+        }
+    }
+
+    @Test
+    void perCpuValuesHaveOneSlotPerPossibleCpu() {
+        MapSpec spec = new MapSpec("percpu", MapType.PERCPU_ARRAY, 4, 4, 4, 0, Pinning.NONE, 0, 0, null, null, false);
+        try (BpfMap map = BpfMap.create(spec); Arena arena = Arena.ofConfined()) {
+            int cpus = PossibleCpus.count();
+            assertEquals(8 * cpus, map.kernelValueSize(), "4-byte values are rounded to 8 per CPU");
+            assertThrows(IllegalArgumentException.class, () -> map.typed(U32.CODEC, U32.CODEC));
+            TypedMap<U32, PerCpu<U32>> typed = map.typed(U32.CODEC, PerCpu.codec(U32.CODEC));
+            U32 key = typed.newKey(arena).set(2);
+            PerCpu<U32> value = typed.newValue(arena);
+            for (int cpu = 0; cpu < cpus; cpu++) {
+                value.cpu(cpu).set(100 + cpu);
+            }
+            typed.put(key, value);
+            PerCpu<U32> back = typed.newValue(arena);
+            assertTrue(typed.get(key, back));
+            for (int cpu = 0; cpu < cpus; cpu++) {
+                assertEquals(100 + cpu, back.cpu(cpu).get());
+            }
+        }
+    }
+
+    @Test
+    void closingMapsLeaksNoDescriptor() {
+        long before = Kernel.openDescriptors();
+        for (int i = 0; i < 50; i++) {
+            BpfMap.create(hash("leak" + i, 4)).close();
+        }
+        assertEquals(before, Kernel.openDescriptors());
+    }
+}
