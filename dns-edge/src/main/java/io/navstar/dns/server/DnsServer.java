@@ -1,0 +1,200 @@
+package io.navstar.dns.server;
+
+import io.navstar.dns.cache.AnswerCache;
+import io.navstar.dns.metrics.DnsMetrics;
+import io.navstar.dns.upstream.ForwardZones;
+import io.navstar.dns.upstream.Forwarder;
+import io.navstar.dns.upstream.Upstream;
+import io.navstar.dns.upstream.UpstreamGroup;
+import io.navstar.dns.zone.ZoneSource;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Spartan, the edge DNS server: UDP and TCP on every configured address over netty epoll, one
+ * SO_REUSEPORT UDP socket per event loop and address (the kernel spreads clients over them by flow
+ * hash, so loops never share a socket), TCP with pipelined queries (RFC 7766). Each loop has its own
+ * {@link QueryEngine} and {@link Forwarder}; the {@link AnswerCache}, upstreams and metrics are
+ * shared. {@link #start()} and {@link #close()} from any one thread; everything else runs on the loops.
+ */
+public final class DnsServer implements AutoCloseable {
+    static final Logger LOG = LoggerFactory.getLogger(DnsServer.class);
+
+    private final DnsConfig config;
+    private final ZoneSource zones;
+    private final DnsMetrics metrics;
+    private final AnswerCache cache;
+    private final ForwardZones forwardZones;
+    private final List<Upstream> upstreams = new ArrayList<>();
+    private final Map<EventLoop, QueryEngine> engines = new IdentityHashMap<>();
+    private final List<Forwarder> forwarders = new ArrayList<>();
+    private final List<Channel> channels = new ArrayList<>();
+    private final List<InetSocketAddress> bound = new ArrayList<>();
+    private final AtomicInteger tcpConnections = new AtomicInteger();
+    private EventLoopGroup group;
+
+    public DnsServer(DnsConfig config, ZoneSource zones) {
+        this(config, zones, new DnsMetrics());
+    }
+
+    public DnsServer(DnsConfig config, ZoneSource zones, DnsMetrics metrics) {
+        this.config = config;
+        this.zones = zones;
+        this.metrics = metrics;
+        this.cache = new AnswerCache(config.cacheMaxEntries(), config.cacheMaxBytes());
+        metrics.register(cache);
+        Map<InetSocketAddress, Upstream> byAddress = new LinkedHashMap<>();
+        UpstreamGroup defaultGroup = group(DnsMetrics.DEFAULT_FORWARD_ZONE, config.upstreams(), byAddress);
+        Map<String, UpstreamGroup> zonesByDomain = new LinkedHashMap<>();
+        config.forwardZones().forEach((domain, addrs) -> zonesByDomain.put(domain, group(domain, addrs, byAddress)));
+        this.forwardZones = new ForwardZones(zonesByDomain, defaultGroup);
+    }
+
+    private UpstreamGroup group(String zone, List<InetSocketAddress> addresses, Map<InetSocketAddress, Upstream> known) {
+        List<Upstream> list = new ArrayList<>();
+        for (InetSocketAddress a : addresses) {
+            list.add(known.computeIfAbsent(a, addr -> {
+                Upstream u = new Upstream(addr, config.upstreamMinTimeout().toNanos(),
+                        config.upstreamMaxTimeout().toNanos(), config.upstreamInitialTimeout().toNanos());
+                upstreams.add(u);
+                metrics.register(u);
+                return u;
+            }));
+        }
+        return new UpstreamGroup(zone, list, metrics.zone(zone));
+    }
+
+    /** Starts the event loops and binds every address; blocks until bound. */
+    public DnsServer start() throws InterruptedException {
+        group = new MultiThreadIoEventLoopGroup(config.eventLoops(), new DefaultThreadFactory("navstar-dns", true),
+                EpollIoHandler.newFactory());
+        boolean ipv6 = upstreams.stream().anyMatch(u -> u.address().getAddress() instanceof Inet6Address);
+        long overall = config.overallTimeout().toNanos();
+        for (EventExecutor executor : group) {
+            EventLoop loop = (EventLoop) executor;
+            QueryEngine engine = new QueryEngine(config, zones, cache, forwardZones, metrics);
+            Forwarder forwarder = new Forwarder(loop, cache, engine, overall, config.cacheMaxTtl().toSeconds(),
+                    config.cacheMaxNegativeTtl().toSeconds(), config.staleWindow().toNanos(),
+                    config.maxPendingPerLoop(), config.maxUdpPayload());
+            engine.attach(forwarder);
+            forwarder.start(ipv6);
+            engines.put(loop, engine);
+            forwarders.add(forwarder);
+        }
+        try {
+            for (InetSocketAddress address : config.listenAddresses()) {
+                bind(address);
+            }
+        } catch (RuntimeException | InterruptedException e) {
+            close();
+            throw e;
+        }
+        return this;
+    }
+
+    private void bind(InetSocketAddress requested) throws InterruptedException {
+        InetSocketAddress address = requested;
+        for (EventExecutor executor : group) {
+            EventLoop loop = (EventLoop) executor;
+            Bootstrap udp = new Bootstrap().group(loop).channel(EpollDatagramChannel.class)
+                    .option(EpollChannelOption.SO_REUSEPORT, true)
+                    .option(ChannelOption.SO_RCVBUF, 4 << 20)
+                    .option(ChannelOption.SO_SNDBUF, 4 << 20)
+                    .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                    .handler(new UdpQueryHandler(engines.get(loop)));
+            if (config.udpReceiveBatch() > 1) {
+                // recvmmsg: netty reads up to batch datagrams of at most 4096 bytes into one buffer.
+                udp.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, 4096)
+                        .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(4096 * config.udpReceiveBatch()));
+            } else {
+                udp.option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(4096));
+            }
+            Channel ch = udp.bind(address).sync().channel();
+            channels.add(ch);
+            if (address.getPort() == 0) { // the other reuseport sockets and TCP take the port chosen
+                address = (InetSocketAddress) ch.localAddress();
+            }
+        }
+        ServerBootstrap tcp = new ServerBootstrap().group(group).channel(EpollServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        if (tcpConnections.incrementAndGet() > config.maxTcpConnections()) {
+                            tcpConnections.decrementAndGet();
+                            ch.close();
+                            return;
+                        }
+                        ch.closeFuture().addListener(f -> tcpConnections.decrementAndGet());
+                        long idle = config.tcpIdleTimeout().toMillis();
+                        ch.pipeline().addLast(new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS),
+                                new TcpQueryHandler(engines.get(ch.eventLoop()), config.maxTcpQuerySize()));
+                    }
+                });
+        channels.add(tcp.bind(address).sync().channel());
+        bound.add(address);
+        LOG.info("DNS serving {} on UDP ({} reuseport sockets) and TCP", address, config.eventLoops());
+    }
+
+    /** The addresses actually bound (ports resolved when the config asked for port 0). */
+    public List<InetSocketAddress> boundAddresses() {
+        return List.copyOf(bound);
+    }
+
+    public DnsMetrics metrics() {
+        return metrics;
+    }
+
+    public AnswerCache cache() {
+        return cache;
+    }
+
+    public List<Upstream> upstreams() {
+        return List.copyOf(upstreams);
+    }
+
+    @Override
+    public void close() {
+        for (Channel ch : channels) {
+            ch.close().awaitUninterruptibly();
+        }
+        channels.clear();
+        for (Forwarder f : forwarders) {
+            f.close();
+        }
+        if (group != null) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
+            group = null;
+        }
+    }
+}

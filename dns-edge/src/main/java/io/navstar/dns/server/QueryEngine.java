@@ -1,0 +1,356 @@
+package io.navstar.dns.server;
+
+import io.navstar.dns.cache.AnswerCache;
+import io.navstar.dns.cache.CacheEntry;
+import io.navstar.dns.cache.CacheKey;
+import io.navstar.dns.metrics.DnsMetrics;
+import io.navstar.dns.metrics.QueryCounters;
+import io.navstar.dns.upstream.ForwardZones;
+import io.navstar.dns.upstream.Forwarder;
+import io.navstar.dns.upstream.PendingQuery;
+import io.navstar.dns.upstream.UpstreamGroup;
+import io.navstar.dns.wire.DnsQuery;
+import io.navstar.dns.wire.DnsWriter;
+import io.navstar.dns.zone.NameNode;
+import io.navstar.dns.zone.RecordData;
+import io.navstar.dns.zone.Zone;
+import io.navstar.dns.zone.ZoneSnapshot;
+import io.navstar.dns.zone.ZoneSource;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.socket.DatagramPacket;
+
+import java.net.InetSocketAddress;
+
+import static io.navstar.dns.wire.DnsWire.*;
+
+/**
+ * Answers queries for one event loop: decodes into a reused {@link DnsQuery}, answers local zones
+ * authoritatively, serves cached answers, and hands the rest to the loop's {@link Forwarder}. Local
+ * answers and cache hits allocate nothing here: the response goes into a pooled buffer through a
+ * reused {@link DnsWriter}.
+ *
+ * <p>Confined to its event loop (UDP sockets and TCP connections of that loop share it).
+ */
+public final class QueryEngine implements Forwarder.Replies {
+    /** AXFR and IXFR: zone transfers are not offered. */
+    private static final int TYPE_AXFR = 252;
+    private static final int TYPE_IXFR = 251;
+
+    private final DnsQuery query = new DnsQuery();
+    private final DnsWriter writer = new DnsWriter();
+    private final CacheKey probe = CacheKey.probe();
+    private final ZoneSource zones;
+    private final AnswerCache cache;
+    private final ForwardZones forwardZones;
+    private final SourceFilter recursionFilter;
+    private final DnsMetrics metrics;
+    private final QueryCounters refusedCounters;
+    private final QueryCounters malformedCounters;
+    private final int maxUdpPayload;
+    private final long staleAnswerTtl;
+    private final int prefetchMinHits;
+    private final int prefetchPercent;
+    private Forwarder forwarder;
+
+    public QueryEngine(DnsConfig config, ZoneSource zones, AnswerCache cache, ForwardZones forwardZones,
+                       DnsMetrics metrics) {
+        this.zones = zones;
+        this.cache = cache;
+        this.forwardZones = forwardZones;
+        this.recursionFilter = SourceFilter.of(config.recursionAllowedFrom());
+        this.metrics = metrics;
+        this.refusedCounters = metrics.zone("refused");
+        this.malformedCounters = metrics.zone("malformed");
+        this.maxUdpPayload = config.maxUdpPayload();
+        this.staleAnswerTtl = config.staleAnswerTtl().toSeconds();
+        this.prefetchMinHits = config.prefetchMinHits();
+        this.prefetchPercent = config.prefetchPercent();
+    }
+
+    /** Binds this engine to its loop's forwarder (created after the engine, which is its reply sink). */
+    public void attach(Forwarder loopForwarder) {
+        this.forwarder = loopForwarder;
+    }
+
+    /**
+     * Handles one UDP query from {@code sender}; writes the answer (without flushing) on {@code channel}
+     * unless it was dropped or forwarded.
+     */
+    public void onUdp(Channel channel, ByteBuf in, InetSocketAddress sender) {
+        ByteBuf out = answer(channel, channel.alloc(), in, in.readerIndex(), in.readableBytes(), sender, false);
+        if (out != null) {
+            channel.write(new DatagramPacket(out, sender), channel.voidPromise());
+        }
+    }
+
+    /** Handles one TCP query (the frame without its length prefix); writes the framed answer. */
+    public void onTcp(Channel channel, ByteBuf frame, int base, int length) {
+        metrics.countTcpQuery();
+        ByteBuf out = answer(channel, channel.alloc(), frame, base, length,
+                (InetSocketAddress) channel.remoteAddress(), true);
+        if (out != null) {
+            channel.write(out, channel.voidPromise());
+        }
+    }
+
+    /**
+     * Decodes and answers one query. Returns the response (prefixed with its length over TCP), or null
+     * when it was dropped or handed to the forwarder.
+     */
+    ByteBuf answer(Channel channel, ByteBufAllocator alloc, ByteBuf in, int base, int length,
+                   InetSocketAddress sender, boolean tcp) {
+        int outcome = query.decode(in, base, length);
+        if (outcome == DnsQuery.OUTCOME_DROP) {
+            metrics.countDropped();
+            return null;
+        }
+        int limit = tcp ? MAX_TCP_MESSAGE : query.udpLimit(maxUdpPayload);
+        if (outcome != DnsQuery.OUTCOME_QUERY) {
+            metrics.countMalformed();
+            ByteBuf out = begin(alloc, tcp, 64 + query.nameLength());
+            int rcode = outcome == DnsQuery.OUTCOME_NOTIMP ? RCODE_NOTIMP
+                    : outcome == DnsQuery.OUTCOME_BADVERS ? RCODE_BADVERS : RCODE_FORMERR;
+            int flags = FLAG_QR | (query.flags() & (OPCODE_MASK | FLAG_RD)) | (rcode & RCODE_MASK);
+            if (outcome == DnsQuery.OUTCOME_BADVERS) {
+                writer.header(query.id(), flags, 1, 0, 0, 1);
+                writer.question(query.nameOriginal(), query.nameLower(), query.nameLength(), query.qtype(),
+                        query.qclass());
+                writer.opt(maxUdpPayload, rcode, false); // RFC 6891 §6.1.3: BADVERS is extended rcode 16
+            } else {
+                writer.header(query.id(), flags, 0, 0, 0, 0);
+            }
+            malformedCounters.count(rcode);
+            return finish(out, tcp);
+        }
+        ZoneSnapshot snapshot = zones.current();
+        Zone zone = query.qclass() == CLASS_IN ? snapshot.findZone(query.nameLower(), query.nameLength()) : null;
+        boolean recursion = recursionFilter.allows(sender);
+        if (zone != null) {
+            ByteBuf out = begin(alloc, tcp, 512);
+            answerLocal(snapshot, zone, limit, recursion);
+            return finish(out, tcp);
+        }
+        if (!recursion || query.qtype() == TYPE_AXFR || query.qtype() == TYPE_IXFR) {
+            metrics.countRefused();
+            refusedCounters.count(RCODE_REFUSED);
+            return rcodeOnly(alloc, tcp, RCODE_REFUSED, recursion);
+        }
+        UpstreamGroup group = forwardZones.find(query.nameLower(), query.nameLength());
+        QueryCounters counters = group.counters();
+        probe.set(query.nameLower(), query.nameLength(), query.nameHash(), query.qtype(), query.qclass());
+        CacheEntry entry = cache.get(probe);
+        long now = System.nanoTime();
+        if (entry != null && entry.fresh(now)) {
+            cache.recordHit();
+            entry.touch(now);
+            if (entry.claimPrefetch(now, prefetchMinHits, prefetchPercent)) {
+                cache.recordPrefetch();
+                forwarder.prefetch(probe.copy(), entry, group, counters);
+            }
+            ByteBuf out = begin(alloc, tcp, entry.messageLength() + OPT_RR_SIZE);
+            writeEntry(entry, query.id(), query.flags(), query.nameOriginal(), query.nameLength(), query.qtype(),
+                    query.qclass(), query.edns(), query.dnssecOk(), limit, now, false);
+            counters.count(entry.rcode());
+            return finish(out, tcp);
+        }
+        cache.recordMiss();
+        boolean started = forwarder.forward(probe.copy(), query.nameOriginal(), query.qtype(), query.qclass(),
+                query.id(), query.flags(), query.edns(), limit, query.dnssecOk(), channel, tcp ? null : sender,
+                group, counters, entry);
+        if (!started) {
+            metrics.countOverloaded();
+            counters.count(RCODE_SERVFAIL);
+            return rcodeOnly(alloc, tcp, RCODE_SERVFAIL, true);
+        }
+        return null;
+    }
+
+    private ByteBuf rcodeOnly(ByteBufAllocator alloc, boolean tcp, int rcode, boolean recursionAvailable) {
+        ByteBuf out = begin(alloc, tcp, 64 + query.nameLength());
+        int flags = FLAG_QR | (query.flags() & (FLAG_RD | FLAG_CD)) | (recursionAvailable ? FLAG_RA : 0) | rcode;
+        writer.header(query.id(), flags, 1, 0, 0, query.edns() ? 1 : 0);
+        writer.question(query.nameOriginal(), query.nameLower(), query.nameLength(), query.qtype(), query.qclass());
+        if (query.edns()) {
+            writer.opt(maxUdpPayload, 0, query.dnssecOk());
+        }
+        return finish(out, tcp);
+    }
+
+    /**
+     * Authoritative answer from a local zone (RFC 1034 §4.3.2): the RRset, or NODATA (NOERROR, no
+     * answers) when the name exists without that type, or NXDOMAIN when it does not exist; negative
+     * answers carry the zone's SOA in authority with TTL min(SOA TTL, MINIMUM) (RFC 2308 §3).
+     */
+    private void answerLocal(ZoneSnapshot snapshot, Zone zone, int limit, boolean recursion) {
+        NameNode node = snapshot.findNode(query.nameLower(), query.nameLength(), query.nameHash());
+        int rcode = node == null ? RCODE_NXDOMAIN : RCODE_NOERROR;
+        int flags = FLAG_QR | FLAG_AA | (query.flags() & (FLAG_RD | FLAG_CD)) | (recursion ? FLAG_RA : 0) | rcode;
+        writer.header(query.id(), flags, 1, 0, 0, 0);
+        writer.question(query.nameOriginal(), query.nameLower(), query.nameLength(), query.qtype(), query.qclass());
+        int answers = 0;
+        int additional = 0;
+        if (node != null) {
+            if (query.qtype() == TYPE_ANY) {
+                for (int t = 0; t < node.typeCount(); t++) {
+                    answers += writeRrset(node.rrsetAt(t));
+                }
+            } else {
+                RecordData[] set = node.rrset(query.qtype());
+                answers = writeRrset(set);
+                if (query.qtype() == TYPE_SRV) {
+                    additional = writeTargetAddresses(snapshot, set);
+                }
+            }
+        }
+        int authority = 0;
+        if (answers == 0) {
+            writer.writeName(zone.apex(), zone.apex().length, true);
+            zone.soa().writeTo(writer, zone.negativeTtl());
+            authority = 1;
+        }
+        writer.setHeaderField(OFFSET_ANCOUNT, answers);
+        writer.setHeaderField(OFFSET_NSCOUNT, authority);
+        writer.setHeaderField(OFFSET_ARCOUNT, additional);
+        endWithOpt(limit);
+        QueryCounters counters = zone.counters();
+        if (counters == null) {
+            counters = metrics.zone(zone.name());
+            zone.attachCounters(counters);
+        }
+        counters.count(rcode);
+    }
+
+    private int writeRrset(RecordData[] set) {
+        for (RecordData rr : set) {
+            writer.writePointer(HEADER_SIZE); // owner = the question name
+            rr.writeTo(writer, rr.ttl());
+        }
+        return set.length;
+    }
+
+    /** Addresses of local SRV targets in the additional section (RFC 2782 "Usage rules"). */
+    private int writeTargetAddresses(ZoneSnapshot snapshot, RecordData[] srvs) {
+        int count = 0;
+        for (RecordData srv : srvs) {
+            byte[] target = srv.name1();
+            NameNode node = snapshot.findNode(target, target.length, io.navstar.dns.wire.Names.hash(target, 0,
+                    target.length));
+            if (node == null) {
+                continue;
+            }
+            for (RecordData a : node.rrset(TYPE_A)) {
+                writer.writeName(target, target.length, true);
+                a.writeTo(writer, a.ttl());
+                count++;
+            }
+            for (RecordData a : node.rrset(TYPE_AAAA)) {
+                writer.writeName(target, target.length, true);
+                a.writeTo(writer, a.ttl());
+                count++;
+            }
+        }
+        return count;
+    }
+
+    /**
+     * Adds OPT when the client used EDNS, and enforces the client's size: a response that does not fit
+     * is cut back to its question with TC set (RFC 1035 §4.2.1, RFC 6891 §7) so the client retries
+     * over TCP.
+     */
+    private void endWithOpt(int limit) {
+        int optSize = query.edns() ? OPT_RR_SIZE : 0;
+        if (writer.size() + optSize > limit) {
+            writer.truncateTo(query.questionEnd());
+            writer.setHeaderField(OFFSET_FLAGS, writer.headerField(OFFSET_FLAGS) | FLAG_TC);
+            writer.setHeaderField(OFFSET_ANCOUNT, 0);
+            writer.setHeaderField(OFFSET_NSCOUNT, 0);
+            writer.setHeaderField(OFFSET_ARCOUNT, 0);
+            metrics.countTruncated();
+        }
+        if (query.edns()) {
+            writer.opt(maxUdpPayload, 0, query.dnssecOk());
+            writer.setHeaderField(OFFSET_ARCOUNT, writer.headerField(OFFSET_ARCOUNT) + 1);
+        }
+    }
+
+    /** Writes a cached or forwarded answer for a client, with OPT and truncation as for local answers. */
+    private void writeEntry(CacheEntry entry, int id, int clientFlags, byte[] nameOriginal, int nameLength, int qtype,
+                            int qclass, boolean edns, boolean dnssecOk, int limit, long now, boolean stale) {
+        int optSize = edns ? OPT_RR_SIZE : 0;
+        if (entry.messageLength() + optSize > limit) {
+            int flags = (entry.flags() & ~(FLAG_AA | FLAG_RD | FLAG_CD)) | (clientFlags & (FLAG_RD | FLAG_CD))
+                    | FLAG_TC | FLAG_RA;
+            writer.header(id, flags, 1, 0, 0, 0);
+            writer.writeBytesRaw(nameOriginal, nameLength);
+            writer.buffer().writeShort(qtype);
+            writer.buffer().writeShort(qclass);
+            metrics.countTruncated();
+        } else {
+            entry.writeTo(writer.buffer(), id, clientFlags, nameOriginal, now, stale, staleAnswerTtl);
+        }
+        if (edns) {
+            writer.opt(maxUdpPayload, 0, dnssecOk);
+            writer.setHeaderField(OFFSET_ARCOUNT, writer.headerField(OFFSET_ARCOUNT) + 1);
+        }
+    }
+
+    private ByteBuf begin(ByteBufAllocator alloc, boolean tcp, int capacity) {
+        ByteBuf out = alloc.ioBuffer(capacity + 2);
+        if (tcp) {
+            out.writeShort(0);
+        }
+        writer.begin(out);
+        return out;
+    }
+
+    private ByteBuf finish(ByteBuf out, boolean tcp) {
+        if (tcp) {
+            out.setShort(0, out.readableBytes() - 2);
+        }
+        return out;
+    }
+
+    @Override
+    public void answer(PendingQuery pq, CacheEntry entry, boolean stale) {
+        Channel channel = pq.channel();
+        if (!channel.isActive()) {
+            return;
+        }
+        boolean tcp = pq.sender() == null;
+        ByteBuf out = begin(channel.alloc(), tcp, entry.messageLength() + OPT_RR_SIZE);
+        writeEntry(entry, pq.clientId(), pq.clientFlags(), pq.nameOriginal(), pq.nameLength(), pq.qtype(),
+                pq.qclass(), pq.clientEdns(), pq.dnssecOk(), pq.clientLimit(), System.nanoTime(), stale);
+        pq.counters().count(entry.rcode());
+        send(channel, finish(out, tcp), pq.sender());
+    }
+
+    @Override
+    public void servfail(PendingQuery pq) {
+        Channel channel = pq.channel();
+        if (!channel.isActive()) {
+            return;
+        }
+        boolean tcp = pq.sender() == null;
+        ByteBuf out = begin(channel.alloc(), tcp, 64 + pq.nameLength());
+        int flags = FLAG_QR | FLAG_RA | (pq.clientFlags() & (FLAG_RD | FLAG_CD)) | RCODE_SERVFAIL;
+        writer.header(pq.clientId(), flags, 1, 0, 0, pq.clientEdns() ? 1 : 0);
+        writer.writeBytesRaw(pq.nameOriginal(), pq.nameLength());
+        out.writeShort(pq.qtype());
+        out.writeShort(pq.qclass());
+        if (pq.clientEdns()) {
+            writer.opt(maxUdpPayload, 0, pq.dnssecOk());
+        }
+        pq.counters().count(RCODE_SERVFAIL);
+        send(channel, finish(out, tcp), pq.sender());
+    }
+
+    private static void send(Channel channel, ByteBuf out, InetSocketAddress sender) {
+        if (sender == null) {
+            channel.writeAndFlush(out, channel.voidPromise());
+        } else {
+            channel.writeAndFlush(new DatagramPacket(out, sender), channel.voidPromise());
+        }
+    }
+}

@@ -1,0 +1,440 @@
+package io.navstar.dns.upstream;
+
+import io.navstar.dns.cache.AnswerCache;
+import io.navstar.dns.cache.CacheEntry;
+import io.navstar.dns.cache.CacheKey;
+import io.navstar.dns.metrics.QueryCounters;
+import io.navstar.dns.wire.DnsWire;
+import io.navstar.dns.wire.DnsWriter;
+import io.navstar.dns.wire.ResponseScan;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.channel.socket.SocketProtocolFamily;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+
+import java.net.Inet4Address;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+import static io.navstar.dns.wire.DnsWire.*;
+
+/**
+ * Sends forwarded queries to upstreams and matches their answers, for one event loop. Each query goes
+ * to the upstreams its {@link UpstreamGroup} chooses, in parallel, each attempt with a random
+ * transaction ID from one UDP socket with a random port (RFC 5452 §4); the first good answer (NOERROR
+ * or NXDOMAIN for the same question from the address asked) wins and is cached. When an attempt's
+ * RTT-derived timeout expires, the query is also sent to the next upstream (the late answer still
+ * counts); a truncated answer is retried over TCP to the same upstream (RFC 7766 §5); when every
+ * attempt failed or the overall bound passed, a stale cached answer (RFC 8767) or SERVFAIL goes back.
+ *
+ * <p>Confined to its event loop: every method must be called on it; nothing is shared but the
+ * {@link Upstream}s (internally synchronized) and the {@link AnswerCache} (concurrent).
+ */
+public final class Forwarder {
+    /** How the forwarder hands finished queries back to the server, on the same event loop. */
+    public interface Replies {
+        /** Answer the client from {@code entry}, as a stale answer when {@code stale}. */
+        void answer(PendingQuery query, CacheEntry entry, boolean stale);
+
+        /** Every upstream failed and nothing stale was usable. */
+        void servfail(PendingQuery query);
+    }
+
+    private static final int IDS = 1 << 16;
+
+    private final EventLoop loop;
+    private final AnswerCache cache;
+    private final Replies replies;
+    private final long overallNanos;
+    private final long maxTtl;
+    private final long maxNegativeTtl;
+    private final long staleWindowNanos;
+    private final int maxPending;
+    private final int ednsPayload;
+    private final PendingQuery[] byId = new PendingQuery[IDS];
+    private final byte[] attemptById = new byte[IDS];
+    private final ResponseScan scan = new ResponseScan();
+    private final DnsWriter writer = new DnsWriter();
+    private final Upstream[] chosen = new Upstream[UpstreamGroup.PARALLEL + 1];
+    private Channel udp4;
+    private Channel udp6;
+    private int pending;
+
+    public Forwarder(EventLoop loop, AnswerCache cache, Replies replies, long overallNanos, long maxTtl,
+                     long maxNegativeTtl, long staleWindowNanos, int maxPending, int ednsPayload) {
+        this.loop = loop;
+        this.cache = cache;
+        this.replies = replies;
+        this.overallNanos = overallNanos;
+        this.maxTtl = maxTtl;
+        this.maxNegativeTtl = maxNegativeTtl;
+        this.staleWindowNanos = staleWindowNanos;
+        this.maxPending = maxPending;
+        this.ednsPayload = ednsPayload;
+    }
+
+    /** Binds the upstream-facing UDP sockets (IPv4, and IPv6 when {@code ipv6}) on this loop; blocks. */
+    public void start(boolean ipv6) throws InterruptedException {
+        udp4 = bind(SocketProtocolFamily.INET, new InetSocketAddress("0.0.0.0", 0));
+        if (ipv6) {
+            udp6 = bind(SocketProtocolFamily.INET6, new InetSocketAddress("::", 0));
+        }
+    }
+
+    private Channel bind(SocketProtocolFamily family, InetSocketAddress local) throws InterruptedException {
+        return new Bootstrap().group(loop)
+                .channelFactory(() -> new EpollDatagramChannel(family))
+                .handler(new SimpleChannelInboundHandler<DatagramPacket>() {
+                    @Override
+                    protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
+                        onUdpAnswer(packet);
+                    }
+                })
+                .bind(local).sync().channel();
+    }
+
+    /** Closes the upstream sockets. */
+    public void close() {
+        if (udp4 != null) {
+            udp4.close();
+        }
+        if (udp6 != null) {
+            udp6.close();
+        }
+    }
+
+    /** Forwarded queries in flight on this loop. */
+    public int pending() {
+        return pending;
+    }
+
+    /**
+     * Starts forwarding a client's query. {@code key} is an immutable copy; {@code previous} is the
+     * expired cache entry, if any, to serve stale if every upstream fails.
+     *
+     * @return false when too many queries are in flight or the group is empty (caller answers SERVFAIL)
+     */
+    public boolean forward(CacheKey key, byte[] nameOriginal, int qtype, int qclass, int clientId, int clientFlags,
+                           boolean clientEdns, int clientLimit, boolean dnssecOk, Channel channel,
+                           InetSocketAddress sender, UpstreamGroup group, QueryCounters counters,
+                           CacheEntry previous) {
+        if (pending >= maxPending || group.size() == 0) {
+            return false;
+        }
+        long now = System.nanoTime();
+        PendingQuery pq = new PendingQuery(java.util.Arrays.copyOf(nameOriginal, key.nameLength()),
+                key.nameLength(), qtype, qclass, key, clientId, clientFlags, clientEdns, clientLimit, dnssecOk,
+                channel, sender, false, group, counters, previous, now);
+        start(pq, now);
+        return true;
+    }
+
+    /** Refreshes a popular cached entry before it expires (no client waits for it). */
+    public void prefetch(CacheKey key, CacheEntry entry, UpstreamGroup group, QueryCounters counters) {
+        if (pending >= maxPending || group.size() == 0) {
+            entry.releasePrefetch();
+            return;
+        }
+        long now = System.nanoTime();
+        PendingQuery pq = new PendingQuery(key.name(), key.nameLength(), key.qtype(), key.qclass(), key, 0,
+                FLAG_RD, true, 0, false, null, null, true, group, counters, entry, now);
+        start(pq, now);
+    }
+
+    private void start(PendingQuery pq, long now) {
+        pending++;
+        pq.deadline = loop.schedule(() -> {
+            if (!pq.done) {
+                fail(pq);
+            }
+        }, overallNanos, TimeUnit.NANOSECONDS);
+        int n = pq.group.choose(now, ThreadLocalRandom.current().nextInt(), chosen);
+        for (int i = 0; i < n && !pq.done; i++) {
+            sendUdp(pq, chosen[i], now);
+        }
+    }
+
+    private void sendUdp(PendingQuery pq, Upstream upstream, long now) {
+        if (pq.attempts == PendingQuery.MAX_ATTEMPTS) {
+            return;
+        }
+        int id = freeId();
+        if (id < 0) {
+            return;
+        }
+        Channel socket = upstream.address().getAddress() instanceof Inet4Address ? udp4 : udp6;
+        if (socket == null) {
+            upstream.onFailure(now);
+            return;
+        }
+        int attempt = pq.attempts++;
+        pq.asked[attempt] = upstream;
+        pq.sentAt[attempt] = now;
+        pq.ids[attempt] = id;
+        pq.inFlight++;
+        byId[id] = pq;
+        attemptById[id] = (byte) attempt;
+        upstream.onQuery();
+        ByteBuf out = socket.alloc().ioBuffer(64 + pq.nameLength);
+        encodeQuery(out, id, pq);
+        socket.writeAndFlush(new DatagramPacket(out, upstream.address()), socket.voidPromise());
+        pq.timers[attempt] = loop.schedule(() -> onAttemptTimeout(pq, attempt), upstream.timeoutNanos(),
+                TimeUnit.NANOSECONDS);
+    }
+
+    private int freeId() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        for (int tries = 0; tries < 32; tries++) {
+            int id = random.nextInt(IDS);
+            if (byId[id] == null) {
+                return id;
+            }
+        }
+        return -1;
+    }
+
+    /** The query sent upstream: lowercase name, RD set, EDNS0 with our payload size (RFC 6891 §7). */
+    private void encodeQuery(ByteBuf out, int id, PendingQuery pq) {
+        writer.begin(out);
+        writer.header(id, FLAG_RD | (pq.clientFlags & FLAG_CD), 1, 0, 0, 1);
+        writer.writeBytesRaw(pq.key.name(), pq.key.nameLength());
+        out.writeShort(pq.qtype);
+        out.writeShort(pq.qclass);
+        writer.opt(ednsPayload, 0, pq.dnssecOk);
+    }
+
+    private void onAttemptTimeout(PendingQuery pq, int attempt) {
+        if (pq.done || pq.finished[attempt]) {
+            return;
+        }
+        long now = System.nanoTime();
+        pq.asked[attempt].onTimeout(now);
+        // The attempt stays open: a late answer still wins. Hedge to the next upstream.
+        sendUdp(pq, pq.group.next(now, pq.asked, pq.attempts), now);
+    }
+
+    private void onUdpAnswer(DatagramPacket packet) {
+        ByteBuf content = packet.content();
+        int length = content.readableBytes();
+        if (length < HEADER_SIZE) {
+            return;
+        }
+        int base = content.readerIndex();
+        int id = content.getUnsignedShort(base);
+        PendingQuery pq = byId[id];
+        if (pq == null) {
+            return; // late, duplicate or unsolicited
+        }
+        int attempt = attemptById[id];
+        InetSocketAddress from = packet.sender();
+        InetSocketAddress asked = pq.asked[attempt].address();
+        if (from == null || from.getPort() != asked.getPort() || !from.getAddress().equals(asked.getAddress())) {
+            return; // not from the upstream we asked (RFC 5452 §9.1): ignore, keep waiting
+        }
+        onAnswer(pq, attempt, content, base, length, false);
+    }
+
+    private void onAnswer(PendingQuery pq, int attempt, ByteBuf buf, int base, int length, boolean viaTcp) {
+        if (pq.done || pq.finished[attempt]) {
+            return;
+        }
+        long now = System.nanoTime();
+        Upstream upstream = pq.asked[attempt];
+        finishAttempt(pq, attempt);
+        if (!scan.scan(buf, base, length, pq.key.name(), pq.key.nameLength(), pq.qtype, pq.qclass)) {
+            upstream.onFailure(now);
+            afterFailedAttempt(pq, now);
+            return;
+        }
+        if (scan.truncated() && !viaTcp) {
+            upstream.onTcpRetry();
+            sendTcp(pq, upstream, now);
+            return;
+        }
+        int rcode = scan.rcode();
+        if (rcode != RCODE_NOERROR && rcode != RCODE_NXDOMAIN) {
+            upstream.onFailure(now);
+            afterFailedAttempt(pq, now);
+            return;
+        }
+        upstream.onAnswer(now - pq.sentAt[attempt]);
+        CacheEntry entry = CacheEntry.fromResponse(buf, base, length, scan, pq.nameLength, now, maxTtl,
+                maxNegativeTtl, staleWindowNanos);
+        if (entry.cacheable()) {
+            cache.put(pq.key, entry);
+        }
+        complete(pq);
+        if (!pq.prefetch) {
+            replies.answer(pq, entry, false);
+        }
+    }
+
+    private void finishAttempt(PendingQuery pq, int attempt) {
+        pq.finished[attempt] = true;
+        pq.inFlight--;
+        int id = pq.ids[attempt];
+        if (id >= 0 && byId[id] == pq) {
+            byId[id] = null;
+        }
+        if (pq.timers[attempt] != null) {
+            pq.timers[attempt].cancel(false);
+        }
+    }
+
+    private void afterFailedAttempt(PendingQuery pq, long now) {
+        Upstream next = pq.group.next(now, pq.asked, pq.attempts);
+        boolean untried = true;
+        for (int i = 0; i < pq.attempts; i++) {
+            if (pq.asked[i] == next) {
+                untried = false;
+                break;
+            }
+        }
+        if (untried) {
+            sendUdp(pq, next, now);
+        }
+        if (pq.inFlight == 0 && !pq.done) {
+            fail(pq);
+        }
+    }
+
+    private void fail(PendingQuery pq) {
+        complete(pq);
+        long now = System.nanoTime();
+        if (pq.prefetch) {
+            pq.previous.releasePrefetch();
+            return;
+        }
+        CacheEntry stale = cache.get(pq.key);
+        if (stale == null) {
+            stale = pq.previous;
+        }
+        if (stale != null && stale.usableStale(now)) {
+            boolean expired = !stale.fresh(now);
+            if (expired) {
+                cache.recordStale();
+            }
+            replies.answer(pq, stale, expired);
+        } else {
+            replies.servfail(pq);
+        }
+    }
+
+    private void complete(PendingQuery pq) {
+        if (pq.done) {
+            return;
+        }
+        pq.done = true;
+        pending--;
+        for (int i = 0; i < pq.attempts; i++) {
+            if (!pq.finished[i]) {
+                finishAttempt(pq, i);
+            }
+        }
+        if (pq.deadline != null) {
+            pq.deadline.cancel(false);
+        }
+    }
+
+    /** Retries a truncated answer over TCP to the same upstream (RFC 7766 §5, RFC 1035 §4.2.2 framing). */
+    private void sendTcp(PendingQuery pq, Upstream upstream, long now) {
+        if (pq.attempts == PendingQuery.MAX_ATTEMPTS) {
+            afterFailedAttempt(pq, now);
+            return;
+        }
+        int attempt = pq.attempts++;
+        pq.asked[attempt] = upstream;
+        pq.sentAt[attempt] = now;
+        pq.ids[attempt] = -1;
+        pq.inFlight++;
+        upstream.onQuery();
+        long remainingMillis = Math.max(1, (pq.startNanos + overallNanos - now) / 1_000_000);
+        int id = ThreadLocalRandom.current().nextInt(IDS);
+        ChannelFuture connect = new Bootstrap().group(loop).channel(EpollSocketChannel.class)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(remainingMillis, Integer.MAX_VALUE))
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(new LengthFieldBasedFrameDecoder(DnsWire.MAX_TCP_MESSAGE + 2, 0, 2, 0, 2),
+                                new TcpAnswerHandler(pq, attempt, id));
+                    }
+                })
+                .connect(upstream.address());
+        connect.addListener(f -> {
+            if (!f.isSuccess()) {
+                onTcpFailure(pq, attempt);
+            } else {
+                connect.channel().eventLoop().schedule(() -> {
+                    connect.channel().close();
+                }, remainingMillis, TimeUnit.MILLISECONDS);
+            }
+        });
+    }
+
+    private void onTcpFailure(PendingQuery pq, int attempt) {
+        if (pq.done || pq.finished[attempt]) {
+            return;
+        }
+        long now = System.nanoTime();
+        pq.asked[attempt].onFailure(now);
+        finishAttempt(pq, attempt);
+        afterFailedAttempt(pq, now);
+    }
+
+    /** One TCP query to an upstream: write it when connected, take the first framed answer, close. */
+    private final class TcpAnswerHandler extends ChannelInboundHandlerAdapter {
+        private final PendingQuery pq;
+        private final int attempt;
+        private final int id;
+
+        TcpAnswerHandler(PendingQuery pq, int attempt, int id) {
+            this.pq = pq;
+            this.attempt = attempt;
+            this.id = id;
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            ByteBuf out = ctx.alloc().ioBuffer(66 + pq.nameLength);
+            out.writeShort(0);
+            encodeQuery(out, id, pq);
+            out.setShort(0, out.readableBytes() - 2);
+            ctx.writeAndFlush(out);
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ByteBuf frame = (ByteBuf) msg;
+            try {
+                if (frame.readableBytes() >= HEADER_SIZE && frame.getUnsignedShort(frame.readerIndex()) == id) {
+                    onAnswer(pq, attempt, frame, frame.readerIndex(), frame.readableBytes(), true);
+                }
+            } finally {
+                frame.release();
+                ctx.close();
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            onTcpFailure(pq, attempt);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+}

@@ -1,0 +1,132 @@
+package io.navstar.dns.upstream;
+
+import io.navstar.dns.cache.CacheEntry;
+import io.navstar.dns.cache.CacheKey;
+import io.navstar.dns.metrics.QueryCounters;
+import io.netty.channel.Channel;
+import io.netty.util.concurrent.Future;
+
+import java.net.InetSocketAddress;
+
+/**
+ * One forwarded query in flight: the client to answer (or none, for a prefetch), the question, and
+ * every attempt sent to an upstream (UDP with its own transaction ID, or TCP after a truncated answer).
+ * Owned by the one event loop whose {@link Forwarder} created it; never shared between threads.
+ */
+public final class PendingQuery {
+    /** Most attempts (first parallel queries, hedges after timeouts, TCP retries) per query. */
+    static final int MAX_ATTEMPTS = 8;
+
+    // question and client
+    final byte[] nameOriginal;
+    final int nameLength;
+    final int qtype;
+    final int qclass;
+    final CacheKey key;
+    final int clientId;
+    final int clientFlags;
+    final boolean clientEdns;
+    final int clientUdpLimit;
+    final boolean dnssecOk;
+    final Channel channel;
+    final InetSocketAddress sender;
+    final boolean prefetch;
+    final UpstreamGroup group;
+    final QueryCounters counters;
+    final long startNanos;
+    CacheEntry previous;
+
+    // attempts
+    final Upstream[] asked = new Upstream[MAX_ATTEMPTS];
+    final long[] sentAt = new long[MAX_ATTEMPTS];
+    final int[] ids = new int[MAX_ATTEMPTS];
+    final boolean[] finished = new boolean[MAX_ATTEMPTS];
+    @SuppressWarnings("rawtypes")
+    final Future[] timers = new Future[MAX_ATTEMPTS];
+    Future<?> deadline;
+    int attempts;
+    int inFlight;
+    boolean done;
+
+    PendingQuery(byte[] nameOriginal, int nameLength, int qtype, int qclass, CacheKey key, int clientId,
+                 int clientFlags, boolean clientEdns, int clientUdpLimit, boolean dnssecOk, Channel channel,
+                 InetSocketAddress sender, boolean prefetch, UpstreamGroup group, QueryCounters counters,
+                 CacheEntry previous, long startNanos) {
+        this.nameOriginal = nameOriginal;
+        this.nameLength = nameLength;
+        this.qtype = qtype;
+        this.qclass = qclass;
+        this.key = key;
+        this.clientId = clientId;
+        this.clientFlags = clientFlags;
+        this.clientEdns = clientEdns;
+        this.clientUdpLimit = clientUdpLimit;
+        this.dnssecOk = dnssecOk;
+        this.channel = channel;
+        this.sender = sender;
+        this.prefetch = prefetch;
+        this.group = group;
+        this.counters = counters;
+        this.previous = previous;
+        this.startNanos = startNanos;
+    }
+
+    public byte[] nameOriginal() {
+        return nameOriginal;
+    }
+
+    public int nameLength() {
+        return nameLength;
+    }
+
+    public int qtype() {
+        return qtype;
+    }
+
+    public int qclass() {
+        return qclass;
+    }
+
+    public int clientId() {
+        return clientId;
+    }
+
+    public int clientFlags() {
+        return clientFlags;
+    }
+
+    public boolean clientEdns() {
+        return clientEdns;
+    }
+
+    /** Largest response the client accepts (65535 over TCP). */
+    public int clientLimit() {
+        return clientUdpLimit;
+    }
+
+    public boolean dnssecOk() {
+        return dnssecOk;
+    }
+
+    /** Channel to answer on: the UDP server socket or the client's TCP connection. */
+    public Channel channel() {
+        return channel;
+    }
+
+    /** Client address for UDP; null over TCP. */
+    public InetSocketAddress sender() {
+        return sender;
+    }
+
+    public boolean prefetch() {
+        return prefetch;
+    }
+
+    public QueryCounters counters() {
+        return counters;
+    }
+
+    public long startNanos() {
+        return startNanos;
+    }
+}
