@@ -1,0 +1,152 @@
+package io.navstar.agent.lb.plan;
+
+import io.navstar.agent.lb.model.BackendSpec;
+import io.navstar.agent.lb.model.DesiredState;
+import io.navstar.agent.lb.model.Endpoint;
+import io.navstar.agent.lb.model.VipKey;
+import io.navstar.agent.lb.model.VipSpec;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ReconcilerTest {
+
+    private static VipSpec vip(String vip, String... backends) {
+        List<BackendSpec> list = new ArrayList<>();
+        for (String b : backends) {
+            String[] parts = b.split("/");
+            list.add(new BackendSpec(Endpoint.parse(parts[0]), parts.length > 1 ? Integer.parseInt(parts[1]) : 1));
+        }
+        return new VipSpec(VipKey.of(vip, "tcp"), list);
+    }
+
+    private static DesiredState state(VipSpec... specs) {
+        return DesiredState.of(List.of(specs));
+    }
+
+    @Test
+    void appliesFromNothingAndThenDoesNothingForTheSameState() {
+        InMemoryKernelTables kernel = new InMemoryKernelTables(100_000, 64, 64);
+        Reconciler r = Reconciler.recover(kernel, 1000);
+        DesiredState s = state(vip("11.0.0.1:80", "10.0.1.2:80", "10.0.2.2:80", "10.0.3.2:80"),
+                vip("11.0.0.2:80", "10.0.1.2:80"));
+        Reconciler.Report first = r.apply(s);
+        assertEquals(2, first.added());
+        assertEquals(2 * 1009, first.cellsWritten());
+        Map<Endpoint, Integer> shares = kernel.shares(VipKey.of("11.0.0.1:80", "tcp"));
+        assertEquals(3, shares.size());
+        shares.values().forEach(c -> assertEquals(1009 / 3.0, c, 1.0));
+
+        int writes = kernel.vipWrites + kernel.backendWrites;
+        Reconciler.Report second = r.apply(s);
+        assertTrue(second.noop());
+        assertEquals(2, second.unchanged());
+        assertEquals(writes, kernel.vipWrites + kernel.backendWrites, "nothing written");
+    }
+
+    @Test
+    void aRestartedReconcilerRecoversFromTheKernelAndChangesNothing() {
+        InMemoryKernelTables kernel = new InMemoryKernelTables(100_000, 64, 64);
+        DesiredState s = state(vip("11.0.0.1:80", "10.0.1.2:80", "10.0.2.2:80"), vip("11.0.0.3:53", "10.0.9.9:53/0"));
+        Reconciler.recover(kernel, 1000).apply(s);
+        Map<VipKey, InstalledVip> before = kernel.readVips();
+
+        Reconciler restarted = Reconciler.recover(kernel, 1000);
+        Reconciler.Report report = restarted.apply(s);
+        assertTrue(report.noop(), report.toString());
+        assertEquals(before, kernel.readVips());
+        // and the recovered bookkeeping allocates around what is in use
+        restarted.apply(s.with(vip("11.0.0.4:80", "10.0.4.2:80")));
+        assertEquals(3, kernel.vips.size());
+    }
+
+    @Test
+    void changingOneBackendRewritesOnlyThatVipIntoNewCells() {
+        InMemoryKernelTables kernel = new InMemoryKernelTables(100_000, 64, 64);
+        Reconciler r = Reconciler.recover(kernel, 1000);
+        VipSpec a = vip("11.0.0.1:80", "10.0.1.2:80", "10.0.2.2:80", "10.0.3.2:80");
+        VipSpec b = vip("11.0.0.2:80", "10.0.5.2:80");
+        r.apply(state(a, b));
+        InstalledVip oldA = kernel.vips.get(a.key());
+        InstalledVip oldB = kernel.vips.get(b.key());
+
+        Reconciler.Report report = r.apply(state(vip("11.0.0.1:80", "10.0.1.2:80", "10.0.2.2:80"), b));
+        assertEquals(1, report.changed());
+        assertEquals(1, report.unchanged());
+        InstalledVip newA = kernel.vips.get(a.key());
+        assertEquals(oldA.vipId(), newA.vipId(), "counters keep their index");
+        assertTrue(newA.tableOffset() != oldA.tableOffset(), "written aside, not in place");
+        assertEquals(oldB, kernel.vips.get(b.key()));
+        assertFalse(kernel.backends.containsValue(Endpoint.parse("10.0.3.2:80")), "unused backend cleared");
+    }
+
+    @Test
+    void drainingBackendStaysInstalledButTakesNoSlot() {
+        InMemoryKernelTables kernel = new InMemoryKernelTables(100_000, 64, 64);
+        Reconciler r = Reconciler.recover(kernel, 1000);
+        r.apply(state(vip("11.0.0.1:80", "10.0.1.2:80", "10.0.2.2:80/0")));
+        Map<Endpoint, Integer> shares = kernel.shares(VipKey.of("11.0.0.1:80", "tcp"));
+        assertEquals(Map.of(Endpoint.parse("10.0.1.2:80"), 1009), shares);
+        assertTrue(r.backendId(Endpoint.parse("10.0.2.2:80")) >= 0);
+    }
+
+    @Test
+    void vipWithoutActiveBackendGetsAnEmptyTable() {
+        InMemoryKernelTables kernel = new InMemoryKernelTables(100_000, 64, 64);
+        Reconciler r = Reconciler.recover(kernel, 1000);
+        r.apply(state(vip("11.0.0.1:80")));
+        assertEquals(0, kernel.vips.get(VipKey.of("11.0.0.1:80", "tcp")).tableSize());
+    }
+
+    @Test
+    void skippedBackendLosesItsSlotsUnlessNoneWouldRemain() {
+        InMemoryKernelTables kernel = new InMemoryKernelTables(100_000, 64, 64);
+        Reconciler r = Reconciler.recover(kernel, 1000);
+        DesiredState s = state(vip("11.0.0.1:80", "10.0.1.2:80", "10.0.2.2:80"), vip("11.0.0.2:80", "10.0.2.2:80"));
+        r.apply(s, Set.of(Endpoint.parse("10.0.2.2:80")));
+        assertEquals(Set.of(Endpoint.parse("10.0.1.2:80")), kernel.shares(VipKey.of("11.0.0.1:80", "tcp")).keySet());
+        assertEquals(Set.of(Endpoint.parse("10.0.2.2:80")), kernel.shares(VipKey.of("11.0.0.2:80", "tcp")).keySet());
+    }
+
+    @Test
+    void removedVipsFreeTheirCellsForLaterApplies() {
+        InMemoryKernelTables kernel = new InMemoryKernelTables(3 * 1009, 64, 64);
+        Reconciler r = Reconciler.recover(kernel, 1000);
+        r.apply(state(vip("11.0.0.1:80", "10.0.1.2:80"), vip("11.0.0.2:80", "10.0.1.2:80")));
+        r.apply(state(vip("11.0.0.1:80", "10.0.1.2:80")));
+        r.apply(state(vip("11.0.0.1:80", "10.0.1.2:80"), vip("11.0.0.3:80", "10.0.1.2:80"),
+                vip("11.0.0.4:80", "10.0.1.2:80")));
+        assertEquals(3, kernel.vips.size());
+        IllegalStateException full = assertThrows(IllegalStateException.class, () -> r.apply(state(
+                vip("11.0.0.1:80", "10.0.1.2:80"), vip("11.0.0.3:80", "10.0.1.2:80"),
+                vip("11.0.0.4:80", "10.0.1.2:80"), vip("11.0.0.5:80", "10.0.1.2:80"))));
+        assertTrue(full.getMessage().contains("cells exhausted"), full.getMessage());
+    }
+
+    @Test
+    void tenThousandVipsOfTenBackendsFitAndReadBack() {
+        InMemoryKernelTables kernel = new InMemoryKernelTables(10_000 * 1009 + 1009, 10_240, 100_000);
+        Reconciler r = Reconciler.recover(kernel, 1000);
+        List<VipSpec> specs = new ArrayList<>();
+        for (int v = 0; v < 10_000; v++) {
+            String[] backends = new String[10];
+            for (int b = 0; b < 10; b++) {
+                backends[b] = "10." + (b + 1) + "." + (v / 250) + "." + (v % 250 + 1) + ":8080";
+            }
+            specs.add(vip("11.0." + (v / 250) + "." + (v % 250 + 1) + ":80", backends));
+        }
+        Reconciler.Report report = r.apply(DesiredState.of(specs));
+        assertEquals(10_000, report.added());
+        assertEquals(10_000, kernel.vips.size());
+        assertEquals(100_000, kernel.backends.size());
+        assertEquals(10, kernel.shares(specs.get(1234).key()).size());
+    }
+}
