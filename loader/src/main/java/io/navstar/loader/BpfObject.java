@@ -1,6 +1,7 @@
 package io.navstar.loader;
 
 import io.navstar.loader.btf.Btf;
+import io.navstar.loader.elf.ElfObjectReader;
 import io.navstar.loader.spec.MapRelocation;
 import io.navstar.loader.spec.MapSpec;
 import io.navstar.loader.spec.ObjectSpec;
@@ -44,6 +45,16 @@ public final class BpfObject implements AutoCloseable {
         this.maps = Collections.unmodifiableMap(maps);
         this.programs = Collections.unmodifiableMap(programs);
         this.pins = List.copyOf(pins);
+    }
+
+    /** Reads a clang-built object file ({@link ElfObjectReader}) and loads it. */
+    public static BpfObject load(Path object, LoadOptions options) {
+        return load(new ElfObjectReader().read(object), options);
+    }
+
+    /** Reads a clang-built object from its bytes ({@code name} for messages) and loads it. */
+    public static BpfObject load(byte[] object, String name, LoadOptions options) {
+        return load(new ElfObjectReader().read(object, name), options);
     }
 
     /** Loads {@code spec} with {@code options}; see the class comment for the steps. */
