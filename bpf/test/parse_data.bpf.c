@@ -20,6 +20,15 @@ __u32 last_len;
 /* custom data section */
 __u32 tuned_value SEC(".data.tuning") = 42;
 
+/* .bss, for the BTF kinds clang emits only on request: a decl tag on a member, a type tag on a pointer,
+ * and a float. 24 bytes: ratio@0 (float, 4), count@4 (tagged), where@8 (tagged pointer), scale@16. */
+struct tagged {
+	float ratio;
+	__u32 count __attribute__((btf_decl_tag("navstar:counter")));
+	int __attribute__((btf_type_tag("navstar:user"))) *where;
+	double scale;
+} tagged_sample;
+
 SEC("xdp")
 int use_globals(struct xdp_md *ctx)
 {

@@ -28,6 +28,8 @@ public final class Btf {
     static final int MAGIC = 0xEB9F;
     /** Size of struct btf_header (btf.rst §2.1). */
     static final int HEADER_SIZE = 24;
+    /** How deep sizes are followed through arrays, as the kernel's MAX_RESOLVE_DEPTH (kernel/bpf/btf.c). */
+    static final int MAX_RESOLVE_DEPTH = 32;
     /** Size of struct btf_type, the fixed part of every type. */
     static final int TYPE_HEADER_SIZE = 12;
 
@@ -411,8 +413,9 @@ public final class Btf {
     }
 
     private long sizeOf(int id, int depth) {
-        if (depth > types.size()) {
-            throw new BtfFormatException("BTF: type " + id + ": size loops through arrays");
+        if (depth > MAX_RESOLVE_DEPTH) {
+            throw new BtfFormatException("BTF: type " + id + ": arrays and variables nest deeper than "
+                    + MAX_RESOLVE_DEPTH + " (a loop?)");
         }
         BtfType type = type(resolve(id));
         return switch (type) {
@@ -607,6 +610,10 @@ public final class Btf {
             boolean fixOffsets = false;
             if (size == 0) {
                 OptionalLong sectionSize = layout.sectionSize(datasec.name());
+                if (datasec.name().equals(".kconfig") || datasec.name().equals(".ksyms")) {
+                    throw new BtfFormatException("BTF: DATASEC " + datasec.name() + ": extern variables (.kconfig,"
+                            + " .ksyms) are not supported");
+                }
                 if (sectionSize.isEmpty() || sectionSize.getAsLong() == 0) {
                     throw new BtfFormatException("BTF: DATASEC " + datasec.name() + " (type " + datasec.id()
                             + "): the object has no non-empty ELF section of that name to take its size from");

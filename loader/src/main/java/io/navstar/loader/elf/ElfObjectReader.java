@@ -114,7 +114,11 @@ public final class ElfObjectReader {
                 ProgramSection kind = ProgramSection.of(section.name()).orElseThrow(() -> elf.fail(section
                         + ": not a program section navstar knows (known: "
                         + ProgramSection.known().stream().map(ProgramSection::name).toList() + ")"));
-                for (Function function : functionsBySection.getOrDefault(section.index(), List.of())) {
+                List<Function> functions = functionsBySection.getOrDefault(section.index(), List.of());
+                if (functions.isEmpty()) {
+                    throw elf.fail(section + ": " + section.size() + " bytes of code but no function symbol");
+                }
+                for (Function function : functions) {
                     if (function.global()) {
                         programs.put(function.name(), link(function, kind));
                     }
@@ -392,6 +396,9 @@ public final class ElfObjectReader {
             if (opcode == BPF_LD_IMM64 && symbol != null && symbol.sectionIndex() != ElfFile.SHN_UNDEF
                     && symbol.sectionIndex() < ElfFile.SHN_LORESERVE
                     && elf.section(symbol.sectionIndex()).executable()) {
+                if (i + 1 >= function.end()) {
+                    throw elf.fail(where + ": ld_imm64 is cut off by the end of function " + function.name());
+                }
                 if (imm % INSN != 0) {
                     throw elf.fail(where + ": callback address offset " + imm + " is not a whole instruction");
                 }
