@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe: requests and reads may come from any thread; reads are lock-free snapshots of
  * committed state. Subscriber callbacks and the commit listener run on the store thread and must
- * not block.
+ * not block. An {@linkplain KvConfig#inline() inline} store (simulation only, no disk) has no
+ * thread and processes each request on the caller's thread.
  */
 public final class KvStore implements AutoCloseable {
 
@@ -134,7 +135,9 @@ public final class KvStore implements AutoCloseable {
                 throw e;
             }
         }
-        store.thread.start();
+        if (!config.inline()) {
+            store.thread.start();
+        }
         return store;
     }
 
@@ -175,13 +178,7 @@ public final class KvStore implements AutoCloseable {
      */
     public CompletableFuture<Versioned> requestOpAsync(KvKey key, VersionVector expectedClock, List<Op> ops) {
         final CompletableFuture<Versioned> result = new CompletableFuture<>();
-        final OpRequest request = new OpRequest(Objects.requireNonNull(key, "key"), expectedClock, List.copyOf(ops), result);
-        if (!running) {
-            result.completeExceptionally(new KvException.ClosedException());
-        } else if (!queue.offer(request)) {
-            metrics.overloaded.increment();
-            result.completeExceptionally(new KvException.OverloadedException(config.queueCapacity()));
-        }
+        submit(new OpRequest(Objects.requireNonNull(key, "key"), expectedClock, List.copyOf(ops), result));
         return result;
     }
 
@@ -214,14 +211,7 @@ public final class KvStore implements AutoCloseable {
      */
     public Subscription subscribe(KvKey prefix, Consumer<KvEvent> listener) {
         final CompletableFuture<Subscription> result = new CompletableFuture<>();
-        final SubscribeRequest request = new SubscribeRequest(new Subscription(prefix, listener), result);
-        if (!running) {
-            throw new KvException.ClosedException();
-        }
-        if (!queue.offer(request)) {
-            metrics.overloaded.increment();
-            throw new KvException.OverloadedException(config.queueCapacity());
-        }
+        submit(new SubscribeRequest(new Subscription(prefix, listener), result));
         return await(result);
     }
 
@@ -230,13 +220,21 @@ public final class KvStore implements AutoCloseable {
     /** Queues updates from a peer; completes with how many changed this store once they are durable. */
     CompletableFuture<Integer> mergeRemote(List<RemoteUpdate> updates) {
         final CompletableFuture<Integer> result = new CompletableFuture<>();
-        if (!running) {
-            result.completeExceptionally(new KvException.ClosedException());
-        } else if (!queue.offer(new MergeRequest(updates, result))) {
-            metrics.overloaded.increment();
-            result.completeExceptionally(new KvException.OverloadedException(config.queueCapacity()));
-        }
+        submit(new MergeRequest(updates, result));
         return result;
+    }
+
+    private void submit(Request request) {
+        if (!running) {
+            fail(request, new KvException.ClosedException());
+        } else if (config.inline()) {
+            synchronized (queue) {
+                process(List.of(request));
+            }
+        } else if (!queue.offer(request)) {
+            metrics.overloaded.increment();
+            fail(request, new KvException.OverloadedException(config.queueCapacity()));
+        }
     }
 
     long lastSeq() {
@@ -498,7 +496,9 @@ public final class KvStore implements AutoCloseable {
         }
         running = false;
         try {
-            thread.join(10_000);
+            if (!config.inline()) {
+                thread.join(10_000);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

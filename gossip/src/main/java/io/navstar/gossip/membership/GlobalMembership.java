@@ -1,0 +1,385 @@
+package io.navstar.gossip.membership;
+
+import io.navstar.gossip.GossipConfig;
+import io.navstar.gossip.NodeId;
+import io.navstar.gossip.metrics.GossipMetrics;
+import io.navstar.gossip.route.RouteTable;
+import io.navstar.gossip.route.RouteTree;
+import io.navstar.gossip.route.Topology;
+import io.navstar.gossip.scheduler.Scheduler;
+import io.navstar.gossip.transport.Transport;
+import io.navstar.gossip.wire.Message.MembershipUpdate;
+import io.navstar.gossip.wire.Message.Ping;
+import io.navstar.gossip.wire.Message.ProbePurpose;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.agrona.collections.Object2ObjectHashMap;
+
+/**
+ * Lashup's global membership (lashup_gm): every node holds every node's row {@code {activeView,
+ * epoch, clock}} and floods changes over its active view; a newer row replaces an older one and is
+ * flooded on, an older or equal one stops. A new neighbour gets the whole table. A node re-floods
+ * its own row every {@link GossipConfig#membershipRefreshInterval()}. From the table it builds the
+ * {@link Topology} and this node's {@link RouteTable}, computes reachability (damped), prunes nodes
+ * unreachable for too long, and probes one unreachable node at a time so that partitions heal.
+ *
+ * <p>Confined to the node's scheduler thread, except {@link #publishedRoutes()} and
+ * {@link #publishedMembers()}, which return immutable snapshots to any thread.
+ */
+public final class GlobalMembership {
+
+    /** What membership asks of the other components. */
+    public interface Hooks {
+        /** A flooded row says a node dropped {@code neighbour}: probe it ourselves now. */
+        void probeNeighbour(NodeId neighbour);
+
+        /** An unreachable node answered a probe: make it a neighbour to join the components. */
+        void healWith(NodeId node);
+    }
+
+    private record Tombstone(MemberEntry entry, long prunedAtNanos) {
+    }
+
+    private final NodeId self;
+    private final GossipConfig config;
+    private final Scheduler scheduler;
+    private final Random random;
+    private final Transport transport;
+    private final GossipMetrics metrics;
+    private final List<NodeId> activeView;
+    private final Hooks hooks;
+    private final List<MembershipListener> listeners = new CopyOnWriteArrayList<>();
+
+    private final Object2ObjectHashMap<NodeId, MemberEntry> table = new Object2ObjectHashMap<>();
+    private final Map<NodeId, Tombstone> tombstones = new HashMap<>();
+    private final LinkedHashMap<NodeId, MemberEntry> pendingFlood = new LinkedHashMap<>();
+    private final HashMap<NodeId, NodeId> pendingSource = new HashMap<>();
+    private final Map<NodeId, Long> unreachableSince = new LinkedHashMap<>();
+    private Set<NodeId> lastReachable = Set.of();
+    private long epoch;
+    private long clock;
+    private boolean running;
+    private boolean flushScheduled;
+    private boolean topologyDirty = true;
+    private RouteTable routes;
+    private volatile RouteTable publishedRoutes;
+    private volatile Map<NodeId, MemberEntry> publishedMembers = Map.of();
+    private long healProbeSequence;
+
+    public GlobalMembership(NodeId self, long epoch, GossipConfig config, Scheduler scheduler, Random random,
+                            Transport transport, GossipMetrics metrics, List<NodeId> activeView, Hooks hooks) {
+        this.self = self;
+        this.epoch = epoch;
+        this.config = config;
+        this.scheduler = scheduler;
+        this.random = random;
+        this.transport = transport;
+        this.metrics = metrics;
+        this.activeView = activeView;
+        this.hooks = hooks;
+        this.publishedRoutes = new RouteTable(self, Topology.empty());
+    }
+
+    public void addListener(MembershipListener listener) {
+        listeners.add(listener);
+    }
+
+    public long epoch() {
+        return epoch;
+    }
+
+    public void start() {
+        running = true;
+        localViewChanged();
+        schedule(this::refreshTick, config.membershipRefreshInterval().toNanos());
+        schedule(this::reachabilityTick, config.reachabilityDamping().toNanos());
+        schedule(this::unreachableProbeTick, jitter(config.unreachableProbeInterval().toNanos()));
+    }
+
+    public void stop() {
+        running = false;
+    }
+
+    /** This node's active view changed: a new row with the next clock, flooded. */
+    public void localViewChanged() {
+        clock++;
+        NodeId[] view = activeView.toArray(NodeId[]::new);
+        Arrays.sort(view);
+        MemberEntry entry = new MemberEntry(self, epoch, clock, view);
+        table.put(self, entry);
+        topologyDirty = true;
+        queueFlood(entry, null);
+        notifyChanged(entry);
+    }
+
+    /** A new neighbour gets our whole table, in messages of bounded size. */
+    public void sendTable(NodeId neighbour) {
+        MemberEntry[] all = table.values().toArray(MemberEntry[]::new);
+        int chunk = config.maxEntriesPerUpdate();
+        for (int from = 0; from < all.length; from += chunk) {
+            transport.send(neighbour, new MembershipUpdate(Arrays.copyOfRange(all, from, Math.min(all.length, from + chunk))));
+        }
+    }
+
+    /** Rows from a neighbour: keep and flood on the newer ones. */
+    public void onUpdate(NodeId from, MembershipUpdate update) {
+        for (MemberEntry entry : update.entries()) {
+            if (entry.node().equals(self)) {
+                onOwnRow(entry);
+                continue;
+            }
+            Tombstone tombstone = tombstones.get(entry.node());
+            if (tombstone != null) {
+                if (!entry.isNewerThan(tombstone.entry())) {
+                    continue;
+                }
+                tombstones.remove(entry.node());
+            }
+            MemberEntry current = table.get(entry.node());
+            if (current != null && !entry.isNewerThan(current)) {
+                continue;
+            }
+            table.put(entry.node(), entry);
+            if (current == null || !Arrays.equals(current.activeView(), entry.activeView())) {
+                topologyDirty = true;
+            }
+            if (current != null) {
+                hintDroppedNeighbours(current, entry);
+            }
+            queueFlood(entry, from);
+            notifyChanged(entry);
+        }
+    }
+
+    // Someone holds a row of ours at least as new as our own (a previous incarnation that lost
+    // its epoch file, or our own echo): move past it so our row wins again.
+    private void onOwnRow(MemberEntry entry) {
+        if (entry.epoch() > epoch || (entry.epoch() == epoch && entry.clock() > clock)) {
+            epoch = Math.max(epoch, entry.epoch());
+            clock = entry.clock();
+            localViewChanged();
+        }
+    }
+
+    // A node's new row no longer lists a neighbour of ours: that may be a failure it detected.
+    // We do not believe it; we probe the neighbour ourselves at once.
+    private void hintDroppedNeighbours(MemberEntry before, MemberEntry after) {
+        for (NodeId was : before.activeView()) {
+            if (!after.lists(was) && activeView.contains(was)) {
+                hooks.probeNeighbour(was);
+            }
+        }
+    }
+
+    private void queueFlood(MemberEntry entry, NodeId source) {
+        pendingFlood.put(entry.node(), entry);
+        if (source == null) {
+            pendingSource.remove(entry.node());
+        } else {
+            pendingSource.put(entry.node(), source);
+        }
+        if (!flushScheduled && running) {
+            flushScheduled = true;
+            schedule(this::flush, config.membershipFloodInterval().toNanos());
+        }
+    }
+
+    // Batched flood: each neighbour gets the newest pending rows except those it sent us.
+    private void flush() {
+        flushScheduled = false;
+        if (!running || pendingFlood.isEmpty()) {
+            return;
+        }
+        MemberEntry[] pending = pendingFlood.values().toArray(MemberEntry[]::new);
+        NodeId[] sources = new NodeId[pending.length];
+        for (int i = 0; i < pending.length; i++) {
+            sources[i] = pendingSource.get(pending[i].node());
+        }
+        pendingFlood.clear();
+        pendingSource.clear();
+        List<MemberEntry> batch = new ArrayList<>(pending.length);
+        for (NodeId neighbour : activeView) {
+            batch.clear();
+            for (int i = 0; i < pending.length; i++) {
+                if (!neighbour.equals(sources[i])) {
+                    batch.add(pending[i]);
+                }
+            }
+            for (int from = 0; from < batch.size(); from += config.maxEntriesPerUpdate()) {
+                List<MemberEntry> chunk = batch.subList(from, Math.min(batch.size(), from + config.maxEntriesPerUpdate()));
+                transport.send(neighbour, new MembershipUpdate(chunk.toArray(MemberEntry[]::new)));
+            }
+        }
+    }
+
+    private void refreshTick() {
+        if (!running) {
+            return;
+        }
+        localViewChanged();
+        schedule(this::refreshTick, config.membershipRefreshInterval().toNanos());
+    }
+
+    /** The route table over the current table, rebuilt when the adjacency changed. */
+    public RouteTable routes() {
+        if (topologyDirty || routes == null) {
+            Map<NodeId, NodeId[]> adjacency = new HashMap<>(table.size() * 2);
+            for (Map.Entry<NodeId, MemberEntry> row : table.entrySet()) {
+                adjacency.put(row.getKey(), row.getValue().activeView());
+            }
+            routes = new RouteTable(self, Topology.of(adjacency));
+            topologyDirty = false;
+        }
+        return routes;
+    }
+
+    /** The route table as of the last damped recomputation; any thread. */
+    public RouteTable publishedRoutes() {
+        return publishedRoutes;
+    }
+
+    /** The membership table as of the last damped recomputation; any thread. */
+    public Map<NodeId, MemberEntry> publishedMembers() {
+        return publishedMembers;
+    }
+
+    /** The row of {@code node}, or null; scheduler thread only. */
+    public MemberEntry entry(NodeId node) {
+        return table.get(node);
+    }
+
+    /** Rows known; scheduler thread only. */
+    public int size() {
+        return table.size();
+    }
+
+    // Damped: at most one recomputation (and one event) per damping interval.
+    private void reachabilityTick() {
+        if (!running) {
+            return;
+        }
+        boolean changed = topologyDirty;
+        if (changed) {
+            recomputeReachability();
+        }
+        prune();
+        if (changed || publishedMembers.size() != table.size()) {
+            publishedMembers = Map.copyOf(table);
+        }
+        schedule(this::reachabilityTick, config.reachabilityDamping().toNanos());
+    }
+
+    private void recomputeReachability() {
+        RouteTable table = routes();
+        publishedRoutes = table;
+        List<NodeId> reachableList = table.reachableNodes();
+        Set<NodeId> reachable = new HashSet<>(reachableList);
+        Set<NodeId> became = new HashSet<>();
+        for (NodeId node : reachableList) {
+            if (!lastReachable.contains(node)) {
+                became.add(node);
+            }
+            unreachableSince.remove(node);
+        }
+        Set<NodeId> lost = new HashSet<>();
+        for (NodeId node : lastReachable) {
+            if (!reachable.contains(node)) {
+                lost.add(node);
+            }
+        }
+        long now = scheduler.nanoTime();
+        for (NodeId node : table.unreachableNodes()) {
+            if (this.table.containsKey(node)) {
+                unreachableSince.putIfAbsent(node, now);
+            }
+        }
+        lastReachable = reachable;
+        metrics.membership(this.table.size(), reachable.size());
+        if (!became.isEmpty() || !lost.isEmpty()) {
+            Set<NodeId> up = Set.copyOf(became);
+            Set<NodeId> down = Set.copyOf(lost);
+            for (MembershipListener listener : listeners) {
+                listener.onReachabilityChanged(up, down);
+            }
+        }
+    }
+
+    // Long-silent nodes: unreachable for pruneUnreachableAfter. Their last row stays as a tombstone
+    // so that a stale copy flooded by a slower node does not bring them back.
+    private void prune() {
+        long now = scheduler.nanoTime();
+        long after = config.pruneUnreachableAfter().toNanos();
+        List<NodeId> pruned = null;
+        for (Map.Entry<NodeId, Long> since : unreachableSince.entrySet()) {
+            if (now - since.getValue() >= after) {
+                if (pruned == null) {
+                    pruned = new ArrayList<>();
+                }
+                pruned.add(since.getKey());
+            }
+        }
+        if (pruned != null) {
+            for (NodeId node : pruned) {
+                unreachableSince.remove(node);
+                MemberEntry last = table.remove(node);
+                if (last != null) {
+                    tombstones.put(node, new Tombstone(last, now));
+                    topologyDirty = true;
+                    for (MembershipListener listener : listeners) {
+                        listener.onMemberRemoved(node);
+                    }
+                }
+            }
+        }
+        if (!tombstones.isEmpty()) {
+            tombstones.values().removeIf(t -> now - t.prunedAtNanos() > 2 * after);
+        }
+    }
+
+    // Lashup's lashup_gm_probe: one random unreachable node at a time; an answer heals.
+    private void unreachableProbeTick() {
+        if (!running) {
+            return;
+        }
+        if (!unreachableSince.isEmpty()) {
+            int pick = random.nextInt(unreachableSince.size());
+            for (NodeId node : unreachableSince.keySet()) {
+                if (pick-- == 0) {
+                    transport.send(node, new Ping(++healProbeSequence, scheduler.nanoTime(), ProbePurpose.HEAL));
+                    break;
+                }
+            }
+        }
+        schedule(this::unreachableProbeTick, jitter(config.unreachableProbeInterval().toNanos()));
+    }
+
+    /** An unreachable node answered our probe: it is alive across a partition; connect to it. */
+    public void onHealAnswer(NodeId from) {
+        if (!routes().reachable(from)) {
+            hooks.healWith(from);
+        }
+    }
+
+    private void notifyChanged(MemberEntry entry) {
+        for (MembershipListener listener : listeners) {
+            listener.onMemberChanged(entry);
+        }
+    }
+
+    private long jitter(long periodNanos) {
+        return periodNanos / 2 + (long) (random.nextDouble() * periodNanos);
+    }
+
+    private void schedule(Runnable task, long delayNanos) {
+        scheduler.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+    }
+}
