@@ -1,0 +1,278 @@
+package io.navstar.gossip.kv;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.navstar.gossip.kv.crdt.CrdtType;
+import io.navstar.gossip.kv.crdt.Op;
+import io.navstar.gossip.kv.crdt.OrMap;
+import io.navstar.gossip.kv.crdt.PnCounter;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Replication over the in-memory test network: deltas, anti-entropy, partitions and heals. */
+class KvReplicationTest {
+
+    static final KvKey KEY = KvKey.of("demo", "counter");
+
+    private final KvTestNetwork net = new KvTestNetwork(42);
+    private final Map<String, KvStore> stores = new LinkedHashMap<>();
+    private final List<KvReplicator> replicators = new ArrayList<>();
+
+    private KvStore node(String id) {
+        final KvStore store = KvStore.open(KvConfig.inMemory(id));
+        stores.put(id, store);
+        replicators.add(new KvReplicator(store, net.node(id), KvReplicator.Config.simulation()).start());
+        return store;
+    }
+
+    @AfterEach
+    void closeAll() {
+        replicators.forEach(KvReplicator::close);
+        stores.values().forEach(KvStore::close);
+    }
+
+    static long count(OrMap map) {
+        return map.<PnCounter>getOrEmpty("n", CrdtType.PNCOUNTER).value();
+    }
+
+    static List<Op> increment(long n) {
+        return List.of(Op.update("n", CrdtType.PNCOUNTER, new Op.Increment(n)));
+    }
+
+    private boolean converged(KvKey prefix) {
+        Map<KvKey, Versioned> first = null;
+        for (KvStore s : stores.values()) {
+            final Map<KvKey, Versioned> mine = new LinkedHashMap<>();
+            for (KvKey k : s.keys(prefix)) {
+                mine.put(k, s.valueWithClock(k));
+            }
+            if (first == null) {
+                first = mine;
+            } else if (!first.equals(mine)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Test
+    void seedDemoThreeNodesOneCutOffConvergeTo26AfterTheHeal() {
+        final KvStore a = node("a");
+        final KvStore b = node("b");
+        final KvStore c = node("c");
+        net.link("a", "b");
+        net.link("b", "c");
+        net.link("a", "c");
+        net.runFor(100);
+        a.requestOp(KEY, increment(5));
+        net.runFor(100);
+        for (KvStore s : stores.values()) {
+            assertEquals(5, count(s.value(KEY)), "the first increment reached " + s.replicaId() + " as a delta");
+        }
+        net.partition(List.of(Set.of("a", "b"), Set.of("c")));
+        net.runFor(100);
+        a.requestOp(KEY, increment(3));
+        b.requestOp(KEY, increment(7));
+        c.requestOp(KEY, increment(11));
+        net.runFor(2_000);
+        assertEquals(15, count(a.value(KEY)));
+        assertEquals(15, count(b.value(KEY)));
+        assertEquals(16, count(c.value(KEY)), "the cut-off node sees only its own increment");
+        net.heal();
+        assertTrue(net.runUntil(() -> converged(KvKey.root()), 10_000) >= 0, "converged after the heal");
+        for (KvStore s : stores.values()) {
+            assertEquals(26, count(s.value(KEY)), s.replicaId());
+            assertEquals(a.valueWithClock(KEY).clock(), s.valueWithClock(KEY).clock());
+        }
+        assertEquals(2, a.valueWithClock(KEY).clock().get("a"));
+    }
+
+    @Test
+    void twentyFiveNodesWritingDivergentValuesInAPartitionHoldIdenticalValuesAndClocksAfterTheHeal() {
+        final int n = 25;
+        final List<String> ids = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            ids.add("n" + i);
+            node("n" + i);
+        }
+        final Random random = new Random(7);
+        for (int i = 0; i < n; i++) {
+            net.link(ids.get(i), ids.get((i + 1) % n)); // a ring keeps each side connected
+            final int chord = (i + 2 + random.nextInt(n - 3)) % n; // never i itself
+            net.link(ids.get(i), ids.get(chord));
+        }
+        net.runFor(500);
+        final Set<String> left = new HashSet<>(ids.subList(0, 12));
+        final Set<String> right = new HashSet<>(ids.subList(12, n));
+        net.partition(List.of(left, right));
+        net.runFor(100);
+        long expectedSum = 0;
+        for (int round = 0; round < 4; round++) {
+            for (int i = 0; i < n; i++) {
+                final KvStore s = stores.get(ids.get(i));
+                for (int k = 0; k < 5; k++) {
+                    final KvKey key = KvKey.of("shared", "k" + k);
+                    final long inc = random.nextInt(10) - 3;
+                    expectedSum += inc;
+                    s.requestOp(key, List.of(
+                            Op.update("n", CrdtType.PNCOUNTER, new Op.Increment(inc)),
+                            Op.update("owner", CrdtType.LWW_REGISTER, new Op.Assign(ids.get(i).getBytes(StandardCharsets.UTF_8))),
+                            Op.update("members", CrdtType.ORSWOT, random.nextBoolean()
+                                    ? new Op.Add("m" + random.nextInt(8)) : new Op.Remove("m" + random.nextInt(8))),
+                            Op.update("up", CrdtType.ENABLE_WINS_FLAG, random.nextBoolean() ? new Op.Enable() : new Op.Disable())));
+                }
+            }
+            net.runFor(300);
+        }
+        assertTrue(!converged(KvKey.of("shared")), "the two sides diverged during the partition");
+        net.heal();
+        final long took = net.runUntil(() -> converged(KvKey.of("shared")), 30_000);
+        assertTrue(took >= 0, "converged after the heal");
+        long sum = 0;
+        for (int k = 0; k < 5; k++) {
+            sum += count(stores.get("n0").value(KvKey.of("shared", "k" + k)));
+            final Versioned v = stores.get("n0").valueWithClock(KvKey.of("shared", "k" + k));
+            assertEquals(n, v.clock().size(), "every node's writes are counted in the clock");
+            assertEquals(4, v.clock().get("n3"));
+        }
+        assertEquals(expectedSum, sum, "no increment lost or counted twice");
+    }
+
+    @Test
+    void antiEntropyRepairsWhatLostDeltasMissed() {
+        for (String id : List.of("a", "b", "c", "d")) {
+            node(id);
+        }
+        net.link("a", "b");
+        net.link("b", "c");
+        net.link("c", "d");
+        net.runFor(200);
+        net.lossRate = 0.4;
+        for (int i = 0; i < 200; i++) {
+            stores.get(List.of("a", "b", "c", "d").get(i % 4)).requestOp(KvKey.of("k", Integer.toString(i % 20)), increment(1));
+            net.runFor(5);
+        }
+        net.lossRate = 0;
+        assertTrue(net.runUntil(() -> converged(KvKey.root()), 20_000) >= 0);
+        long total = 0;
+        for (KvKey k : stores.get("d").keys(KvKey.of("k"))) {
+            total += count(stores.get("d").value(k));
+        }
+        assertEquals(200, total);
+        final KvMetrics m = stores.get("d").metrics();
+        assertTrue(m.deltasReceived() > 0 && m.antiEntropyKeysSent() > 0, m.snapshot().toString());
+    }
+
+    @Test
+    void afterConvergingOnlyChangedKeysAreSentAndIdleTrafficDoesNotGrowWithState() {
+        final long idleSmall = idleAntiEntropyBytes("s", 50);
+        final long idleLarge = idleAntiEntropyBytes("l", 2_000);
+        assertTrue(idleSmall > 0, "heartbeats flow");
+        assertTrue(idleLarge < idleSmall * 1.2 && idleSmall < idleLarge * 1.2,
+                "idle anti-entropy bytes " + idleSmall + " (50 keys) vs " + idleLarge + " (2,000 keys)");
+
+        final KvStore writer = stores.get("l0");
+        final long keysSentBefore = totalKeysSent();
+        writer.requestOp(KvKey.of("k", "7"), increment(1));
+        net.runFor(2_000);
+        assertTrue(sameState(List.of("l0", "l1", "l2")));
+        assertEquals(2, count(stores.get("l2").value(KvKey.of("k", "7"))));
+        final long keysSent = totalKeysSent() - keysSentBefore;
+        assertTrue(keysSent > 0 && keysSent <= 3 * 4 * 2, "one changed key among 2,000 cost " + keysSent + " key pushes");
+    }
+
+    private long totalKeysSent() {
+        long sum = 0;
+        for (KvStore s : stores.values()) {
+            sum += s.metrics().antiEntropyKeysSent();
+        }
+        return sum;
+    }
+
+    /** Builds a 3-node line holding {@code keys} keys, converges it, then measures 10 idle seconds. */
+    private long idleAntiEntropyBytes(String prefix, int keys) {
+        final List<String> ids = List.of(prefix + "0", prefix + "1", prefix + "2");
+        ids.forEach(this::node);
+        net.link(ids.get(0), ids.get(1));
+        net.link(ids.get(1), ids.get(2));
+        net.link(ids.get(0), ids.get(2));
+        for (int i = 0; i < keys; i++) {
+            stores.get(ids.get(i % 3)).requestOp(KvKey.of("k", Integer.toString(i)), increment(1));
+        }
+        assertTrue(net.runUntil(() -> sameState(ids), 30_000) >= 0, "3 nodes with " + keys + " keys converge");
+        net.runFor(2_000);
+        long before = 0;
+        for (String id : ids) {
+            before += stores.get(id).metrics().antiEntropyBytesSent();
+        }
+        net.runFor(10_000);
+        long after = 0;
+        for (String id : ids) {
+            after += stores.get(id).metrics().antiEntropyBytesSent();
+        }
+        return after - before;
+    }
+
+    private boolean sameState(List<String> ids) {
+        final long digest = stores.get(ids.get(0)).digest();
+        for (String id : ids) {
+            if (stores.get(id).digest() != digest || stores.get(id).keyCount() != stores.get(ids.get(0)).keyCount()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Test
+    void aNodeBackFromALongAbsenceGetsAFullExchange() {
+        for (String id : List.of("a", "b", "c")) {
+            node(id);
+        }
+        net.link("a", "b");
+        net.link("b", "c");
+        net.runFor(200);
+        net.partition(List.of(Set.of("a", "b"), Set.of("c")));
+        net.runFor(200);
+        for (int i = 0; i < 300; i++) {
+            stores.get("a").requestOp(KvKey.of("k", Integer.toString(i)), increment(i));
+        }
+        net.runFor(60_000);
+        final long fullBefore = stores.get("b").metrics().fullExchanges();
+        net.heal();
+        assertTrue(net.runUntil(() -> converged(KvKey.root()), 10_000) >= 0);
+        assertEquals(300, stores.get("c").keys(KvKey.of("k")).size());
+        assertTrue(stores.get("b").metrics().fullExchanges() > fullBefore);
+    }
+
+    @Test
+    void corruptFramesAreCountedAndChangeNothing() {
+        final KvStore a = node("a");
+        final KvStore b = node("b");
+        net.link("a", "b");
+        net.runFor(200);
+        a.requestOp(KEY, increment(5));
+        net.runFor(500);
+        final Versioned before = b.valueWithClock(KEY);
+        final byte[] frame = KvFrames.delta("a", 2, KEY, a.requestOp(KEY, increment(1)).merge(OrMap.empty()));
+        net.runFor(500);
+        final Versioned settled = b.valueWithClock(KEY);
+        assertEquals(6, count(settled.value()));
+        frame[frame.length - 3] ^= 0x40;
+        final KvTestNetwork.Node bNode = net.node("b");
+        bNode.deliver("a", frame);
+        bNode.deliver("a", new byte[] {1, 1, 0, 0, 0, 0, 9, 9, 9});
+        bNode.deliver("a", new byte[0]);
+        assertEquals(3, b.metrics().corruptFrames());
+        assertEquals(settled, b.valueWithClock(KEY));
+        assertTrue(!before.equals(settled));
+    }
+}
