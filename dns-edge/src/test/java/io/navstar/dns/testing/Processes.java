@@ -1,0 +1,147 @@
+package io.navstar.dns.testing;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** External programs for tests: dig, unbound as an upstream, and unique loopback addresses. */
+public final class Processes {
+    private static final AtomicInteger NEXT = new AtomicInteger(1);
+    private static final long PID = ProcessHandle.current().pid();
+
+    private Processes() {
+    }
+
+    /** A loopback address unique to this JVM and call: 127.53.(pid-derived).n. */
+    public static String loopbackAddress() {
+        return "127.53." + (PID % 250 + 1) + "." + NEXT.getAndIncrement();
+    }
+
+    public static boolean onPath(String program) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+            if (Files.isExecutable(Path.of(dir, program))) {
+                return true;
+            }
+        }
+        return Files.isExecutable(Path.of("/usr/sbin", program));
+    }
+
+    /** Runs dig against {@code server} with {@code args}; returns its output. */
+    public static String dig(InetSocketAddress server, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("dig", "@" + server.getAddress().getHostAddress(), "-p",
+                String.valueOf(server.getPort()), "+time=2", "+tries=1"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(10, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+        }
+        return out.replaceAll("[ \t]+", " "); // dig aligns with tabs or spaces; tests match single spaces
+    }
+
+    /** An unbound instance serving {@code localData} records, killed by {@link #close()}. */
+    public static final class Unbound implements AutoCloseable {
+        private final Process process;
+        private final Path dir;
+        private final InetSocketAddress address;
+
+        public Unbound(InetSocketAddress address, Process process, Path dir) {
+            this.address = address;
+            this.process = process;
+            this.dir = dir;
+        }
+
+        /**
+         * Starts unbound on {@code address} with local zones and records (unbound.conf syntax lines such
+         * as {@code local-zone: "up.test." static} and {@code local-data: "..."}) and waits until it answers.
+         */
+        public static Unbound start(String ip, int port, List<String> serverLines) throws IOException, InterruptedException {
+            Path dir = Files.createTempDirectory("nsd" + PID + "-unbound");
+            StringBuilder conf = new StringBuilder();
+            conf.append("server:\n  interface: ").append(ip).append('@').append(port).append('\n')
+                    .append("  port: ").append(port).append('\n')
+                    .append("  num-threads: 1\n  do-daemonize: no\n  username: \"\"\n  chroot: \"\"\n")
+                    .append("  directory: \"").append(dir).append("\"\n  pidfile: \"\"\n  use-syslog: no\n")
+                    .append("  logfile: \"\"\n  verbosity: 0\n  access-control: 127.0.0.0/8 allow\n")
+                    .append("  do-ip6: no\n  edns-buffer-size: 1232\n  max-udp-size: 1232\n")
+                    // Never recurse: names outside the test's zones get NXDOMAIN, so no query leaves loopback.
+                    .append("  local-zone: \".\" static\n");
+            for (String line : serverLines) {
+                conf.append("  ").append(line).append('\n');
+            }
+            conf.append("remote-control:\n  control-enable: no\n");
+            Path file = dir.resolve("unbound.conf");
+            Files.writeString(file, conf);
+            Process p = new ProcessBuilder("unbound", "-d", "-c", file.toString())
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("log").toFile()).start();
+            InetSocketAddress address = new InetSocketAddress(ip, port);
+            Unbound u = new Unbound(address, p, dir);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            TestResolver probe = new TestResolver(address, 200);
+            while (System.nanoTime() < deadline) {
+                if (!p.isAlive()) {
+                    String log = Files.readString(dir.resolve("log"));
+                    u.close();
+                    throw new IllegalStateException("unbound exited: " + log);
+                }
+                if (probe.udpRaw(Messages.query(1, "probe.invalid", 1, false, 0)) != null) {
+                    return u;
+                }
+                Thread.sleep(20);
+            }
+            u.close();
+            throw new IllegalStateException("unbound did not start on " + address);
+        }
+
+        public InetSocketAddress address() {
+            return address;
+        }
+
+        @Override
+        public void close() throws IOException, InterruptedException {
+            process.destroy();
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+
+    /** An upstream that reads every datagram and never answers. */
+    public static final class BlackHole implements AutoCloseable {
+        private final java.net.DatagramSocket socket;
+        private final Thread reader;
+
+        public BlackHole(String ip) throws IOException {
+            socket = new java.net.DatagramSocket(new InetSocketAddress(ip, 0));
+            reader = Thread.ofPlatform().daemon().name("nsd-blackhole").start(() -> {
+                byte[] buf = new byte[2048];
+                while (!socket.isClosed()) {
+                    try {
+                        socket.receive(new java.net.DatagramPacket(buf, buf.length));
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+        }
+
+        public InetSocketAddress address() {
+            return (InetSocketAddress) socket.getLocalSocketAddress();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            socket.close();
+            reader.join(2000);
+        }
+    }
+}
