@@ -13,7 +13,7 @@ import java.util.zip.CRC32C;
 
 /**
  * The KV replication frames carried as gossip payloads. Every frame is
- * {@code [version u8 = 1][type u8][crc32c i32 of the body][body]}; the checksum makes a damaged
+ * {@code [version u8 = 1][type u8][crc32c i32 of version, type and body][body]}; the checksum makes a damaged
  * frame an error rather than a silently different value. Types are append-only numbers:
  * 1 {@link Delta} (multicast after each local commit), 2 {@link Push} (anti-entropy: the keys
  * changed since the receiver's watermark, or none as a heartbeat carrying the state digest),
@@ -100,14 +100,20 @@ public final class KvFrames {
 
     private static byte[] seal(WireWriter out) {
         final byte[] bytes = out.toByteArray();
-        final CRC32C crc = new CRC32C();
-        crc.update(bytes, 6, bytes.length - 6);
-        final int sum = (int) crc.getValue();
+        final int sum = checksum(bytes);
         bytes[2] = (byte) (sum >>> 24);
         bytes[3] = (byte) (sum >>> 16);
         bytes[4] = (byte) (sum >>> 8);
         bytes[5] = (byte) sum;
         return bytes;
+    }
+
+    /** CRC32C over the version and type bytes and the body: everything but the checksum itself. */
+    private static int checksum(byte[] frame) {
+        final CRC32C crc = new CRC32C();
+        crc.update(frame, 0, 2);
+        crc.update(frame, 6, frame.length - 6);
+        return (int) crc.getValue();
     }
 
     /** Decodes one frame, or fails with a {@link CorruptDataException} saying why. */
@@ -119,9 +125,7 @@ public final class KvFrames {
         }
         final int type = in.u8("frame type");
         final int sum = in.i32("frame checksum");
-        final CRC32C crc = new CRC32C();
-        crc.update(bytes, 6, bytes.length - 6);
-        if ((int) crc.getValue() != sum) {
+        if (checksum(bytes) != sum) {
             throw new CorruptDataException("KV frame checksum mismatch (type " + type + ", " + bytes.length + " bytes)");
         }
         final Frame frame = switch (type) {
