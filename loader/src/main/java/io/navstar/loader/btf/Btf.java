@@ -319,8 +319,9 @@ public final class Btf {
 
     private void checkId(int id, BtfType from) {
         if (id < 0 || id >= types.size()) {
-            throw new BtfFormatException("BTF: type " + from.id() + " (" + from.kind() + " " + from.name()
-                    + ") refers to type id " + id + ", but the last id is " + (types.size() - 1));
+            String label = from.name().isEmpty() ? from.kind().toString() : from.kind() + " " + from.name();
+            throw new BtfFormatException("BTF: type " + from.id() + " (" + label + ") refers to type id " + id
+                    + ", but the last id is " + (types.size() - 1));
         }
     }
 
@@ -374,7 +375,8 @@ public final class Btf {
         return string(offset, "string");
     }
 
-    private String string(long offset, String where) {
+    /** As {@link #string(long)}, naming {@code where} the offset came from in an error. */
+    String string(long offset, String where) {
         if (offset >= stringsLength) {
             throw new BtfFormatException("BTF: " + where + ": string offset " + offset + " beyond string section of "
                     + stringsLength + " bytes");

@@ -95,8 +95,8 @@ public final class BtfExt {
                 (section, at) -> {
                     long file = Btf.u32(bytes, at + 4);
                     long line = Btf.u32(bytes, at + 8);
-                    btf.string(file);
-                    btf.string(line);
+                    btf.string(file, "BTF.ext line_info of section " + section + " file name");
+                    btf.string(line, "BTF.ext line_info of section " + section + " source line");
                     lines.computeIfAbsent(section, k -> new ArrayList<>())
                             .add(new LineInfo(Btf.u32(bytes, at), (int) file, (int) line, (int) Btf.u32(bytes, at + 12)));
                 });
@@ -141,7 +141,7 @@ public final class BtfExt {
                 throw new BtfFormatException("BTF.ext: " + what + " block header at " + (pos - headerLength)
                         + " truncated");
             }
-            String section = btf.string(Btf.u32(bytes, (int) pos));
+            String section = btf.string(Btf.u32(bytes, (int) pos), "BTF.ext " + what + " section name");
             long count = Btf.u32(bytes, (int) pos + 4);
             pos += 8;
             if (count == 0 || count * recordSize > end - pos) {

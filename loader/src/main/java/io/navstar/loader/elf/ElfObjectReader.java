@@ -2,6 +2,7 @@ package io.navstar.loader.elf;
 
 import io.navstar.loader.btf.Btf;
 import io.navstar.loader.btf.BtfExt;
+import io.navstar.loader.btf.BtfFormatException;
 import io.navstar.loader.btf.DataSectionLayout;
 import io.navstar.loader.spec.MapRelocation;
 import io.navstar.loader.spec.MapSpec;
@@ -72,7 +73,11 @@ public final class ElfObjectReader {
      * @param nameForErrors what error messages call the object (a path or resource name)
      */
     public ObjectSpec read(byte[] bytes, String nameForErrors) {
-        return new Reading(new ElfFile(bytes, nameForErrors)).read();
+        try {
+            return new Reading(new ElfFile(bytes, nameForErrors)).read();
+        } catch (BtfFormatException e) {
+            throw new BtfFormatException(nameForErrors + ": " + e.getMessage());
+        }
     }
 
     /** The state of one read. */
