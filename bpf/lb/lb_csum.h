@@ -27,9 +27,14 @@ static __always_inline __u16 lb_csum_apply(__u16 old_check, __s64 diff)
 	return lb_csum_fold(sum);
 }
 
+/* A 16-bit word that may alias anything: checksums read structs and arrays of other types as words,
+ * which strict aliasing would otherwise let the compiler reorder past the writes. */
+typedef __u16 __attribute__((__may_alias__)) lb_word_t;
+
 /* Sum of n 16-bit words (n constant), not folded: RFC 1071 section 4.1. */
-static __always_inline __u32 lb_csum_words(const __u16 *words, int n)
+static __always_inline __u32 lb_csum_words(const void *data, int n)
 {
+	const lb_word_t *words = data;
 	__u32 sum = 0;
 	int i;
 

@@ -103,9 +103,14 @@ struct {
 	__uint(pinning, LB_PINNING);
 } lb_events SEC(".maps");
 
-/* Scratch space for building refusal packets (too big for the stack). */
+/* Scratch space for building refusal packets (too big for the stack). The union also names struct
+ * lb_event, which programs only use through a ring-buffer pointer, so that the object's BTF carries it
+ * (for bpftool and for the Java mirror's layout test). */
 struct lb_scratch {
-	__u8 buf[LB_REPLY_MAX];
+	union {
+		__u8 buf[LB_REPLY_MAX];
+		struct lb_event event;
+	};
 };
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

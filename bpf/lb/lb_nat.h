@@ -265,7 +265,7 @@ static __always_inline __u32 lb_build_refusal(const struct lb_pkt *pkt, const __
 			pseudo[0] = ip->saddr;
 			pseudo[1] = ip->daddr;
 			pseudo[2] = bpf_htonl((IPPROTO_TCP_ << 16) | 20);
-			tcp->check = lb_csum_fold(lb_csum_words((__u16 *)pseudo, 6) + lb_csum_words((__u16 *)tcp, 10));
+			tcp->check = lb_csum_fold(lb_csum_words(pseudo, 6) + lb_csum_words(tcp, 10));
 		} else {
 			__u8 *icmp = buf + ETH_HLEN + 20;
 
@@ -277,9 +277,9 @@ static __always_inline __u32 lb_build_refusal(const struct lb_pkt *pkt, const __
 			*(__u16 *)(icmp + 2) = 0;
 			*(__u32 *)(icmp + 4) = 0;
 			__builtin_memcpy(icmp + 8, orig + ETH_HLEN, 28);
-			*(__u16 *)(icmp + 2) = lb_csum_fold(lb_csum_words((__u16 *)icmp, 18));
+			*(__u16 *)(icmp + 2) = lb_csum_fold(lb_csum_words(icmp, 18));
 		}
-		ip->check = lb_csum_fold(lb_csum_words((__u16 *)ip, 10));
+		ip->check = lb_csum_fold(lb_csum_words(ip, 10));
 		return len;
 	} else {
 		struct ipv6hdr *ip6 = (struct ipv6hdr *)(buf + ETH_HLEN);
@@ -314,7 +314,7 @@ static __always_inline __u32 lb_build_refusal(const struct lb_pkt *pkt, const __
 			ip6->payload_len = bpf_htons(20);
 			pseudo[8] = bpf_htonl(20);
 			pseudo[9] = bpf_htonl(IPPROTO_TCP_);
-			tcp->check = lb_csum_fold(lb_csum_words((__u16 *)pseudo, 20) + lb_csum_words((__u16 *)tcp, 10));
+			tcp->check = lb_csum_fold(lb_csum_words(pseudo, 20) + lb_csum_words(tcp, 10));
 			return LB_RST6_LEN;
 		}
 		l4_len = 8 + 48;
@@ -327,7 +327,7 @@ static __always_inline __u32 lb_build_refusal(const struct lb_pkt *pkt, const __
 		__builtin_memcpy(l4 + 8, orig + ETH_HLEN, 48);
 		pseudo[8] = bpf_htonl(l4_len);
 		pseudo[9] = bpf_htonl(IPPROTO_ICMPV6_);
-		*(__u16 *)(l4 + 2) = lb_csum_fold(lb_csum_words((__u16 *)pseudo, 20) + lb_csum_words((__u16 *)l4, 28));
+		*(__u16 *)(l4 + 2) = lb_csum_fold(lb_csum_words(pseudo, 20) + lb_csum_words(l4, 28));
 		return LB_ICMP6_LEN;
 	}
 }

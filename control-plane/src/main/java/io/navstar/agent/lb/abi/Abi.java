@@ -1,0 +1,68 @@
+package io.navstar.agent.lb.abi;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.ByteOrder;
+import java.util.List;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+
+/**
+ * Constants and helpers shared by the mirrors of bpf/include/lb_structs.h: the append-only numbers
+ * (event types, flags, address families) and address conversion. Stateless.
+ */
+public final class Abi {
+    /** A port or other 16-bit field kept in network byte order. */
+    public static final ValueLayout.OfShort NET_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+
+    /** LB_AF_INET, LB_AF_INET6. */
+    public static final int AF_INET = 2;
+    public static final int AF_INET6 = 10;
+
+    /** LB_EVENT_* (append-only). */
+    public static final int EVENT_NEW_FLOW = 1;
+    public static final int EVENT_REPLY = 2;
+    public static final int EVENT_NO_BACKEND = 3;
+
+    /** LB_FLOW_F_* (append-only). */
+    public static final int FLOW_CLOSING = 1;
+    public static final int FLOW_HAIRPIN = 2;
+    public static final int FLOW_REPLIED = 4;
+
+    /** LB_NO_BACKEND: no backend id. */
+    public static final int NO_BACKEND = 0xffffffff;
+
+    /** Every mirrored struct's layout, for the BTF drift test. */
+    public static final List<StructLayout> LAYOUTS = List.of(LbVipKey.LAYOUT, LbVipInfo.LAYOUT, LbBackend.LAYOUT,
+            LbFlowKey.LAYOUT, LbFlow.LAYOUT, LbReverseNat.LAYOUT, LbSockKey.LAYOUT, LbSockNat.LAYOUT, LbConfig.LAYOUT,
+            LbStats.LAYOUT, LbEvent.LAYOUT);
+
+    private Abi() {
+    }
+
+    /** Reads a 16-byte address field: IPv4 (family AF_INET) from its first 4 bytes, else all 16. */
+    static InetAddress readAddress(MemorySegment segment, long offset, int family) {
+        byte[] bytes = new byte[family == AF_INET ? 4 : 16];
+        MemorySegment.copy(segment, JAVA_BYTE, offset, bytes, 0, bytes.length);
+        try {
+            return InetAddress.getByAddress(bytes);
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e); // cannot happen: the length is 4 or 16
+        }
+    }
+
+    /** Writes an address into a 16-byte field, IPv4 in the first 4 bytes and zeros after. */
+    static void writeAddress(MemorySegment segment, long offset, InetAddress address) {
+        byte[] bytes = address.getAddress();
+        segment.asSlice(offset, 16).fill((byte) 0);
+        MemorySegment.copy(bytes, 0, segment, JAVA_BYTE, offset, bytes.length);
+    }
+
+    /** The family number of an address. */
+    public static int family(InetAddress address) {
+        return address.getAddress().length == 4 ? AF_INET : AF_INET6;
+    }
+}

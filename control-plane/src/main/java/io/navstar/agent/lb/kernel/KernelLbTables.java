@@ -1,0 +1,219 @@
+package io.navstar.agent.lb.kernel;
+
+import io.navstar.agent.lb.abi.Abi;
+import io.navstar.agent.lb.abi.LbBackend;
+import io.navstar.agent.lb.abi.LbVipInfo;
+import io.navstar.agent.lb.abi.LbVipKey;
+import io.navstar.agent.lb.model.Endpoint;
+import io.navstar.agent.lb.model.Protocol;
+import io.navstar.agent.lb.model.VipKey;
+import io.navstar.agent.lb.plan.InstalledVip;
+import io.navstar.agent.lb.plan.KernelTables;
+import io.navstar.loader.BatchCursor;
+import io.navstar.loader.BpfException;
+import io.navstar.loader.BpfMap;
+import io.navstar.loader.sys.Libc;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.HashMap;
+import java.util.Map;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+/**
+ * {@link KernelTables} over the pinned maps of an {@link LbDataPlane}. Maglev tables are written straight
+ * into lb_maglev through a shared mmap (the map is BPF_F_MMAPABLE), so a table of a thousand cells costs
+ * a memory copy, not a thousand syscalls; the VIP switch is one BPF_MAP_UPDATE_ELEM of lb_vips, and the
+ * syscall orders the cell stores before it (on x86 stores are not reordered with later stores anyway).
+ *
+ * <p>Threading: one thread at a time (the {@code Reconciler} serialises applies). Owns one long-lived arena
+ * for its scratch flyweights; {@link #close()} releases it and the mapping.
+ */
+public final class KernelLbTables implements KernelTables, AutoCloseable {
+    /** Bytes between cells in the mapping: a __u32 value padded to 8. */
+    static final long CELL_STRIDE = 8;
+    private final BpfMap vips;
+    private final BpfMap backends;
+    private final BpfMap vipStats;
+    private final BpfMap backendStats;
+    private final int maglevCells;
+    private final MemorySegment cells;
+    private final Arena arena = Arena.ofShared();
+    private final LbVipKey vipKey = LbVipKey.CODEC.newFlyweight();
+    private final LbVipInfo vipInfo = LbVipInfo.CODEC.newFlyweight();
+    private final LbBackend backend = LbBackend.CODEC.newFlyweight();
+    private final MemorySegment index;
+    private final MemorySegment vipStatsZero;
+    private final MemorySegment backendStatsZero;
+
+    public KernelLbTables(LbDataPlane plane) {
+        this.vips = plane.map("lb_vips");
+        this.backends = plane.map("lb_backends");
+        this.vipStats = plane.map("lb_vip_stats");
+        this.backendStats = plane.map("lb_backend_stats");
+        BpfMap maglev = plane.map("lb_maglev");
+        this.maglevCells = maglev.maxEntries();
+        // an array map's elements are value_size rounded up to 8 bytes (kernel/bpf/arraymap.c)
+        long bytes = (long) maglevCells * CELL_STRIDE;
+        long page = Libc.pageSize();
+        this.cells = Libc.mmap((bytes + page - 1) / page * page, Libc.PROT_READ | Libc.PROT_WRITE, maglev.fd(), 0,
+                "mapping Maglev cells lb_maglev");
+        vipKey.wrap(arena.allocate(LbVipKey.LAYOUT), 0);
+        vipInfo.wrap(arena.allocate(LbVipInfo.LAYOUT), 0);
+        backend.wrap(arena.allocate(LbBackend.LAYOUT), 0);
+        index = arena.allocate(JAVA_INT);
+        vipStatsZero = arena.allocate(vipStats.kernelValueSize(), 8);
+        backendStatsZero = arena.allocate(backendStats.kernelValueSize(), 8);
+    }
+
+    @Override
+    public int maglevCells() {
+        return maglevCells;
+    }
+
+    @Override
+    public int maxVips() {
+        return vips.maxEntries();
+    }
+
+    @Override
+    public int maxBackends() {
+        return backends.maxEntries();
+    }
+
+    @Override
+    public Map<VipKey, InstalledVip> readVips() {
+        Map<VipKey, InstalledVip> result = new HashMap<>();
+        try (Arena local = Arena.ofConfined()) {
+            LbVipKey key = LbVipKey.CODEC.newFlyweight();
+            key.wrap(local.allocate(LbVipKey.LAYOUT), 0);
+            LbVipKey next = LbVipKey.CODEC.newFlyweight();
+            next.wrap(local.allocate(LbVipKey.LAYOUT), 0);
+            LbVipInfo info = LbVipInfo.CODEC.newFlyweight();
+            info.wrap(local.allocate(LbVipInfo.LAYOUT), 0);
+            MemorySegment previous = MemorySegment.NULL;
+            while (vips.nextKey(previous, next.segment()) == 0) {
+                if (vips.get(next.segment(), info.segment())) {
+                    VipKey vip = new VipKey(new Endpoint(next.addr(next.family()), next.port()),
+                            Protocol.ofNumber(next.proto()));
+                    result.put(vip, new InstalledVip(vip, info.vipId(), info.tableOffset(), info.tableSize()));
+                }
+                key.segment().copyFrom(next.segment());
+                previous = key.segment();
+            }
+        }
+        return result;
+    }
+
+    @Override
+    public Map<Integer, Endpoint> readBackends() {
+        Map<Integer, Endpoint> result = new HashMap<>();
+        int batch = 4096;
+        long size = LbBackend.LAYOUT.byteSize();
+        try (Arena local = Arena.ofConfined()) {
+            MemorySegment keys = local.allocate(4L * batch, 8);
+            MemorySegment values = local.allocate(size * batch, 8);
+            BatchCursor cursor = BatchCursor.start(local, backends);
+            LbBackend b = LbBackend.CODEC.newFlyweight();
+            while (!cursor.done()) {
+                int n = backends.lookupBatch(cursor, keys, values, batch);
+                for (int i = 0; i < n; i++) {
+                    b.wrap(values, i * size);
+                    if (b.family() != 0) {
+                        result.put(keys.getAtIndex(JAVA_INT, i), new Endpoint(b.addr(b.family()), b.port()));
+                    }
+                }
+            }
+        }
+        return result;
+    }
+
+    @Override
+    public boolean cellsEqual(int offset, int[] backendIds) {
+        checkRange(offset, backendIds.length);
+        long base = offset * CELL_STRIDE;
+        for (int i = 0; i < backendIds.length; i++) {
+            if (cells.get(JAVA_INT, base + i * CELL_STRIDE) != backendIds[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public void writeCells(int offset, int[] backendIds) {
+        checkRange(offset, backendIds.length);
+        long base = offset * CELL_STRIDE;
+        for (int i = 0; i < backendIds.length; i++) {
+            cells.set(JAVA_INT, base + i * CELL_STRIDE, backendIds[i]);
+        }
+    }
+
+    @Override
+    public void writeBackend(int id, Endpoint endpoint) {
+        index.set(JAVA_INT, 0, id);
+        backend.clear().addr(endpoint.address()).port(endpoint.port()).family(endpoint.family());
+        backends.put(index, backend.segment());
+    }
+
+    @Override
+    public void clearBackend(int id) {
+        index.set(JAVA_INT, 0, id);
+        backend.clear();
+        backends.put(index, backend.segment());
+    }
+
+    @Override
+    public void putVip(VipKey key, int vipId, int tableOffset, int tableSize) {
+        fillKey(key);
+        vipInfo.clear().vipId(vipId).tableOffset(tableOffset).tableSize(tableSize);
+        vips.put(vipKey.segment(), vipInfo.segment());
+    }
+
+    @Override
+    public void deleteVip(VipKey key) {
+        fillKey(key);
+        vips.remove(vipKey.segment());
+    }
+
+    @Override
+    public void resetVipStats(int vipId) {
+        index.set(JAVA_INT, 0, vipId);
+        vipStats.put(index, vipStatsZero);
+    }
+
+    @Override
+    public void resetBackendStats(int backendId) {
+        index.set(JAVA_INT, 0, backendId);
+        backendStats.put(index, backendStatsZero);
+    }
+
+    /** The backend id in a cell (for tests and the read-back check). */
+    public int cell(int index) {
+        checkRange(index, 1);
+        return cells.get(JAVA_INT, index * CELL_STRIDE);
+    }
+
+    private void fillKey(VipKey key) {
+        vipKey.clear().addr(key.endpoint().address()).port(key.endpoint().port())
+                .proto(key.protocol().number()).family(key.endpoint().family());
+    }
+
+    private void checkRange(int offset, int length) {
+        if (offset < 0 || (long) offset + length > maglevCells) {
+            throw new BpfException("Maglev cells [" + offset + ", " + ((long) offset + length) + ") outside lb_maglev of "
+                    + maglevCells);
+        }
+    }
+
+    @Override
+    public void close() {
+        Libc.munmap(cells);
+        arena.close();
+    }
+
+    static int family(java.net.InetAddress address) {
+        return Abi.family(address);
+    }
+}

@@ -1,0 +1,146 @@
+package io.navstar.agent.lb.kernel;
+
+import io.navstar.agent.lb.abi.LbConfig;
+import io.navstar.loader.BpfException;
+import io.navstar.loader.BpfMap;
+import io.navstar.loader.BpfObject;
+import io.navstar.loader.BpfProgram;
+import io.navstar.loader.LoadOptions;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+/**
+ * Minuteman's loaded data plane: the three objects of bpf/lb (sock, tc, xdp programs) over one set of maps
+ * pinned under {@link LbSettings#pinDirectory()}. Opening it again after an agent restart reuses the pinned
+ * maps, so the connection table and every VIP survive. The objects come from {@code ${navstar.bpf.dir}/lb/}
+ * when that property is set (tests), else from the jar's {@code bpf/lb/} resources.
+ *
+ * <p>Threading: maps and programs may be used from any thread; {@link #close()} must not race their use.
+ */
+public final class LbDataPlane implements AutoCloseable {
+
+    /** The objects, in load order. lb_tc also provides xdp mode's reply path (tcx egress). */
+    public static final List<String> OBJECTS = List.of("lb_sock", "lb_tc", "lb_xdp");
+
+    private final LbSettings settings;
+    private final List<BpfObject> objects;
+
+    private LbDataPlane(LbSettings settings, List<BpfObject> objects) {
+        this.settings = settings;
+        this.objects = objects;
+    }
+
+    /** Loads (or, after a restart, re-attaches to the pinned maps of) the data plane and writes lb_config. */
+    public static LbDataPlane open(LbSettings settings) {
+        LoadOptions options = LoadOptions.defaults().withPinDirectory(settings.pinDirectory())
+                .withMaxEntries("lb_vips", settings.maxVips())
+                .withMaxEntries("lb_vip_stats", settings.maxVips())
+                .withMaxEntries("lb_backends", settings.maxBackends())
+                .withMaxEntries("lb_backend_stats", settings.maxBackends())
+                .withMaxEntries("lb_flows", settings.maxFlows())
+                .withMaxEntries("lb_reverse", settings.maxFlows())
+                .withMaxEntries("lb_sock_nat", settings.maxFlows())
+                .withMaxEntries("lb_maglev", settings.maglevCells());
+        List<BpfObject> loaded = new ArrayList<>();
+        try {
+            for (String name : OBJECTS) {
+                loaded.add(BpfObject.load(objectBytes(name), name + ".o", options));
+            }
+            LbDataPlane plane = new LbDataPlane(settings, loaded);
+            plane.writeConfig();
+            return plane;
+        } catch (RuntimeException e) {
+            loaded.forEach(BpfObject::close);
+            throw e;
+        }
+    }
+
+    /** The bytes of bpf/lb/{name}.o. */
+    public static byte[] objectBytes(String name) {
+        String dir = System.getProperty("navstar.bpf.dir");
+        try {
+            if (dir != null) {
+                Path file = Path.of(dir, "lb", name + ".o");
+                if (Files.exists(file)) {
+                    return Files.readAllBytes(file);
+                }
+            }
+            try (InputStream in = LbDataPlane.class.getResourceAsStream("/bpf/lb/" + name + ".o")) {
+                if (in == null) {
+                    throw new BpfException("no eBPF object lb/" + name + ".o: run `make bpf` (looked in "
+                            + (dir == null ? "" : dir + "/lb and ") + "the jar's bpf/lb)");
+                }
+                return in.readAllBytes();
+            }
+        } catch (IOException e) {
+            throw new BpfException("reading eBPF object " + name + ".o: " + e.getMessage());
+        }
+    }
+
+    public LbSettings settings() {
+        return settings;
+    }
+
+    /** A shared map by name (every object holds the same pinned maps; the first object's handle is used). */
+    public BpfMap map(String name) {
+        for (BpfObject object : objects) {
+            if (object.maps().containsKey(name)) {
+                return object.map(name);
+            }
+        }
+        throw new IllegalArgumentException("no map " + name);
+    }
+
+    /** A program by function name (lb_connect4, lb_tc_ingress, lb_xdp_ingress, ...). */
+    public BpfProgram program(String name) {
+        for (BpfObject object : objects) {
+            if (object.programs().containsKey(name)) {
+                return object.program(name);
+            }
+        }
+        throw new IllegalArgumentException("no program " + name);
+    }
+
+    /** Writes the timeouts and hairpin addresses into lb_config. */
+    public void writeConfig() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment key = arena.allocate(JAVA_INT);
+            LbConfig config = LbConfig.CODEC.newFlyweight();
+            config.wrap(arena.allocate(LbConfig.LAYOUT), 0);
+            config.clear()
+                    .tcpTimeoutNs(settings.tcpTimeout().toNanos())
+                    .tcpClosingNs(settings.tcpClosing().toNanos())
+                    .udpTimeoutNs(settings.udpTimeout().toNanos());
+            InetAddress v4 = settings.hairpinV4();
+            if (v4 != null) {
+                config.hairpinAddr4(MemorySegment.ofArray(v4.getAddress()).get(JAVA_INT.withOrder(java.nio.ByteOrder.nativeOrder())
+                        .withByteAlignment(1), 0));
+            }
+            if (settings.hairpinV6() != null) {
+                config.hairpinAddr6(settings.hairpinV6());
+            }
+            map("lb_config").put(key, config.segment());
+        }
+    }
+
+    /** Closes every descriptor; pinned maps (and pinned links) stay for the next agent. */
+    @Override
+    public void close() {
+        objects.forEach(BpfObject::close);
+    }
+
+    /** Removes the pinned maps (a clean uninstall, or a test's cleanup). */
+    public void unpin() {
+        objects.forEach(BpfObject::unpin);
+    }
+}

@@ -1,0 +1,80 @@
+package io.navstar.agent.lb.abi;
+
+import io.navstar.agent.lb.kernel.LbDataPlane;
+import io.navstar.loader.btf.Btf;
+import io.navstar.loader.btf.BtfStruct;
+import io.navstar.loader.elf.ElfObjectReader;
+import io.navstar.loader.spec.ObjectSpec;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.PaddingLayout;
+import java.lang.foreign.StructLayout;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Drift between bpf/include/lb_structs.h (as clang compiled it, read from BTF) and the Java mirrors fails here. */
+class LbAbiLayoutTest {
+
+    private static List<Btf> builtObjectsBtf() {
+        List<Btf> list = new ArrayList<>();
+        for (String name : LbDataPlane.OBJECTS) {
+            ObjectSpec spec = new ElfObjectReader().read(LbDataPlane.objectBytes(name), name + ".o");
+            list.add(spec.btf());
+        }
+        return list;
+    }
+
+    @Test
+    void everyMirrorMatchesTheBtfOfTheBuiltObjects() {
+        List<Btf> btfs = builtObjectsBtf();
+        for (StructLayout layout : Abi.LAYOUTS) {
+            String name = layout.name().orElseThrow();
+            BtfStruct struct = null;
+            for (Btf btf : btfs) {
+                Optional<BtfStruct> found = btf.struct(name);
+                if (found.isPresent()) {
+                    struct = found.get();
+                    break;
+                }
+            }
+            assertTrue(struct != null, "struct " + name + " is in no built object's BTF");
+            assertEquals(struct.size(), layout.byteSize(), "sizeof(struct " + name + ")");
+            Set<String> javaFields = new HashSet<>();
+            for (MemoryLayout member : layout.memberLayouts()) {
+                if (!(member instanceof PaddingLayout)) {
+                    javaFields.add(member.name().orElseThrow());
+                }
+            }
+            Set<String> cFields = new HashSet<>();
+            for (BtfStruct.Member member : struct.members()) {
+                cFields.add(member.name());
+                long javaOffset = layout.byteOffset(MemoryLayout.PathElement.groupElement(member.name()));
+                long javaSize = layout.select(MemoryLayout.PathElement.groupElement(member.name())).byteSize();
+                assertEquals(member.byteOffset(), javaOffset, "offsetof(struct " + name + ", " + member.name() + ")");
+                assertEquals(member.byteSize(), javaSize, "sizeof(struct " + name + "." + member.name() + ")");
+            }
+            assertEquals(cFields, javaFields, "fields of struct " + name);
+        }
+    }
+
+    @Test
+    void everyStructOfTheHeaderHasAMirror() throws Exception {
+        String header = java.nio.file.Files.readString(java.nio.file.Path.of(System.getProperty("navstar.bpf.dir",
+                "../bpf/build"), "..", "include", "lb_structs.h"));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^struct (lb_\\w+) \\{").matcher(header);
+        Set<String> inHeader = new HashSet<>();
+        while (m.find()) {
+            inHeader.add(m.group(1));
+        }
+        Set<String> mirrored = new HashSet<>();
+        Abi.LAYOUTS.forEach(l -> mirrored.add(l.name().orElseThrow()));
+        assertEquals(inHeader, mirrored);
+    }
+}

@@ -1,0 +1,317 @@
+package io.navstar.agent.lb.kernel;
+
+import io.navstar.agent.lb.abi.Abi;
+import io.navstar.agent.lb.abi.LbFlow;
+import io.navstar.agent.lb.abi.LbFlowKey;
+import io.navstar.agent.lb.model.DesiredState;
+import io.navstar.agent.lb.model.DesiredStateJson;
+import io.navstar.agent.lb.plan.Reconciler;
+import io.navstar.agent.lb.support.LbTestSupport;
+import io.navstar.loader.BpfProgram;
+import io.navstar.loader.TestRun;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+import java.lang.foreign.Arena;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+import static io.navstar.agent.lb.support.TestPackets.ACK;
+import static io.navstar.agent.lb.support.TestPackets.FIN;
+import static io.navstar.agent.lb.support.TestPackets.PSH;
+import static io.navstar.agent.lb.support.TestPackets.RST;
+import static io.navstar.agent.lb.support.TestPackets.SYN;
+import static io.navstar.agent.lb.support.TestPackets.checksumsValid;
+import static io.navstar.agent.lb.support.TestPackets.get16;
+import static io.navstar.agent.lb.support.TestPackets.hex;
+import static io.navstar.agent.lb.support.TestPackets.macsSwapped;
+import static io.navstar.agent.lb.support.TestPackets.tcp;
+import static io.navstar.agent.lb.support.TestPackets.udp;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Table-driven BPF_PROG_TEST_RUN of the tc and xdp programs: {description, input packet, expected verdict,
+ * expected output packet}, run in order (later rows see the flows earlier rows created).
+ */
+class LbProgramTableTest {
+    static final int TCX_NEXT = -1;
+    static final int TCX_PASS = 0;
+    static final int TC_ACT_REDIRECT = 7;
+    static final int XDP_DROP = 1;
+    static final int XDP_PASS = 2;
+    static final int XDP_TX = 3;
+
+    static final String STATE = """
+            {"vips": [
+              {"vip": "11.0.0.1:80", "protocol": "tcp", "backends": [{"endpoint": "10.0.2.2:8080"}]},
+              {"vip": "11.0.0.1:53", "protocol": "udp", "backends": [{"endpoint": "10.0.2.2:5353"}]},
+              {"vip": "[fd01:c::1]:80", "protocol": "tcp", "backends": [{"endpoint": "[fd00:2::2]:8080"}]},
+              {"vip": "[fd01:c::1]:53", "protocol": "udp", "backends": [{"endpoint": "[fd00:2::2]:5353"}]},
+              {"vip": "11.0.0.9:80", "protocol": "tcp", "backends": []},
+              {"vip": "11.0.0.9:53", "protocol": "udp", "backends": [{"endpoint": "10.0.2.2:53", "weight": 0}]},
+              {"vip": "[fd01:c::9]:80", "protocol": "tcp", "backends": []}
+            ]}""";
+
+    static Path pins;
+    static LbDataPlane plane;
+    static KernelLbTables tables;
+
+    @BeforeAll
+    static void load() {
+        if (!LbTestSupport.isRoot()) {
+            return;
+        }
+        pins = LbTestSupport.pinDirectory("ptr");
+        plane = LbDataPlane.open(LbSettings.forTests(pins).withTimeouts(Duration.ofHours(1), Duration.ofSeconds(7),
+                Duration.ofMinutes(1)));
+        tables = new KernelLbTables(plane);
+        Reconciler.recover(tables, 1000).apply(DesiredStateJson.parse(STATE));
+    }
+
+    @AfterAll
+    static void unload() {
+        if (tables != null) {
+            tables.close();
+        }
+        if (plane != null) {
+            plane.unpin();
+            plane.close();
+        }
+        LbTestSupport.deleteTree(pins);
+    }
+
+    record Case(String description, String program, byte[] input, int verdict, byte[] output, Consumer<byte[]> check) {
+        static Case exact(String description, String program, byte[] input, int verdict, byte[] output) {
+            return new Case(description, program, input, verdict, output, null);
+        }
+    }
+
+    private static final byte[] HELLO = "GET / HTTP/1.1\r\n\r\n".getBytes();
+    private static final byte[] QUERY = new byte[40];
+
+    static List<Case> tcTable() {
+        List<Case> t = new ArrayList<>();
+        String in = "lb_tc_ingress";
+        String out = "lb_tc_egress";
+        t.add(Case.exact("TCP/IPv4 first packet (SYN) to a VIP goes to the backend", in,
+                tcp("10.0.1.2", 40000, "11.0.0.1", 80, SYN, 1000, 0, new byte[0]), TCX_PASS,
+                tcp("10.0.1.2", 40000, "10.0.2.2", 8080, SYN, 1000, 0, new byte[0])));
+        t.add(Case.exact("TCP/IPv4 later packet follows the connection table", in,
+                tcp("10.0.1.2", 40000, "11.0.0.1", 80, ACK | PSH, 1001, 5000, HELLO), TCX_PASS,
+                tcp("10.0.1.2", 40000, "10.0.2.2", 8080, ACK | PSH, 1001, 5000, HELLO)));
+        t.add(Case.exact("TCP/IPv4 reply is reverse-translated to come from the VIP", out,
+                tcp("10.0.2.2", 8080, "10.0.1.2", 40000, SYN | ACK, 5000, 1001, new byte[0]), TCX_PASS,
+                tcp("10.0.2.2", 8080, "10.0.1.2", 40000, SYN | ACK, 5000, 1001, new byte[0]).clone() /* replaced below */));
+        t.set(t.size() - 1, Case.exact(t.getLast().description(), out, t.getLast().input(), TCX_PASS,
+                tcp("11.0.0.1", 80, "10.0.1.2", 40000, SYN | ACK, 5000, 1001, new byte[0])));
+        t.add(Case.exact("UDP/IPv4 first datagram to a VIP goes to the backend", in,
+                udp("10.0.1.2", 50000, "11.0.0.1", 53, QUERY), TCX_PASS,
+                udp("10.0.1.2", 50000, "10.0.2.2", 5353, QUERY)));
+        t.add(Case.exact("UDP/IPv4 later datagram follows the table", in,
+                udp("10.0.1.2", 50000, "11.0.0.1", 53, HELLO), TCX_PASS,
+                udp("10.0.1.2", 50000, "10.0.2.2", 5353, HELLO)));
+        t.add(Case.exact("UDP/IPv4 reply comes from the VIP", out,
+                udp("10.0.2.2", 5353, "10.0.1.2", 50000, QUERY), TCX_PASS,
+                udp("11.0.0.1", 53, "10.0.1.2", 50000, QUERY)));
+        t.add(Case.exact("TCP/IPv6 first packet to a VIP goes to the backend", in,
+                tcp("fd00:1::2", 40001, "fd01:c::1", 80, SYN, 7, 0, new byte[0]), TCX_PASS,
+                tcp("fd00:1::2", 40001, "fd00:2::2", 8080, SYN, 7, 0, new byte[0])));
+        t.add(Case.exact("TCP/IPv6 later packet follows the table", in,
+                tcp("fd00:1::2", 40001, "fd01:c::1", 80, ACK, 8, 99, HELLO), TCX_PASS,
+                tcp("fd00:1::2", 40001, "fd00:2::2", 8080, ACK, 8, 99, HELLO)));
+        t.add(Case.exact("TCP/IPv6 reply comes from the VIP", out,
+                tcp("fd00:2::2", 8080, "fd00:1::2", 40001, ACK, 99, 8, HELLO), TCX_PASS,
+                tcp("fd01:c::1", 80, "fd00:1::2", 40001, ACK, 99, 8, HELLO)));
+        t.add(Case.exact("UDP/IPv6 first datagram to a VIP goes to the backend", in,
+                udp("fd00:1::2", 50001, "fd01:c::1", 53, QUERY), TCX_PASS,
+                udp("fd00:1::2", 50001, "fd00:2::2", 5353, QUERY)));
+        t.add(Case.exact("UDP/IPv6 reply comes from the VIP", out,
+                udp("fd00:2::2", 5353, "fd00:1::2", 50001, QUERY), TCX_PASS,
+                udp("fd01:c::1", 53, "fd00:1::2", 50001, QUERY)));
+        byte[] other = tcp("10.0.1.2", 40000, "10.9.9.9", 80, SYN, 1, 0, new byte[0]);
+        t.add(Case.exact("traffic to a non-VIP address passes untouched", in, other, TCX_NEXT, other));
+        byte[] otherPort = tcp("10.0.1.2", 40000, "11.0.0.1", 81, SYN, 1, 0, new byte[0]);
+        t.add(Case.exact("a VIP address on another port passes untouched", in, otherPort, TCX_NEXT, otherPort));
+        byte[] stranger = tcp("10.0.3.3", 8080, "10.0.1.2", 40000, ACK, 1, 1, new byte[0]);
+        t.add(Case.exact("egress traffic of no tracked flow passes untouched", out, stranger, TCX_NEXT, stranger));
+        byte[] truncatedTcp = Arrays.copyOf(tcp("10.0.1.2", 40002, "11.0.0.1", 80, SYN, 1, 0, new byte[0]), 14 + 20 + 10);
+        t.add(Case.exact("truncated TCP header passes untouched", in, truncatedTcp, TCX_NEXT, truncatedTcp));
+        byte[] shortIp = Arrays.copyOf(tcp("10.0.1.2", 40003, "11.0.0.1", 80, ACK, 1, 1, HELLO), 14 + 20 + 20 + 4);
+        t.add(Case.exact("IPv4 total length beyond the packet passes untouched", in, shortIp, TCX_NEXT, shortIp));
+        byte[] badIhl = tcp("10.0.1.2", 40004, "11.0.0.1", 80, SYN, 1, 0, new byte[0]);
+        badIhl[14] = 0x44;
+        t.add(Case.exact("IPv4 header length below 20 passes untouched", in, badIhl, TCX_NEXT, badIhl));
+        byte[] fragment = tcp("10.0.1.2", 40005, "11.0.0.1", 80, SYN, 1, 0, new byte[0]);
+        fragment[14 + 6] = 0x20; // MF
+        t.add(Case.exact("an IPv4 fragment passes untouched", in, fragment, TCX_NEXT, fragment));
+        byte[] arp = new byte[42];
+        arp[12] = 0x08;
+        arp[13] = 0x06;
+        t.add(Case.exact("a non-IP frame passes untouched", in, arp, TCX_NEXT, arp));
+        byte[] truncatedV6 = Arrays.copyOf(tcp("fd00:1::2", 40009, "fd01:c::1", 80, SYN, 1, 0, new byte[0]), 14 + 40 + 8);
+        t.add(Case.exact("truncated IPv6 packet passes untouched", in, truncatedV6, TCX_NEXT, truncatedV6));
+
+        byte[] syn = tcp("10.0.1.2", 40010, "11.0.0.9", 80, SYN, 4242, 0, new byte[0]);
+        t.add(new Case("TCP SYN to a VIP with no backend is answered with RST at once", in, syn, TC_ACT_REDIRECT, null,
+                o -> assertRst(syn, o, 4243)));
+        byte[] query = udp("10.0.1.2", 50010, "11.0.0.9", 53, QUERY);
+        t.add(new Case("UDP to a VIP whose backends all drain is answered with ICMP port unreachable", in, query,
+                TC_ACT_REDIRECT, null, o -> assertIcmp4(query, o)));
+        byte[] syn6 = tcp("fd00:1::2", 40011, "fd01:c::9", 80, SYN, 77, 0, new byte[0]);
+        t.add(new Case("TCP/IPv6 SYN to a VIP with no backend is answered with RST", in, syn6, TC_ACT_REDIRECT, null,
+                o -> assertRst(syn6, o, 78)));
+
+        t.add(Case.exact("hairpin: a client that is its own backend reaches itself from the hairpin address", in,
+                tcp("10.0.2.2", 40020, "11.0.0.1", 80, SYN, 1, 0, new byte[0]), TC_ACT_REDIRECT,
+                macsSwapped(tcp("169.254.42.1", 40020, "10.0.2.2", 8080, SYN, 1, 0, new byte[0]))));
+        t.add(Case.exact("hairpin: the backend's reply returns to the client from the VIP", in,
+                tcp("10.0.2.2", 8080, "169.254.42.1", 40020, SYN | ACK, 9, 2, new byte[0]), TC_ACT_REDIRECT,
+                macsSwapped(tcp("11.0.0.1", 80, "10.0.2.2", 40020, SYN | ACK, 9, 2, new byte[0]))));
+        return t;
+    }
+
+    static List<Case> xdpTable() {
+        List<Case> t = new ArrayList<>();
+        String in = "lb_xdp_ingress";
+        t.add(Case.exact("XDP: TCP/IPv4 first packet to a VIP goes to the backend", in,
+                tcp("10.0.1.3", 41000, "11.0.0.1", 80, SYN, 1000, 0, new byte[0]), XDP_PASS,
+                tcp("10.0.1.3", 41000, "10.0.2.2", 8080, SYN, 1000, 0, new byte[0])));
+        t.add(Case.exact("XDP: TCP/IPv4 later packet follows the table", in,
+                tcp("10.0.1.3", 41000, "11.0.0.1", 80, ACK, 1001, 1, HELLO), XDP_PASS,
+                tcp("10.0.1.3", 41000, "10.0.2.2", 8080, ACK, 1001, 1, HELLO)));
+        t.add(Case.exact("XDP: UDP/IPv4 to a VIP goes to the backend", in,
+                udp("10.0.1.3", 51000, "11.0.0.1", 53, QUERY), XDP_PASS,
+                udp("10.0.1.3", 51000, "10.0.2.2", 5353, QUERY)));
+        t.add(Case.exact("XDP: TCP/IPv6 to a VIP goes to the backend", in,
+                tcp("fd00:1::3", 41001, "fd01:c::1", 80, SYN, 5, 0, new byte[0]), XDP_PASS,
+                tcp("fd00:1::3", 41001, "fd00:2::2", 8080, SYN, 5, 0, new byte[0])));
+        t.add(Case.exact("XDP: UDP/IPv6 to a VIP goes to the backend", in,
+                udp("fd00:1::3", 51001, "fd01:c::1", 53, QUERY), XDP_PASS,
+                udp("fd00:1::3", 51001, "fd00:2::2", 5353, QUERY)));
+        t.add(Case.exact("XDP: the tc egress program reverse-translates the reply", "lb_tc_egress",
+                tcp("10.0.2.2", 8080, "10.0.1.3", 41000, ACK, 1, 1001, HELLO), TCX_PASS,
+                tcp("11.0.0.1", 80, "10.0.1.3", 41000, ACK, 1, 1001, HELLO)));
+        byte[] other = udp("10.0.1.3", 51000, "10.9.9.9", 53, QUERY);
+        t.add(Case.exact("XDP: non-VIP traffic passes untouched", in, other, XDP_PASS, other));
+        byte[] truncated = Arrays.copyOf(tcp("10.0.1.3", 41002, "11.0.0.1", 80, SYN, 1, 0, new byte[0]), 14 + 20 + 12);
+        t.add(Case.exact("XDP: truncated TCP passes untouched", in, truncated, XDP_PASS, truncated));
+        byte[] syn = tcp("10.0.1.3", 41010, "11.0.0.9", 80, SYN, 99, 0, new byte[0]);
+        t.add(new Case("XDP: TCP SYN to a VIP with no backend is answered with RST (XDP_TX)", in, syn, XDP_TX, null,
+                o -> assertRst(syn, o, 100)));
+        t.add(Case.exact("XDP: hairpin goes back out the interface it came from", in,
+                tcp("10.0.2.2", 41020, "11.0.0.1", 80, SYN, 1, 0, new byte[0]), XDP_TX,
+                macsSwapped(tcp("169.254.42.1", 41020, "10.0.2.2", 8080, SYN, 1, 0, new byte[0]))));
+        return t;
+    }
+
+    static void assertRst(byte[] in, byte[] out, int expectedAck) {
+        boolean v4 = get16(in, 12) == 0x0800;
+        int l3 = v4 ? 20 : 40;
+        assertEquals(14 + l3 + 20, out.length, "RST length");
+        assertArrayEquals(Arrays.copyOfRange(in, 6, 12), Arrays.copyOfRange(out, 0, 6), "to the client's MAC");
+        int addrOff = v4 ? 26 : 22;
+        int addrLen = v4 ? 4 : 16;
+        assertArrayEquals(Arrays.copyOfRange(in, addrOff + addrLen, addrOff + 2 * addrLen),
+                Arrays.copyOfRange(out, addrOff, addrOff + addrLen), "from the VIP");
+        assertArrayEquals(Arrays.copyOfRange(in, addrOff, addrOff + addrLen),
+                Arrays.copyOfRange(out, addrOff + addrLen, addrOff + 2 * addrLen), "to the client");
+        int l4 = 14 + l3;
+        assertEquals(get16(in, l4 + 2), get16(out, l4), "source port is the VIP port");
+        assertEquals(get16(in, l4), get16(out, l4 + 2), "destination port is the client port");
+        assertEquals(RST | ACK, out[l4 + 13] & 0xff, "flags RST+ACK");
+        assertEquals(expectedAck, java.nio.ByteBuffer.wrap(out, l4 + 8, 4).getInt(), "acknowledges the SYN");
+        assertTrue(checksumsValid(out), "checksums of\n" + hex(out));
+    }
+
+    static void assertIcmp4(byte[] in, byte[] out) {
+        assertEquals(14 + 20 + 8 + 28, out.length, "ICMP length");
+        assertEquals(1, out[14 + 9], "ICMP");
+        assertEquals(3, out[34], "destination unreachable");
+        assertEquals(3, out[35], "port unreachable");
+        assertArrayEquals(Arrays.copyOfRange(in, 14, 42), Arrays.copyOfRange(out, 42, 70), "quotes the datagram");
+        assertTrue(checksumsValid(out), "checksums of\n" + hex(out));
+    }
+
+    private static Stream<DynamicTest> run(List<Case> table) {
+        LbTestSupport.assumeRoot();
+        return table.stream().map(c -> DynamicTest.dynamicTest(c.description(), () -> {
+            BpfProgram program = plane.program(c.program());
+            TestRun result = program.testRun(c.input(), 1, 512);
+            assertEquals(c.verdict(), result.returnValue(), "verdict");
+            if (c.output() != null) {
+                assertArrayEquals(c.output(), result.dataOut(), () -> "expected\n" + hex(c.output()) + "\ngot\n"
+                        + hex(result.dataOut()));
+            } else {
+                c.check().accept(result.dataOut());
+            }
+            if (!Arrays.equals(c.input(), result.dataOut())) {
+                assertTrue(checksumsValid(result.dataOut()), "valid checksums in\n" + hex(result.dataOut()));
+            }
+        }));
+    }
+
+    @TestFactory
+    Stream<DynamicTest> tcProgramsTranslateAsTheTableSays() {
+        return run(tcTable());
+    }
+
+    @TestFactory
+    Stream<DynamicTest> xdpProgramTranslatesAsTheTableSays() {
+        return run(xdpTable());
+    }
+
+    @Test
+    void finShortensTheFlowToTheClosingTimeout() {
+        LbTestSupport.assumeRoot();
+        BpfProgram in = plane.program("lb_tc_ingress");
+        in.testRun(tcp("10.0.1.7", 42000, "11.0.0.1", 80, SYN, 1, 0, new byte[0]));
+        try (Arena arena = Arena.ofConfined()) {
+            LbFlowKey key = LbFlowKey.CODEC.newFlyweight();
+            key.wrap(arena.allocate(LbFlowKey.LAYOUT), 0);
+            key.clear().src(InetAddress.ofLiteral("10.0.1.7")).dst(InetAddress.ofLiteral("11.0.0.1"))
+                    .sport(42000).dport(80).proto(6).family(Abi.AF_INET);
+            LbFlow flow = LbFlow.CODEC.newFlyweight();
+            flow.wrap(arena.allocate(LbFlow.LAYOUT), 0);
+            assertTrue(plane.map("lb_flows").get(key.segment(), flow.segment()));
+            long now = System.nanoTime(); // CLOCK_MONOTONIC, as bpf_ktime_get_ns()
+            assertTrue(flow.expiresNs() - now > Duration.ofMinutes(59).toNanos(), "established: the TCP timeout");
+            assertEquals(0, flow.flags() & Abi.FLOW_CLOSING);
+
+            in.testRun(tcp("10.0.1.7", 42000, "11.0.0.1", 80, FIN | ACK, 2, 1, new byte[0]));
+            assertTrue(plane.map("lb_flows").get(key.segment(), flow.segment()));
+            now = System.nanoTime();
+            long left = flow.expiresNs() - now;
+            assertTrue(left > Duration.ofSeconds(6).toNanos() && left <= Duration.ofSeconds(7).toNanos(),
+                    "closing: the configured 7 s, was " + left + " ns");
+            assertEquals(Abi.FLOW_CLOSING, flow.flags() & Abi.FLOW_CLOSING);
+        }
+    }
+
+    @Test
+    void vipChangesReachTheProgramsWithoutTouchingTrackedFlows() {
+        LbTestSupport.assumeRoot();
+        BpfProgram in = plane.program("lb_tc_ingress");
+        byte[] first = tcp("10.0.1.8", 43000, "11.0.0.1", 80, SYN, 1, 0, new byte[0]);
+        assertArrayEquals(tcp("10.0.1.8", 43000, "10.0.2.2", 8080, SYN, 1, 0, new byte[0]), in.testRun(first).dataOut());
+        DesiredState moved = DesiredStateJson.parse(STATE.replace("\"10.0.2.2:8080\"", "\"10.0.3.2:8080\""));
+        Reconciler.Report report = Reconciler.recover(tables, 1000).apply(moved);
+        assertEquals(1, report.changed());
+        // the tracked flow stays on its backend; a new flow goes to the new one
+        assertArrayEquals(tcp("10.0.1.8", 43000, "10.0.2.2", 8080, ACK, 2, 1, new byte[0]),
+                in.testRun(tcp("10.0.1.8", 43000, "11.0.0.1", 80, ACK, 2, 1, new byte[0])).dataOut());
+        assertArrayEquals(tcp("10.0.1.8", 43001, "10.0.3.2", 8080, SYN, 1, 0, new byte[0]),
+                in.testRun(tcp("10.0.1.8", 43001, "11.0.0.1", 80, SYN, 1, 0, new byte[0])).dataOut());
+        Reconciler.recover(tables, 1000).apply(DesiredStateJson.parse(STATE));
+    }
+}
