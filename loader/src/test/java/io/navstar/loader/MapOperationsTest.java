@@ -146,6 +146,36 @@ class MapOperationsTest {
     }
 
     @Test
+    void hotPathLookupAndUpdateAllocateNothingOnceCompiled() {
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long thread = Thread.currentThread().threadId();
+        try (BpfMap map = BpfMap.create(hash("noalloc", 1024)); Arena arena = Arena.ofConfined()) {
+            TypedMap<U32, U64> typed = map.typed(U32.CODEC, U64.CODEC);
+            U32 key = typed.newKey(arena);
+            U64 value = typed.newValue(arena);
+            long perRound = Long.MAX_VALUE;
+            for (int round = 0; round < 6 && perRound != 0; round++) {   // early rounds run before the JIT is done
+                long before = threads.getThreadAllocatedBytes(thread);
+                int failures = churn(typed, key, value, 50_000);
+                perRound = threads.getThreadAllocatedBytes(thread) - before;
+                assertEquals(0, failures);
+            }
+            assertEquals(0, perRound, "bytes allocated by 50,000 updates and 50,000 lookups");
+        }
+    }
+
+    private static int churn(TypedMap<U32, U64> typed, U32 key, U64 value, int count) {
+        int failures = 0;
+        for (int i = 0; i < count; i++) {
+            key.set(i & 1023);
+            if (typed.update(key, value.set(i), 0) != 0 || typed.lookup(key, value) != 0) {
+                failures++;
+            }
+        }
+        return failures;
+    }
+
+    @Test
     void closingMapsLeaksNoDescriptor() {
         long before = Kernel.openDescriptors();
         for (int i = 0; i < 50; i++) {
