@@ -241,8 +241,11 @@ public final class KvStore implements AutoCloseable {
         return lastSeq;
     }
 
-    /** A hash of every (key, clock), equal on two nodes that hold the same clocks. */
-    long digest() {
+    /**
+     * A 64-bit hash of every committed (key, clock) pair, equal on two nodes that hold the same
+     * keys with the same clocks; anti-entropy compares it, monitoring may too.
+     */
+    public long digest() {
         return digest;
     }
 
