@@ -107,15 +107,13 @@ struct inner_array {
 
 struct inner_array maglev_a SEC(".maps");
 
-/* Array of maps whose slot 0 is initialised with maglev_a. */
+/* Array of maps of inner_array (filled from user space: .values initialisers are refused). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 	__uint(max_entries, 4);
 	__type(key, __u32);
 	__array(values, struct inner_array);
-} maglev_tables SEC(".maps") = {
-	.values = { [0] = &maglev_a },
-};
+} maglev_tables SEC(".maps");
 
 /* Hash of maps with an inner hash template. */
 struct {

@@ -283,6 +283,9 @@ public final class ElfObjectReader {
                     continue;
                 }
                 ElfFile.Section target = elf.section(rel.info());
+                if (target.index() == mapsSection && rel.size() > 0) {
+                    refuseInnerMapInitialValues(rel);
+                }
                 if (!target.executable()) {
                     continue; // .rel.BTF, .rel.BTF.ext, .rel.maps (inner map slots), DWARF: nothing to apply
                 }
@@ -306,6 +309,25 @@ public final class ElfObjectReader {
                     }
                 }
             }
+        }
+
+        /**
+         * Relocations into .maps are the {@code .values = { [i] = &inner }} initialisers of maps of maps (or
+         * program arrays). An {@link ObjectSpec} has no place for them, so rather than create the map empty
+         * behind the author's back, the reader refuses the object and says what to do instead.
+         */
+        private void refuseInnerMapInitialValues(ElfFile.Section rel) {
+            long offset = elf.sectionU64(rel, 0);
+            String map = null;
+            long start = -1;
+            for (Map.Entry<Long, String> entry : btfMapByOffset.entrySet()) {
+                if (entry.getKey() <= offset && entry.getKey() > start) {
+                    start = entry.getKey();
+                    map = entry.getValue();
+                }
+            }
+            throw elf.fail("map " + (map == null ? "at .maps offset " + offset : map)
+                    + ": initial values (.values = { ... }) are not supported; insert the inner maps from user space");
         }
 
         private Function functionAt(ElfFile.Section section, long instruction, String where) {

@@ -6,6 +6,9 @@ import io.navstar.loader.spec.MapSpec;
 import io.navstar.loader.spec.ObjectSpec;
 import org.junit.jupiter.api.Test;
 
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
@@ -104,6 +107,40 @@ class BtfTest {
                 btf.describe(MAPS.map("bit_stats").valueTypeId()));
         assertEquals("datasec .rodata {const volatile __u32 config_port @0; const volatile __u32 config_mode @4; "
                 + "const volatile __u64 config_magic @8;}", DATA.btf().describe(DATA.map(".rodata").valueTypeId()));
+    }
+
+    @Test
+    void findsNoDifferenceWithAFaithfulJavaMirror() {
+        StructLayout mirror = MemoryLayout.structLayout(
+                ValueLayout.JAVA_INT.withName("ip"),
+                ValueLayout.JAVA_SHORT.withName("port"),
+                ValueLayout.JAVA_BYTE.withName("proto"),
+                ValueLayout.JAVA_BYTE.withName("pad"),
+                ValueLayout.JAVA_INT.withName("weight"));
+        assertEquals(List.of(), MAPS.btf().struct("backend").orElseThrow().differencesFrom(mirror));
+        StructLayout flowKey = MemoryLayout.structLayout(
+                ValueLayout.JAVA_INT.withName("saddr"), ValueLayout.JAVA_INT.withName("daddr"),
+                ValueLayout.JAVA_SHORT.withName("sport"), ValueLayout.JAVA_SHORT.withName("dport"),
+                ValueLayout.JAVA_BYTE.withName("proto"), MemoryLayout.paddingLayout(3));
+        assertEquals(List.of(), MAPS.btf().struct("flow_key").orElseThrow().differencesFrom(flowKey));
+    }
+
+    @Test
+    void namesEveryDriftBetweenBtfAndAJavaMirror() {
+        StructLayout drifted = MemoryLayout.structLayout(
+                ValueLayout.JAVA_INT.withName("ip"),
+                ValueLayout.JAVA_INT.withName("port"),      // u16 in C
+                ValueLayout.JAVA_BYTE.withName("protocol"), // renamed
+                ValueLayout.JAVA_BYTE.withName("pad"),
+                ValueLayout.JAVA_INT_UNALIGNED.withName("weight"));
+        assertEquals(List.of(
+                "struct backend: size 12 in BTF, 14 in Java",
+                "struct backend.port: size 2 in BTF, 4 in Java",
+                "struct backend: member protocol is in Java but not in BTF",
+                "struct backend.pad: offset 7 in BTF, 9 in Java",
+                "struct backend.weight: offset 8 in BTF, 10 in Java",
+                "struct backend: member proto is in BTF but not in Java"),
+                MAPS.btf().struct("backend").orElseThrow().differencesFrom(drifted));
     }
 
     @Test

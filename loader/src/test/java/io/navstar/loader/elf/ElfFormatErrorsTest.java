@@ -79,6 +79,14 @@ class ElfFormatErrorsTest {
     }
 
     @Test
+    void shouldRefuseInitialValuesOfMapOfMapsRatherThanDropThem() {
+        ObjectFormatException e = assertThrows(ObjectFormatException.class, () -> new ElfObjectReader()
+                .read(TestObjects.bytes(TestObjects.BAD_INNER_VALUES), "parse_bad_inner_values.o"));
+        assertEquals("parse_bad_inner_values.o: map outer: initial values (.values = { ... }) are not supported; "
+                + "insert the inner maps from user space", e.getMessage());
+    }
+
+    @Test
     void shouldRejectRelocationToSymbolIndexOutOfRange() {
         byte[] bytes = progs();
         int rel = sectionIndex(bytes, ".reltcx/ingress");

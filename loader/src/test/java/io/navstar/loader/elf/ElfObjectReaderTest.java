@@ -303,11 +303,14 @@ class ElfObjectReaderTest {
         assertEquals(Map.of("packets_seen", 0, "data_pair", 4), varOffsets(fixed, ".data"));
         List<Integer> sorted = datasec(fixed, ".bss").variables().stream().map(BtfType.VarSecinfo::offset).toList();
         assertEquals(sorted.stream().sorted().toList(), sorted, "variables sorted by offset");
-        // The maps section too (llvm-readelf: maglev_a at 0, maglev_tables at 0x20, events at 0x138 of 0x148).
+        // The maps section too (llvm-readelf: flows at 0, maglev_tables at 0xe0, events at 0x110, maglev_a at
+        // 0x120 of 0x140).
         Btf mapsBtf = MAPS.btf();
-        assertEquals(0x148, datasec(mapsBtf, ".maps").size());
-        assertEquals(0x138, varOffsets(mapsBtf, ".maps").get("events"));
-        assertEquals(0x20, varOffsets(mapsBtf, ".maps").get("maglev_tables"));
+        assertEquals(0x140, datasec(mapsBtf, ".maps").size());
+        assertEquals(0, varOffsets(mapsBtf, ".maps").get("flows"));
+        assertEquals(0xe0, varOffsets(mapsBtf, ".maps").get("maglev_tables"));
+        assertEquals(0x110, varOffsets(mapsBtf, ".maps").get("events"));
+        assertEquals(0x120, varOffsets(mapsBtf, ".maps").get("maglev_a"));
         // Same length as the object's section: the fix-up only patches.
         assertEquals(rawSection(TestObjects.DATA, ".BTF").length, fixed.kernelBytes().length);
     }

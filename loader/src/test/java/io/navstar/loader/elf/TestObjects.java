@@ -15,6 +15,7 @@ public final class TestObjects {
     public static final String PROGS = "parse_progs.o";
     public static final String DATA = "parse_data.o";
     public static final String BAD_UNKNOWN_MAP = "parse_bad_unknown_map.o";
+    public static final String BAD_INNER_VALUES = "parse_bad_inner_values.o";
 
     /** The objects that must parse: every parse_*.o but the parse_bad_* ones. */
     public static final String[] GOOD = {MAPS, PROGS, DATA};
