@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# dnsperf side by side: navstar (Spartan), unbound and dnsmasq serving the same local records, and
+# the same forwarded names cached from one upstream; then navstar's failover with a dead first
+# upstream. Every server listens on its own 127.0.54.x address; all traffic stays on loopback.
+#
+#   jmh/scripts/dns-bench.sh            # DURATION=10 s per run, NAMES=1000 local names
+#   DURATION=5 NAMES=200 jmh/scripts/dns-bench.sh
+#
+# Throughput: dnsperf -l DURATION with CLIENTS clients and OUTSTANDING queries in flight (saturating).
+# Latency: a second run at a fixed RATE (-Q) that every server sustains, with -v; p50/p99 computed
+# from dnsperf's per-query latencies. Needs: java 25, mvn, dnsperf, unbound, dnsmasq, python3.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+DURATION=${DURATION:-10}
+NAMES=${NAMES:-1000}
+FWD_NAMES=${FWD_NAMES:-1000}
+CLIENTS=${CLIENTS:-4}
+THREADS=${THREADS:-2}
+OUTSTANDING=${OUTSTANDING:-200}
+RATE=${RATE:-20000}
+LOOPS=${LOOPS:-$(nproc)}
+BATCH=${BATCH:-16}
+PORT=5300
+NAV=127.0.54.1; UB=127.0.54.2; DM=127.0.54.3; UP=127.0.54.4; HOLE=127.0.54.5; NAVFO=127.0.54.6
+
+WORK=$(mktemp -d /tmp/nsd-bench.XXXXXX)
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+JAVA_HOME=${JAVA_HOME:-$(scripts/java-home.sh)}
+if [ ! -f dns-edge/target/classes/io/navstar/dns/server/DnsServerMain.class ]; then
+  JAVA_HOME=$JAVA_HOME mvn -B -q -pl dns-edge -am install -DskipTests
+fi
+JAVA_HOME=$JAVA_HOME mvn -B -q -o -pl dns-edge dependency:build-classpath -Dmdep.outputFile="$WORK/cp.txt" >/dev/null
+CP="dns-edge/target/classes:$(cat "$WORK/cp.txt")"
+
+# ---- the records: NAMES local A records, FWD_NAMES names served by the upstream ----
+python3 - "$WORK" "$NAMES" "$FWD_NAMES" <<'PY'
+import sys, random
+work, n, f = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+names = [(f"svc{i}.marathon.l4lb.thisdcos.directory", f"11.{i>>16 & 255}.{i>>8 & 255}.{i & 255}") for i in range(n)]
+fwd = [(f"host{i}.fwd.test", f"198.18.{i>>8 & 255}.{i & 255}") for i in range(f)]
+with open(f"{work}/navstar.records", "w") as o:
+    for name, ip in names: o.write(f"{name} A {ip} 3600\n")
+with open(f"{work}/unbound-local.conf", "w") as o:
+    o.write('  local-zone: "thisdcos.directory." static\n')
+    for name, ip in names: o.write(f'  local-data: "{name}. 3600 IN A {ip}"\n')
+with open(f"{work}/dnsmasq.hosts", "w") as o:
+    for name, ip in names: o.write(f"{ip} {name}\n")
+with open(f"{work}/upstream.conf", "w") as o:
+    o.write('  local-zone: "fwd.test." static\n')
+    o.write('  local-data: "fwd.test. 3600 IN SOA ns.fwd.test. admin.fwd.test. 1 3600 600 86400 300"\n')
+    for name, ip in fwd: o.write(f'  local-data: "{name}. 3600 IN A {ip}"\n')
+# the same query mix for every server: local names, and forwarded names (cached after warm-up)
+random.seed(1)
+for fname, lst in (("local.q", names), ("fwd.q", fwd)):
+    with open(f"{work}/{fname}", "w") as o:
+        for _ in range(20):
+            for name, _ in random.sample(lst, len(lst)): o.write(f"{name} A\n")
+# failover: unique names, each a cache miss, answered by the upstream's redirect zone
+with open(f"{work}/failover.q", "w") as o:
+    for i in range(200000): o.write(f"u{i}.miss.test A\n")
+PY
+
+unbound_conf() { # $1 address, $2 threads, $3 extra server lines file, $4 extra trailing text
+  cat <<CONF
+server:
+  interface: $1@$PORT
+  port: $PORT
+  num-threads: $2
+  so-reuseport: yes
+  do-daemonize: no
+  username: ""
+  chroot: ""
+  directory: "$WORK"
+  pidfile: ""
+  use-syslog: no
+  logfile: ""
+  verbosity: 0
+  do-ip6: no
+  access-control: 127.0.0.0/8 allow
+  msg-cache-size: 64m
+  rrset-cache-size: 128m
+  # never recurse: only the zones configured here are answered, nothing leaves loopback
+  local-zone: "." static
+$(cat "$3")
+$4
+remote-control:
+  control-enable: no
+CONF
+}
+
+# upstream for forwarded names (and the failover redirect zone)
+printf '  local-zone: "miss.test." redirect\n  local-data: "miss.test. 3600 IN A 198.19.0.1"\n' > "$WORK/miss.conf"
+cat "$WORK/upstream.conf" "$WORK/miss.conf" > "$WORK/upstream-all.conf"
+unbound_conf $UP 1 "$WORK/upstream-all.conf" "" > "$WORK/upstream-unbound.conf"
+unbound -d -c "$WORK/upstream-unbound.conf" >"$WORK/upstream.log" 2>&1 & PIDS+=($!)
+
+# unbound under test: local records, fwd.test forwarded to the upstream and cached
+printf '  local-zone: "fwd.test." transparent\n' >> "$WORK/unbound-local.conf"
+unbound_conf $UB "$(nproc)" "$WORK/unbound-local.conf" "forward-zone:
+  name: \"fwd.test.\"
+  forward-addr: $UP@$PORT" > "$WORK/unbound.conf"
+unbound -d -c "$WORK/unbound.conf" >"$WORK/unbound.log" 2>&1 & PIDS+=($!)
+
+# dnsmasq under test: same records, authoritative-ish for the local domain, fwd.test forwarded
+dnsmasq -k --conf-file=/dev/null --no-resolv --no-hosts --addn-hosts="$WORK/dnsmasq.hosts" \
+  --local=/thisdcos.directory/ --server=/fwd.test/$UP#$PORT --listen-address=$DM --bind-interfaces \
+  --port=$PORT --cache-size=10000 --user=root --pid-file= --log-facility=- >"$WORK/dnsmasq.log" 2>&1 & PIDS+=($!)
+
+# navstar under test
+JVM=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xms1g -Xmx1g -XX:+UseParallelGC -cp "$CP")
+"${JVM[@]}" io.navstar.dns.server.DnsServerMain --listen $NAV:$PORT --upstream $UP:$PORT \
+  --records "$WORK/navstar.records" --loops "$LOOPS" --batch "$BATCH" >"$WORK/navstar.log" 2>&1 & PIDS+=($!)
+
+# failover: a black hole that reads and drops everything, listed first, then the real upstream
+python3 -c "
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('$HOLE', $PORT))
+while True: s.recv(4096)
+" & PIDS+=($!)
+"${JVM[@]}" io.navstar.dns.server.DnsServerMain --listen $NAVFO:$PORT --upstream $HOLE:$PORT --upstream $UP:$PORT \
+  --loops "$LOOPS" --batch "$BATCH" >"$WORK/navstar-failover.log" 2>&1 & PIDS+=($!)
+
+wait_up() { # $1 address, $2 name
+  for _ in $(seq 1 100); do
+    if dig @"$1" -p $PORT "$2" A +time=1 +tries=1 +short 2>/dev/null | grep -q .; then return 0; fi
+    sleep 0.1
+  done
+  echo "server on $1 did not answer $2" >&2; cat "$WORK"/*.log >&2; exit 1
+}
+for a in $NAV $UB $DM; do wait_up $a svc0.marathon.l4lb.thisdcos.directory; done
+wait_up $UP host0.fwd.test
+wait_up $NAVFO host0.fwd.test
+
+perf() { # $1 address, $2 query file -> "qps"
+  dnsperf -s "$1" -p $PORT -d "$2" -l "$DURATION" -c "$CLIENTS" -T "$THREADS" -q "$OUTSTANDING" 2>&1 |
+    awk '/Queries per second/ {q=$4} /Queries lost/ {l=$3} END {printf "%.0f %s", q, l}'
+}
+latency() { # $1 address, $2 query file -> "p50_ms p99_ms"
+  dnsperf -s "$1" -p $PORT -d "$2" -l 5 -c "$CLIENTS" -T 1 -Q "$RATE" -v 2>/dev/null | awk '/^> / {print $NF}' |
+    sort -n | awk '{a[NR]=$1} END {if (NR==0) {print "- -"} else {printf "%.3f %.3f", a[int(NR*0.5)+1]*1000, a[int(NR*0.99)]*1000}}'
+}
+
+# warm every cache with the forwarded names
+for a in $NAV $UB $DM; do dnsperf -s $a -p $PORT -d "$WORK/fwd.q" -n 1 -q 50 >/dev/null 2>&1; done
+# JIT warm-up for navstar (the others are native): one short run per workload
+dnsperf -s $NAV -p $PORT -d "$WORK/local.q" -l 3 -c "$CLIENTS" -T "$THREADS" -q "$OUTSTANDING" >/dev/null 2>&1
+dnsperf -s $NAV -p $PORT -d "$WORK/fwd.q" -l 2 -c "$CLIENTS" -T "$THREADS" -q "$OUTSTANDING" >/dev/null 2>&1
+
+echo "dnsperf: ${DURATION}s per run, $CLIENTS clients, $THREADS threads, $OUTSTANDING outstanding; latency at $RATE q/s"
+echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); navstar: $LOOPS loops, recvmmsg batch $BATCH"
+printf '%-26s %12s %8s %10s %10s\n' "server / workload" "queries/s" "lost" "p50 ms" "p99 ms"
+declare -A QPS
+for workload in local fwd; do
+  for pair in navstar:$NAV unbound:$UB dnsmasq:$DM; do
+    name=${pair%%:*}; addr=${pair#*:}
+    read -r qps lost <<<"$(perf "$addr" "$WORK/$workload.q")"
+    read -r p50 p99 <<<"$(latency "$addr" "$WORK/$workload.q")"
+    QPS[$name-$workload]=$qps
+    printf '%-26s %12s %8s %10s %10s\n' "$name / $workload" "$qps" "$lost" "$p50" "$p99"
+  done
+done
+for workload in local fwd; do
+  awk -v n="${QPS[navstar-$workload]}" -v u="${QPS[unbound-$workload]}" -v d="${QPS[dnsmasq-$workload]}" -v w="$workload" \
+    'BEGIN {printf "ratio %-5s navstar/unbound %.2f  navstar/dnsmasq %.2f\n", w, n/u, n/d}'
+done
+
+# failover: every query a cache miss; the first upstream drops everything
+echo "failover: upstreams [black hole $HOLE, unbound $UP], unique names (cache misses), 5 s at 2000 q/s"
+dnsperf -s $NAVFO -p $PORT -d "$WORK/failover.q" -l 5 -c 2 -T 1 -Q 2000 -t 2 -v 2>/dev/null > "$WORK/failover.out" || true
+awk '/^> / {print $NF} /^> / && $2 != "NOERROR" {bad++} END {print "non-NOERROR " bad+0 > "/dev/stderr"}' "$WORK/failover.out" 2>"$WORK/failover.bad" |
+  sort -n | awk '{a[NR]=$1} END {printf "  answers %d  p50 %.3f ms  p99 %.3f ms  max %.3f ms\n", NR, a[int(NR*0.5)+1]*1000, a[int(NR*0.99)]*1000, a[NR]*1000}'
+grep -E "Queries (sent|completed|lost)" <(dnsperf -s $NAVFO -p $PORT -d "$WORK/failover.q" -l 1 -Q 500 -t 2 2>&1) | sed 's/^/ /' || true
+echo "  $(cat "$WORK/failover.bad")"
