@@ -53,7 +53,8 @@ public final class Btf {
         this(kernelBytes.clone(), true);
     }
 
-    private Btf(byte[] raw, boolean owned) {
+    /** Parses {@code raw}, which the caller has already copied ({@code copied} only tells the overloads apart). */
+    private Btf(byte[] raw, boolean copied) {
         this.raw = raw;
         if (raw.length < HEADER_SIZE) {
             throw new BtfFormatException("BTF: " + raw.length + " bytes is shorter than the " + HEADER_SIZE

@@ -12,10 +12,11 @@ import java.util.Map;
 
 /**
  * Reads BTF-defined maps: each variable of the {@code .maps} DATASEC is a struct whose members encode the
- * map's attributes in their types, as bpf_helpers.h's macros write them ("BTF-defined maps" in libbpf's
- * Documentation/bpf/libbpf/libbpf_naming_convention and btf.rst): {@code __uint(name, N)} is a pointer to
- * an array of N ints, {@code __type(name, T)} a pointer to T, {@code __array(values, S)} an empty array of
- * pointers to an inner map struct S. Stateless apart from the objects it is given; one per read.
+ * map's attributes in their types, as the macros of libbpf's bpf_helpers.h write them and libbpf's
+ * parse_btf_map_def reads them: {@code __uint(name, N)} is a pointer to an array of N ints,
+ * {@code __type(name, T)} a pointer to T, {@code __array(values, S)} an empty array of pointers to an inner
+ * map struct S. Unknown fields are refused, as libbpf 1.0 does. Holds no state but the BTF it reads;
+ * confined to one read.
  */
 final class BtfMapReader {
 

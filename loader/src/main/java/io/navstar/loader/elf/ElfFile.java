@@ -13,7 +13,7 @@ import java.util.Optional;
  * symbol table: the container layer under {@link ElfObjectReader}. Follows the System V gABI (ELF-64
  * Object File Format, sections 4 "Sections" and 5 "Symbol table") including the extended section count
  * and string table index kept in section 0. Every offset, size and index is checked against the file
- * before use. Immutable after construction.
+ * before use. Confined to the one read that made it (it caches string table indexes lazily).
  */
 final class ElfFile {
 
@@ -299,7 +299,6 @@ final class ElfFile {
     }
 
     private long u64(int at) {
-        long value = u32(at) | u32(at + 4) << 32;
-        return value;
+        return u32(at) | u32(at + 4) << 32;
     }
 }

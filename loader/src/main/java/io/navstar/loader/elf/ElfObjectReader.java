@@ -32,7 +32,7 @@ import java.util.OptionalLong;
  * programs may share a section), ld_imm64 relocations to maps and global data, bpf-to-bpf calls linked
  * into self-contained instruction streams, and func/line info from {@code .BTF.ext} rewritten per program.
  *
- * <p>Everything read from the file is bounded-checked; malformed input raises an
+ * <p>Everything read from the file is bounds-checked; malformed input raises an
  * {@link io.navstar.loader.spec.ObjectFormatException} ({@link ElfFormatException} or
  * {@link io.navstar.loader.btf.BtfFormatException}) naming the object and the place, never another
  * exception. Stateless: one instance may read any number of objects from any number of threads.
@@ -561,7 +561,7 @@ public final class ElfObjectReader {
     // ---------------------------------------------------------------- instruction fields
 
     /** The 32-bit immediate of instruction {@code index} (struct bpf_insn: code, regs, off, imm). */
-    static int imm(byte[] code, int index) {
+    private static int imm(byte[] code, int index) {
         int at = index * INSN + 4;
         return (code[at] & 0xff) | (code[at + 1] & 0xff) << 8 | (code[at + 2] & 0xff) << 16 | code[at + 3] << 24;
     }

@@ -90,8 +90,7 @@ class ElfFormatErrorsTest {
     void shouldRejectRelocationToSymbolIndexOutOfRange() {
         byte[] bytes = progs();
         int rel = sectionIndex(bytes, ".reltcx/ingress");
-        long offset = le(bytes).getLong(sectionHeader(bytes, rel) + 0x18);
-        le(bytes).putInt((int) offset + 12, 9999); // r_info's symbol half
+        le(bytes).putInt(sectionData(bytes, rel) + 12, 9999); // r_info's symbol half
         String message = message(bytes);
         assertTrue(message.startsWith("obj.o: section " + rel + " (.reltcx/ingress) entry 0: symbol index 9999 out of range"),
                 message);
@@ -103,8 +102,7 @@ class ElfFormatErrorsTest {
         ElfFile elf = new ElfFile(bytes, NAME);
         int license = elf.symbols().stream().filter(s -> s.name().equals("LICENSE")).findFirst().orElseThrow().index();
         int rel = sectionIndex(bytes, ".rel.text"); // its one entry: leaf's ld_imm64 of `hits`
-        long offset = le(bytes).getLong(sectionHeader(bytes, rel) + 0x18);
-        le(bytes).putInt((int) offset + 12, license);
+        le(bytes).putInt(sectionData(bytes, rel) + 12, license);
         String message = message(bytes);
         assertTrue(message.contains("symbol 'LICENSE' in section") && message.endsWith(
                 "(license) is neither a map, global data nor code"), message);
@@ -114,10 +112,10 @@ class ElfFormatErrorsTest {
     void shouldRejectCallIntoTheMiddleOfAFunction() {
         byte[] bytes = progs();
         int tc = sectionIndex(bytes, "tc");
-        long code = le(bytes).getLong(sectionHeader(bytes, tc) + 0x18);
+        int code = sectionData(bytes, tc);
         // classic_tc insn 1 is `call 13` against .text (leaf at .text insn 14); make it 14.
-        assertEquals(13, le(bytes).getInt((int) code + 8 + 4));
-        le(bytes).putInt((int) code + 8 + 4, 14);
+        assertEquals(13, le(bytes).getInt(code + 8 + 4));
+        le(bytes).putInt(code + 8 + 4, 14);
         String message = message(bytes);
         assertTrue(message.endsWith("instruction 1 of section " + tc + " (tc): target instruction 15 of section 2 (.text)"
                 + " is not the start of a function"), message);
@@ -139,9 +137,8 @@ class ElfFormatErrorsTest {
     @Test
     void shouldNameTheObjectInBtfErrors() {
         byte[] bytes = progs();
-        int btf = sectionIndex(bytes, ".BTF");
-        long offset = le(bytes).getLong(sectionHeader(bytes, btf) + 0x18);
-        int typesStart = (int) offset + le(bytes).getInt((int) offset + 4) + le(bytes).getInt((int) offset + 8);
+        int offset = sectionData(bytes, sectionIndex(bytes, ".BTF"));
+        int typesStart = offset + le(bytes).getInt(offset + 4) + le(bytes).getInt(offset + 8);
         le(bytes).putInt(typesStart + 8, 5000); // type 1 (a PTR in this object) now points at type 5000
         String message = message(bytes);
         assertTrue(message.startsWith("obj.o: BTF: type 1 (PTR) refers to type id 5000, but the last id is"), message);
@@ -167,5 +164,10 @@ class ElfFormatErrorsTest {
 
     private static int sectionHeader(byte[] bytes, int index) {
         return (int) le(bytes).getLong(0x28) + 64 * index;
+    }
+
+    /** The file offset of a section's data (sh_offset). */
+    private static int sectionData(byte[] bytes, int index) {
+        return (int) le(bytes).getLong(sectionHeader(bytes, index) + 0x18);
     }
 }
