@@ -97,9 +97,10 @@ public final class QueryEngine implements Forwarder.Replies {
 
     /**
      * Decodes and answers one query. Returns the response (prefixed with its length over TCP), or null
-     * when it was dropped or handed to the forwarder.
+     * when it was dropped or handed to the forwarder. {@code channel} is only used to forward; the
+     * benchmarks pass null for names that are local or cached.
      */
-    ByteBuf answer(Channel channel, ByteBufAllocator alloc, ByteBuf in, int base, int length,
+    public ByteBuf answer(Channel channel, ByteBufAllocator alloc, ByteBuf in, int base, int length,
                    InetSocketAddress sender, boolean tcp) {
         int outcome = query.decode(in, base, length);
         if (outcome == DnsQuery.OUTCOME_DROP) {
