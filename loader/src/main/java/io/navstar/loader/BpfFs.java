@@ -69,8 +69,18 @@ public final class BpfFs {
         } catch (IOException e) {
             throw new UncheckedIOException("creating " + DEFAULT_MOUNT + " to mount bpffs on", e);
         }
-        Libc.mount("bpf", DEFAULT_MOUNT.toString(), "bpf", 0, "mode=0700",
-                "mounting bpffs at " + DEFAULT_MOUNT + " (needs CAP_SYS_ADMIN)");
+        mount(DEFAULT_MOUNT);
+    }
+
+    /** Mounts a bpffs at {@code mountPoint} (an existing directory), mode 0700. */
+    public static void mount(Path mountPoint) {
+        Libc.mount("bpf", mountPoint.toString(), "bpf", 0, "mode=0700",
+                "mounting bpffs at " + mountPoint + " (needs CAP_SYS_ADMIN)");
+    }
+
+    /** Unmounts the filesystem at {@code mountPoint}; its pins go with it. */
+    public static void unmount(Path mountPoint) {
+        Libc.umount(mountPoint.toString(), "unmounting " + mountPoint);
     }
 
     /**

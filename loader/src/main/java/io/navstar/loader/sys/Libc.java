@@ -43,6 +43,7 @@ public final class Libc {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
     private static final MethodHandle MOUNT = Native.capturing("mount",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
+    private static final MethodHandle UMOUNT2 = Native.capturing("umount2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle SETNS = Native.capturing("setns", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle CAPGET = Native.capturing("capget", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle GETPAGESIZE = Native.plain("getpagesize", FunctionDescriptor.of(JAVA_INT));
@@ -165,11 +166,26 @@ public final class Libc {
     public static void mount(String source, String target, String fsType, long flags, String data, String operation) {
         try (Arena arena = Arena.ofConfined()) {
             Native.Scratch scratch = Native.scratch();
+            MemorySegment options = data == null ? MemorySegment.NULL : arena.allocateFrom(data);
             int result = (int) MOUNT.invokeExact(scratch.errnoState(), arena.allocateFrom(source),
-                    arena.allocateFrom(target), arena.allocateFrom(fsType), flags,
-                    data == null ? MemorySegment.NULL : arena.allocateFrom(data));
+                    arena.allocateFrom(target), arena.allocateFrom(fsType), flags, options);
             if (result < 0) {
                 throw new BpfException("mount", scratch.errno(), operation);
+            }
+        } catch (BpfException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** umount2(2) with no flags; throws naming the target. */
+    public static void umount(String target, String operation) {
+        try (Arena arena = Arena.ofConfined()) {
+            Native.Scratch scratch = Native.scratch();
+            int result = (int) UMOUNT2.invokeExact(scratch.errnoState(), arena.allocateFrom(target), 0);
+            if (result < 0) {
+                throw new BpfException("umount2", scratch.errno(), operation);
             }
         } catch (BpfException e) {
             throw e;
