@@ -29,9 +29,18 @@ struct tagged {
 	double scale;
 } tagged_sample;
 
+/* Static and hidden variables: clang relocates statics against the section symbol with the offset in the
+ * instruction's immediate; hidden ones become static (linkage 0) in the uploaded BTF. */
+static volatile __u32 static_counter;
+static const volatile __u64 static_limit = 1000;
+__attribute__((visibility("hidden"))) __u32 hidden_flag = 5;
+
 SEC("xdp")
 int use_globals(struct xdp_md *ctx)
 {
+	static_counter += hidden_flag;
+	if (static_counter > static_limit)
+		return XDP_DROP;
 	if (config_mode == 3 && ctx->rx_queue_index == config_port) {
 		drops++;
 		return XDP_DROP;

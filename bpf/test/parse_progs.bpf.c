@@ -61,10 +61,20 @@ int tcx_in(struct __sk_buff *skb)
 	return global_helper(skb->len) == 3 ? 2 : 0;
 }
 
+/* Callback for bpf_loop: reached through an ld_imm64 of a function address (BPF_PSEUDO_FUNC). */
+static int add_index(__u32 index, void *sum)
+{
+	*(__u64 *)sum += index;
+	return 0;
+}
+
 SEC("tcx/egress")
 int tcx_out(struct __sk_buff *skb)
 {
-	return skb->len > 10 ? 0 : 2;
+	__u64 sum = 0;
+
+	bpf_loop(skb->len & 7, add_index, &sum, 0);
+	return sum > 10 ? 0 : 2;
 }
 
 SEC("tc")

@@ -106,7 +106,8 @@ class BtfTest {
         assertEquals("struct bits {__u32 enabled:1; __u32 mode:3; __u32 count:28; __u64 total;}",
                 btf.describe(MAPS.map("bit_stats").valueTypeId()));
         assertEquals("datasec .rodata {const volatile __u32 config_port @0; const volatile __u32 config_mode @4; "
-                + "const volatile __u64 config_magic @8;}", DATA.btf().describe(DATA.map(".rodata").valueTypeId()));
+                + "const volatile __u64 config_magic @8; const volatile __u64 static_limit @16;}",
+                DATA.btf().describe(DATA.map(".rodata").valueTypeId()));
     }
 
     @Test
