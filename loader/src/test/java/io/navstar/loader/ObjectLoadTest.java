@@ -282,6 +282,17 @@ class ObjectLoadTest {
     }
 
     @Test
+    void verifierLogLongerThanTheBufferIsFetchedWhole() {
+        LoadOptions tinyLog = LoadOptions.defaults().withPinDirectory(pins).withLog(1, 1024);
+        VerifierException e = assertThrows(VerifierException.class,
+                () -> BpfObject.load(Kernel.testObject("verifier_reject_long"), "verifier_reject_long.o", tinyLog));
+        String log = e.verifierLog();
+        assertTrue(log.length() > 4 * 1024, "a long log: " + log.length() + " bytes");
+        assertTrue(log.lines().anyMatch(line -> line.startsWith("0: ")), "the log starts at instruction 0");
+        assertTrue(log.contains("invalid access to packet"), "and ends with the complaint");
+    }
+
+    @Test
     void truncatedAndGarbageObjectsAreRefusedWithoutTouchingTheKernel() {
         long before = Kernel.openDescriptors();
         byte[] object = Kernel.testObject("xdp_count");
