@@ -13,6 +13,7 @@ import io.navstar.loader.sys.Fd;
 import io.navstar.loader.sys.PossibleCpus;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.ref.Reference;
 import java.nio.file.Path;
 
 /**
@@ -147,22 +148,38 @@ public final class BpfMap implements AutoCloseable {
 
     /** Reads the value of {@code key} into {@code value}: 0, -ENOENT when absent, or another negative errno. */
     public int lookup(MemorySegment key, MemorySegment value) {
-        return Bpf.mapLookupElem(fd.value(), key, value);
+        try {
+            return Bpf.mapLookupElem(fd.value(), key, value);
+        } finally {
+            Reference.reachabilityFence(this); // the cleaner must not close the descriptor mid-call
+        }
     }
 
     /** Writes {@code key}'s value; {@code flags} is {@link Bpf#BPF_ANY}, NOEXIST or EXIST. 0 or negative errno. */
     public int update(MemorySegment key, MemorySegment value, long flags) {
-        return Bpf.mapUpdateElem(fd.value(), key, value, flags);
+        try {
+            return Bpf.mapUpdateElem(fd.value(), key, value, flags);
+        } finally {
+            Reference.reachabilityFence(this); // the cleaner must not close the descriptor mid-call
+        }
     }
 
     /** Deletes {@code key}: 0, -ENOENT when absent, or another negative errno. */
     public int delete(MemorySegment key) {
-        return Bpf.mapDeleteElem(fd.value(), key);
+        try {
+            return Bpf.mapDeleteElem(fd.value(), key);
+        } finally {
+            Reference.reachabilityFence(this); // the cleaner must not close the descriptor mid-call
+        }
     }
 
     /** The key after {@code key} ({@link MemorySegment#NULL} for the first) into {@code next}: 0, -ENOENT at the end. */
     public int nextKey(MemorySegment key, MemorySegment next) {
-        return Bpf.mapGetNextKey(fd.value(), key, next);
+        try {
+            return Bpf.mapGetNextKey(fd.value(), key, next);
+        } finally {
+            Reference.reachabilityFence(this); // the cleaner must not close the descriptor mid-call
+        }
     }
 
     // -------------------------------------------------------------------------------------- control path

@@ -7,6 +7,7 @@ import io.navstar.loader.sys.Errno;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.ref.Reference;
 
 /**
  * A {@link BpfMap} seen through flyweight codecs: keys and values are {@link Flyweight}s the caller allocates once
@@ -55,17 +56,29 @@ public final class TypedMap<K extends Flyweight, V extends Flyweight> {
 
     /** Reads {@code key} into {@code value}: 0, -ENOENT when absent, or another negative errno. No allocation. */
     public int lookup(K key, V value) {
-        return Bpf.mapLookupElem(map.fd(), key.address(), value.address());
+        try {
+            return Bpf.mapLookupElem(map.fd(), key.address(), value.address());
+        } finally {
+            Reference.reachabilityFence(map); // the cleaner must not close the descriptor mid-call
+        }
     }
 
     /** Writes {@code key} = {@code value} with BPF_ANY/NOEXIST/EXIST: 0 or a negative errno. No allocation. */
     public int update(K key, V value, long flags) {
-        return Bpf.mapUpdateElem(map.fd(), key.address(), value.address(), flags);
+        try {
+            return Bpf.mapUpdateElem(map.fd(), key.address(), value.address(), flags);
+        } finally {
+            Reference.reachabilityFence(map); // the cleaner must not close the descriptor mid-call
+        }
     }
 
     /** Deletes {@code key}: 0, -ENOENT when absent, or another negative errno. No allocation. */
     public int delete(K key) {
-        return Bpf.mapDeleteElem(map.fd(), key.address());
+        try {
+            return Bpf.mapDeleteElem(map.fd(), key.address());
+        } finally {
+            Reference.reachabilityFence(map); // the cleaner must not close the descriptor mid-call
+        }
     }
 
     /** Reads {@code key} into {@code value}; false when absent, throws on other errors. */
