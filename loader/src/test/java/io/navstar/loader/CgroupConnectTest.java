@@ -41,7 +41,7 @@ class CgroupConnectTest {
         namespaceName = Kernel.PREFIX + "c";
         Kernel.run("ip", "netns", "add", namespaceName);
         Kernel.run("ip", "-n", namespaceName, "link", "set", "lo", "up");
-        cgroup = Kernel.cgroup2Mount().resolve(Kernel.PREFIX + "-connect");
+        cgroup = CgroupV2.mountPoint().resolve(Kernel.PREFIX + "-connect");
         pins = BpfFs.DEFAULT_MOUNT.resolve(Kernel.PREFIX + "-cgroup");
     }
 

@@ -87,20 +87,6 @@ final class Kernel {
         }
     }
 
-    /** Where cgroup v2 is mounted on this machine (read from /proc/mounts, never assumed). */
-    static Path cgroup2Mount() {
-        try {
-            return Files.readAllLines(Path.of("/proc/mounts")).stream()
-                    .map(line -> line.split(" "))
-                    .filter(fields -> fields.length > 2 && fields[2].equals("cgroup2"))
-                    .map(fields -> Path.of(fields[1]))
-                    .findFirst()
-                    .orElseThrow(() -> new IllegalStateException("no cgroup2 mount in /proc/mounts"));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     /** How many descriptors this process has open now. */
     static long openDescriptors() {
         try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {

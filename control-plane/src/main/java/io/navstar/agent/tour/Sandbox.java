@@ -1,6 +1,7 @@
 package io.navstar.agent.tour;
 
 import io.navstar.loader.BpfFs;
+import io.navstar.loader.CgroupV2;
 import io.navstar.loader.NetworkNamespace;
 
 import java.io.IOException;
@@ -32,7 +33,7 @@ final class Sandbox implements AutoCloseable {
             run("ip", "netns", "add", name);
             run("ip", "-n", name, "link", "set", "lo", "up");
             namespace = NetworkNamespace.named(name);
-            cgroup = cgroup2Mount().resolve(name);
+            cgroup = CgroupV2.mountPoint().resolve(name);
             Files.createDirectories(cgroup);
             pins = BpfFs.prepareDirectory(BpfFs.DEFAULT_MOUNT.resolve(name));
         } catch (IOException e) {
@@ -77,19 +78,6 @@ final class Sandbox implements AutoCloseable {
             } catch (IOException e) {
                 System.err.println("could not remove pins under " + pins + ": " + e.getMessage());
             }
-        }
-    }
-
-    static Path cgroup2Mount() {
-        try {
-            return Files.readAllLines(Path.of("/proc/mounts")).stream()
-                    .map(line -> line.split(" "))
-                    .filter(fields -> fields.length > 2 && fields[2].equals("cgroup2"))
-                    .map(fields -> Path.of(fields[1]))
-                    .findFirst()
-                    .orElseThrow(() -> new IllegalStateException("no cgroup v2 mount in /proc/mounts"));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 
