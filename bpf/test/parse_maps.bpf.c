@@ -65,10 +65,15 @@ struct {
 	__type(value, struct backend);
 } backends SEC(".maps");
 
-/* Per-CPU array of counters, sizes given as numbers rather than types. */
+/* libbpf's newer 64-bit-capable field encoding (an enum of one value); not in clang 14's bpf_helpers.h. */
+#ifndef __ulong
+#define __ulong(name, val) enum { ___navstar_##name = val } name
+#endif
+
+/* Per-CPU array of counters, sizes given as numbers rather than types, capacity through __ulong. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 8);
+	__ulong(max_entries, 8);
 	__uint(key_size, sizeof(__u32));
 	__uint(value_size, sizeof(__u64));
 } counters SEC(".maps");

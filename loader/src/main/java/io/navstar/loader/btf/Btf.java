@@ -306,9 +306,10 @@ public final class Btf {
                 case BtfType.Var v -> checkId(v.type(), type);
                 case BtfType.Datasec d -> d.variables().forEach(v -> {
                     checkId(v.type(), type);
-                    if (types.get(v.type()).kind() != BtfKind.VAR) {
+                    BtfKind kind = types.get(v.type()).kind();
+                    if (kind != BtfKind.VAR && kind != BtfKind.FUNC) { // FUNC: extern kfuncs in .ksyms
                         throw new BtfFormatException("BTF: type " + d.id() + " (DATASEC " + d.name()
-                                + ") lists type " + v.type() + " which is not a VAR");
+                                + ") lists type " + v.type() + " which is neither a VAR nor a FUNC");
                     }
                 });
                 case BtfType.DeclTag t -> checkId(t.target(), type);
@@ -497,8 +498,11 @@ public final class Btf {
             case BtfType.Datasec d -> {
                 out.append("datasec ").append(d.name()).append(" {");
                 for (BtfType.VarSecinfo v : d.variables()) {
-                    BtfType.Var var = (BtfType.Var) type(v.type());
-                    declaration(out, var.type(), var.name(), 1);
+                    if (type(v.type()) instanceof BtfType.Var var) {
+                        declaration(out, var.type(), var.name(), 1);
+                    } else {
+                        out.append("func ").append(type(v.type()).name());
+                    }
                     out.append(" @").append(v.offset()).append("; ");
                 }
                 trimSeparator(out);
@@ -631,7 +635,10 @@ public final class Btf {
             }
             List<int[]> entries = new ArrayList<>(datasec.variables().size());
             for (BtfType.VarSecinfo info : datasec.variables()) {
-                BtfType.Var var = (BtfType.Var) types.get(info.type());
+                if (!(types.get(info.type()) instanceof BtfType.Var var)) {
+                    throw new BtfFormatException("BTF: DATASEC " + datasec.name() + ": entry " + info.type()
+                            + " is a " + types.get(info.type()).kind() + ", not a VAR");
+                }
                 long offset = info.offset();
                 Optional<DataSectionLayout.VariableSymbol> symbol = layout.variable(datasec.name(), var.name());
                 if (fixOffsets) {

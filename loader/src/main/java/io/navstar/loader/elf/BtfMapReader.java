@@ -42,7 +42,10 @@ final class BtfMapReader {
         BtfType.Datasec datasec = btf.type(".maps", BtfKind.DATASEC).map(BtfType.Datasec.class::cast)
                 .orElseThrow(() -> fail("section .maps has no DATASEC in BTF"));
         for (BtfType.VarSecinfo info : datasec.variables()) {
-            BtfType.Var var = (BtfType.Var) btf.type(info.type());
+            if (!(btf.type(info.type()) instanceof BtfType.Var var)) {
+                throw fail(".maps lists type " + info.type() + ", which is a " + btf.type(info.type()).kind()
+                        + ", not a map variable");
+            }
             if (maps.containsKey(var.name())) {
                 throw fail("map " + var.name() + " is defined twice in .maps");
             }
@@ -124,6 +127,9 @@ final class BtfMapReader {
         long maxEntries = numbers.getOrDefault("max_entries", 0L);
         long flags = numbers.getOrDefault("map_flags", 0L);
         checkInt(name, "max_entries", maxEntries);
+        if (flags < 0 || flags > 0xffff_ffffL) {
+            throw fail("map " + name + ": map_flags " + flags + " out of range");
+        }
         checkInt(name, "key size", keySize);
         checkInt(name, "value size", valueSize);
         return new MapSpec(name, type, (int) keySize, (int) valueSize, (int) maxEntries, (int) flags, pinning,
@@ -152,12 +158,18 @@ final class BtfMapReader {
         }
     }
 
-    /** {@code __uint(name, N)}: {@code int (*name)[N]}, a pointer to an array whose length is the value. */
+    /**
+     * {@code __uint(name, N)}: {@code int (*name)[N]}, a pointer to an array whose length is the value; or
+     * {@code __ulong(name, N)}: {@code enum { x = N } name}, an enum of one value (for 64-bit values).
+     */
     private long uintField(String name, BtfType.Member member) {
         BtfType pointer = btf.type(btf.resolve(member.type()));
+        if (pointer instanceof BtfType.Enum enumeration && enumeration.values().size() == 1) {
+            return enumeration.values().get(0).value();
+        }
         if (!(pointer instanceof BtfType.Reference ref) || ref.kind() != BtfKind.PTR) {
             throw fail("map " + name + ": field " + member.name() + " is a " + pointer.kind()
-                    + ", not __uint's pointer to an array");
+                    + ", neither __uint's pointer to an array nor __ulong's enum of one value");
         }
         BtfType array = btf.type(btf.resolve(ref.target()));
         if (!(array instanceof BtfType.Array arr)) {

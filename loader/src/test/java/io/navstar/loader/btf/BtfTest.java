@@ -172,6 +172,39 @@ class BtfTest {
     }
 
     @Test
+    void acceptsExternFunctionsInKsymsDatasecButRefusesToFixItUp() {
+        BtfBuilder builder = new BtfBuilder();
+        int proto = builder.add("", BtfKind.FUNC_PROTO, 0, false, 0);
+        int kfunc = builder.add("bpf_kfunc_call_test", BtfKind.FUNC, 2, false, proto); // linkage extern
+        int ksyms = builder.add(".ksyms", BtfKind.DATASEC, 1, false, 0, kfunc, 0, 0);
+        Btf btf = Btf.parse(builder.build());
+        assertEquals("datasec .ksyms {func bpf_kfunc_call_test @0;}", btf.describe(ksyms));
+        BtfFormatException e = assertThrows(BtfFormatException.class, () -> btf.withDataSectionsFixed(NO_SECTIONS));
+        assertEquals("BTF: DATASEC .ksyms: extern variables (.kconfig, .ksyms) are not supported", e.getMessage());
+    }
+
+    @Test
+    void shouldRejectDatasecEntryThatIsNeitherVarNorFunc() {
+        BtfBuilder builder = new BtfBuilder();
+        int u32 = builder.integer("u32", 4, 32, false);
+        builder.add(".data", BtfKind.DATASEC, 1, false, 4, u32, 0, 4);
+        BtfFormatException e = assertThrows(BtfFormatException.class, () -> Btf.parse(builder.build()));
+        assertEquals("BTF: type 2 (DATASEC .data) lists type 1 which is neither a VAR nor a FUNC", e.getMessage());
+    }
+
+    private static final DataSectionLayout NO_SECTIONS = new DataSectionLayout() {
+        @Override
+        public java.util.OptionalLong sectionSize(String sectionName) {
+            return java.util.OptionalLong.empty();
+        }
+
+        @Override
+        public Optional<VariableSymbol> variable(String sectionName, String variableName) {
+            return Optional.empty();
+        }
+    };
+
+    @Test
     void shouldRejectTypedefCycleWhenResolving() {
         BtfBuilder builder = new BtfBuilder();
         int a = builder.typedef("a", 2);

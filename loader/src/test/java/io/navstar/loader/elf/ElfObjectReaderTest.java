@@ -190,7 +190,7 @@ class ElfObjectReaderTest {
         assertMap(MAPS.map("flows"), MapType.HASH, 16, 12, 1024, 0, Pinning.BY_NAME);
         assertMap(MAPS.map("reverse_nat"), MapType.LRU_HASH, 16, 16, 4096, BPF_F_NO_COMMON_LRU, Pinning.NONE);
         assertMap(MAPS.map("backends"), MapType.ARRAY, 4, 12, 256, 0, Pinning.NONE);
-        assertMap(MAPS.map("counters"), MapType.PERCPU_ARRAY, 4, 8, 8, 0, Pinning.NONE);
+        assertMap(MAPS.map("counters"), MapType.PERCPU_ARRAY, 4, 8, 8, 0, Pinning.NONE); // __ulong(max_entries, 8)
         assertMap(MAPS.map("bit_stats"), MapType.PERCPU_HASH, 4, 16, 128, BPF_F_NO_PREALLOC, Pinning.NONE);
         assertMap(MAPS.map("routes"), MapType.LPM_TRIE, 8, 4, 64, BPF_F_NO_PREALLOC, Pinning.NONE);
         assertMap(MAPS.map("events"), MapType.RINGBUF, 0, 0, 256 * 1024, 0, Pinning.NONE);
