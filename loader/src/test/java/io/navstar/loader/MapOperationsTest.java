@@ -106,7 +106,7 @@ class MapOperationsTest {
             long sum = 0;
             int total = 0;
             while (!cursor.done()) {
-                int n = map.lookupBatch(cursor, read.keys(), read.values(), 256);
+                int n = typed.lookupBatch(cursor, read);
                 for (int i = 0; i < n; i++) {
                     assertEquals(1000L + read.key(i).get() - 1, read.value(i).get());
                     sum += read.key(i).get();

@@ -341,6 +341,7 @@ class ObjectLoadTest {
 
     @Test
     void probesFindNothingMissingOnThisMachine() {
+        BpfFs.ensureMounted(); // a fresh machine has no bpffs until the loader mounts it
         Features.Report report = Features.probe();
         assertTrue(report.ok(), String.join("\n", report.problems()));
         assertTrue(Features.programTypeProblem(ProgramType.XDP).isEmpty());

@@ -111,6 +111,14 @@ public final class TypedMap<K extends Flyweight, V extends Flyweight> {
         return map.updateBatch(batch.keys(), batch.values(), count, Bpf.BPF_ANY);
     }
 
+    /**
+     * Reads the next entries after {@code cursor} into {@code batch} (up to its capacity) with one
+     * BPF_MAP_LOOKUP_BATCH; returns how many were read, 0 once the cursor is done.
+     */
+    public int lookupBatch(io.navstar.loader.BatchCursor cursor, Batch<K, V> batch) {
+        return map.lookupBatch(cursor, batch.keys(), batch.values(), batch.capacity());
+    }
+
     /** Deletes the first {@code count} keys of {@code batch} in one BPF_MAP_DELETE_BATCH. */
     public int deleteBatch(Batch<K, V> batch, int count) {
         return map.deleteBatch(batch.keys(), count);
