@@ -15,6 +15,10 @@ import org.junit.jupiter.api.Test;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.HashMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.Map;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -173,6 +177,49 @@ class MapOperationsTest {
             }
         }
         return failures;
+    }
+
+    @Test
+    void eachThreadSeesItsOwnErrno() throws Exception {
+        try (BpfMap full = BpfMap.create(hash("full2", 1)); BpfMap empty = BpfMap.create(hash("empty", 4))) {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment key = arena.allocate(4);
+                full.put(key, arena.allocate(8));   // the one slot is taken by key 0
+            }
+            Callable<Integer> absentLookups = () -> {
+                try (Arena arena = Arena.ofConfined()) {
+                    MemorySegment key = arena.allocate(4);
+                    MemorySegment value = arena.allocate(8);
+                    int wrong = 0;
+                    for (int i = 0; i < 20_000; i++) {
+                        key.set(JAVA_INT, 0, i + 1);
+                        wrong += empty.lookup(key, value) == -Errno.ENOENT ? 0 : 1;
+                    }
+                    return wrong;
+                }
+            };
+            Callable<Integer> overfullUpdates = () -> {
+                try (Arena arena = Arena.ofConfined()) {
+                    MemorySegment key = arena.allocate(4);
+                    MemorySegment value = arena.allocate(8);
+                    int wrong = 0;
+                    for (int i = 0; i < 20_000; i++) {
+                        key.set(JAVA_INT, 0, i + 1);
+                        wrong += full.update(key, value, 0) == -Errno.E2BIG ? 0 : 1;
+                    }
+                    return wrong;
+                }
+            };
+            ExecutorService pool = Executors.newFixedThreadPool(2);
+            try {
+                Future<Integer> lookups = pool.submit(absentLookups);
+                Future<Integer> updates = pool.submit(overfullUpdates);
+                assertEquals(0, lookups.get(), "lookups that saw another thread's errno");
+                assertEquals(0, updates.get(), "updates that saw another thread's errno");
+            } finally {
+                pool.shutdownNow();
+            }
+        }
     }
 
     @Test
