@@ -293,18 +293,22 @@ class ObjectLoadTest {
     }
 
     @Test
-    void truncatedAndGarbageObjectsAreRefusedWithoutTouchingTheKernel() {
+    void truncatedGarbageAndUnknownMapTypeObjectsAreRefusedWithoutTouchingTheKernel() {
         long before = Kernel.openDescriptors();
         byte[] object = Kernel.testObject("xdp_count");
         LoadOptions options = LoadOptions.defaults().withPinDirectory(pins);
-        assertThrows(ObjectFormatException.class,
+        ObjectFormatException truncated = assertThrows(ObjectFormatException.class,
                 () -> BpfObject.load(Arrays.copyOf(object, object.length / 3), "truncated.o", options));
+        assertTrue(truncated.getMessage().contains("truncated.o"), truncated.getMessage());
         byte[] garbage = new byte[4096];
         new java.util.Random(7).nextBytes(garbage);
-        assertThrows(ObjectFormatException.class, () -> BpfObject.load(garbage, "garbage.o", options));
-        assertThrows(ObjectFormatException.class,
+        ObjectFormatException notElf = assertThrows(ObjectFormatException.class, () -> BpfObject.load(garbage, "garbage.o", options));
+        assertTrue(notElf.getMessage().contains("garbage.o"), notElf.getMessage());
+        ObjectFormatException unknownMap = assertThrows(ObjectFormatException.class,
                 () -> BpfObject.load(Kernel.testObject("parse_bad_unknown_map"), "parse_bad_unknown_map.o", options));
+        assertTrue(unknownMap.getMessage().contains("unsupported map type 99"), unknownMap.getMessage());
         assertEquals(before, Kernel.openDescriptors());
+        assertFalse(Files.exists(pins.resolve("xdp_by_source")), "nothing was pinned");
     }
 
     @Test
