@@ -53,6 +53,12 @@ static __always_inline int lb_closing(const struct lb_pkt *pkt)
 	return pkt->key.proto == IPPROTO_TCP_ && (pkt->tcp_flags & (LB_TCP_FIN | LB_TCP_RST));
 }
 
+/* A TCP SYN without ACK: the first packet of a connection. */
+static __always_inline int lb_new_connection(const struct lb_pkt *pkt)
+{
+	return pkt->key.proto == IPPROTO_TCP_ && (pkt->tcp_flags & (LB_TCP_SYN | LB_TCP_ACK)) == LB_TCP_SYN;
+}
+
 /* Keeps an entry alive: expiry moves at most once per LB_REFRESH_NS, or at once on FIN/RST. */
 static __always_inline void lb_touch(__u64 *expires_ns, __u16 *flags, const struct lb_pkt *pkt,
 				     const struct lb_config *cfg, __u64 now)
@@ -113,7 +119,10 @@ static __always_inline int lb_ingress(struct lb_pkt *pkt, __u32 bytes, struct lb
 	}
 
 	flow = bpf_map_lookup_elem(&lb_flows, &pkt->key);
-	if (flow && flow->expires_ns >= now) {
+	/* A SYN opens a connection, so no established one can own the tuple: it picks a backend afresh
+	 * from the current table (a reused client port must not follow an old, maybe removed, backend;
+	 * a retransmitted SYN lands on the same Maglev cell anyway). */
+	if (flow && flow->expires_ns >= now && !lb_new_connection(pkt)) {
 		lb_touch(&flow->expires_ns, &flow->flags, pkt, cfg, now);
 		lb_copy_addr(to->dst, flow->backend_addr);
 		to->dport = flow->backend_port;

@@ -1,0 +1,287 @@
+package io.navstar.agent.lb;
+
+import io.navstar.agent.lb.health.LbEventConsumer;
+import io.navstar.agent.lb.kernel.KernelLbTables;
+import io.navstar.agent.lb.kernel.LbAttachments;
+import io.navstar.agent.lb.kernel.LbCounters;
+import io.navstar.agent.lb.kernel.LbDataPlane;
+import io.navstar.agent.lb.kernel.SockDiag;
+import io.navstar.agent.lb.model.BackendSpec;
+import io.navstar.agent.lb.model.DesiredState;
+import io.navstar.agent.lb.model.DesiredStateJson;
+import io.navstar.agent.lb.model.Endpoint;
+import io.navstar.agent.lb.model.VipSpec;
+import io.navstar.agent.lb.plan.InstalledVip;
+import io.navstar.agent.lb.plan.Reconciler;
+import io.navstar.loader.NetworkNamespace;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The load balancer agent of one node: opens (or, after a restart, reopens) the pinned data plane, reconciles
+ * it with the desired state (state file, then API calls), attaches the mode's programs (cgroup, or matching
+ * interfaces as they appear), consumes first-packet events for rates and the tc/xdp health rule, and destroys
+ * connected UDP sockets to removed backends. Killing the agent leaves maps, tables and links pinned, so
+ * established connections carry on; the next agent applies the same state as a no-op.
+ *
+ * <p>Threading: {@link #apply} is serialised; the watcher runs on one scheduler thread, events on their own.
+ */
+public final class LbAgent implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(LbAgent.class);
+
+    private final LbAgentConfig config;
+    private final LbDataPlane plane;
+    private final KernelLbTables tables;
+    private final Reconciler reconciler;
+    private final LbAttachments attachments;
+    private final LbCounters counters;
+    private final LbEventConsumer events;
+    private final ScheduledExecutorService scheduler;
+    private final InterfaceWatcher watcher;
+    private final NetworkNamespace namespace;
+    private volatile DesiredState desired = DesiredState.empty();
+    private LbApiServer api;
+
+    private LbAgent(LbAgentConfig config) {
+        this.config = config;
+        this.plane = LbDataPlane.open(config.settings());
+        try {
+            this.tables = new KernelLbTables(plane);
+            this.reconciler = Reconciler.recover(tables, config.settings().minimumTableSize());
+            this.attachments = new LbAttachments(plane);
+            this.counters = new LbCounters(plane);
+            this.events = new LbEventConsumer(plane.map("lb_events"), config.settings().maxBackends(),
+                    config.mode() != LbMode.SOCK, this::reapply);
+            this.namespace = config.netns() == null ? null : NetworkNamespace.named(config.netns());
+            this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("lb-control")
+                    .daemon().unstarted(r));
+            this.watcher = config.mode() == LbMode.SOCK ? null : new InterfaceWatcher(namespace,
+                    config.interfacePatterns(), this::attachInterface, this::forgetInterface);
+        } catch (RuntimeException e) {
+            plane.close();
+            throw e;
+        }
+    }
+
+    /** Starts an agent: reconcile from the state file, attach, and serve the API. */
+    public static LbAgent start(LbAgentConfig config) throws IOException {
+        LbAgent agent = new LbAgent(config);
+        try {
+            agent.startAll();
+            return agent;
+        } catch (IOException | RuntimeException e) {
+            agent.close();
+            throw e;
+        }
+    }
+
+    private void startAll() throws IOException {
+        if (config.stateFile() != null && Files.exists(config.stateFile())) {
+            DesiredState state = DesiredStateJson.read(config.stateFile());
+            Reconciler.Report report = applyInternal(state, false);
+            LOG.info("reconciled {} VIPs from {}: {}", state.vips().size(), config.stateFile(), report);
+        }
+        if (config.mode() == LbMode.SOCK) {
+            attachments.attachCgroup(config.cgroup());
+        } else {
+            watcher.poll();
+            scheduler.scheduleWithFixedDelay(this::pollInterfaces, 250, 250, TimeUnit.MILLISECONDS);
+        }
+        events.start();
+        if (config.apiPort() > 0) {
+            api = LbApiServer.start(this, config.apiPort());
+        }
+    }
+
+    private void pollInterfaces() {
+        try {
+            watcher.poll();
+        } catch (RuntimeException e) {
+            LOG.warn("interface watch: {}", e.toString());
+        }
+    }
+
+    private synchronized boolean attachInterface(String ifname) {
+        try {
+            attachments.attachInterface(namespace, ifname, config.mode());
+            return true;
+        } catch (RuntimeException e) {
+            LOG.warn("attaching {} to {}: {}", config.mode(), ifname, e.getMessage());
+            return false;
+        }
+    }
+
+    private synchronized void forgetInterface(String ifname) {
+        attachments.forgetInterface(namespace, ifname);
+    }
+
+    /** Makes the kernel hold {@code state} and records it in the state file. */
+    public Reconciler.Report apply(DesiredState state) {
+        return applyInternal(state, true);
+    }
+
+    private synchronized Reconciler.Report applyInternal(DesiredState state, boolean persist) {
+        Reconciler.Report report = reconciler.apply(state, skipped());
+        DesiredState previous = desired;
+        desired = state;
+        if (persist && config.stateFile() != null) {
+            try {
+                DesiredStateJson.write(config.stateFile(), state);
+            } catch (IOException e) {
+                LOG.warn("cannot write state file {}: {}", config.stateFile(), e.getMessage());
+            }
+        }
+        Set<Endpoint> removed = backends(previous);
+        removed.removeAll(backends(state));
+        if (!removed.isEmpty()) {
+            destroyUdpSockets(removed);
+        }
+        return report;
+    }
+
+    private Set<Endpoint> skipped() {
+        Set<Endpoint> skipped = new HashSet<>();
+        long now = System.nanoTime();
+        for (VipSpec spec : desired.vips().values()) {
+            for (BackendSpec b : spec.backends()) {
+                int id = reconciler.backendId(b.endpoint());
+                if (id >= 0 && events != null && events.health().skipped(id, now)) {
+                    skipped.add(b.endpoint());
+                }
+            }
+        }
+        return skipped;
+    }
+
+    /** The health rule changed a skip: rebuild the tables with it. */
+    private synchronized void reapply() {
+        Reconciler.Report report = reconciler.apply(desired, skipped());
+        LOG.info("health: skipped backends now {}; {}", skipped(), report);
+    }
+
+    private void destroyUdpSockets(Set<Endpoint> removed) {
+        for (String ns : config.diagNamespaces()) {
+            for (Endpoint backend : removed) {
+                try {
+                    int n = ns.isEmpty() ? SockDiag.destroyUdpConnectedTo(backend)
+                            : NetworkNamespace.named(ns).run(() -> SockDiag.destroyUdpConnectedTo(backend));
+                    if (n > 0) {
+                        LOG.info("destroyed {} connected UDP sockets to removed backend {} in {}", n, backend,
+                                ns.isEmpty() ? "own namespace" : ns);
+                    }
+                } catch (RuntimeException e) {
+                    LOG.warn("destroying UDP sockets to {} in {}: {}", backend, ns, e.getMessage());
+                }
+            }
+        }
+    }
+
+    private static Set<Endpoint> backends(DesiredState state) {
+        Set<Endpoint> set = new HashSet<>();
+        for (VipSpec spec : state.vips().values()) {
+            for (BackendSpec b : spec.backends()) {
+                set.add(b.endpoint());
+            }
+        }
+        return set;
+    }
+
+    public DesiredState desired() {
+        return desired;
+    }
+
+    public LbDataPlane dataPlane() {
+        return plane;
+    }
+
+    public KernelLbTables tables() {
+        return tables;
+    }
+
+    public Reconciler reconciler() {
+        return reconciler;
+    }
+
+    /** The pinned links held (for tests and the API). */
+    public synchronized java.util.List<String> links() {
+        return attachments.pins();
+    }
+
+    /** Prometheus text exposition of the counters, rates and health. */
+    public String metrics() {
+        StringBuilder out = new StringBuilder(4096);
+        Map<String, InstalledVip> vips = new TreeMap<>();
+        reconciler.installed().forEach((k, v) -> vips.put(k.toString(), v));
+        out.append("# TYPE navstar_lb_vip_packets_total counter\n");
+        for (Map.Entry<String, InstalledVip> e : vips.entrySet()) {
+            LbCounters.Totals t = counters.vip(e.getValue().vipId());
+            String label = "{vip=\"" + e.getKey() + "\"}";
+            out.append("navstar_lb_vip_packets_total").append(label).append(' ').append(t.packets()).append('\n');
+            out.append("navstar_lb_vip_bytes_total").append(label).append(' ').append(t.bytes()).append('\n');
+            out.append("navstar_lb_vip_new_flows_total").append(label).append(' ').append(t.newFlows()).append('\n');
+            out.append("navstar_lb_vip_refused_total").append(label).append(' ').append(t.noBackend()).append('\n');
+        }
+        long now = System.nanoTime();
+        for (Endpoint backend : new java.util.TreeSet<>(backends(desired))) {
+            int id = reconciler.backendId(backend);
+            if (id < 0) {
+                continue;
+            }
+            LbCounters.Totals t = counters.backend(id);
+            String label = "{backend=\"" + backend + "\"}";
+            out.append("navstar_lb_backend_packets_total").append(label).append(' ').append(t.packets()).append('\n');
+            out.append("navstar_lb_backend_new_flows_total").append(label).append(' ').append(t.newFlows()).append('\n');
+            out.append("navstar_lb_backend_replied_flows_total").append(label).append(' ').append(t.noBackend()).append('\n');
+            out.append("navstar_lb_backend_new_flow_events_total").append(label).append(' ').append(events.newFlows(id)).append('\n');
+            out.append("navstar_lb_backend_new_flows_per_second").append(label).append(' ').append(events.newFlowRate(id)).append('\n');
+            out.append("navstar_lb_backend_unanswered_flows_total").append(label).append(' ')
+                    .append(events.health().unanswered(id)).append('\n');
+            out.append("navstar_lb_backend_skipped").append(label).append(' ')
+                    .append(events.health().skipped(id, now) ? 1 : 0).append('\n');
+        }
+        return out.toString();
+    }
+
+    /** Stops the agent; pins stay, so the data plane keeps working and the next agent resumes. */
+    @Override
+    public void close() {
+        if (api != null) {
+            api.close();
+        }
+        if (scheduler != null) {
+            scheduler.shutdownNow();
+        }
+        if (events != null) {
+            events.close();
+        }
+        if (attachments != null) {
+            attachments.close();
+        }
+        if (counters != null) {
+            counters.close();
+        }
+        if (tables != null) {
+            tables.close();
+        }
+        plane.close();
+    }
+
+    /** Detaches everything and removes the pins (uninstall). */
+    public void uninstall() {
+        synchronized (this) {
+            attachments.detachAll();
+        }
+        close();
+        plane.unpin();
+    }
+}

@@ -1,0 +1,159 @@
+package io.navstar.agent.lb.health;
+
+import io.navstar.agent.lb.abi.Abi;
+import io.navstar.agent.lb.abi.LbEvent;
+import io.navstar.loader.BpfMap;
+import io.navstar.loader.ringbuf.RingBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
+
+/**
+ * Consumes the data plane's first-packet events (lb_events ring buffer): counts new flows per backend and
+ * per-second rates, and feeds {@link BackendHealth} in tc and xdp modes. One thread, started by
+ * {@link #start()}; the event path allocates nothing (one flyweight re-pointed per record).
+ *
+ * <p>Threading: the counters and rates may be read from any thread.
+ */
+public final class LbEventConsumer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(LbEventConsumer.class);
+    private static final long SWEEP_NANOS = 50_000_000L;
+    private static final long RATE_NANOS = 1_000_000_000L;
+    private static final long CLIENT_ADDR = LbEvent.LAYOUT.byteOffset(java.lang.foreign.MemoryLayout.PathElement.groupElement("client_addr"));
+
+    /** Called (on the event thread) when the set of skipped backends changed. */
+    @FunctionalInterface
+    public interface SkipListener {
+        void skippedChanged();
+    }
+
+    private final RingBuffer ring;
+    private final BackendHealth health;
+    private final boolean watchReplies;
+    private final SkipListener listener;
+    private final AtomicLongArray newFlows;
+    private final AtomicLongArray lastFlows;
+    private final AtomicLongArray ratePerSecond;
+    private final LbEvent event = LbEvent.CODEC.newFlyweight();
+    private final Thread thread;
+    private volatile boolean running = true;
+    private volatile long eventsSeen;
+
+    /**
+     * @param events       the lb_events map
+     * @param maxBackends  backend ids are below this
+     * @param watchReplies true in tc and xdp modes (replies are seen), false in sock mode
+     */
+    public LbEventConsumer(BpfMap events, int maxBackends, boolean watchReplies, SkipListener listener) {
+        this.ring = RingBuffer.open(events);
+        this.health = new BackendHealth(maxBackends, 1 << 16);
+        this.watchReplies = watchReplies;
+        this.listener = listener;
+        this.newFlows = new AtomicLongArray(maxBackends);
+        this.lastFlows = new AtomicLongArray(maxBackends);
+        this.ratePerSecond = new AtomicLongArray(maxBackends);
+        this.thread = Thread.ofPlatform().name("lb-events").daemon().unstarted(this::run);
+    }
+
+    public void start() {
+        thread.start();
+    }
+
+    public BackendHealth health() {
+        return health;
+    }
+
+    /** New flows to a backend seen in events since start. */
+    public long newFlows(int backendId) {
+        return backendId >= 0 && backendId < newFlows.length() ? newFlows.get(backendId) : 0;
+    }
+
+    /** New flows per second to a backend, over the last whole second. */
+    public long newFlowRate(int backendId) {
+        return backendId >= 0 && backendId < ratePerSecond.length() ? ratePerSecond.get(backendId) : 0;
+    }
+
+    public long eventsSeen() {
+        return eventsSeen;
+    }
+
+    private void run() {
+        RingBuffer.RecordHandler handler = this::onRecord;
+        long nextSweep = System.nanoTime() + SWEEP_NANOS;
+        long nextRate = System.nanoTime() + RATE_NANOS;
+        while (running) {
+            try {
+                ring.poll(50, handler);
+                long now = System.nanoTime();
+                if (now >= nextSweep) {
+                    nextSweep = now + SWEEP_NANOS;
+                    if (watchReplies && health.sweep(now)) {
+                        listener.skippedChanged();
+                    }
+                }
+                if (now >= nextRate) {
+                    nextRate = now + RATE_NANOS;
+                    for (int b = 0; b < newFlows.length(); b++) {
+                        long count = newFlows.get(b);
+                        long last = lastFlows.get(b);
+                        if (count != last || ratePerSecond.get(b) != 0) {
+                            ratePerSecond.set(b, count - last);
+                            lastFlows.set(b, count);
+                        }
+                    }
+                }
+            } catch (RuntimeException e) {
+                if (running) {
+                    LOG.warn("event loop: {}", e.toString());
+                }
+            }
+        }
+    }
+
+    private void onRecord(MemorySegment data, long offset, int length) {
+        if (length < LbEvent.LAYOUT.byteSize()) {
+            return;
+        }
+        event.wrap(data, offset);
+        eventsSeen++;
+        int backend = event.backendId();
+        if (backend < 0 || backend >= newFlows.length()) {
+            return;
+        }
+        // hash of the 16 address bytes, read as two longs
+        long addressHash = data.get(JAVA_LONG_UNALIGNED, offset + CLIENT_ADDR) * 31
+                + data.get(JAVA_LONG_UNALIGNED, offset + CLIENT_ADDR + 8);
+        long key = BackendHealth.flowKey(backend, addressHash, event.clientPort(), event.proto());
+        switch (event.type()) {
+            case Abi.EVENT_NEW_FLOW -> {
+                newFlows.incrementAndGet(backend);
+                if (watchReplies) {
+                    health.onNewFlow(key, backend, event.timestampNs());
+                }
+            }
+            case Abi.EVENT_REPLY -> {
+                if (watchReplies) {
+                    health.onReply(key, backend);
+                }
+            }
+            default -> {
+                // LB_EVENT_NO_BACKEND: counted in the kernel's per-VIP counters
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        try {
+            thread.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        ring.close();
+    }
+}

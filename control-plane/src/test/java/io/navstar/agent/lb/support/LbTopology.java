@@ -1,0 +1,218 @@
+package io.navstar.agent.lb.support;
+
+import com.sun.net.httpserver.HttpServer;
+import io.navstar.loader.NetworkNamespace;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A test node: a "node" namespace joined by veth pairs to a client namespace and to backend namespaces, each
+ * backend running a small HTTP server (the JDK's, bound inside its namespace). No namespace has a default
+ * route: the client routes the VIP range 11.0.0.0/8 and the 10.10.0.0/16 fabric via the node; backends route
+ * the fabric and the hairpin address via the node. Everything is named with the nsm+pid prefix and removed by
+ * {@link #close()}.
+ *
+ * <pre>
+ * client 10.10.0.2 --eth0|vc 10.10.0.1-- node --vbN 10.10.N.1|eth0-- backend N 10.10.N.2:8080
+ * </pre>
+ */
+public final class LbTopology implements AutoCloseable {
+    public static final int PORT = 8080;
+    public static final String VIP = "11.0.0.1";
+
+    /** One backend: its namespace, server and counters. */
+    public static final class Backend {
+        public final String name;
+        public final String address;
+        public final AtomicInteger requests = new AtomicInteger();
+        public final AtomicInteger downloads = new AtomicInteger();
+        HttpServer server;
+
+        Backend(String name, String address) {
+            this.name = name;
+            this.address = address;
+        }
+
+        public String endpoint() {
+            return address + ":" + PORT;
+        }
+    }
+
+    public final String prefix;
+    public final String node;
+    public final String client;
+    public final List<Backend> backends = new ArrayList<>();
+    private final List<String> namespaces = new ArrayList<>();
+    private final long bigBytes;
+
+    /** Builds the namespaces, links and servers; bigBytes is the size of /big. */
+    public LbTopology(String tag, int backendCount, long bigBytes) throws IOException, InterruptedException {
+        this.prefix = LbTestSupport.PREFIX + "-" + tag;
+        this.node = prefix + "-node";
+        this.client = prefix + "-c";
+        this.bigBytes = bigBytes;
+        try {
+            addNamespace(node);
+            sh("ip", "-n", node, "link", "set", "lo", "up");
+            sh("ip", "netns", "exec", node, "sysctl", "-qw", "net.ipv4.ip_forward=1");
+            sh("ip", "netns", "exec", node, "sysctl", "-qw", "net.ipv4.conf.all.rp_filter=0");
+            addNamespace(client);
+            link(client, "vc", "10.10.0");
+            sh("ip", "-n", client, "route", "add", "11.0.0.0/8", "via", "10.10.0.1");
+            sh("ip", "-n", client, "route", "add", "10.10.0.0/16", "via", "10.10.0.1");
+            sh("ip", "-n", client, "route", "add", "169.254.42.0/24", "via", "10.10.0.1");
+            for (int i = 1; i <= backendCount; i++) {
+                String ns = prefix + "-b" + i;
+                addNamespace(ns);
+                link(ns, "vb" + i, "10.10." + i);
+                sh("ip", "-n", ns, "route", "add", "10.10.0.0/16", "via", "10.10." + i + ".1");
+                sh("ip", "-n", ns, "route", "add", "169.254.42.0/24", "via", "10.10." + i + ".1");
+                Backend b = new Backend("b" + i, "10.10." + i + ".2");
+                startServer(ns, b);
+                backends.add(b);
+            }
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private void addNamespace(String name) throws IOException, InterruptedException {
+        sh("ip", "netns", "add", name);
+        namespaces.add(name);
+        sh("ip", "-n", name, "link", "set", "lo", "up");
+    }
+
+    /** A veth from namespace ns (eth0, subnet.2/24) to the node (nodeSide, subnet.1/24). */
+    private void link(String ns, String nodeSide, String subnet) throws IOException, InterruptedException {
+        sh("ip", "-n", node, "link", "add", nodeSide, "type", "veth", "peer", "name", "eth0", "netns", ns);
+        sh("ip", "-n", node, "addr", "add", subnet + ".1/24", "dev", nodeSide);
+        sh("ip", "-n", node, "link", "set", nodeSide, "up");
+        sh("ip", "-n", ns, "addr", "add", subnet + ".2/24", "dev", "eth0");
+        sh("ip", "-n", ns, "link", "set", "eth0", "up");
+    }
+
+    private void startServer(String ns, Backend b) {
+        byte[] name = (b.name + "\n").getBytes(StandardCharsets.UTF_8);
+        b.server = NetworkNamespace.named(ns).run(() -> HttpServer.create(new InetSocketAddress(b.address, PORT), 1024));
+        b.server.setExecutor(Executors.newFixedThreadPool(4, r -> Thread.ofPlatform().daemon().unstarted(r)));
+        b.server.createContext("/", exchange -> {
+            try (exchange) {
+                if (exchange.getRequestURI().getPath().equals("/big")) {
+                    b.downloads.incrementAndGet();
+                    exchange.sendResponseHeaders(200, bigBytes);
+                    byte[] chunk = new byte[64 * 1024];
+                    OutputStream out = exchange.getResponseBody();
+                    for (long sent = 0; sent < bigBytes; sent += chunk.length) {
+                        out.write(chunk, 0, (int) Math.min(chunk.length, bigBytes - sent));
+                    }
+                    out.close();
+                } else {
+                    b.requests.incrementAndGet();
+                    exchange.sendResponseHeaders(200, name.length);
+                    exchange.getResponseBody().write(name);
+                }
+            } catch (IOException e) {
+                // client went away
+            }
+        });
+        b.server.start();
+    }
+
+    /** Request counts of the backends (of "/" paths), in order. */
+    public int[] requestCounts() {
+        int[] counts = new int[backends.size()];
+        for (int i = 0; i < counts.length; i++) {
+            counts[i] = backends.get(i).requests.get();
+        }
+        return counts;
+    }
+
+    /** A command in the client namespace, optionally inside a cgroup (sock mode). */
+    public ProcessBuilder inClient(Path cgroup, String... command) {
+        List<String> cmd = new ArrayList<>();
+        if (cgroup != null) {
+            cmd.add("sh");
+            cmd.add("-c");
+            cmd.add("echo $$ > " + cgroup.resolve("cgroup.procs") + " && exec \"$@\"");
+            cmd.add("sh");
+        }
+        cmd.addAll(List.of("ip", "netns", "exec", client));
+        cmd.addAll(List.of(command));
+        return new ProcessBuilder(cmd);
+    }
+
+    /**
+     * Makes n HTTP requests to url, each on its own connection (Connection: close), 32 at a time with curl.
+     * Returns curl's exit code.
+     */
+    public int requests(Path cgroup, String url, int n) throws IOException, InterruptedException {
+        Process p = inClient(cgroup, "curl", "-s", "--parallel", "--parallel-max", "32", "-H", "Connection: close",
+                "--connect-timeout", "2", "-o", "/dev/null", url + "/[1-" + n + "]")
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IOException("curl of " + n + " requests did not finish in 60 s");
+        }
+        return p.exitValue();
+    }
+
+    /** Starts a rate-limited download of /big through url; its stdout is "bytes status". */
+    public Process download(Path cgroup, String url, String rate) throws IOException {
+        return inClient(cgroup, "curl", "-s", "-o", "/dev/null", "--limit-rate", rate, "-w", "%{size_download} %{http_code}",
+                url + "/big").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    }
+
+    public long bigBytes() {
+        return bigBytes;
+    }
+
+    /** Runs a command; throws with its output when it fails. */
+    public static String sh(String... command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IOException(String.join(" ", command) + " failed: " + out);
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        for (Backend b : backends) {
+            if (b.server != null) {
+                b.server.stop(0);
+                ((java.util.concurrent.ExecutorService) b.server.getExecutor()).shutdownNow();
+            }
+        }
+        for (String ns : namespaces.reversed()) {
+            try {
+                sh("ip", "netns", "del", ns);
+            } catch (IOException | InterruptedException e) {
+                // best effort
+            }
+        }
+        namespaces.clear();
+    }
+
+    /** The cgroup v2 mount point, from /proc/mounts. */
+    public static Path cgroup2Mount() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/mounts"))) {
+            String[] f = line.split(" ");
+            if (f.length > 2 && f[2].equals("cgroup2")) {
+                return Path.of(f[1]);
+            }
+        }
+        throw new IOException("no cgroup2 mount in /proc/mounts");
+    }
+}
