@@ -53,6 +53,8 @@ public final class QueryEngine implements Forwarder.Replies {
     private final int prefetchMinHits;
     private final int prefetchPercent;
     private Forwarder forwarder;
+    /** Caller-supplied response buffer for {@link #answerInto}; null: take pooled buffers. */
+    private ByteBuf provided;
 
     public QueryEngine(DnsConfig config, ZoneSource zones, AnswerCache cache, ForwardZones forwardZones,
                        DnsMetrics metrics) {
@@ -297,8 +299,24 @@ public final class QueryEngine implements Forwarder.Replies {
         }
     }
 
+    /**
+     * Answers a UDP query into {@code out} instead of a pooled buffer (benchmarks: isolates this
+     * engine's work from netty's buffer pool, whose handles recycle only on netty threads).
+     *
+     * @return bytes written, 0 when the query was dropped or would be forwarded
+     */
+    public int answerInto(ByteBuf out, ByteBuf in, int base, int length, InetSocketAddress sender) {
+        provided = out;
+        try {
+            ByteBuf r = answer(null, null, in, base, length, sender, false);
+            return r == null ? 0 : r.readableBytes();
+        } finally {
+            provided = null;
+        }
+    }
+
     private ByteBuf begin(ByteBufAllocator alloc, boolean tcp, int capacity) {
-        ByteBuf out = alloc.ioBuffer(capacity + 2);
+        ByteBuf out = provided != null ? provided : alloc.ioBuffer(capacity + 2);
         if (tcp) {
             out.writeShort(0);
         }

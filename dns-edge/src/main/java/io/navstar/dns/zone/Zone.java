@@ -12,6 +12,7 @@ public final class Zone {
     private final byte[] apex;
     private final int apexHash;
     private final RecordData soa;
+    private final long negativeTtl;
     private volatile QueryCounters counters;
 
     Zone(String name, byte[] apex, RecordData soa) {
@@ -19,6 +20,7 @@ public final class Zone {
         this.apex = apex;
         this.apexHash = io.navstar.dns.wire.Names.hash(apex, 0, apex.length);
         this.soa = soa;
+        this.negativeTtl = Math.min(soa.ttl(), soa.soaMinimum());
     }
 
     /** Zone name in text form without the trailing dot, e.g. {@code thisdcos.directory}. */
@@ -41,7 +43,7 @@ public final class Zone {
 
     /** TTL of negative answers: the lesser of the SOA's TTL and MINIMUM (RFC 2308 §3). */
     public long negativeTtl() {
-        return Math.min(soa.ttl(), soa.soaMinimum());
+        return negativeTtl;
     }
 
     /** Metrics of this zone, or null before the server attached them. */
