@@ -65,12 +65,35 @@ public final class DnsServerMain {
         Runtime.getRuntime().addShutdownHook(new Thread(server::close));
         System.out.println("READY " + server.boundAddresses());
         System.out.flush();
+        long lastQueries = 0;
+        long lastAllocated = 0;
         while (true) {
             Thread.sleep(statsSeconds > 0 ? statsSeconds * 1000L : 3_600_000L);
             if (statsSeconds > 0) {
-                System.out.println(server.metrics().snapshot());
+                long queries = server.metrics().snapshot().queriesByZone().values().stream()
+                        .flatMap(m -> m.values().stream()).mapToLong(Long::longValue).sum();
+                long allocated = loopAllocatedBytes();
+                long dq = queries - lastQueries;
+                System.out.printf("stats queries %d (+%d)  event-loop heap allocation %d bytes (+%d)  %.1f bytes/query in this interval%n",
+                        queries, dq, allocated, allocated - lastAllocated,
+                        dq == 0 ? 0.0 : (double) (allocated - lastAllocated) / dq);
+                System.out.flush();
+                lastQueries = queries;
+                lastAllocated = allocated;
             }
         }
+    }
+
+    /** Heap bytes allocated so far by the server's event-loop threads (everything netty and navstar do per packet). */
+    private static long loopAllocatedBytes() {
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long sum = 0;
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith("navstar-dns")) {
+                sum += threads.getThreadAllocatedBytes(t.threadId());
+            }
+        }
+        return sum;
     }
 
     private static void readRecords(Path file, ZoneSnapshot.Builder zones) throws IOException {
