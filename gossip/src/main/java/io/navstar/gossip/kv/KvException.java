@@ -1,5 +1,7 @@
 package io.navstar.gossip.kv;
 
+import io.navstar.gossip.kv.crdt.VersionVector;
+
 /** Base of the KV store's errors; each subclass names one way a request can fail. */
 public class KvException extends RuntimeException {
 
@@ -13,15 +15,15 @@ public class KvException extends RuntimeException {
 
     /** A compare-and-set found the key's clock moved past the expected one. */
     public static final class ClockMovedException extends KvException {
-        private final transient Object actual;
+        private final transient VersionVector actual;
 
-        public ClockMovedException(KvKey key, Object expected, Object actual) {
+        public ClockMovedException(KvKey key, VersionVector expected, VersionVector actual) {
             super("concurrent modification of " + key + ": expected clock " + expected + ", found " + actual);
             this.actual = actual;
         }
 
         /** The key's clock when the request was refused. */
-        public Object actual() {
+        public VersionVector actual() {
             return actual;
         }
     }

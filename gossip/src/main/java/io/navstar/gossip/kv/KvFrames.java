@@ -9,59 +9,81 @@ import io.navstar.gossip.kv.wire.WireReader;
 import io.navstar.gossip.kv.wire.WireWriter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.zip.CRC32C;
 
 /**
  * The KV replication frames carried as gossip payloads. Every frame is
- * {@code [version u8 = 1][type u8][crc32c i32 of version, type and body][body]}; the checksum makes a damaged
- * frame an error rather than a silently different value. Types are append-only numbers:
- * 1 {@link Delta} (multicast after each local commit), 2 {@link Push} (anti-entropy: the keys
- * changed since the receiver's watermark, or none as a heartbeat carrying the state digest),
- * 3 {@link Ack} (the push is durable), 4 {@link FullRequest} (send me everything).
+ * {@code [version u8 = 1][type u8][crc32c i32 of version, type and body][body]}; the checksum makes
+ * a damaged frame an error rather than a silently different value. Types are append-only numbers:
+ * <ol>
+ *   <li>{@link Delta}: multicast after each local commit;</li>
+ *   <li>{@link Summary}: anti-entropy, the (key, clock) pairs changed since the receiver's
+ *       watermark, or none as a heartbeat carrying the sender's state digest;</li>
+ *   <li>{@link Ack}: the summary was read; here are the keys whose clocks the receiver does not
+ *       already dominate;</li>
+ *   <li>{@link FullRequest}: send me a summary of everything;</li>
+ *   <li>{@link Values}: the full states of wanted keys;</li>
+ *   <li>{@link ValuesAck}: those values are merged and durable.</li>
+ * </ol>
  *
  * <p>Stateless; safe to call from any thread.
  */
 public final class KvFrames {
 
     public static final int VERSION = 1;
-    /** Most entries in one push. */
-    public static final int MAX_PUSH_ENTRIES = 1 << 20;
+    /** Most entries in one summary, ack or values frame. */
+    public static final int MAX_ENTRIES = 1 << 20;
     private static final int MAX_ORIGIN_BYTES = 1024;
+
+    static final int DELTA = 1;
+    static final int SUMMARY = 2;
+    static final int ACK = 3;
+    static final int FULL_REQUEST = 4;
+    static final int VALUES = 5;
+    static final int VALUES_ACK = 6;
 
     private KvFrames() {
     }
 
     /** A decoded frame. */
-    public sealed interface Frame permits Delta, Push, Ack, FullRequest {
+    public sealed interface Frame permits Delta, Summary, Ack, FullRequest, Values, ValuesAck {
     }
 
     /** The delta of the {@code seq}-th local operation of {@code origin}, on {@code key}. */
     public record Delta(String origin, long seq, KvKey key, OrMap delta) implements Frame {
     }
 
-    /** One key's full state in a push. */
-    public record PushEntry(KvKey key, VersionVector clock, OrMap value) {
+    /** A key and its clock, in a summary. */
+    public record KeyClock(KvKey key, VersionVector clock) {
     }
 
     /**
-     * Anti-entropy: the sender's keys changed after the receiver's watermark, up to the sender's
-     * change {@code upToSeq}; {@code more} when a byte budget cut the batch short.
+     * The sender's keys changed after the receiver's watermark, up to the sender's change
+     * {@code upToSeq}; {@code more} when the batch was cut short.
      */
-    public record Push(long pushId, long upToSeq, long digest, boolean more, List<PushEntry> entries) implements Frame {
+    public record Summary(long pushId, long upToSeq, long digest, boolean more, List<KeyClock> entries) implements Frame {
     }
 
-    /** The push {@code pushId} is merged and durable; {@code digest} is the receiver's state digest. */
-    public record Ack(long pushId, long upToSeq, long digest) implements Frame {
+    /** Summary {@code pushId} read; {@code wanted} are the keys the receiver needs values for. */
+    public record Ack(long pushId, long digest, List<KvKey> wanted) implements Frame {
     }
 
-    /** The sender asks for all of the receiver's keys. */
+    /** The sender asks for a summary of all of the receiver's keys. */
     public record FullRequest() implements Frame {
     }
 
-    static final int DELTA = 1;
-    static final int PUSH = 2;
-    static final int ACK = 3;
-    static final int FULL_REQUEST = 4;
+    /** One key's full state. */
+    public record ValueEntry(KvKey key, VersionVector clock, OrMap value) {
+    }
+
+    /** Values of wanted keys for summary {@code pushId}. */
+    public record Values(long pushId, List<ValueEntry> entries) implements Frame {
+    }
+
+    /** The values of {@code pushId} are merged and durable. */
+    public record ValuesAck(long pushId) implements Frame {
+    }
 
     public static byte[] delta(String origin, long seq, KvKey key, OrMap delta) {
         final WireWriter body = header(DELTA);
@@ -71,11 +93,34 @@ public final class KvFrames {
         return seal(body);
     }
 
-    /** A push of committed entries, reusing their cached encodings. */
-    static byte[] push(long pushId, long upToSeq, long digest, boolean more, List<java.util.Map.Entry<KvKey, KvStore.Entry>> entries) {
-        final WireWriter body = header(PUSH);
+    static byte[] summary(long pushId, long upToSeq, long digest, boolean more, List<Map.Entry<KvKey, KvStore.Entry>> entries) {
+        final WireWriter body = header(SUMMARY);
         body.varuint(pushId).varuint(upToSeq).i64(digest).u8(more ? 1 : 0).varuint(entries.size());
-        for (java.util.Map.Entry<KvKey, KvStore.Entry> e : entries) {
+        for (Map.Entry<KvKey, KvStore.Entry> e : entries) {
+            e.getKey().write(body);
+            CrdtCodec.writeVector(e.getValue().clock(), body);
+        }
+        return seal(body);
+    }
+
+    public static byte[] ack(long pushId, long digest, List<KvKey> wanted) {
+        final WireWriter body = header(ACK);
+        body.varuint(pushId).i64(digest).varuint(wanted.size());
+        for (KvKey key : wanted) {
+            key.write(body);
+        }
+        return seal(body);
+    }
+
+    public static byte[] fullRequest() {
+        return seal(header(FULL_REQUEST));
+    }
+
+    /** Values of committed entries, reusing their cached encodings. */
+    static byte[] values(long pushId, List<Map.Entry<KvKey, KvStore.Entry>> entries) {
+        final WireWriter body = header(VALUES);
+        body.varuint(pushId).varuint(entries.size());
+        for (Map.Entry<KvKey, KvStore.Entry> e : entries) {
             e.getKey().write(body);
             CrdtCodec.writeVector(e.getValue().clock(), body);
             final byte[] value = e.getValue().encodedValue();
@@ -84,14 +129,10 @@ public final class KvFrames {
         return seal(body);
     }
 
-    public static byte[] ack(long pushId, long upToSeq, long digest) {
-        final WireWriter body = header(ACK);
-        body.varuint(pushId).varuint(upToSeq).i64(digest);
+    public static byte[] valuesAck(long pushId) {
+        final WireWriter body = header(VALUES_ACK);
+        body.varuint(pushId);
         return seal(body);
-    }
-
-    public static byte[] fullRequest() {
-        return seal(header(FULL_REQUEST));
     }
 
     private static WireWriter header(int type) {
@@ -131,25 +172,44 @@ public final class KvFrames {
         final Frame frame = switch (type) {
             case DELTA -> new Delta(in.string("origin", MAX_ORIGIN_BYTES), in.varuint("seq", 1, Long.MAX_VALUE),
                     KvKey.read(in), map(CrdtCodec.decode(in), in));
-            case PUSH -> {
+            case SUMMARY -> {
                 final long pushId = in.varuint("push id");
-                final long upTo = in.varuint("push upTo");
-                final long digest = in.i64("push digest");
-                final int more = in.u8("push more");
+                final long upTo = in.varuint("summary upTo");
+                final long digest = in.i64("summary digest");
+                final int more = in.u8("summary more");
                 if (more > 1) {
-                    throw in.corrupt("push more flag " + more);
+                    throw in.corrupt("summary more flag " + more);
                 }
-                final int n = in.count("push entries", MAX_PUSH_ENTRIES, 6);
-                final List<PushEntry> entries = new ArrayList<>(n);
+                final int n = in.count("summary entries", MAX_ENTRIES, 2);
+                final List<KeyClock> entries = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    entries.add(new KeyClock(KvKey.read(in), CrdtCodec.readVector(in)));
+                }
+                yield new Summary(pushId, upTo, digest, more == 1, entries);
+            }
+            case ACK -> {
+                final long pushId = in.varuint("ack push id");
+                final long digest = in.i64("ack digest");
+                final int n = in.count("wanted keys", MAX_ENTRIES, 1);
+                final List<KvKey> wanted = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    wanted.add(KvKey.read(in));
+                }
+                yield new Ack(pushId, digest, wanted);
+            }
+            case FULL_REQUEST -> new FullRequest();
+            case VALUES -> {
+                final long pushId = in.varuint("values push id");
+                final int n = in.count("values entries", MAX_ENTRIES, 5);
+                final List<ValueEntry> entries = new ArrayList<>(n);
                 for (int i = 0; i < n; i++) {
                     final KvKey key = KvKey.read(in);
                     final VersionVector clock = CrdtCodec.readVector(in);
-                    entries.add(new PushEntry(key, clock, map(CrdtCodec.decode(in), in)));
+                    entries.add(new ValueEntry(key, clock, map(CrdtCodec.decode(in), in)));
                 }
-                yield new Push(pushId, upTo, digest, more == 1, entries);
+                yield new Values(pushId, entries);
             }
-            case ACK -> new Ack(in.varuint("ack push id"), in.varuint("ack upTo"), in.i64("ack digest"));
-            case FULL_REQUEST -> new FullRequest();
+            case VALUES_ACK -> new ValuesAck(in.varuint("values ack push id"));
             default -> throw in.corrupt("unknown KV frame type " + type);
         };
         in.expectEnd("KV frame");

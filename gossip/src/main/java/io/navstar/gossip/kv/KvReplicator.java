@@ -1,34 +1,38 @@
 package io.navstar.gossip.kv;
 
+import io.navstar.gossip.kv.crdt.VersionVector;
 import io.navstar.gossip.kv.wire.CorruptDataException;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Spreads a {@link KvStore} over a {@link KvNetwork}, the way lashup_kv did with two fixes: each
  * committed local operation is multicast as a delta rather than the whole value, and
- * anti-entropy with each neighbour sends only the keys that changed since that neighbour last
- * acknowledged (a per-peer watermark on the store's change sequence), not every key's clock.
+ * anti-entropy with each neighbour covers only the keys that changed since that neighbour last
+ * acknowledged (a per-peer watermark on the store's change sequence), not every key.
  *
  * <ul>
  *   <li>Delta: after a local commit, {@code (origin, seq, key, delta)} goes to every reachable
  *       node; a receiver that already counts {@code seq} for the origin drops it, otherwise merges
  *       it (deltas merge safely in any order; Almeida et al., JPDC 2018, §4).</li>
- *   <li>Push: every {@link Config#antiEntropyInterval()}, each neighbour gets the full states of the
- *       keys changed after its watermark, at most {@link Config#maxPushBytes()} per frame; its
- *       {@code Ack} (sent once the merge is durable) moves the watermark. With nothing changed the
- *       push is an empty heartbeat of a few dozen bytes carrying a digest of all (key, clock)
- *       pairs, so idle traffic does not grow with the state.</li>
+ *   <li>Anti-entropy, every {@link Config#antiEntropyInterval()} per neighbour: a
+ *       {@code Summary} of the (key, clock) pairs changed after the neighbour's watermark; its
+ *       {@code Ack} names the keys whose clocks it does not already dominate (normally none, the
+ *       deltas got there first); those go as {@code Values}, in frames of at most
+ *       {@link Config#maxValuesBytes()}, and once they are durable there the watermark moves. With
+ *       nothing changed the summary is an empty heartbeat of a few dozen bytes carrying a digest of
+ *       all (key, clock) pairs, so idle traffic does not grow with the state.</li>
  *   <li>Full exchange: a new neighbour, or one back after being down, starts at watermark zero and
- *       gets everything; and when two neighbours have pushed each other everything yet their digests
- *       still differ for {@link Config#mismatchRoundsBeforeFull()} rounds, the receiver asks for a
- *       full push.</li>
+ *       gets a summary of everything (then only the values it lacks); and when two neighbours have
+ *       sent each other everything yet their digests still differ for
+ *       {@link Config#mismatchRoundsBeforeFull()} rounds, the receiver asks for a full summary.</li>
  * </ul>
  *
  * <p>Confined to the network's thread: every handler, timer and store callback hops onto it.
@@ -40,38 +44,42 @@ public final class KvReplicator implements AutoCloseable {
     /**
      * Anti-entropy settings.
      *
-     * @param antiEntropyInterval      time between pushes to each neighbour
-     * @param maxPushBytes             byte budget of one push frame (one larger value still goes alone)
-     * @param pushTimeout              an unacknowledged push is sent again after this
+     * @param antiEntropyInterval      time between summaries to each neighbour
+     * @param maxSummaryEntries        most (key, clock) pairs in one summary
+     * @param maxValuesBytes           byte budget of one values frame (one larger value still goes alone)
+     * @param pushTimeout              an exchange without an answer starts over after this
      * @param mismatchRoundsBeforeFull idle rounds with differing digests before asking for everything
      */
-    public record Config(Duration antiEntropyInterval, long maxPushBytes, Duration pushTimeout, int mismatchRoundsBeforeFull) {
+    public record Config(Duration antiEntropyInterval, int maxSummaryEntries, long maxValuesBytes, Duration pushTimeout,
+                         int mismatchRoundsBeforeFull) {
         public Config {
             Objects.requireNonNull(antiEntropyInterval);
             Objects.requireNonNull(pushTimeout);
-            if (maxPushBytes <= 0 || mismatchRoundsBeforeFull <= 0) {
+            if (maxSummaryEntries <= 0 || maxValuesBytes <= 0 || mismatchRoundsBeforeFull <= 0) {
                 throw new IllegalArgumentException("invalid replicator config");
             }
         }
 
-        /** Push every second, 1 MiB frames, resend after 5 s, full exchange after 3 mismatched rounds. */
+        /** Every second; 8,192 keys per summary, 1 MiB values frames, start over after 5 s, full after 3 mismatches. */
         public static Config defaults() {
-            return new Config(Duration.ofSeconds(1), 1 << 20, Duration.ofSeconds(5), 3);
+            return new Config(Duration.ofSeconds(1), 8192, 1 << 20, Duration.ofSeconds(5), 3);
         }
 
-        /** For simulations: push every 200 ms. */
+        /** For simulations and tests: every 200 ms, start over after 2 s. */
         public static Config simulation() {
-            return new Config(Duration.ofMillis(200), 1 << 20, Duration.ofSeconds(2), 3);
+            return new Config(Duration.ofMillis(200), 8192, 1 << 20, Duration.ofSeconds(2), 3);
         }
     }
 
+    /** Anti-entropy state toward one neighbour. */
     private static final class Peer {
         long watermark;
         long inFlightId = -1;
         long inFlightUpTo;
         boolean inFlightMore;
-        long inFlightSentNanos;
         int inFlightEntries;
+        long inFlightSentNanos;
+        final ArrayDeque<KvKey> wanted = new ArrayDeque<>();
         int mismatches;
     }
 
@@ -79,7 +87,8 @@ public final class KvReplicator implements AutoCloseable {
     private final KvNetwork network;
     private final Config config;
     private final KvMetrics metrics;
-    private final Map<String, Peer> peers = new HashMap<>();
+    // Written only on the network's thread; concurrent so that neighbours() may be read from any.
+    private final Map<String, Peer> peers = new ConcurrentHashMap<>();
     private long nextPushId = 1;
     private Runnable cancelTimer;
     private volatile boolean closed;
@@ -125,7 +134,7 @@ public final class KvReplicator implements AutoCloseable {
         return this;
     }
 
-    /** The neighbours anti-entropy currently runs with. */
+    /** The neighbours anti-entropy currently runs with; callable from any thread. */
     public List<String> neighbours() {
         return new ArrayList<>(peers.keySet());
     }
@@ -139,7 +148,7 @@ public final class KvReplicator implements AutoCloseable {
         }
     }
 
-    /** One anti-entropy round: a push (maybe empty) to each neighbour without one in flight. */
+    /** One round: a summary (maybe empty) to each neighbour without an exchange in progress. */
     void antiEntropyRound() {
         if (closed) {
             return;
@@ -151,7 +160,7 @@ public final class KvReplicator implements AutoCloseable {
             if (peer.inFlightId >= 0 && now - peer.inFlightSentNanos < config.pushTimeout().toNanos()) {
                 continue;
             }
-            pushTo(e.getKey(), peer);
+            sendSummary(e.getKey(), peer);
         }
     }
 
@@ -162,21 +171,53 @@ public final class KvReplicator implements AutoCloseable {
         final Peer peer = new Peer();
         peers.put(peerId, peer);
         metrics.fullExchanges.increment();
-        pushTo(peerId, peer);
+        sendSummary(peerId, peer);
     }
 
-    private void pushTo(String peerId, Peer peer) {
-        final KvStore.Changes changes = store.changesSince(peer.watermark, config.maxPushBytes());
+    private void sendAntiEntropy(String peerId, byte[] frame) {
+        metrics.antiEntropyBytesSent.add(frame.length);
+        network.send(peerId, frame);
+    }
+
+    private void sendSummary(String peerId, Peer peer) {
+        final KvStore.Changes changes = store.changesSince(peer.watermark, config.maxSummaryEntries());
         final long id = nextPushId++;
-        final byte[] frame = KvFrames.push(id, changes.upToSeq(), store.digest(), changes.more(), changes.entries());
         peer.inFlightId = id;
         peer.inFlightUpTo = changes.upToSeq();
         peer.inFlightMore = changes.more();
         peer.inFlightEntries = changes.entries().size();
         peer.inFlightSentNanos = network.nanoTime();
-        metrics.antiEntropyBytesSent.add(frame.length);
-        metrics.antiEntropyKeysSent.add(changes.entries().size());
-        network.send(peerId, frame);
+        peer.wanted.clear();
+        sendAntiEntropy(peerId, KvFrames.summary(id, changes.upToSeq(), store.digest(), changes.more(), changes.entries()));
+    }
+
+    /** Sends the next frame of wanted values, or completes the exchange when none are left. */
+    private void sendValuesOrComplete(String peerId, Peer peer) {
+        final List<Map.Entry<KvKey, KvStore.Entry>> batch = new ArrayList<>();
+        long bytes = 0;
+        while (!peer.wanted.isEmpty()) {
+            final KvStore.Entry entry = store.entry(peer.wanted.peek());
+            if (entry == null) {
+                peer.wanted.poll();
+                continue;
+            }
+            if (!batch.isEmpty() && bytes + entry.encodedValue().length > config.maxValuesBytes()) {
+                break;
+            }
+            batch.add(Map.entry(peer.wanted.poll(), entry));
+            bytes += entry.encodedValue().length;
+        }
+        if (batch.isEmpty()) {
+            peer.watermark = Math.max(peer.watermark, peer.inFlightUpTo);
+            peer.inFlightId = -1;
+            if (peer.inFlightMore) {
+                sendSummary(peerId, peer); // a large sync continues at the pace of acks
+            }
+            return;
+        }
+        peer.inFlightSentNanos = network.nanoTime();
+        metrics.antiEntropyKeysSent.add(batch.size());
+        sendAntiEntropy(peerId, KvFrames.values(peer.inFlightId, batch));
     }
 
     private void receive(String from, byte[] bytes) {
@@ -191,6 +232,9 @@ public final class KvReplicator implements AutoCloseable {
             LOG.warn("dropping a corrupt KV frame from {}: {}", from, e.getMessage());
             return;
         }
+        if (!(frame instanceof KvFrames.Delta)) {
+            metrics.antiEntropyBytesReceived.add(bytes.length);
+        }
         switch (frame) {
             case KvFrames.Delta d -> {
                 if (d.origin().equals(store.replicaId())) {
@@ -200,36 +244,47 @@ public final class KvReplicator implements AutoCloseable {
                 store.mergeRemote(List.of(new KvStore.RemoteUpdate(d.key(), d.delta(), null, d.origin(), d.seq())));
                 // a delta lost to overload is repaired by anti-entropy
             }
-            case KvFrames.Push p -> {
-                metrics.antiEntropyBytesReceived.add(bytes.length);
-                if (p.entries().isEmpty()) {
-                    network.send(from, KvFrames.ack(p.pushId(), p.upToSeq(), store.digest()));
-                    compareDigests(from, p);
-                    return;
+            case KvFrames.Summary s -> {
+                final List<KvKey> wanted = new ArrayList<>();
+                for (KvFrames.KeyClock kc : s.entries()) {
+                    final KvStore.Entry mine = store.entry(kc.key());
+                    final VersionVector clock = mine == null ? VersionVector.empty() : mine.clock();
+                    if (!clock.dominates(kc.clock())) {
+                        wanted.add(kc.key());
+                    }
                 }
-                final List<KvStore.RemoteUpdate> updates = new ArrayList<>(p.entries().size());
-                for (KvFrames.PushEntry e : p.entries()) {
+                sendAntiEntropy(from, KvFrames.ack(s.pushId(), store.digest(), wanted));
+                if (s.entries().isEmpty()) {
+                    compareDigests(from, s);
+                }
+            }
+            case KvFrames.Ack a -> {
+                final Peer peer = peers.get(from);
+                if (peer != null && peer.inFlightId == a.pushId()) {
+                    peer.wanted.addAll(a.wanted());
+                    sendValuesOrComplete(from, peer);
+                }
+            }
+            case KvFrames.Values v -> {
+                final List<KvStore.RemoteUpdate> updates = new ArrayList<>(v.entries().size());
+                for (KvFrames.ValueEntry e : v.entries()) {
                     updates.add(new KvStore.RemoteUpdate(e.key(), e.value(), e.clock(), null, 0));
                 }
                 store.mergeRemote(updates).whenComplete((changed, failure) -> {
                     if (failure == null) {
                         network.execute(() -> {
                             if (!closed) {
-                                network.send(from, KvFrames.ack(p.pushId(), p.upToSeq(), store.digest()));
+                                sendAntiEntropy(from, KvFrames.valuesAck(v.pushId()));
                             }
                         });
                     }
-                    // no ack on overload or a storage failure: the sender pushes again later
+                    // no ack on overload or a storage failure: the sender starts over later
                 });
             }
-            case KvFrames.Ack a -> {
+            case KvFrames.ValuesAck a -> {
                 final Peer peer = peers.get(from);
                 if (peer != null && peer.inFlightId == a.pushId()) {
-                    peer.watermark = Math.max(peer.watermark, peer.inFlightUpTo);
-                    peer.inFlightId = -1;
-                    if (peer.inFlightMore) {
-                        pushTo(from, peer); // a large sync continues at the pace of acks
-                    }
+                    sendValuesOrComplete(from, peer);
                 }
             }
             case KvFrames.FullRequest f -> {
@@ -237,34 +292,33 @@ public final class KvReplicator implements AutoCloseable {
                 if (peer != null) {
                     metrics.fullExchanges.increment();
                     peer.watermark = 0;
-                    peer.inFlightId = -1;
-                    pushTo(from, peer);
+                    sendSummary(from, peer);
                 }
             }
         }
     }
 
     /**
-     * An empty push means the sender has pushed us everything; if we have pushed it everything too
+     * An empty summary means the sender has sent us everything; if we have sent it everything too
      * and the digests still differ round after round, something was lost (or counted only by a
-     * delta after a gap): ask for a full push.
+     * delta after a gap): ask for a full summary.
      */
-    private void compareDigests(String from, KvFrames.Push push) {
+    private void compareDigests(String from, KvFrames.Summary summary) {
         final Peer peer = peers.get(from);
-        if (peer == null || push.more()) {
+        if (peer == null || summary.more()) {
             return;
         }
         // Quiet: everything we hold has reached the peer, or is on its way in an empty heartbeat.
         final boolean quiet = peer.inFlightId < 0
                 ? peer.watermark >= store.lastSeq()
                 : peer.inFlightEntries == 0 && peer.inFlightUpTo >= store.lastSeq();
-        if (!quiet || push.digest() == store.digest()) {
+        if (!quiet || summary.digest() == store.digest()) {
             peer.mismatches = 0;
             return;
         }
         if (++peer.mismatches >= config.mismatchRoundsBeforeFull()) {
             peer.mismatches = 0;
-            network.send(from, KvFrames.fullRequest());
+            sendAntiEntropy(from, KvFrames.fullRequest());
         }
     }
 

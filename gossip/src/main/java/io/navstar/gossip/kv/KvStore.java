@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * bounded queue to one store thread, which applies a batch of them in memory, writes the changed
  * keys in one SQLite transaction (one fsync: group commit), and only then publishes the new values
  * to readers, acknowledges the requests, notifies subscribers and hands local deltas to the
- * replicator. So an acknowledged operation is on disk, readers never see a value that a crash could
+ * replicator. The value size limit applies to local operations; a merge from a peer is never
+ * refused for size, since refusing it would keep replicas apart for good. So an acknowledged operation is on disk, readers never see a value that a crash could
  * take back, and a full queue answers {@link KvException.OverloadedException} at once.
  *
  * <p>Thread-safe: requests and reads may come from any thread; reads are lock-free snapshots of
@@ -253,23 +254,26 @@ public final class KvStore implements AutoCloseable {
         return committed.size();
     }
 
-    /** Committed keys changed after {@code afterSeq}, in change order, stopping near {@code maxBytes}. */
-    Changes changesSince(long afterSeq, long maxBytes) {
+    /** Committed keys changed after {@code afterSeq}, in change order, at most {@code maxEntries}. */
+    Changes changesSince(long afterSeq, int maxEntries) {
         final long upTo = lastSeq;
         final List<Map.Entry<KvKey, Entry>> out = new ArrayList<>();
-        long bytes = 0;
         for (Map.Entry<Long, KvKey> change : changes.subMap(afterSeq, false, upTo, true).entrySet()) {
             final Entry entry = committed.get(change.getValue());
             if (entry == null || entry.seq() != change.getKey()) {
                 continue; // changed again since; it appears later under its new sequence number
             }
-            if (!out.isEmpty() && bytes + entry.encodedValue().length > maxBytes) {
+            if (out.size() == maxEntries) {
                 return new Changes(out, change.getKey() - 1, true);
             }
             out.add(Map.entry(change.getValue(), entry));
-            bytes += entry.encodedValue().length + 64;
         }
         return new Changes(out, upTo, false);
+    }
+
+    /** The committed entry of {@code key}, or null. */
+    Entry entry(KvKey key) {
+        return committed.get(key);
     }
 
     // ---------------------------------------------------------------- the store thread

@@ -29,10 +29,12 @@ class KvFramesTest {
             return switch (random.nextInt(3)) {
                 case 0 -> KvFrames.delta("a", 1 + random.nextInt(9), KvKey.of("k", "0"), store.value(KvKey.of("k", "0")));
                 case 1 -> {
-                    final KvStore.Changes c = store.changesSince(0, 1 << 20);
-                    yield KvFrames.push(random.nextInt(100), c.upToSeq(), random.nextLong(), c.more(), c.entries());
+                    final KvStore.Changes c = store.changesSince(0, 100);
+                    yield random.nextBoolean()
+                            ? KvFrames.summary(random.nextInt(100), c.upToSeq(), random.nextLong(), c.more(), c.entries())
+                            : KvFrames.values(random.nextInt(100), c.entries());
                 }
-                default -> KvFrames.ack(random.nextInt(100), random.nextInt(100), random.nextLong());
+                default -> KvFrames.ack(random.nextInt(100), random.nextLong(), List.of(KvKey.of("k", "1"), KvKey.of("x")));
             };
         }
     }
@@ -43,18 +45,16 @@ class KvFramesTest {
                 new io.navstar.gossip.kv.crdt.MutationContext("a", 1)).delta();
         final KvFrames.Frame f = KvFrames.decode(KvFrames.delta("a", 7, KvKey.of("p", "q"), delta));
         assertEquals(new KvFrames.Delta("a", 7, KvKey.of("p", "q"), delta), f);
-        assertEquals(new KvFrames.Ack(3, 9, -5), KvFrames.decode(KvFrames.ack(3, 9, -5)));
+        assertEquals(new KvFrames.Ack(3, -5, List.of(KvKey.of("a", "b"))), KvFrames.decode(KvFrames.ack(3, -5, List.of(KvKey.of("a", "b")))));
         assertEquals(new KvFrames.FullRequest(), KvFrames.decode(KvFrames.fullRequest()));
-        final KvFrames.Push push = (KvFrames.Push) KvFrames.decode(sampleFrameOfType(1));
-        assertTrue(!push.entries().isEmpty());
-    }
-
-    private static byte[] sampleFrameOfType(int type) {
-        for (long seed = 0; ; seed++) {
-            final byte[] f = sampleFrame(seed);
-            if (f[1] == type + 1) {
-                return f;
-            }
+        assertEquals(new KvFrames.ValuesAck(12), KvFrames.decode(KvFrames.valuesAck(12)));
+        try (KvStore store = KvStore.open(KvConfig.inMemory("a"))) {
+            store.requestOp(KvKey.of("k"), List.of(Op.update("n", CrdtType.GCOUNTER, new Op.Increment(2))));
+            final KvStore.Changes c = store.changesSince(0, 10);
+            final KvFrames.Summary s = (KvFrames.Summary) KvFrames.decode(KvFrames.summary(1, c.upToSeq(), 77, false, c.entries()));
+            assertEquals(List.of(new KvFrames.KeyClock(KvKey.of("k"), store.valueWithClock(KvKey.of("k")).clock())), s.entries());
+            final KvFrames.Values v = (KvFrames.Values) KvFrames.decode(KvFrames.values(1, c.entries()));
+            assertEquals(store.value(KvKey.of("k")), v.entries().get(0).value());
         }
     }
 

@@ -57,19 +57,7 @@ class KvOverGossipSimTest {
     }
 
     private boolean converged() {
-        Map<KvKey, Versioned> first = null;
-        for (KvStore s : stores.values()) {
-            final Map<KvKey, Versioned> mine = new LinkedHashMap<>();
-            for (KvKey k : s.keys(KvKey.root())) {
-                mine.put(k, s.valueWithClock(k));
-            }
-            if (first == null) {
-                first = mine;
-            } else if (!first.equals(mine)) {
-                return false;
-            }
-        }
-        return true;
+        return KvReplicationTest.converged(stores.values(), KvKey.root());
     }
 
     private Duration runUntilConverged() {

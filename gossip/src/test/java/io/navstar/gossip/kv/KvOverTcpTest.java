@@ -44,7 +44,7 @@ class KvOverTcpTest {
         final TcpGossipNode gossip = TcpGossipNode.open(GossipConfig.lan(), id, dir.resolve("n" + i));
         final KvStore store = KvStore.open(KvConfig.defaults(dir.resolve("n" + i).resolve("kv.db"), id.toString()));
         final KvReplicator replicator = new KvReplicator(store, new GossipKvNetwork(gossip.node()),
-                new KvReplicator.Config(java.time.Duration.ofMillis(200), 1 << 20, java.time.Duration.ofSeconds(2), 3)).start();
+                KvReplicator.Config.simulation()).start();
         gossip.node().start(seeds);
         final Node node = new Node(gossip, store, replicator);
         open.add(node);

@@ -43,6 +43,10 @@ final class KvSimCluster implements AutoCloseable {
         cluster.runFor(Duration.ofSeconds(20));
     }
 
+    KvReplicator replicator(int node) {
+        return replicators.get(node);
+    }
+
     static KvKey key(int i) {
         return KvKey.of("bench", "k" + i);
     }
