@@ -83,12 +83,15 @@ public final class SockDiag {
             MemorySegment errno = arena.allocate(CAPTURE);
             int fd = socket(errno);
             try {
-                List<byte[]> ids = dump(arena, errno, fd, backend);
-                int destroyed = 0;
-                for (byte[] id : ids) {
-                    if (destroy(arena, errno, fd, backend.family(), id)) {
-                        destroyed++;
-                    }
+                byte[] address = backend.address().getAddress();
+                int destroyed = destroyAll(arena, errno, fd, backend.family(), address, backend.port());
+                if (address.length == 4) {
+                    // dual-stack AF_INET6 sockets (Java's default) reach IPv4 peers as ::ffff:a.b.c.d
+                    byte[] mapped = new byte[16];
+                    mapped[10] = (byte) 0xff;
+                    mapped[11] = (byte) 0xff;
+                    System.arraycopy(address, 0, mapped, 12, 4);
+                    destroyed += destroyAll(arena, errno, fd, Endpoint.AF_INET6, mapped, backend.port());
                 }
                 return destroyed;
             } finally {
@@ -99,6 +102,16 @@ public final class SockDiag {
                 }
             }
         }
+    }
+
+    private static int destroyAll(Arena arena, MemorySegment errno, int fd, int family, byte[] address, int port) {
+        int destroyed = 0;
+        for (byte[] id : dump(arena, errno, fd, family, address, port)) {
+            if (destroy(arena, errno, fd, family, id)) {
+                destroyed++;
+            }
+        }
+        return destroyed;
     }
 
     private static int socket(MemorySegment errno) {
@@ -157,11 +170,10 @@ public final class SockDiag {
         }
     }
 
-    /** The socket ids (raw inet_diag_sockid) of UDP sockets whose peer is backend. */
-    private static List<byte[]> dump(Arena arena, MemorySegment errno, int fd, Endpoint backend) {
-        send(errno, fd, request(arena, SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP, backend.family(), null),
+    /** The socket ids (raw inet_diag_sockid) of UDP sockets of a family whose peer is address:port. */
+    private static List<byte[]> dump(Arena arena, MemorySegment errno, int fd, int family, byte[] target, int port) {
+        send(errno, fd, request(arena, SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP, family, null),
                 "SOCK_DIAG_BY_FAMILY dump of UDP sockets");
-        byte[] target = backend.address().getAddress();
         List<byte[]> ids = new ArrayList<>();
         MemorySegment buffer = arena.allocate(1 << 16, 8);
         while (true) {
@@ -183,7 +195,7 @@ public final class SockDiag {
                     long id = at + NLMSG_HDRLEN + MSG_ID_OFFSET;
                     int dport = Short.toUnsignedInt(buffer.get(NET_SHORT, id + 2));
                     byte[] dst = buffer.asSlice(id + 20, target.length).toArray(JAVA_BYTE);
-                    if (dport == backend.port() && java.util.Arrays.equals(dst, target)) {
+                    if (dport == port && java.util.Arrays.equals(dst, target)) {
                         ids.add(buffer.asSlice(id, ID_LEN).toArray(JAVA_BYTE));
                     }
                 }

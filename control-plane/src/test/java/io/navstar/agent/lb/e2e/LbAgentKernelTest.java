@@ -1,0 +1,272 @@
+package io.navstar.agent.lb.e2e;
+
+import io.navstar.agent.lb.LbAgent;
+import io.navstar.agent.lb.LbAgentConfig;
+import io.navstar.agent.lb.LbMode;
+import io.navstar.agent.lb.kernel.KernelLbTables;
+import io.navstar.agent.lb.kernel.LbDataPlane;
+import io.navstar.agent.lb.kernel.LbSettings;
+import io.navstar.agent.lb.model.BackendSpec;
+import io.navstar.agent.lb.model.DesiredState;
+import io.navstar.agent.lb.model.DesiredStateJson;
+import io.navstar.agent.lb.model.Endpoint;
+import io.navstar.agent.lb.model.VipKey;
+import io.navstar.agent.lb.model.VipSpec;
+import io.navstar.agent.lb.plan.InstalledVip;
+import io.navstar.agent.lb.plan.Reconciler;
+import io.navstar.agent.lb.support.LbTestSupport;
+import io.navstar.agent.lb.support.LbTopology;
+import io.navstar.loader.NetworkNamespace;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The agent in this JVM against the real kernel: scale, interface watching, health, socket destroy, sock mode views. */
+class LbAgentKernelTest {
+    static LbTopology topo;
+
+    @BeforeAll
+    static void topology() throws Exception {
+        if (LbTestSupport.isRoot()) {
+            topo = new LbTopology("agent", 3, 1 << 20);
+        }
+    }
+
+    @AfterAll
+    static void teardown() {
+        if (topo != null) {
+            topo.close();
+        }
+    }
+
+    private static LbAgent agent(LbMode mode, Path pins, Path cgroup, List<String> interfaces, List<String> diag)
+            throws IOException {
+        LbSettings settings = LbSettings.forTests(pins);
+        return LbAgent.start(new LbAgentConfig(mode, settings, null, 0, cgroup, mode == LbMode.SOCK ? null : topo.node,
+                interfaces, diag));
+    }
+
+    private static DesiredState web(String... backends) {
+        List<BackendSpec> list = new ArrayList<>();
+        for (String b : backends) {
+            list.add(new BackendSpec(Endpoint.parse(b), 1));
+        }
+        return DesiredState.of(List.of(new VipSpec(VipKey.of(LbTopology.VIP + ":80", "tcp"), list),
+                new VipSpec(VipKey.of("11.0.0.2:80", "tcp"), List.of())));
+    }
+
+    @Test
+    void tenThousandVipsOfTenBackendsAreAppliedAndReadBackFromTheMaps() {
+        LbTestSupport.assumeRoot();
+        Path pins = LbTestSupport.pinDirectory("scale");
+        LbSettings settings = LbSettings.forTests(pins).withSizes(16_384, 131_072, 1024, 10_000 * 1009 + 4 * 1009);
+        List<VipSpec> specs = new ArrayList<>();
+        for (int v = 0; v < 10_000; v++) {
+            List<BackendSpec> backends = new ArrayList<>();
+            for (int b = 0; b < 10; b++) {
+                backends.add(new BackendSpec(Endpoint.parse("10." + (100 + b) + "." + (v / 250) + "." + (v % 250 + 1) + ":8080"), 1));
+            }
+            specs.add(new VipSpec(VipKey.of("11.1." + (v / 250) + "." + (v % 250 + 1) + ":80", "tcp"), backends));
+        }
+        DesiredState state = DesiredState.of(specs);
+        LbDataPlane plane = LbDataPlane.open(settings);
+        try (KernelLbTables tables = new KernelLbTables(plane)) {
+            long t0 = System.nanoTime();
+            Reconciler.Report report = Reconciler.recover(tables, 1000).apply(state);
+            long applied = System.nanoTime() - t0;
+            assertEquals(10_000, report.added());
+
+            // read everything back through a fresh view of the pinned maps
+            try (KernelLbTables reread = new KernelLbTables(plane)) {
+                Map<VipKey, InstalledVip> vips = reread.readVips();
+                Map<Integer, Endpoint> backends = reread.readBackends();
+                assertEquals(10_000, vips.size());
+                assertEquals(100_000, backends.size());
+                for (VipSpec spec : specs) {
+                    InstalledVip vip = vips.get(spec.key());
+                    assertEquals(1009, vip.tableSize(), spec.key().toString());
+                    Set<Endpoint> inTable = new HashSet<>();
+                    for (int i = 0; i < vip.tableSize(); i++) {
+                        inTable.add(backends.get(reread.cell(vip.tableOffset() + i)));
+                    }
+                    Set<Endpoint> expected = new HashSet<>();
+                    spec.backends().forEach(b -> expected.add(b.endpoint()));
+                    assertEquals(expected, inTable, spec.key().toString());
+                }
+                // a restarted reconciler sees nothing to do
+                assertTrue(Reconciler.recover(reread, 1000).apply(state).noop());
+            }
+            System.out.printf("10,000 VIPs x 10 backends applied in %.0f ms%n", applied / 1e6);
+        } finally {
+            plane.unpin();
+            plane.close();
+            LbTestSupport.deleteTree(pins);
+        }
+    }
+
+    @Test
+    void interfacesThatAppearLaterAreAttachedWhileRunning() throws Exception {
+        LbTestSupport.assumeRoot();
+        Path pins = LbTestSupport.pinDirectory("watch");
+        LbAgent agent = agent(LbMode.TC, pins, null, List.of("vc", "vx*"), List.of());
+        try {
+            String ns = topo.node;
+            assertTrue(agent.links().contains("tc-" + ns + "-vc-in"), agent.links().toString());
+            LbTopology.sh("ip", "-n", ns, "link", "add", "vx1", "type", "veth", "peer", "name", "vx1p");
+            try {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+                while (!agent.links().contains("tc-" + ns + "-vx1-in") && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+                assertTrue(agent.links().contains("tc-" + ns + "-vx1-in"), agent.links().toString());
+                assertTrue(agent.links().contains("tc-" + ns + "-vx1-out"), agent.links().toString());
+            } finally {
+                LbTopology.sh("ip", "-n", ns, "link", "del", "vx1");
+            }
+        } finally {
+            agent.uninstall();
+            LbTestSupport.deleteTree(pins);
+        }
+    }
+
+    @Test
+    void backendWhoseNewFlowsGetNoReplyIsSkippedAndVipWithoutBackendAnswersAtOnce() throws Exception {
+        LbTestSupport.assumeRoot();
+        Path pins = LbTestSupport.pinDirectory("health");
+        LbAgent agent = agent(LbMode.TC, pins, null, List.of("vc", "vb*"), List.of());
+        String b3 = topo.backends.get(2).endpoint();
+        String b3ns = topo.prefix + "-b3";
+        try {
+            agent.apply(web(topo.backends.get(0).endpoint(), topo.backends.get(1).endpoint(), b3));
+
+            // no backend: refused at once (RST), not a hang
+            long t0 = System.nanoTime();
+            Process refused = topo.inClient(null, "curl", "-s", "--connect-timeout", "3", "http://11.0.0.2/")
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectErrorStream(true).start();
+            assertTrue(refused.waitFor(5, TimeUnit.SECONDS));
+            assertEquals(7, refused.exitValue(), "curl: could not connect (refused)");
+            assertTrue(System.nanoTime() - t0 < TimeUnit.MILLISECONDS.toNanos(1500), "answered at once");
+            assertTrue(agent.metrics().contains("navstar_lb_vip_refused_total{vip=\"tcp://11.0.0.2:80\"} 1"),
+                    agent.metrics());
+
+            // b3 stops answering (its replies are dropped): after five unanswered new flows it is skipped
+            LbTopology.sh("ip", "-n", b3ns, "route", "add", "blackhole", "10.10.0.0/24");
+            topo.requests(null, "http://" + LbTopology.VIP, 60); // some of these die on b3
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+            String skipped = "navstar_lb_backend_skipped{backend=\"" + b3 + "\"} 1";
+            while (!agent.metrics().contains(skipped) && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            String metrics = agent.metrics();
+            assertTrue(metrics.contains(skipped), metrics);
+            int[] before = topo.requestCounts();
+            assertEquals(0, topo.requests(null, "http://" + LbTopology.VIP, 100), "every request succeeds");
+            assertEquals(before[2], topo.requestCounts()[2], "skipped backend got no new flow");
+        } finally {
+            LbTopology.sh("ip", "-n", b3ns, "route", "del", "blackhole", "10.10.0.0/24");
+            agent.uninstall();
+            LbTestSupport.deleteTree(pins);
+        }
+    }
+
+    @Test
+    void connectedUdpSocketsToARemovedBackendAreDestroyed() throws Exception {
+        LbTestSupport.assumeRoot();
+        Path pins = LbTestSupport.pinDirectory("diag");
+        LbAgent agent = agent(LbMode.TC, pins, null, List.of("vc"), List.of(topo.client));
+        NetworkNamespace client = NetworkNamespace.named(topo.client);
+        DatagramChannel toB1 = client.run(() -> DatagramChannel.open().connect(new InetSocketAddress("10.10.1.2", 5353)));
+        DatagramChannel toB2 = client.run(() -> DatagramChannel.open().connect(new InetSocketAddress("10.10.2.2", 5353)));
+        int fdsBefore = LbTestSupport.openFds();
+        try {
+            toB1.configureBlocking(false);
+            toB2.configureBlocking(false);
+            String both = "{\"vips\":[{\"vip\":\"11.0.0.1:53\",\"protocol\":\"udp\",\"backends\":["
+                    + "{\"endpoint\":\"10.10.1.2:5353\"},{\"endpoint\":\"10.10.2.2:5353\"}]}]}";
+            agent.apply(DesiredStateJson.parse(both));
+            agent.apply(DesiredStateJson.parse(both.replace("{\"endpoint\":\"10.10.1.2:5353\"},", "")));
+            IOException aborted = assertThrows(IOException.class, () -> toB1.read(ByteBuffer.allocate(64)));
+            assertTrue(aborted.getMessage().toLowerCase().contains("abort"), aborted.getMessage());
+            assertEquals(0, toB2.read(ByteBuffer.allocate(64)), "the socket to the remaining backend lives");
+            assertEquals(fdsBefore, LbTestSupport.openFds(), "no descriptor leaked by sock_diag");
+        } finally {
+            toB1.close();
+            toB2.close();
+            agent.uninstall();
+            LbTestSupport.deleteTree(pins);
+        }
+    }
+
+    @Test
+    void sockModeShowsTheVipToGetpeernameAndAsTheSourceOfUdpReplies() throws Exception {
+        LbTestSupport.assumeRoot();
+        Path pins = LbTestSupport.pinDirectory("sockview");
+        Path cgroup = LbTopology.cgroup2Mount().resolve(LbTestSupport.PREFIX + "-sockview");
+        Files.createDirectories(cgroup);
+        LbAgent agent = agent(LbMode.SOCK, pins, cgroup, List.of(), List.of());
+        NetworkNamespace b1 = NetworkNamespace.named(topo.prefix + "-b1");
+        DatagramChannel echo = b1.run(() -> DatagramChannel.open().bind(new InetSocketAddress("10.10.1.2", 5353)));
+        Thread echoThread = Thread.ofPlatform().daemon().start(() -> {
+            ByteBuffer buf = ByteBuffer.allocate(512);
+            try {
+                while (true) {
+                    buf.clear();
+                    var from = echo.receive(buf);
+                    buf.flip();
+                    echo.send(buf, from);
+                }
+            } catch (IOException closed) {
+                // test over
+            }
+        });
+        try {
+            agent.apply(DesiredStateJson.parse("{\"vips\":["
+                    + "{\"vip\":\"11.0.0.1:80\",\"backends\":[{\"endpoint\":\"10.10.1.2:8080\"}]},"
+                    + "{\"vip\":\"11.0.0.1:53\",\"protocol\":\"udp\",\"backends\":[{\"endpoint\":\"10.10.1.2:5353\"}]},"
+                    + "{\"vip\":\"11.0.0.2:80\",\"backends\":[]}]}"));
+            String script = String.join("\n",
+                    "import socket, time",
+                    "t = socket.create_connection(('11.0.0.1', 80), timeout=3)",
+                    "print('peer', t.getpeername()[0], t.getpeername()[1])",
+                    "u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.settimeout(3)",
+                    "u.sendto(b'ping', ('11.0.0.1', 53))",
+                    "data, src = u.recvfrom(512)",
+                    "print('udp', src[0], src[1], data.decode())",
+                    "t0 = time.monotonic()",
+                    "try:",
+                    "    socket.create_connection(('11.0.0.2', 80), timeout=3); print('empty connected')",
+                    "except OSError as e:",
+                    "    print('empty', type(e).__name__, round(time.monotonic() - t0, 3) < 0.5)");
+            Process p = topo.inClient(cgroup, "python3", "-c", script).redirectErrorStream(true).start();
+            assertTrue(p.waitFor(15, TimeUnit.SECONDS));
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(out.contains("peer 11.0.0.1 80"), out);
+            assertTrue(out.contains("udp 11.0.0.1 53 ping"), out);
+            assertTrue(out.contains("empty PermissionError True"), out);
+        } finally {
+            echo.close();
+            echoThread.join(1000);
+            agent.uninstall();
+            Files.deleteIfExists(cgroup);
+            LbTestSupport.deleteTree(pins);
+        }
+    }
+}
