@@ -150,7 +150,7 @@ public final class Btf {
             throw new BtfFormatException("BTF: type " + id + " at offset " + (pos - typesStart)
                     + ": header truncated (" + (end - pos) + " bytes left)");
         }
-        String name = string(u32(raw, pos), "type " + id);
+        String name = string(u32(raw, pos), new Where(id, null, null, 0));
         long info = u32(raw, pos + 4);
         int vlen = (int) (info & 0xffff);
         int kindValue = (int) ((info >>> 24) & 0x1f);
@@ -173,7 +173,7 @@ public final class Btf {
             throw new BtfFormatException("BTF: type " + id + " (" + kind + ") at offset " + (pos - typesStart)
                     + ": " + extra + " bytes of data beyond the type section");
         }
-        String where = "type " + id + " (" + kind + ")";
+        Where where = new Where(id, kind, null, 0);
         int size = (int) sizeOrType;
         BtfType type = switch (kind) {
             case INT -> {
@@ -201,8 +201,8 @@ public final class Btf {
                 List<BtfType.Member> members = new ArrayList<>(vlen);
                 for (int i = 0; i < vlen; i++) {
                     int m = body + 12 * i;
-                    String memberName = string(u32(raw, m), where + " member " + i);
-                    int memberType = typeId(u32(raw, m + 4), where + " member " + i);
+                    String memberName = string(u32(raw, m), where.at("member", i));
+                    int memberType = typeId(u32(raw, m + 4), where.at("member", i));
                     long offset = u32(raw, m + 8);
                     int bitOffset = kindFlag ? (int) (offset & 0xffffff) : (int) offset;
                     int bitSize = kindFlag ? (int) (offset >>> 24) : 0;
@@ -220,7 +220,7 @@ public final class Btf {
                 for (int i = 0; i < vlen; i++) {
                     int e = body + 8 * i;
                     long value = kindFlag ? (int) u32(raw, e + 4) : u32(raw, e + 4);
-                    values.add(new BtfType.Enumerator(string(u32(raw, e), where + " value " + i), value));
+                    values.add(new BtfType.Enumerator(string(u32(raw, e), where.at("value", i)), value));
                 }
                 yield new BtfType.Enum(id, kind, name, size, kindFlag, values);
             }
@@ -230,7 +230,7 @@ public final class Btf {
                 for (int i = 0; i < vlen; i++) {
                     int e = body + 12 * i;
                     long value = u32(raw, e + 4) | (u32(raw, e + 8) << 32);
-                    values.add(new BtfType.Enumerator(string(u32(raw, e), where + " value " + i), value));
+                    values.add(new BtfType.Enumerator(string(u32(raw, e), where.at("value", i)), value));
                 }
                 yield new BtfType.Enum(id, kind, name, size, kindFlag, values);
             }
@@ -240,8 +240,8 @@ public final class Btf {
                 List<BtfType.Param> params = new ArrayList<>(vlen);
                 for (int i = 0; i < vlen; i++) {
                     int p = body + 8 * i;
-                    params.add(new BtfType.Param(string(u32(raw, p), where + " param " + i),
-                            typeId(u32(raw, p + 4), where + " param " + i)));
+                    params.add(new BtfType.Param(string(u32(raw, p), where.at("param", i)),
+                            typeId(u32(raw, p + 4), where.at("param", i))));
                 }
                 yield new BtfType.FuncProto(id, name, typeId(sizeOrType, where), params);
             }
@@ -251,8 +251,8 @@ public final class Btf {
                 List<BtfType.VarSecinfo> vars = new ArrayList<>(vlen);
                 for (int i = 0; i < vlen; i++) {
                     int v = body + 12 * i;
-                    vars.add(new BtfType.VarSecinfo(typeId(u32(raw, v), where + " var " + i),
-                            count(u32(raw, v + 4), where + " var " + i), count(u32(raw, v + 8), where + " var " + i)));
+                    vars.add(new BtfType.VarSecinfo(typeId(u32(raw, v), where.at("var", i)),
+                            count(u32(raw, v + 4), where.at("var", i)), count(u32(raw, v + 8), where.at("var", i))));
                 }
                 yield new BtfType.Datasec(id, name, size, vars);
             }
@@ -263,20 +263,36 @@ public final class Btf {
         return TYPE_HEADER_SIZE + extra;
     }
 
-    private static void checkSize(String where, long size, long max) {
+    /**
+     * Where in the type section a value was read, for error messages: a record, so that the text is built
+     * only when an error is thrown and parsing a valid blob concatenates no strings.
+     */
+    private record Where(int id, BtfKind kind, String component, int index) {
+        Where at(String newComponent, int newIndex) {
+            return new Where(id, kind, newComponent, newIndex);
+        }
+
+        @Override
+        public String toString() {
+            return "type " + id + (kind == null ? "" : " (" + kind + ")")
+                    + (component == null ? "" : " " + component + " " + index);
+        }
+    }
+
+    private static void checkSize(Object where, long size, long max) {
         if (size > max) {
             throw new BtfFormatException("BTF: " + where + ": size " + size + " is larger than " + max);
         }
     }
 
-    private static int typeId(long value, String where) {
+    private static int typeId(long value, Object where) {
         if (value > Integer.MAX_VALUE) {
             throw new BtfFormatException("BTF: " + where + ": type id " + value + " out of range");
         }
         return (int) value;
     }
 
-    private static int count(long value, String where) {
+    private static int count(long value, Object where) {
         if (value > Integer.MAX_VALUE) {
             throw new BtfFormatException("BTF: " + where + ": " + value + " is too large");
         }
@@ -378,7 +394,7 @@ public final class Btf {
     }
 
     /** As {@link #string(long)}, naming {@code where} the offset came from in an error. */
-    String string(long offset, String where) {
+    String string(long offset, Object where) {
         if (offset >= stringsLength) {
             throw new BtfFormatException("BTF: " + where + ": string offset " + offset + " beyond string section of "
                     + stringsLength + " bytes");
@@ -388,6 +404,13 @@ public final class Btf {
             throw new BtfFormatException("BTF: " + where + ": string at offset " + offset + " is not terminated");
         }
         return new String(raw, stringsStart + (int) offset, nul - (int) offset, StandardCharsets.UTF_8);
+    }
+
+    /** Checks that a string starts at this offset, without making it; {@code where} names it in an error. */
+    void checkString(long offset, Object where) {
+        if (offset >= stringsLength || stringEnds[(int) offset] < 0) {
+            string(offset, where); // throws the specific error
+        }
     }
 
     /**

@@ -95,8 +95,8 @@ public final class BtfExt {
                 (section, at) -> {
                     long file = Btf.u32(bytes, at + 4);
                     long line = Btf.u32(bytes, at + 8);
-                    btf.string(file, "BTF.ext line_info of section " + section + " file name");
-                    btf.string(line, "BTF.ext line_info of section " + section + " source line");
+                    btf.checkString(file, new Place("line_info file name", section));
+                    btf.checkString(line, new Place("line_info source line", section));
                     lines.computeIfAbsent(section, k -> new ArrayList<>())
                             .add(new LineInfo(Btf.u32(bytes, at), (int) file, (int) line, (int) Btf.u32(bytes, at + 12)));
                 });
@@ -109,6 +109,14 @@ public final class BtfExt {
         lines.replaceAll((k, v) -> List.copyOf(v));
         return new BtfExt(Collections.unmodifiableMap(funcs), Collections.unmodifiableMap(lines),
                 Collections.unmodifiableMap(core));
+    }
+
+    /** What a string offset was read for, rendered only in an error message. */
+    private record Place(String what, String section) {
+        @Override
+        public String toString() {
+            return "BTF.ext " + what + (section == null ? "" : " of section " + section);
+        }
     }
 
     private interface RecordSink {
@@ -141,7 +149,7 @@ public final class BtfExt {
                 throw new BtfFormatException("BTF.ext: " + what + " block header at " + (pos - headerLength)
                         + " truncated");
             }
-            String section = btf.string(Btf.u32(bytes, (int) pos), "BTF.ext " + what + " section name");
+            String section = btf.string(Btf.u32(bytes, (int) pos), new Place(what + " section name", null));
             long count = Btf.u32(bytes, (int) pos + 4);
             pos += 8;
             if (count == 0 || count * recordSize > end - pos) {

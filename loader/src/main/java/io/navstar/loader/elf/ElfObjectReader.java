@@ -304,6 +304,12 @@ public final class ElfObjectReader {
                     }
                     String where = rel + " entry " + at / 16;
                     ElfFile.Symbol symbol = elf.symbol((int) Math.min(info >>> 32, Integer.MAX_VALUE), where);
+                    int opcode = (int) (elf.sectionU32(target, offset) & 0xff);
+                    if (opcode != BPF_LD_IMM64 && opcode != BPF_CALL) {
+                        throw elf.fail("relocation at instruction " + offset / INSN + " of " + target + " against '"
+                                + symbol.name() + "': instruction code " + String.format("0x%02x", opcode)
+                                + " is neither ld_imm64 nor call");
+                    }
                     if (byInstruction.put((int) (offset / INSN), symbol) != null) {
                         throw elf.fail(rel + ": two relocations for instruction " + offset / INSN + " of " + target);
                     }
@@ -330,7 +336,7 @@ public final class ElfObjectReader {
                     + ": initial values (.values = { ... }) are not supported; insert the inner maps from user space");
         }
 
-        private Function functionAt(ElfFile.Section section, long instruction, String where) {
+        private Function functionAt(ElfFile.Section section, long instruction, At where) {
             for (Function function : functionsBySection.getOrDefault(section.index(), List.of())) {
                 if (function.start() == instruction) {
                     return function;
@@ -401,16 +407,27 @@ public final class ElfObjectReader {
                     info[1].length == 0 ? 0 : BtfExt.LINE_INFO_SIZE);
         }
 
+        /** An instruction of a section, for error messages: rendered only when an error is thrown. */
+        private record At(ElfFile.Section section, long instruction) {
+            @Override
+            public String toString() {
+                return "instruction " + instruction + " of " + section;
+            }
+        }
+
         /** Where a call or callback address at instruction {@code i} leads. */
         private record Target(Function function, int offsetInFunction, boolean pseudoFunc) {
         }
 
         private Target callTarget(Function function, byte[] data, int i) {
             int opcode = data[i * INSN] & 0xff;
+            if (opcode != BPF_CALL && opcode != BPF_LD_IMM64) {
+                return null;
+            }
             int srcReg = (data[i * INSN + 1] >>> 4) & 0xf;
             int imm = imm(data, i);
             ElfFile.Symbol symbol = relocationsBySection.getOrDefault(function.section().index(), Map.of()).get(i);
-            String where = "instruction " + i + " of " + function.section();
+            At where = new At(function.section(), i);
             if (opcode == BPF_CALL && srcReg == BPF_PSEUDO_CALL) {
                 if (symbol == null) {
                     // A call the compiler resolved within the section: imm is relative to the next instruction.
@@ -439,12 +456,12 @@ public final class ElfObjectReader {
             return null;
         }
 
-        private Target target(ElfFile.Section section, long instruction, String where) {
+        private Target target(ElfFile.Section section, long instruction, At where) {
             Function callee = functionAt(section, instruction, where);
             return new Target(callee, 0, false);
         }
 
-        private ElfFile.Section codeSection(ElfFile.Symbol symbol, String where) {
+        private ElfFile.Section codeSection(ElfFile.Symbol symbol, At where) {
             if (symbol.sectionIndex() == ElfFile.SHN_UNDEF) {
                 throw elf.fail(where + ": call to undefined symbol '" + symbol.name()
                         + "': externs are not supported");
@@ -457,16 +474,14 @@ public final class ElfObjectReader {
 
         private Optional<MapRelocation> mapRelocation(Function function, byte[] data, int i,
                                                                               int newIndex, byte[] out) {
+            if ((data[i * INSN] & 0xff) != BPF_LD_IMM64) {
+                return Optional.empty(); // collectRelocations refused relocations of any other instruction
+            }
             ElfFile.Symbol symbol = relocationsBySection.getOrDefault(function.section().index(), Map.of()).get(i);
             if (symbol == null) {
                 return Optional.empty();
             }
             String where = "relocation at instruction " + i + " of " + function.section();
-            int opcode = data[i * INSN] & 0xff;
-            if (opcode != BPF_LD_IMM64) {
-                throw elf.fail(where + " against '" + symbol.name() + "': instruction code "
-                        + String.format("0x%02x", opcode) + " is neither ld_imm64 nor call");
-            }
             if (i + 1 >= function.end()) {
                 throw elf.fail(where + ": ld_imm64 is cut off by the end of function " + function.name());
             }
