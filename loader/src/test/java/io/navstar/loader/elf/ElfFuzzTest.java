@@ -56,7 +56,7 @@ class ElfFuzzTest {
         }
     }
 
-    @Property(tries = 1500)
+    @Property(tries = 1000)
     void randomByteMutationsFailOnlyWithFormatException(@ForAll @IntRange(min = 0, max = 2) int object,
                                                         @ForAll long seed) {
         Random random = new Random(seed);
@@ -68,7 +68,7 @@ class ElfFuzzTest {
         assertOnlyFormatErrors(bytes, "object " + object + " seed " + seed);
     }
 
-    @Property(tries = 2500)
+    @Property(tries = 2000)
     void targetedFieldMutationsFailOnlyWithFormatException(@ForAll @IntRange(min = 0, max = 2) int object,
                                                            @ForAll long seed) {
         Random random = new Random(seed);
