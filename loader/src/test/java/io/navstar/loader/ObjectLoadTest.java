@@ -139,6 +139,16 @@ class ObjectLoadTest {
     }
 
     @Test
+    void mapSizeOverrideSetsTheCapacityTheKernelCreates() {
+        LoadOptions options = LoadOptions.defaults().withPinDirectory(pins).withMaxEntries("xdp_totals", 8);
+        try (BpfObject object = BpfObject.load(Kernel.testObject("xdp_count"), "xdp_count.o", options)) {
+            assertEquals(8, object.map("xdp_totals").info().maxEntries());
+            assertEquals(8, object.map("xdp_totals").maxEntries());
+            assertEquals(1024, object.map("xdp_by_source").info().maxEntries(), "other maps keep the object's size");
+        }
+    }
+
+    @Test
     void globalDataIsWrittenAndRodataFrozen() {
         try (BpfObject object = Kernel.load("xdp_count", pins); Arena arena = Arena.ofConfined()) {
             BpfMap rodata = object.map(".rodata");
