@@ -64,31 +64,47 @@ class ObjectLoadTest {
         return p.array();
     }
 
-    @Test
-    void udpReflectorSwapsAddressesAndPortsUnderTestRun() {
-        try (BpfObject object = Kernel.load("udp_reflect", pins)) {
-            BpfProgram reflect = object.program("udp_reflect");
-            byte[] in = udpPacket();
-            TestRun run = reflect.testRun(in);
-            assertEquals(XDP_TX, run.returnValue());
-            byte[] expected = in.clone();
-            swap(expected, 0, 6, 6);     // MACs
-            swap(expected, 26, 30, 4);   // IPv4 addresses
-            swap(expected, 34, 36, 2);   // UDP ports
-            assertArrayEquals(expected, run.dataOut());
+    /** One row of the udp_reflect table: what goes in, what the program must answer and leave. */
+    record ReflectCase(String description, byte[] input, int verdict, byte[] output) {
+        @Override
+        public String toString() {
+            return description;
+        }
+    }
 
-            byte[] notUdp = in.clone();
-            notUdp[23] = 6; // TCP
-            TestRun passed = reflect.testRun(notUdp, 5, notUdp.length);
-            assertEquals(XDP_PASS, passed.returnValue());
-            assertArrayEquals(notUdp, passed.dataOut());
+    static List<ReflectCase> reflectCases() {
+        byte[] udp = udpPacket();
+        byte[] reflected = udp.clone();
+        swap(reflected, 0, 6, 6);     // MACs
+        swap(reflected, 26, 30, 4);   // IPv4 addresses
+        swap(reflected, 34, 36, 2);   // UDP ports
+        byte[] tcp = udp.clone();
+        tcp[23] = 6;
+        byte[] ipv6 = udp.clone();
+        ipv6[12] = (byte) 0x86;
+        ipv6[13] = (byte) 0xdd;
+        byte[] options = udp.clone();
+        options[14] = 0x46;            // IHL 6: an options word the program does not parse
+        byte[] truncated = Arrays.copyOf(udp, 14 + 20 + 4);
+        return List.of(
+                new ReflectCase("UDP over IPv4 is reflected", udp, XDP_TX, reflected),
+                new ReflectCase("TCP passes untouched", tcp, XDP_PASS, tcp),
+                new ReflectCase("IPv6 ethertype passes untouched", ipv6, XDP_PASS, ipv6),
+                new ReflectCase("IPv4 with options passes untouched", options, XDP_PASS, options),
+                new ReflectCase("UDP header cut short passes untouched", truncated, XDP_PASS, truncated));
+    }
 
-            try (Arena arena = Arena.ofConfined()) {
-                TypedMap<U32, U64> reflected = object.map("reflected").typed(U32.CODEC, U64.CODEC);
-                U64 count = reflected.newValue(arena);
-                assertTrue(reflected.get(reflected.newKey(arena).set(0), count));
-                assertEquals(1, count.get(), "one reflected packet; the five TCP runs passed");
-            }
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.MethodSource("reflectCases")
+    void udpReflectorAnswersEachPacketAsTheTableSays(ReflectCase row) {
+        try (BpfObject object = Kernel.load("udp_reflect", pins); Arena arena = Arena.ofConfined()) {
+            TestRun run = object.program("udp_reflect").testRun(row.input(), 3, row.input().length + 64);
+            assertEquals(row.verdict(), run.returnValue(), row.description());
+            assertArrayEquals(row.output(), run.dataOut(), row.description());
+            TypedMap<U32, U64> reflected = object.map("reflected").typed(U32.CODEC, U64.CODEC);
+            U64 count = reflected.newValue(arena);
+            assertTrue(reflected.get(reflected.newKey(arena).set(0), count));
+            assertEquals(row.verdict() == XDP_TX ? 3 : 0, count.get(), "reflections counted over 3 runs");
         }
     }
 
