@@ -45,7 +45,6 @@ public final class KernelLbTables implements KernelTables, AutoCloseable {
     private final LbBackend backend = LbBackend.CODEC.newFlyweight();
     private final MemorySegment index;
     private final MemorySegment vipStatsZero;
-    private final MemorySegment backendStatsZero;
 
     public KernelLbTables(LbDataPlane plane) {
         this.vips = plane.map("lb_vips");
@@ -64,7 +63,6 @@ public final class KernelLbTables implements KernelTables, AutoCloseable {
         backend.wrap(arena.allocate(LbBackend.LAYOUT), 0);
         index = arena.allocate(JAVA_INT);
         vipStatsZero = arena.allocate(vipStats.kernelValueSize(), 8);
-        backendStatsZero = arena.allocate(backendStats.kernelValueSize(), 8);
     }
 
     @Override
@@ -151,10 +149,33 @@ public final class KernelLbTables implements KernelTables, AutoCloseable {
     }
 
     @Override
-    public void writeBackend(int id, Endpoint endpoint) {
-        index.set(JAVA_INT, 0, id);
-        backend.clear().addr(endpoint.address()).port(endpoint.port()).family(endpoint.family());
-        backends.put(index, backend.segment());
+    public void writeBackends(int[] ids, Endpoint[] endpoints) {
+        long size = LbBackend.LAYOUT.byteSize();
+        try (Arena local = Arena.ofConfined()) {
+            MemorySegment keys = local.allocate(4L * ids.length, 8);
+            MemorySegment values = local.allocate(size * ids.length, 8);
+            LbBackend b = LbBackend.CODEC.newFlyweight();
+            for (int i = 0; i < ids.length; i++) {
+                keys.setAtIndex(JAVA_INT, i, ids[i]);
+                b.wrap(values, i * size);
+                b.clear().addr(endpoints[i].address()).port(endpoints[i].port()).family(endpoints[i].family());
+            }
+            writeBatch(backends, keys, values, ids.length);
+        }
+    }
+
+    /** BPF_MAP_UPDATE_BATCH until every element is written (the kernel may stop early). */
+    private static void writeBatch(BpfMap map, MemorySegment keys, MemorySegment values, int count) {
+        long keySize = map.keySize();
+        long valueSize = map.kernelValueSize();
+        int done = 0;
+        while (done < count) {
+            int n = map.updateBatch(keys.asSlice(done * keySize), values.asSlice(done * valueSize), count - done, 0);
+            if (n <= 0) {
+                throw new BpfException("BPF_MAP_UPDATE_BATCH of " + map.name() + " wrote nothing at element " + done);
+            }
+            done += n;
+        }
     }
 
     @Override
@@ -184,9 +205,13 @@ public final class KernelLbTables implements KernelTables, AutoCloseable {
     }
 
     @Override
-    public void resetBackendStats(int backendId) {
-        index.set(JAVA_INT, 0, backendId);
-        backendStats.put(index, backendStatsZero);
+    public void resetBackendStats(int[] backendIds) {
+        try (Arena local = Arena.ofConfined()) {
+            MemorySegment keys = local.allocate(4L * backendIds.length, 8);
+            MemorySegment.copy(backendIds, 0, keys, JAVA_INT, 0, backendIds.length);
+            MemorySegment zeros = local.allocate((long) backendStats.kernelValueSize() * backendIds.length, 8);
+            writeBatch(backendStats, keys, zeros, backendIds.length);
+        }
     }
 
     /** The backend id in a cell (for tests and the read-back check). */

@@ -75,14 +75,14 @@ public final class Maglev {
         if (maxWeight == 0) {
             return new int[0];
         }
-        long[] offset = new long[n];
-        long[] skip = new long[n];
-        long[] next = new long[n];
+        // position[i] is permutation[i][next[i]]; advancing adds skip modulo m without a division
+        int[] position = new int[n];
+        int[] skip = new int[n];
         long[] credit = new long[n];
         for (int i = 0; i < n; i++) {
             byte[] key = names[i].getBytes(StandardCharsets.UTF_8);
-            offset[i] = Long.remainderUnsigned(hash64(key, SEED_OFFSET), m);
-            skip[i] = Long.remainderUnsigned(hash64(key, SEED_SKIP), m - 1) + 1;
+            position[i] = (int) Long.remainderUnsigned(hash64(key, SEED_OFFSET), m);
+            skip[i] = (int) Long.remainderUnsigned(hash64(key, SEED_SKIP), m - 1) + 1;
         }
         int[] table = new int[m];
         Arrays.fill(table, -1);
@@ -92,13 +92,16 @@ public final class Maglev {
                 credit[i] += weights[i];
                 while (credit[i] >= maxWeight) {
                     credit[i] -= maxWeight;
-                    int slot = (int) ((offset[i] + next[i] * skip[i]) % m);
+                    int slot = position[i];
                     while (table[slot] >= 0) {
-                        next[i]++;
-                        slot = (int) ((offset[i] + next[i] * skip[i]) % m);
+                        slot += skip[i];
+                        if (slot >= m) {
+                            slot -= m;
+                        }
                     }
                     table[slot] = i;
-                    next[i]++;
+                    slot += skip[i];
+                    position[i] = slot >= m ? slot - m : slot;
                     if (++filled == m) {
                         return table;
                     }

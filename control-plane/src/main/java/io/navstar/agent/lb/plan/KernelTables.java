@@ -33,8 +33,8 @@ public interface KernelTables {
     /** Writes a table of backend ids into the cells from offset (cells no VIP points at yet). */
     void writeCells(int offset, int[] backendIds);
 
-    /** Writes a backend slot. */
-    void writeBackend(int id, Endpoint endpoint);
+    /** Writes backend slots ids[i] = endpoints[i] (one batch). */
+    void writeBackends(int[] ids, Endpoint[] endpoints);
 
     /** Marks a backend slot unused. */
     void clearBackend(int id);
@@ -48,6 +48,6 @@ public interface KernelTables {
     /** Zeroes the counters of a VIP id about to be reused. */
     void resetVipStats(int vipId);
 
-    /** Zeroes the counters of a backend id about to be reused. */
-    void resetBackendStats(int backendId);
+    /** Zeroes the counters of backend ids about to be (re)used (one batch). */
+    void resetBackendStats(int[] backendIds);
 }

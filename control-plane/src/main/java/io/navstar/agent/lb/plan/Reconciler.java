@@ -54,6 +54,15 @@ public final class Reconciler {
     private final IdAllocator backendIdAllocator;
     /** Cell ranges {offset, length} freed by the last apply, reusable from the next one. */
     private final List<int[]> quarantine = new ArrayList<>();
+    /** The spec each installed VIP was last built from (empty after a restart until the first apply). */
+    private final Map<VipKey, VipSpec> appliedSpecs = new HashMap<>();
+    /** How many applied specs name each backend. */
+    private final Map<Endpoint, Integer> references = new HashMap<>();
+    /** Backends that lost a reference during the current apply. */
+    private final Set<Endpoint> released = new HashSet<>();
+    private Set<Endpoint> lastSkipped = Set.of();
+    /** False until the first apply after recovery has cleared backends no VIP names. */
+    private boolean recoveredBackendsChecked;
 
     private Reconciler(KernelTables kernel, int minimumTableSize, Map<VipKey, InstalledVip> installed,
                        Map<Integer, Endpoint> backends) {
@@ -100,33 +109,82 @@ public final class Reconciler {
         }
         quarantine.clear();
 
-        Set<Endpoint> wanted = new HashSet<>();
+        // Which VIPs need a table: new or changed specs, and those whose backends' skip state changed.
+        // An unchanged spec object is recognised by identity first, so re-applying a state that differs
+        // in one VIP costs one table, not ten thousand.
+        Set<Endpoint> skipChanged = new HashSet<>(skipped);
+        if (!skipped.equals(lastSkipped)) {
+            skipChanged.addAll(lastSkipped);
+            Set<Endpoint> both = new HashSet<>(skipped);
+            both.retainAll(lastSkipped);
+            skipChanged.removeAll(both);
+        } else {
+            skipChanged.clear();
+        }
+        List<VipSpec> work = new ArrayList<>();
+        int unchanged = 0;
         for (VipSpec spec : desired.vips().values()) {
-            for (BackendSpec b : spec.backends()) {
-                wanted.add(b.endpoint());
+            VipSpec applied = appliedSpecs.get(spec.key());
+            if (applied != null && (applied == spec || applied.equals(spec)) && !touches(spec, skipChanged)) {
+                unchanged++;
+            } else {
+                work.add(spec);
             }
         }
-        for (Endpoint endpoint : wanted) {
-            if (!backendIds.containsKey(endpoint)) {
-                int id = backendIdAllocator.allocate();
-                if (id < 0) {
-                    throw new IllegalStateException("backend capacity " + kernel.maxBackends() + " exhausted");
-                }
-                kernel.resetBackendStats(id);
-                kernel.writeBackend(id, endpoint);
-                backendIds.put(endpoint, id);
-                backendsById.put(id, endpoint);
+        List<VipKey> gone = new ArrayList<>();
+        for (VipKey key : installed.keySet()) {
+            if (!desired.vips().containsKey(key)) {
+                gone.add(key);
             }
         }
 
+        // Backends: count references of the new specs before dropping those of the old ones, so a backend
+        // moving between VIPs keeps its id.
+        List<Endpoint> fresh = new ArrayList<>();
+        for (VipSpec spec : work) {
+            for (BackendSpec b : spec.backends()) {
+                if (references.merge(b.endpoint(), 1, Integer::sum) == 1 && !backendIds.containsKey(b.endpoint())) {
+                    fresh.add(b.endpoint());
+                }
+            }
+        }
+        if (!fresh.isEmpty()) {
+            int[] ids = new int[fresh.size()];
+            Endpoint[] endpoints = fresh.toArray(new Endpoint[0]);
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = backendIdAllocator.allocate();
+                if (ids[i] < 0) {
+                    for (int j = 0; j < i; j++) {
+                        backendIdAllocator.release(ids[j]);
+                    }
+                    throw new IllegalStateException("backend capacity " + kernel.maxBackends() + " exhausted");
+                }
+            }
+            kernel.resetBackendStats(ids);
+            kernel.writeBackends(ids, endpoints);
+            for (int i = 0; i < ids.length; i++) {
+                backendIds.put(endpoints[i], ids[i]);
+                backendsById.put(ids[i], endpoints[i]);
+            }
+        }
+
+        // Maglev tables are pure computation: build them on every core when there are many, then write in order
+        int[][] tables = new int[work.size()][];
+        java.util.stream.IntStream range = java.util.stream.IntStream.range(0, work.size());
+        (work.size() > 64 ? range.parallel() : range).forEach(i -> tables[i] = table(work.get(i), skipped));
+
         int added = 0;
         int changed = 0;
-        int unchanged = 0;
         int removed = 0;
         long written = 0;
-        for (VipSpec spec : desired.vips().values()) {
+        for (int v = 0; v < work.size(); v++) {
+            VipSpec spec = work.get(v);
             InstalledVip current = installed.get(spec.key());
-            int[] table = table(spec, skipped);
+            int[] table = tables[v];
+            VipSpec previous = appliedSpecs.put(spec.key(), spec);
+            if (previous != null) {
+                release(previous);
+            }
             if (current != null && current.tableSize() == table.length
                     && (table.length == 0 || kernel.cellsEqual(current.tableOffset(), table))) {
                 unchanged++;
@@ -153,40 +211,82 @@ public final class Reconciler {
                 added++;
             } else {
                 vipId = current.vipId();
-                quarantine.add(new int[] {current.tableOffset(), current.tableSize()});
+                if (current.tableSize() > 0) {
+                    quarantine.add(new int[] {current.tableOffset(), current.tableSize()});
+                }
                 changed++;
             }
             kernel.putVip(spec.key(), vipId, offset, table.length);
             installed.put(spec.key(), new InstalledVip(spec.key(), vipId, offset, table.length));
         }
 
-        List<VipKey> gone = new ArrayList<>();
-        for (VipKey key : installed.keySet()) {
-            if (!desired.vips().containsKey(key)) {
-                gone.add(key);
-            }
-        }
         for (VipKey key : gone) {
             InstalledVip vip = installed.remove(key);
             kernel.deleteVip(key);
-            quarantine.add(new int[] {vip.tableOffset(), vip.tableSize()});
+            if (vip.tableSize() > 0) {
+                quarantine.add(new int[] {vip.tableOffset(), vip.tableSize()});
+            }
             vipIds.release(vip.vipId());
+            VipSpec previous = appliedSpecs.remove(key);
+            if (previous != null) {
+                release(previous);
+            }
             removed++;
         }
 
+        // Backends nobody references any more (after a restart: those no desired VIP names) are cleared
         List<Endpoint> unused = new ArrayList<>();
-        for (Endpoint endpoint : backendIds.keySet()) {
-            if (!wanted.contains(endpoint)) {
-                unused.add(endpoint);
+        if (!recoveredBackendsChecked) {
+            for (Endpoint endpoint : backendIds.keySet()) {
+                if (references.getOrDefault(endpoint, 0) == 0) {
+                    unused.add(endpoint);
+                }
+            }
+            recoveredBackendsChecked = true;
+        } else {
+            for (Endpoint endpoint : released) {
+                if (references.getOrDefault(endpoint, 0) == 0 && backendIds.containsKey(endpoint)) {
+                    unused.add(endpoint);
+                }
             }
         }
+        released.clear();
         for (Endpoint endpoint : unused) {
+            references.remove(endpoint);
             int id = backendIds.remove(endpoint);
             backendsById.remove(id);
             kernel.clearBackend(id);
             backendIdAllocator.release(id);
         }
+        lastSkipped = Set.copyOf(skipped);
         return new Report(added, changed, removed, unchanged, written);
+    }
+
+    private static boolean touches(VipSpec spec, Set<Endpoint> endpoints) {
+        if (endpoints.isEmpty()) {
+            return false;
+        }
+        for (BackendSpec b : spec.backends()) {
+            if (endpoints.contains(b.endpoint())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Drops one reference of each backend of a spec no longer applied. */
+    private void release(VipSpec spec) {
+        for (BackendSpec b : spec.backends()) {
+            Integer n = references.get(b.endpoint());
+            if (n != null) {
+                if (n <= 1) {
+                    references.put(b.endpoint(), 0);
+                } else {
+                    references.put(b.endpoint(), n - 1);
+                }
+                released.add(b.endpoint());
+            }
+        }
     }
 
     /** The VIPs as installed now. */

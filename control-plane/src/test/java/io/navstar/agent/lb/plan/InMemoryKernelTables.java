@@ -68,9 +68,11 @@ final class InMemoryKernelTables implements KernelTables {
     }
 
     @Override
-    public void writeBackend(int id, Endpoint endpoint) {
-        backends.put(id, endpoint);
-        backendWrites++;
+    public void writeBackends(int[] ids, Endpoint[] endpoints) {
+        for (int i = 0; i < ids.length; i++) {
+            backends.put(ids[i], endpoints[i]);
+            backendWrites++;
+        }
     }
 
     @Override
@@ -106,7 +108,7 @@ final class InMemoryKernelTables implements KernelTables {
     }
 
     @Override
-    public void resetBackendStats(int backendId) {
+    public void resetBackendStats(int[] backendIds) {
     }
 
     /** The backends a VIP's table names, with the slots each holds. */
