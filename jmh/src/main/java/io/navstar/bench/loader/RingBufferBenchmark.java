@@ -1,0 +1,85 @@
+package io.navstar.bench.loader;
+
+import io.navstar.loader.BpfObject;
+import io.navstar.loader.BpfProgram;
+import io.navstar.loader.LoadOptions;
+import io.navstar.loader.ringbuf.RingBuffer;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * Ring buffer events end to end: the bundled ringbuf_events.o publishes one event per run of BPF_PROG_TEST_RUN
+ * (1,000 runs per invocation), and the loader's consumer reads them. Per event: the kernel's reserve/submit plus
+ * the consumer's read; the consumer itself allocates nothing (the test-run call's few objects are spread over
+ * 1,000 events). Needs root.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+public class RingBufferBenchmark {
+    private static final int EVENTS = 1000;
+
+    private BpfObject object;
+    private BpfProgram publish;
+    private RingBuffer events;
+    private final byte[] packet = new byte[64];
+    private final Sum sum = new Sum();
+
+    /** Adds up sequence numbers, so the consumer's reads cannot be optimised away. */
+    static final class Sum implements RingBuffer.RecordHandler {
+        long total;
+
+        @Override
+        public void onRecord(MemorySegment data, long offset, int length) {
+            total += data.get(JAVA_LONG, offset);
+        }
+    }
+
+    @Setup(Level.Trial)
+    public void setUp() throws IOException {
+        byte[] elf;
+        try (InputStream in = RingBufferBenchmark.class.getResourceAsStream("/bpf/test/ringbuf_events.o")) {
+            if (in == null) {
+                throw new IllegalStateException("bpf/test/ringbuf_events.o is not bundled: run make bpf and rebuild");
+            }
+            elf = in.readAllBytes();
+        }
+        object = BpfObject.load(elf, "ringbuf_events.o",
+                LoadOptions.defaults().withPinDirectory(Path.of("/sys/fs/bpf/navstar-bench-" + ProcessHandle.current().pid())));
+        publish = object.program("ringbuf_publish");
+        events = RingBuffer.open(object.map("events"));
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        events.close();
+        object.close();
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(EVENTS)
+    public long publishAndConsume() {
+        publish.testRun(packet, EVENTS, packet.length);
+        int consumed = events.consume(sum);
+        if (consumed != EVENTS) {
+            throw new IllegalStateException("consumed " + consumed + " of " + EVENTS);
+        }
+        return sum.total;
+    }
+}
