@@ -130,7 +130,16 @@ public final class GossipNode implements AutoCloseable {
             membership.start();
             health.start();
             hyParView.start(contactNodes);
+            publishTick();
         });
+    }
+
+    // the passive view changes without an event (shuffles); publish it now and then
+    private void publishTick() {
+        if (!closed) {
+            publishViews();
+            scheduler.schedule(this::publishTick, 1, java.util.concurrent.TimeUnit.SECONDS);
+        }
     }
 
     public NodeId self() {
@@ -164,19 +173,36 @@ public final class GossipNode implements AutoCloseable {
         return passiveSnapshot;
     }
 
-    /** Routes from this node, as of the last damped recomputation. */
+    /**
+     * Routes from this node: current on the scheduler thread; from another thread, as last
+     * published (a refresh is requested, so a poll sees changes within one scheduler turn).
+     */
     public RouteTable routes() {
+        if (scheduler.inSchedulerThread()) {
+            return membership.routes();
+        }
+        scheduler.execute(membership::refreshPublished);
         return membership.publishedRoutes();
     }
 
-    /** Every known node's row, as of the last damped recomputation. */
+    /** Every known node's row; freshness as for {@link #routes()}. */
     public Map<NodeId, MemberEntry> members() {
+        if (scheduler.inSchedulerThread()) {
+            membership.refreshPublished();
+        } else {
+            scheduler.execute(membership::refreshPublished);
+        }
         return membership.publishedMembers();
     }
 
-    /** Routes over the newest table; scheduler thread only (in a simulation: always). */
-    public RouteTable currentRoutes() {
-        return membership.routes();
+    /** Rows in the membership table; scheduler thread only. */
+    public int memberCount() {
+        return membership.size();
+    }
+
+    /** Nodes reachable at the last damped recomputation (this node included); scheduler thread only. */
+    public int reachableCount() {
+        return membership.reachableCount();
     }
 
     /** Registers the handler of {@code channel} (at least {@link #FIRST_USER_CHANNEL} for users). */

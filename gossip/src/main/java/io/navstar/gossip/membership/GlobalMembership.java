@@ -4,7 +4,7 @@ import io.navstar.gossip.GossipConfig;
 import io.navstar.gossip.NodeId;
 import io.navstar.gossip.metrics.GossipMetrics;
 import io.navstar.gossip.route.RouteTable;
-import io.navstar.gossip.route.RouteTree;
+import io.navstar.gossip.route.IndexedGraph;
 import io.navstar.gossip.route.Topology;
 import io.navstar.gossip.scheduler.Scheduler;
 import io.navstar.gossip.transport.Transport;
@@ -64,15 +64,20 @@ public final class GlobalMembership {
     private final LinkedHashMap<NodeId, MemberEntry> pendingFlood = new LinkedHashMap<>();
     private final HashMap<NodeId, NodeId> pendingSource = new HashMap<>();
     private final Map<NodeId, Long> unreachableSince = new LinkedHashMap<>();
-    private Set<NodeId> lastReachable = Set.of();
+    private final IndexedGraph graph = new IndexedGraph();
+    private final Set<NodeId> reachableSet = new HashSet<>();
+    private long reachabilityVersion = -1;
+    private long routesVersion = -1;
+    private int reachableCount;
     private long epoch;
     private long clock;
     private boolean running;
     private boolean flushScheduled;
-    private boolean topologyDirty = true;
     private RouteTable routes;
     private volatile RouteTable publishedRoutes;
     private volatile Map<NodeId, MemberEntry> publishedMembers = Map.of();
+    private long membersVersion = -1;
+    private long tableVersion;
     private long healProbeSequence;
 
     public GlobalMembership(NodeId self, long epoch, GossipConfig config, Scheduler scheduler, Random random,
@@ -116,7 +121,8 @@ public final class GlobalMembership {
         Arrays.sort(view);
         MemberEntry entry = new MemberEntry(self, epoch, clock, view);
         table.put(self, entry);
-        topologyDirty = true;
+        graph.setRow(self, view);
+        tableVersion++;
         queueFlood(entry, null);
         notifyChanged(entry);
     }
@@ -149,8 +155,9 @@ public final class GlobalMembership {
                 continue;
             }
             table.put(entry.node(), entry);
+            tableVersion++;
             if (current == null || !Arrays.equals(current.activeView(), entry.activeView())) {
-                topologyDirty = true;
+                graph.setRow(entry.node(), entry.activeView());
             }
             if (current != null) {
                 hintDroppedNeighbours(current, entry);
@@ -229,27 +236,38 @@ public final class GlobalMembership {
         schedule(this::refreshTick, config.membershipRefreshInterval().toNanos());
     }
 
-    /** The route table over the current table, rebuilt when the adjacency changed. */
+    /** The route table over the current table, rebuilt when the adjacency changed; scheduler thread. */
     public RouteTable routes() {
-        if (topologyDirty || routes == null) {
-            Map<NodeId, NodeId[]> adjacency = new HashMap<>(table.size() * 2);
-            for (Map.Entry<NodeId, MemberEntry> row : table.entrySet()) {
-                adjacency.put(row.getKey(), row.getValue().activeView());
-            }
-            routes = new RouteTable(self, Topology.of(adjacency));
-            topologyDirty = false;
+        if (routes == null || routesVersion != graph.version()) {
+            routes = new RouteTable(self, graph.snapshot());
+            routesVersion = graph.version();
+            publishedRoutes = routes;
         }
         return routes;
     }
 
-    /** The route table as of the last damped recomputation; any thread. */
+    /** The route table as last published; any thread (see {@link #refreshPublished()}). */
     public RouteTable publishedRoutes() {
         return publishedRoutes;
     }
 
-    /** The membership table as of the last damped recomputation; any thread. */
+    /** The membership table as last published; any thread. */
     public Map<NodeId, MemberEntry> publishedMembers() {
         return publishedMembers;
+    }
+
+    /** Publishes the current routes and table for other threads; scheduler thread. */
+    public void refreshPublished() {
+        routes();
+        if (membersVersion != tableVersion) {
+            publishedMembers = Map.copyOf(table);
+            membersVersion = tableVersion;
+        }
+    }
+
+    /** Nodes reachable at the last damped recomputation, this node included. */
+    public int reachableCount() {
+        return reachableCount;
     }
 
     /** The row of {@code node}, or null; scheduler thread only. */
@@ -267,43 +285,34 @@ public final class GlobalMembership {
         if (!running) {
             return;
         }
-        boolean changed = topologyDirty;
-        if (changed) {
+        if (reachabilityVersion != graph.version()) {
             recomputeReachability();
         }
         prune();
-        if (changed || publishedMembers.size() != table.size()) {
-            publishedMembers = Map.copyOf(table);
-        }
         schedule(this::reachabilityTick, config.reachabilityDamping().toNanos());
     }
 
     private void recomputeReachability() {
-        RouteTable table = routes();
-        publishedRoutes = table;
-        List<NodeId> reachableList = table.reachableNodes();
-        Set<NodeId> reachable = new HashSet<>(reachableList);
-        Set<NodeId> became = new HashSet<>();
-        for (NodeId node : reachableList) {
-            if (!lastReachable.contains(node)) {
-                became.add(node);
-            }
-            unreachableSince.remove(node);
-        }
-        Set<NodeId> lost = new HashSet<>();
-        for (NodeId node : lastReachable) {
-            if (!reachable.contains(node)) {
-                lost.add(node);
-            }
-        }
+        reachabilityVersion = graph.version();
         long now = scheduler.nanoTime();
-        for (NodeId node : table.unreachableNodes()) {
-            if (this.table.containsKey(node)) {
-                unreachableSince.putIfAbsent(node, now);
+        Set<NodeId> became = new HashSet<>();
+        Set<NodeId> lost = new HashSet<>();
+        reachableCount = graph.reach(self, (node, reachable) -> {
+            if (reachable) {
+                unreachableSince.remove(node);
+                if (reachableSet.add(node) && !node.equals(self)) {
+                    became.add(node);
+                }
+            } else {
+                if (reachableSet.remove(node)) {
+                    lost.add(node);
+                }
+                if (table.containsKey(node)) {
+                    unreachableSince.putIfAbsent(node, now);
+                }
             }
-        }
-        lastReachable = reachable;
-        metrics.membership(this.table.size(), reachable.size());
+        });
+        metrics.membership(table.size(), reachableCount);
         if (!became.isEmpty() || !lost.isEmpty()) {
             Set<NodeId> up = Set.copyOf(became);
             Set<NodeId> down = Set.copyOf(lost);
@@ -330,15 +339,21 @@ public final class GlobalMembership {
         if (pruned != null) {
             for (NodeId node : pruned) {
                 unreachableSince.remove(node);
+                reachableSet.remove(node);
                 MemberEntry last = table.remove(node);
                 if (last != null) {
                     tombstones.put(node, new Tombstone(last, now));
-                    topologyDirty = true;
+                    tableVersion++;
                     for (MembershipListener listener : listeners) {
                         listener.onMemberRemoved(node);
                     }
                 }
             }
+            Map<NodeId, NodeId[]> rows = new HashMap<>(table.size() * 2);
+            for (Map.Entry<NodeId, MemberEntry> row : table.entrySet()) {
+                rows.put(row.getKey(), row.getValue().activeView());
+            }
+            graph.rebuild(rows);
         }
         if (!tombstones.isEmpty()) {
             tombstones.values().removeIf(t -> now - t.prunedAtNanos() > 2 * after);
@@ -364,7 +379,7 @@ public final class GlobalMembership {
 
     /** An unreachable node answered our probe: it is alive across a partition; connect to it. */
     public void onHealAnswer(NodeId from) {
-        if (!routes().reachable(from)) {
+        if (unreachableSince.containsKey(from)) {
             hooks.healWith(from);
         }
     }

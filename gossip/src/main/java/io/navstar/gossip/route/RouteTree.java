@@ -87,6 +87,7 @@ public final class RouteTree {
                 out.add(topology.node(i));
             }
         }
+        out.sort(null);
         return out;
     }
 
@@ -105,6 +106,7 @@ public final class RouteTree {
         for (int k : kids) {
             out.add(topology.node(k));
         }
+        out.sort(null);
         return out;
     }
 

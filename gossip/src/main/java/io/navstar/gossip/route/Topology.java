@@ -7,7 +7,6 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -37,6 +36,35 @@ public final class Topology {
         }
     }
 
+    /**
+     * A snapshot over rows indexed like {@code nodes} (from {@link IndexedGraph}); neighbours are
+     * re-sorted by node order so BFS trees do not depend on the order nodes were indexed in.
+     */
+    static Topology fromIndexed(NodeId[] nodes, int[][] rows) {
+        int[][] sorted = new int[rows.length][];
+        for (int i = 0; i < rows.length; i++) {
+            int[] row = rows[i];
+            boolean inOrder = true;
+            for (int k = 1; k < row.length && inOrder; k++) {
+                inOrder = nodes[row[k - 1]].compareTo(nodes[row[k]]) < 0;
+            }
+            if (inOrder) {
+                sorted[i] = row;
+            } else {
+                Integer[] boxed = new Integer[row.length];
+                for (int k = 0; k < row.length; k++) {
+                    boxed[k] = row[k];
+                }
+                Arrays.sort(boxed, (a, b) -> nodes[a].compareTo(nodes[b]));
+                sorted[i] = new int[row.length];
+                for (int k = 0; k < row.length; k++) {
+                    sorted[i][k] = boxed[k];
+                }
+            }
+        }
+        return new Topology(nodes, sorted);
+    }
+
     /** The empty graph. */
     public static Topology empty() {
         return EMPTY;
@@ -47,11 +75,12 @@ public final class Topology {
      * become nodes without out-edges; self-loops and duplicate edges are ignored.
      */
     public static Topology of(Map<NodeId, NodeId[]> adjacency) {
-        TreeSet<NodeId> all = new TreeSet<>(adjacency.keySet());
+        java.util.HashSet<NodeId> all = new java.util.HashSet<>(adjacency.keySet());
         for (NodeId[] targets : adjacency.values()) {
             Collections.addAll(all, targets);
         }
         NodeId[] nodes = all.toArray(NodeId[]::new);
+        Arrays.sort(nodes);
         Map<NodeId, Integer> index = new HashMap<>(nodes.length * 2);
         for (int i = 0; i < nodes.length; i++) {
             index.put(nodes[i], i);
@@ -86,7 +115,9 @@ public final class Topology {
 
     /** Every node of the graph, sorted. */
     public List<NodeId> nodes() {
-        return List.of(nodes);
+        NodeId[] sorted = nodes.clone();
+        Arrays.sort(sorted);
+        return List.of(sorted);
     }
 
     public int size() {

@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * each with {@link MessageCodec}. The length is checked against {@link #maxFrameBytes} before any
  * body is buffered, so a hostile length cannot make us allocate; any bad frame is dropped with the
  * rest of the stream, counted, reported as a {@link FrameRejected} user event and the connection
- * closed. No exception leaves this handler.
+ * closed. No exception leaves this handler. Rejections are counted in metrics and logged at
+ * debug level only, so a hostile peer cannot flood the log.
  *
  * <p>One instance per channel, on that channel's event loop.
  */
@@ -76,7 +77,7 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         failed = true;
         in.skipBytes(in.readableBytes());
         metrics.frameRejected();
-        LOG.warn("closing {}: {}", ctx.channel().remoteAddress(), reason);
+        LOG.debug("closing {}: {}", ctx.channel().remoteAddress(), reason);
         ctx.fireUserEventTriggered(new FrameRejected(reason));
         ctx.close();
     }

@@ -20,7 +20,6 @@ import io.navstar.gossip.wire.Message.Shuffle;
 import io.navstar.gossip.wire.Message.ShuffleReply;
 import io.navstar.gossip.wire.Message.Welcome;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 
 /**
  * Encodes message bodies and decodes them with every count and length bounded. A frame on the wire
@@ -28,8 +27,7 @@ import io.netty.buffer.Unpooled;
  * ({@link #HEADER_BYTES} of version and type plus the body); the transport frames, this class
  * handles the body. All integers are network order.
  *
- * <p>Stateless and thread-safe, except {@link #encodedLength}, which uses a per-thread scratch
- * buffer.
+ * <p>Stateless and thread-safe.
  */
 public final class MessageCodec {
 
@@ -50,9 +48,6 @@ public final class MessageCodec {
     /** Bytes of a handshake MAC (HMAC-SHA256), or zero when no cluster secret is configured. */
     public static final int MAC_BYTES = 32;
 
-    private static final ThreadLocal<ByteBuf> SCRATCH =
-            ThreadLocal.withInitial(() -> Unpooled.buffer(4096));
-
     private MessageCodec() {
     }
 
@@ -66,16 +61,34 @@ public final class MessageCodec {
         out.setInt(lengthIndex, out.writerIndex() - lengthIndex - LENGTH_BYTES);
     }
 
-    /** Bytes {@code message} takes as a whole frame (encodes it into a per-thread scratch buffer). */
+    /** Bytes {@code message} takes as a whole frame, computed without encoding it. */
     public static int encodedLength(Message message) {
-        ByteBuf scratch = SCRATCH.get();
-        scratch.clear();
-        encodeFrame(message, scratch);
-        int length = scratch.readableBytes();
-        if (scratch.capacity() > (1 << 20)) {
-            SCRATCH.remove();
-        }
-        return length;
+        int node = NodeId.WIRE_BYTES;
+        int body = switch (message) {
+            case Join ignored -> 0;
+            case JoinReply ignored -> 0;
+            case Disconnect ignored -> 0;
+            case ForwardJoin m -> node + 1;
+            case Neighbor m -> 1;
+            case NeighborReply m -> 1;
+            case Shuffle m -> node + 1 + 2 + m.nodes().length * node;
+            case ShuffleReply m -> 2 + m.nodes().length * node;
+            case Ping m -> 17;
+            case Pong m -> 17;
+            case MembershipUpdate m -> {
+                int bytes = 4;
+                for (MemberEntry entry : m.entries()) {
+                    bytes += node + 16 + 2 + entry.activeView().length * node;
+                }
+                yield bytes;
+            }
+            case Multicast m -> node + 8 + 8 + 4 + 4 + m.treeNodes().length * (node + 4) + 4 + m.payload().length;
+            case App m -> 8 + m.payload().length;
+            case Challenge m -> m.nonce().length;
+            case Hello m -> node + m.nonce().length + 1 + m.mac().length;
+            case Welcome m -> node + 1 + m.mac().length;
+        };
+        return LENGTH_BYTES + HEADER_BYTES + body;
     }
 
     /** Writes the body of {@code message}. */

@@ -54,7 +54,12 @@ final class SimAssertions {
             live.add(node.self());
         }
         for (GossipNode node : nodes) {
-            var routes = node.currentRoutes();
+            if (node.reachableCount() != live.size() || (tableToo && node.memberCount() != live.size())) {
+                return false;
+            }
+        }
+        for (GossipNode node : nodes) {
+            var routes = node.routes();
             if (!new HashSet<>(routes.reachableNodes()).equals(live)) {
                 return false;
             }
@@ -68,7 +73,7 @@ final class SimAssertions {
     /** Whether each node's reachable set equals the nodes it can reach through live views. */
     static boolean everyNodeReaches(Collection<GossipNode> nodes, int expected) {
         for (GossipNode node : nodes) {
-            if (node.currentRoutes().reachableNodes().size() != expected) {
+            if (node.routes().reachableNodes().size() != expected) {
                 return false;
             }
         }

@@ -1,0 +1,198 @@
+package io.navstar.gossip.transport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.navstar.gossip.NodeId;
+import io.navstar.gossip.membership.MemberEntry;
+import io.navstar.gossip.metrics.GossipMetrics;
+import io.navstar.gossip.wire.Message;
+import io.navstar.gossip.wire.MessageCodec;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.embedded.EmbeddedChannel;
+import java.util.ArrayList;
+import java.util.List;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.Size;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Random and mutated frames: the decoder either decodes them or names the fault, drops the rest
+ * and closes the connection. No exception escapes, every input buffer is released, and nothing is
+ * buffered beyond one frame's bound.
+ */
+class FrameDecoderFuzzTest {
+
+    private static final int MAX_FRAME = 64 * 1024;
+
+    private static final Message[] SAMPLES = {
+        new Message.Join(),
+        new Message.ForwardJoin(new NodeId(0x7F000001, 7000), 5),
+        new Message.Shuffle(new NodeId(1, 2), 3, new NodeId[] {new NodeId(3, 4), new NodeId(5, 6)}),
+        new Message.Ping(7, 8, Message.ProbePurpose.HEALTH),
+        new Message.MembershipUpdate(new MemberEntry[] {
+            new MemberEntry(new NodeId(9, 10), 11, 12, new NodeId[] {new NodeId(13, 14)})}),
+        new Message.Multicast(new NodeId(1, 1), 2, 3, 16, new NodeId[] {new NodeId(1, 1), new NodeId(2, 2)},
+            new int[] {-1, 0}, new byte[] {1, 2, 3}),
+        new Message.App(16, new byte[] {4, 5}),
+        new Message.Hello(new NodeId(1, 1), new byte[32], new byte[32]),
+    };
+
+    private static final class Recorder extends ChannelInboundHandlerAdapter {
+        final List<Message> messages = new ArrayList<>();
+        final List<String> rejections = new ArrayList<>();
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            messages.add((Message) msg);
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof FrameDecoder.FrameRejected rejected) {
+                rejections.add(rejected.reason());
+            }
+        }
+    }
+
+    private static byte[] frame(Message message) {
+        ByteBuf buf = Unpooled.buffer();
+        MessageCodec.encodeFrame(message, buf);
+        byte[] bytes = new byte[buf.readableBytes()];
+        buf.readBytes(bytes);
+        buf.release();
+        return bytes;
+    }
+
+    /** Feeds {@code input} in chunks; checks the invariants and returns the recorder. */
+    private static Recorder feed(byte[] input, int chunk) {
+        GossipMetrics metrics = new GossipMetrics();
+        Recorder recorder = new Recorder();
+        EmbeddedChannel channel = new EmbeddedChannel(new FrameDecoder(MAX_FRAME, metrics), recorder);
+        List<ByteBuf> fed = new ArrayList<>();
+        for (int from = 0; from < input.length; from += chunk) {
+            ByteBuf buf = Unpooled.copiedBuffer(input, from, Math.min(chunk, input.length - from));
+            fed.add(buf);
+            if (!channel.isOpen()) {
+                buf.release(); // a closed socket reads nothing more
+                continue;
+            }
+            channel.writeInbound(buf);
+            channel.checkException();
+        }
+        channel.finishAndReleaseAll();
+        for (ByteBuf buf : fed) {
+            assertEquals(0, buf.refCnt(), "every input buffer released");
+        }
+        assertEquals(recorder.rejections.size(), metrics.framesRejected());
+        if (!recorder.rejections.isEmpty()) {
+            assertFalse(channel.isOpen(), "a rejected frame closes the connection");
+            assertEquals(1, recorder.rejections.size(), "one rejection, then the rest is dropped");
+            assertFalse(recorder.rejections.get(0).isBlank());
+        }
+        return recorder;
+    }
+
+    @Provide
+    Arbitrary<byte[]> mutatedFrames() {
+        return Arbitraries.integers().between(0, SAMPLES.length - 1).flatMap(index -> {
+            byte[] original = frame(SAMPLES[index]);
+            return Arbitraries.integers().between(0, original.length - 1).list().ofMinSize(1).ofMaxSize(4)
+                    .flatMap(positions -> Arbitraries.bytes().list().ofSize(positions.size()).map(values -> {
+                        byte[] copy = original.clone();
+                        for (int i = 0; i < positions.size(); i++) {
+                            copy[positions.get(i)] = values.get(i);
+                        }
+                        return copy;
+                    }));
+        });
+    }
+
+    @Property(tries = 3000)
+    void mutatedFramesDecodeOrAreRejectedWithAReason(@ForAll("mutatedFrames") byte[] input,
+                                                     @ForAll("chunks") int chunk) {
+        Recorder recorder = feed(input, chunk);
+        assertTrue(recorder.messages.size() + recorder.rejections.size() <= 1 || input.length == 0);
+    }
+
+    @Property(tries = 3000)
+    void randomBytesNeverEscapeTheDecoder(@ForAll @Size(max = 300) byte[] input, @ForAll("chunks") int chunk) {
+        feed(input, chunk);
+    }
+
+    @Provide
+    Arbitrary<Integer> chunks() {
+        return Arbitraries.integers().between(1, 64);
+    }
+
+    @Test
+    void everySampleRoundTripsThroughTheDecoder() {
+        for (Message sample : SAMPLES) {
+            Recorder recorder = feed(frame(sample), 3);
+            assertEquals(1, recorder.messages.size(), sample.type() + " decoded");
+            assertEquals(sample.type(), recorder.messages.get(0).type());
+            assertEquals(frame(sample).length, frame(recorder.messages.get(0)).length);
+        }
+    }
+
+    @Test
+    void encodedLengthMatchesTheEncodedFrame() {
+        for (Message sample : SAMPLES) {
+            assertEquals(frame(sample).length, MessageCodec.encodedLength(sample), sample.type().toString());
+        }
+    }
+
+    @Test
+    void shouldRejectHugeLengthBeforeBufferingAnything() {
+        byte[] header = {0x7F, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 1, 1};
+        Recorder recorder = feed(header, 6);
+        assertEquals(1, recorder.rejections.size());
+        assertTrue(recorder.rejections.get(0).contains("frame length"), recorder.rejections.get(0));
+    }
+
+    @Test
+    void shouldRejectUnknownVersionAndType() {
+        byte[] wrongVersion = frame(new Message.Join());
+        wrongVersion[4] = 9;
+        assertTrue(feed(wrongVersion, 64).rejections.get(0).contains("version"));
+        byte[] wrongType = frame(new Message.Join());
+        wrongType[5] = (byte) 200;
+        assertTrue(feed(wrongType, 64).rejections.get(0).contains("unknown message type"));
+    }
+
+    @Test
+    void shouldRejectMulticastTreeWithLoop() {
+        byte[] bytes = frame(new Message.Multicast(new NodeId(1, 1), 2, 3, 16,
+                new NodeId[] {new NodeId(1, 1), new NodeId(2, 2)}, new int[] {-1, 1}, new byte[0]));
+        Recorder recorder = feed(bytes, 64);
+        assertNotNull(recorder.rejections.isEmpty() ? null : recorder.rejections.get(0));
+        assertTrue(recorder.rejections.get(0).contains("not an earlier node"), recorder.rejections.get(0));
+    }
+
+    @Test
+    void heapDoesNotGrowOverManyRejectedFrames() {
+        byte[] garbage = new byte[200];
+        new java.util.Random(1).nextBytes(garbage);
+        for (int i = 0; i < 2_000; i++) {
+            feed(garbage, 50);
+        }
+        System.gc();
+        long before = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
+        for (int i = 0; i < 20_000; i++) {
+            garbage[i % garbage.length] ^= (byte) i;
+            feed(garbage, 50);
+        }
+        System.gc();
+        long after = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
+        assertTrue(after - before < 16L << 20, "heap grew by " + (after - before) + " bytes");
+    }
+}
