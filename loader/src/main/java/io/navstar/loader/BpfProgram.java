@@ -158,8 +158,20 @@ public final class BpfProgram implements AutoCloseable {
     /** Attaches to XDP of the interface with {@code ifindex} in the calling thread's namespace. */
     public BpfLink attachXdp(int ifindex, XdpMode mode) {
         String what = "xdp of ifindex " + ifindex + " (" + mode.name().toLowerCase() + " mode) <- " + name;
-        return new BpfLink(what, new Fd(Bpf.linkCreate(fd.value(), ifindex, AttachType.XDP.kernelValue(), mode.flags(),
-                "attaching program \"" + name + "\" to " + what)));
+        try {
+            return new BpfLink(what, new Fd(Bpf.linkCreate(fd.value(), ifindex, AttachType.XDP.kernelValue(),
+                    mode.flags(), "attaching program \"" + name + "\" to " + what)));
+        } catch (BpfException e) {
+            if (e.errno() == Errno.EOPNOTSUPP && mode == XdpMode.DRIVER) {
+                throw new BpfException(e.command(), e.errno(), "attaching program \"" + name + "\" to " + what
+                        + ": the driver has no native XDP; attach in XdpMode.GENERIC");
+            }
+            if (e.errno() == Errno.EBUSY) {
+                throw new BpfException(e.command(), e.errno(), "attaching program \"" + name + "\" to " + what
+                        + ": another XDP program is attached there (one per interface)");
+            }
+            throw e;
+        }
     }
 
     /** Attaches to XDP of interface {@code ifname} inside {@code namespace} (on a thread that entered it). */
@@ -177,8 +189,20 @@ public final class BpfProgram implements AutoCloseable {
             throw new IllegalArgumentException("tcx attaches at TCX_INGRESS or TCX_EGRESS, not " + direction);
         }
         String what = direction.name().toLowerCase().replace('_', ' ') + " of ifindex " + ifindex + " <- " + name;
-        return new BpfLink(what, new Fd(Bpf.linkCreate(fd.value(), ifindex, direction.kernelValue(), 0,
-                "attaching program \"" + name + "\" to " + what)));
+        try {
+            return new BpfLink(what, new Fd(Bpf.linkCreate(fd.value(), ifindex, direction.kernelValue(), 0,
+                    "attaching program \"" + name + "\" to " + what)));
+        } catch (BpfException e) {
+            if (e.errno() == Errno.EINVAL && type != ProgramType.SCHED_CLS) {
+                throw new BpfException(e.command(), e.errno(), "attaching program \"" + name + "\" to " + what
+                        + ": tcx takes SCHED_CLS programs, this one is " + type);
+            }
+            if (e.errno() == Errno.EINVAL) {
+                throw new BpfException(e.command(), e.errno(), "attaching program \"" + name + "\" to " + what
+                        + ": tcx links need kernel 6.6 or newer (this is " + Features.kernelRelease() + ")");
+            }
+            throw e;
+        }
     }
 
     /** Attaches to tcx of interface {@code ifname} inside {@code namespace}. */

@@ -130,6 +130,21 @@ class NamespaceLinkTest {
     }
 
     @Test
+    void secondXdpProgramOnOneInterfaceIsRefusedWithTheReason() {
+        long before = Kernel.openDescriptors();
+        try (BpfObject first = Kernel.load("xdp_count", pins);
+             BpfObject second = Kernel.load("udp_reflect", pins);
+             BpfLink link = first.program("xdp_count").attachXdp(veth.right, "veth1", XdpMode.DRIVER)) {
+            BpfException e = org.junit.jupiter.api.Assertions.assertThrows(BpfException.class,
+                    () -> second.program("udp_reflect").attachXdp(veth.right, "veth1", XdpMode.DRIVER));
+            assertEquals("BPF_LINK_CREATE", e.command());
+            assertTrue(e.getMessage().contains("another XDP program is attached there"), e.getMessage());
+            assertEquals("xdp", link.info().typeName());
+        }
+        assertEquals(before, Kernel.openDescriptors(), "no descriptor leaked");
+    }
+
+    @Test
     void ifindexIsResolvedInsideTheNamespace() {
         int inside = veth.right.ifindex("veth1");
         assertTrue(inside > 0);
