@@ -62,7 +62,10 @@ class CgroupConnectTest {
         try {
             Process process = new ProcessBuilder("bash", "-c", script).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            assertTrue(process.waitFor(10, TimeUnit.SECONDS), "connecting process finished");
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();   // it must leave the cgroup before tearDown removes it
+                throw new AssertionError("the connecting process did not finish in 10 s");
+            }
             return process.exitValue();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
