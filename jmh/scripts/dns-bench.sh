@@ -6,13 +6,18 @@
 #   jmh/scripts/dns-bench.sh            # DURATION=10 s per run, NAMES=1000 local names
 #   DURATION=5 NAMES=200 jmh/scripts/dns-bench.sh
 #
-# Throughput: dnsperf -l DURATION with CLIENTS clients and OUTSTANDING queries in flight (saturating).
-# Latency: a second run at a fixed RATE (-Q) that every server sustains, with -v; p50/p99 computed
-# from dnsperf's per-query latencies. Needs: java 25, mvn, dnsperf, unbound, dnsmasq, python3.
+# Throughput: dnsperf -l DURATION with CLIENTS clients and OUTSTANDING queries in flight (saturating),
+# ROUNDS rounds with the servers interleaved, median reported (a shared 2-core machine is noisy).
+# Latency: runs at a fixed RATE (-Q) that every server sustains, with -v; p50/p99 computed from
+# dnsperf's per-query latencies (median over rounds). Then navstar's event-loop heap allocation per
+# query and, when the jmh module is built, the heap used by 1,000,000 cached answers.
+# Needs: java 25, mvn, dnsperf, unbound, dnsmasq, python3.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
-DURATION=${DURATION:-10}
+DURATION=${DURATION:-5}
+ROUNDS=${ROUNDS:-3}
+LAT_DURATION=${LAT_DURATION:-3}
 NAMES=${NAMES:-1000}
 FWD_NAMES=${FWD_NAMES:-1000}
 CLIENTS=${CLIENTS:-4}
@@ -115,9 +120,12 @@ dnsmasq -k --conf-file=/dev/null --no-resolv --no-hosts --addn-hosts="$WORK/dnsm
   --port=$PORT --cache-size=10000 --user=root --pid-file= --log-facility=- >"$WORK/dnsmasq.log" 2>&1 & PIDS+=($!)
 
 # navstar under test
-JVM=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xms1g -Xmx1g -XX:+UseParallelGC -cp "$CP")
+# netty tuning: no leak-detection sampling, no reference-count check on every buffer read (the DNS
+# decoders bound every access themselves and are fuzzed); index bounds checks stay on.
+JVM=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xms1g -Xmx1g -XX:+UseParallelGC
+     -Dio.netty.leakDetection.level=disabled -Dio.netty.buffer.checkAccessible=false -cp "$CP")
 "${JVM[@]}" io.navstar.dns.server.DnsServerMain --listen $NAV:$PORT --upstream $UP:$PORT \
-  --records "$WORK/navstar.records" --loops "$LOOPS" --batch "$BATCH" >"$WORK/navstar.log" 2>&1 & PIDS+=($!)
+  --records "$WORK/navstar.records" --loops "$LOOPS" --batch "$BATCH" --stats-seconds 1 >"$WORK/navstar.log" 2>&1 & PIDS+=($!)
 
 # failover: a black hole that reads and drops everything, listed first, then the real upstream
 python3 -c "
@@ -144,7 +152,7 @@ perf() { # $1 address, $2 query file -> "qps"
     awk '/Queries per second/ {q=$4} /Queries lost/ {l=$3} END {printf "%.0f %s", q, l}'
 }
 latency() { # $1 address, $2 query file -> "p50_ms p99_ms"
-  dnsperf -s "$1" -p $PORT -d "$2" -l 5 -c "$CLIENTS" -T 1 -Q "$RATE" -v 2>/dev/null | awk '/^> / {print $NF}' |
+  dnsperf -s "$1" -p $PORT -d "$2" -l "$LAT_DURATION" -c "$CLIENTS" -T 1 -Q "$RATE" -v 2>/dev/null | awk '/^> / {print $NF}' |
     sort -n | awk '{a[NR]=$1} END {if (NR==0) {print "- -"} else {printf "%.3f %.3f", a[int(NR*0.5)+1]*1000, a[int(NR*0.99)]*1000}}'
 }
 
@@ -154,23 +162,36 @@ for a in $NAV $UB $DM; do dnsperf -s $a -p $PORT -d "$WORK/fwd.q" -n 1 -q 50 >/d
 dnsperf -s $NAV -p $PORT -d "$WORK/local.q" -l 3 -c "$CLIENTS" -T "$THREADS" -q "$OUTSTANDING" >/dev/null 2>&1
 dnsperf -s $NAV -p $PORT -d "$WORK/fwd.q" -l 2 -c "$CLIENTS" -T "$THREADS" -q "$OUTSTANDING" >/dev/null 2>&1
 
-echo "dnsperf: ${DURATION}s per run, $CLIENTS clients, $THREADS threads, $OUTSTANDING outstanding; latency at $RATE q/s"
+echo "dnsperf: ${DURATION}s per run, $ROUNDS rounds (median), $CLIENTS clients, $THREADS threads, $OUTSTANDING outstanding; latency at $RATE q/s"
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); navstar: $LOOPS loops, recvmmsg batch $BATCH"
-printf '%-26s %12s %8s %10s %10s\n' "server / workload" "queries/s" "lost" "p50 ms" "p99 ms"
-declare -A QPS
+median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {if (NR==0) print "-"; else print a[int((NR+1)/2)]}'; }
+declare -A QPS LOST P50 P99
+for round in $(seq 1 "$ROUNDS"); do
+  for workload in local fwd; do
+    for pair in navstar:$NAV unbound:$UB dnsmasq:$DM; do
+      name=${pair%%:*}; addr=${pair#*:}
+      read -r qps lost <<<"$(perf "$addr" "$WORK/$workload.q")"
+      read -r p50 p99 <<<"$(latency "$addr" "$WORK/$workload.q")"
+      QPS[$name-$workload]+=" $qps"; LOST[$name-$workload]+=" $lost"
+      P50[$name-$workload]+=" $p50"; P99[$name-$workload]+=" $p99"
+    done
+  done
+done
+printf '%-20s %12s %28s %8s %9s %9s\n' "server / workload" "queries/s" "(each round)" "lost" "p50 ms" "p99 ms"
+declare -A MED
 for workload in local fwd; do
-  for pair in navstar:$NAV unbound:$UB dnsmasq:$DM; do
-    name=${pair%%:*}; addr=${pair#*:}
-    read -r qps lost <<<"$(perf "$addr" "$WORK/$workload.q")"
-    read -r p50 p99 <<<"$(latency "$addr" "$WORK/$workload.q")"
-    QPS[$name-$workload]=$qps
-    printf '%-26s %12s %8s %10s %10s\n' "$name / $workload" "$qps" "$lost" "$p50" "$p99"
+  for name in navstar unbound dnsmasq; do
+    k=$name-$workload
+    MED[$k]=$(echo "${QPS[$k]}" | median)
+    printf '%-20s %12s %28s %8s %9s %9s\n' "$name / $workload" "${MED[$k]}" "(${QPS[$k]# })" \
+      "$(echo "${LOST[$k]}" | median)" "$(echo "${P50[$k]}" | median)" "$(echo "${P99[$k]}" | median)"
   done
 done
 for workload in local fwd; do
-  awk -v n="${QPS[navstar-$workload]}" -v u="${QPS[unbound-$workload]}" -v d="${QPS[dnsmasq-$workload]}" -v w="$workload" \
+  awk -v n="${MED[navstar-$workload]}" -v u="${MED[unbound-$workload]}" -v d="${MED[dnsmasq-$workload]}" -v w="$workload" \
     'BEGIN {printf "ratio %-5s navstar/unbound %.2f  navstar/dnsmasq %.2f\n", w, n/u, n/d}'
 done
+echo "navstar event loops, last interval: $(grep '^stats' "$WORK/navstar.log" | awk '$4 != "(+0)"' | tail -1)"
 
 # failover: every query a cache miss; the first upstream drops everything
 echo "failover: upstreams [black hole $HOLE, unbound $UP], unique names (cache misses), 5 s at 2000 q/s"
@@ -179,3 +200,11 @@ awk '/^> / {print $NF} /^> / && $2 != "NOERROR" {bad++} END {print "non-NOERROR 
   sort -n | awk '{a[NR]=$1} END {printf "  answers %d  p50 %.3f ms  p99 %.3f ms  max %.3f ms\n", NR, a[int(NR*0.5)+1]*1000, a[int(NR*0.99)]*1000, a[NR]*1000}'
 grep -E "Queries (sent|completed|lost)" <(dnsperf -s $NAVFO -p $PORT -d "$WORK/failover.q" -l 1 -Q 500 -t 2 2>&1) | sed 's/^/ /' || true
 echo "  $(cat "$WORK/failover.bad")"
+
+CLASSES=jmh/target/classes
+if [ -f $CLASSES/io/navstar/bench/dns/DnsCacheMemory.class ]; then
+  echo "cache memory:"
+  "$JAVA_HOME/bin/java" -Xmx4g -cp "$CLASSES:$CP" io.navstar.bench.dns.DnsCacheMemory 1000000 2>/dev/null | sed 's/^/  /'
+else
+  echo "cache memory: skipped (build the jmh module first: mvn -pl jmh -am install -DskipTests)"
+fi

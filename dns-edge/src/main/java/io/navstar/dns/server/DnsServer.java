@@ -137,7 +137,7 @@ public final class DnsServer implements AutoCloseable {
             } else {
                 udp.option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(4096));
             }
-            Channel ch = udp.bind(address).sync().channel();
+            Channel ch = bindOrExplain(udp.bind(address), address);
             channels.add(ch);
             if (address.getPort() == 0) { // the other reuseport sockets and TCP take the port chosen
                 address = (InetSocketAddress) ch.localAddress();
@@ -161,9 +161,20 @@ public final class DnsServer implements AutoCloseable {
                                 new TcpQueryHandler(engines.get(ch.eventLoop()), config.maxTcpQuerySize()));
                     }
                 });
-        channels.add(tcp.bind(address).sync().channel());
+        channels.add(bindOrExplain(tcp.bind(address), address));
         bound.add(address);
         LOG.info("DNS serving {} on UDP ({} reuseport sockets) and TCP", address, config.eventLoops());
+    }
+
+    private static Channel bindOrExplain(io.netty.channel.ChannelFuture bind, InetSocketAddress address)
+            throws InterruptedException {
+        bind.await();
+        if (!bind.isSuccess()) {
+            throw new IllegalStateException("cannot bind DNS to " + address + ": " + bind.cause().getMessage()
+                    + " (in production the addresses live on a dummy interface: ip link add spartan type dummy;"
+                    + " ip addr add 198.51.100.1/32 dev spartan; ...; ip link set spartan up)", bind.cause());
+        }
+        return bind.channel();
     }
 
     /** The addresses actually bound (ports resolved when the config asked for port 0). */

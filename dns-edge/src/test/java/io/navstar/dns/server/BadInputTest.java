@@ -196,6 +196,18 @@ class BadInputTest {
         assertTrue(after <= before + 2, "descriptors before " + before + ", after " + after);
     }
 
+    @Test
+    void shouldExplainWhenListenAddressIsNotOnThisHost() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                java.net.NetworkInterface.getByInetAddress(java.net.InetAddress.ofLiteral("198.51.100.1")) == null,
+                "198.51.100.1 is configured here");
+        DnsConfig cfg = DnsConfig.loopback("127.0.0.1", 0, List.of()).toBuilder()
+                .listen(List.of(new InetSocketAddress("198.51.100.1", 53))).build();
+        DnsServer s = new DnsServer(cfg, new LocalZones());
+        IllegalStateException e = assertThrows(IllegalStateException.class, s::start);
+        assertTrue(e.getMessage().contains("198.51.100.1") && e.getMessage().contains("dummy"), e.getMessage());
+    }
+
     private static long openDescriptors() throws IOException {
         try (var fds = Files.list(Path.of("/proc/self/fd"))) {
             return fds.count();

@@ -1,0 +1,5 @@
+/**
+ * Forwarding to upstream resolvers: selection by fewest recent failures, parallel queries, RTT-adaptive
+ * timeouts (RFC 6298 style), TCP after truncation (RFC 7766), forward zones per domain.
+ */
+package io.navstar.dns.upstream;
