@@ -83,6 +83,18 @@ int classic_tc(struct __sk_buff *skb)
 	return leaf(skb->mark) > 100 ? 2 : 0;
 }
 
+/* A subprogram in its own .text.* section (what clang -ffunction-sections does for every function). */
+static __attribute__((noinline, section(".text.helpers"))) int in_text_helpers(int x)
+{
+	return x ^ 0x5a;
+}
+
+SEC("tc")
+int tc_second(struct __sk_buff *skb)
+{
+	return in_text_helpers(skb->priority) == 1 ? 2 : 0;
+}
+
 SEC("socket")
 int sock_filter(struct __sk_buff *skb)
 {

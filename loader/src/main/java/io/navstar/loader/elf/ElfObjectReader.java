@@ -113,7 +113,7 @@ public final class ElfObjectReader {
             collectRelocations();
             Map<String, ProgramSpec> programs = new LinkedHashMap<>();
             for (ElfFile.Section section : elf.sections()) {
-                if (!section.executable() || section.size() == 0 || section.name().equals(".text")) {
+                if (!section.executable() || section.size() == 0 || isSubprogramSection(section.name())) {
                     continue;
                 }
                 ProgramSection kind = ProgramSection.of(section.name()).orElseThrow(() -> elf.fail(section
@@ -131,6 +131,11 @@ public final class ElfObjectReader {
             }
             return new ObjectSpec(Collections.unmodifiableMap(maps), Collections.unmodifiableMap(programs), btf,
                     license);
+        }
+
+        /** {@code .text} and {@code .text.*} (clang -ffunction-sections) hold subprograms only, as in libbpf. */
+        private static boolean isSubprogramSection(String name) {
+            return name.equals(".text") || name.startsWith(".text.");
         }
 
         private String cString(ElfFile.Section section) {

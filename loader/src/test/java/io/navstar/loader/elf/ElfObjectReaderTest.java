@@ -60,6 +60,7 @@ class ElfObjectReaderTest {
             "tcx_in, tcx/ingress, SCHED_CLS, TCX_INGRESS",
             "tcx_out, tcx/egress, SCHED_CLS, TCX_EGRESS",
             "classic_tc, tc, SCHED_CLS, ",
+            "tc_second, tc, SCHED_CLS, ",
             "sock_filter, socket, SOCKET_FILTER, ",
             "connect4, cgroup/connect4, CGROUP_SOCK_ADDR, CGROUP_INET4_CONNECT",
             "connect6, cgroup/connect6, CGROUP_SOCK_ADDR, CGROUP_INET6_CONNECT",
@@ -83,7 +84,8 @@ class ElfObjectReaderTest {
 
     @Test
     void makesEveryGlobalFunctionOfAProgramSectionAProgramAndNoSubprogramOne() {
-        assertEquals(List.of("xdp_first", "xdp_second", "tcx_in", "tcx_out", "classic_tc", "sock_filter", "connect4",
+        assertEquals(List.of("xdp_first", "xdp_second", "tcx_in", "tcx_out", "classic_tc", "tc_second", "sock_filter",
+                "connect4",
                 "connect6", "sendmsg4", "sendmsg6", "recvmsg4", "recvmsg6", "getpeername4", "getpeername6",
                 "getsockname4", "getsockname6"), List.copyOf(PROGS.programs().keySet()));
         assertEquals("Dual BSD/GPL", PROGS.license());
@@ -124,6 +126,16 @@ class ElfObjectReaderTest {
         assertEquals(0, imm(tcxOut, 7));
         assertEquals(Map.of("add_index", List.of(16)), callsByCallee(PROGS.btf(), tcxOut));
         assertEquals(List.of(), tcxOut.mapRelocations());
+    }
+
+    @Test
+    void linksSubprogramsOfOtherTextSections() {
+        // in_text_helpers lives in .text.helpers, as clang -ffunction-sections places every function.
+        // llvm-readelf -s: tc_second 64 bytes, in_text_helpers 24 (8 and 3 insns).
+        ProgramSpec second = PROGS.program("tc_second");
+        assertEquals(8 + 3, second.instructionCount());
+        assertEquals(Map.of("in_text_helpers", List.of(8)), callsByCallee(PROGS.btf(), second));
+        assertTrue(PROGS.programs().keySet().stream().noneMatch(name -> name.equals("in_text_helpers")));
     }
 
     @Test
