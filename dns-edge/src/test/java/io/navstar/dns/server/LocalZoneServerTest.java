@@ -181,6 +181,18 @@ class LocalZoneServerTest {
     }
 
     @Test
+    void servesOverIpv6Loopback() throws Exception {
+        assumeTrue(java.net.NetworkInterface.getByInetAddress(java.net.InetAddress.ofLiteral("::1")) != null, "no ::1");
+        try (DnsServer v6 = new DnsServer(DnsConfig.loopback("::1", 0, List.of()), zones).start()) {
+            InetSocketAddress a = v6.boundAddresses().getFirst();
+            assertEquals("11.0.0.1", new TestResolver(a, 2000).tcp(VIP, DnsWire.TYPE_A).answers().getFirst().data());
+            if (Processes.onPath("dig")) {
+                assertTrue(Processes.dig(a, VIP, "A", "+short").contains("11.0.0.1"));
+            }
+        }
+    }
+
+    @Test
     void countsQueriesByZoneAndResponseCode() throws Exception {
         TestResolver resolver = new TestResolver(address, 2000);
         long before = server.metrics().snapshot().queries(DnsConfig.DEFAULT_DOMAIN, DnsWire.RCODE_NXDOMAIN);
