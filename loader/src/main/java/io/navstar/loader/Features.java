@@ -157,7 +157,7 @@ public final class Features {
         }
     }
 
-    private static String unsupported(String what, BpfException e) {
+    static String unsupported(String what, BpfException e) {
         return switch (e.errno()) {
             case Errno.EPERM -> what + " cannot be probed: " + Errno.describe(e.errno()) + ", run as root or with CAP_BPF";
             case Errno.EINVAL, Errno.ENOTSUPP, Errno.EOPNOTSUPP ->

@@ -32,6 +32,17 @@ class FeaturesTest {
     }
 
     @Test
+    void unsupportedTypeIsNamedWithTheKernelAndWhatToDo() {
+        String problem = Features.unsupported("map type RINGBUF",
+                new BpfException("BPF_MAP_CREATE", io.navstar.loader.sys.Errno.EINVAL, "creating map \"probe\""));
+        assertTrue(problem.startsWith("map type RINGBUF is not supported by kernel " + Features.kernelRelease() + " (EINVAL)"), problem);
+        assertTrue(problem.contains("upgrade the kernel"), problem);
+        String denied = Features.unsupported("program type XDP",
+                new BpfException("BPF_PROG_LOAD", io.navstar.loader.sys.Errno.EPERM, "loading program \"probe\""));
+        assertTrue(denied.contains("run as root or with CAP_BPF"), denied);
+    }
+
+    @Test
     void thisProcessCapabilitiesAreReadThroughCapget() {
         Kernel.assumeRoot();
         long caps = io.navstar.loader.sys.Libc.effectiveCapabilities();
