@@ -174,25 +174,40 @@ public final class GossipNode implements AutoCloseable {
     }
 
     /**
-     * Routes from this node: current on the scheduler thread; from another thread, as last
-     * published (a refresh is requested, so a poll sees changes within one scheduler turn).
+     * Routes from this node over the newest table. From another thread this waits (up to 1 s) for
+     * the scheduler thread to publish a current snapshot, and returns the last published one if it
+     * does not answer in time.
      */
     public RouteTable routes() {
-        if (scheduler.inSchedulerThread()) {
-            return membership.routes();
-        }
-        scheduler.execute(membership::refreshPublished);
+        refreshFromAnyThread();
         return membership.publishedRoutes();
     }
 
     /** Every known node's row; freshness as for {@link #routes()}. */
     public Map<NodeId, MemberEntry> members() {
-        if (scheduler.inSchedulerThread()) {
-            membership.refreshPublished();
-        } else {
-            scheduler.execute(membership::refreshPublished);
-        }
+        refreshFromAnyThread();
         return membership.publishedMembers();
+    }
+
+    private void refreshFromAnyThread() {
+        if (scheduler.inSchedulerThread() || closed) {
+            if (!closed) {
+                membership.refreshPublished();
+            }
+            return;
+        }
+        java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+        scheduler.execute(() -> {
+            membership.refreshPublished();
+            done.complete(null);
+        });
+        try {
+            done.get(1, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+            // the last published snapshot will do
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Rows in the membership table; scheduler thread only. */
