@@ -88,29 +88,20 @@ public final class DnsQuery {
         int skipCount = buf.getUnsignedShort(base + OFFSET_ANCOUNT) + buf.getUnsignedShort(base + OFFSET_NSCOUNT);
         int additional = buf.getUnsignedShort(base + OFFSET_ARCOUNT);
         for (int i = 0; i < skipCount + additional; i++) {
-            int nameStart = pos;
-            pos = Names.skip(buf, base, length, pos);
-            if (pos < 0) {
-                return fail(DecodeError.of(pos));
+            int fixed = Records.fixedPart(buf, base, length, pos);
+            if (fixed < 0) {
+                return fail(DecodeError.of(fixed));
             }
-            if (pos + RR_FIXED_SIZE > length) {
-                return fail(DecodeError.TRUNCATED);
-            }
-            int type = buf.getUnsignedShort(base + pos);
-            int rdLength = buf.getUnsignedShort(base + pos + 8);
-            if (pos + RR_FIXED_SIZE + rdLength > length) {
-                return fail(DecodeError.BAD_RDLENGTH);
-            }
-            if (i >= skipCount && type == TYPE_OPT) {
-                if (edns || pos != nameStart + 1) { // second OPT, or owner not the root name
+            if (i >= skipCount && Records.type(buf, base, fixed) == TYPE_OPT) {
+                if (edns || fixed != pos + 1) { // second OPT, or owner not the root name
                     return fail(DecodeError.BAD_OPT);
                 }
                 edns = true;
-                ednsPayloadSize = buf.getUnsignedShort(base + pos + 2);
-                ednsVersion = buf.getUnsignedByte(base + pos + 5);
-                dnssecOk = (buf.getUnsignedByte(base + pos + 6) & 0x80) != 0;
+                ednsPayloadSize = buf.getUnsignedShort(base + fixed + 2);
+                ednsVersion = buf.getUnsignedByte(base + fixed + 5);
+                dnssecOk = (buf.getUnsignedByte(base + fixed + 6) & 0x80) != 0;
             }
-            pos += RR_FIXED_SIZE + rdLength;
+            pos = Records.end(buf, base, fixed);
         }
         if (edns && ednsVersion != 0) {
             return OUTCOME_BADVERS;

@@ -73,20 +73,14 @@ public final class ResponseScan {
         int total = answerCount + authority + buf.getUnsignedShort(base + OFFSET_ARCOUNT);
         for (int i = 0; i < total; i++) {
             int start = pos;
-            pos = Names.skip(buf, base, length, pos);
+            pos = Records.fixedPart(buf, base, length, start);
             if (pos < 0) {
                 return fail(DecodeError.of(pos));
             }
-            if (pos + RR_FIXED_SIZE > length) {
-                return fail(DecodeError.TRUNCATED);
-            }
-            int type = buf.getUnsignedShort(base + pos);
+            int type = Records.type(buf, base, pos);
             long ttl = buf.getUnsignedInt(base + pos + 4);
-            int rdLength = buf.getUnsignedShort(base + pos + 8);
+            int rdLength = Records.rdLength(buf, base, pos);
             int rdata = pos + RR_FIXED_SIZE;
-            if (rdata + rdLength > length) {
-                return fail(DecodeError.BAD_RDLENGTH);
-            }
             if (type == TYPE_OPT) {
                 if (optStart >= 0) {
                     return fail(DecodeError.BAD_OPT);
