@@ -5,6 +5,7 @@ import io.navstar.gossip.kv.wire.CorruptDataException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -30,7 +31,8 @@ import org.slf4j.LoggerFactory;
  *       nothing changed the summary is an empty heartbeat of a few dozen bytes carrying a digest of
  *       all (key, clock) pairs, so idle traffic does not grow with the state.</li>
  *   <li>Full exchange: a new neighbour, or one back after being down, starts at watermark zero and
- *       gets a summary of everything (then only the values it lacks); and when two neighbours have
+ *       gets a summary of everything (then only the values it lacks, each asked of one neighbour at
+ *       a time, not of every neighbour that offers it); and when two neighbours have
  *       sent each other everything yet their digests still differ for
  *       {@link Config#mismatchRoundsBeforeFull()} rounds, the receiver asks for a full summary.</li>
  * </ul>
@@ -83,12 +85,17 @@ public final class KvReplicator implements AutoCloseable {
         int mismatches;
     }
 
+    /** A value asked of one neighbour and not yet received, so the others are not asked too. */
+    private record Requested(String peer, long atNanos, VersionVector clock) {
+    }
+
     private final KvStore store;
     private final KvNetwork network;
     private final Config config;
     private final KvMetrics metrics;
     // Written only on the network's thread; concurrent so that neighbours() may be read from any.
     private final Map<String, Peer> peers = new ConcurrentHashMap<>();
+    private final Map<KvKey, Requested> requested = new HashMap<>();
     private long nextPushId = 1;
     private Runnable cancelTimer;
     private volatile boolean closed;
@@ -128,6 +135,7 @@ public final class KvReplicator implements AutoCloseable {
             @Override
             public void onNeighbourDown(String peer) {
                 peers.remove(peer);
+                requested.values().removeIf(r -> r.peer().equals(peer));
             }
         });
         network.execute(this::scheduleRound);
@@ -137,6 +145,17 @@ public final class KvReplicator implements AutoCloseable {
     /** The neighbours anti-entropy currently runs with; callable from any thread. */
     public List<String> neighbours() {
         return new ArrayList<>(peers.keySet());
+    }
+
+    /** Keys whose values were asked of {@code peer} and have not arrived; network thread only. */
+    int pendingRequests(String peer) {
+        int n = 0;
+        for (Requested r : requested.values()) {
+            if (r.peer().equals(peer)) {
+                n++;
+            }
+        }
+        return n;
     }
 
     private void scheduleRound() {
@@ -155,6 +174,9 @@ public final class KvReplicator implements AutoCloseable {
         }
         metrics.antiEntropyRounds.increment();
         final long now = network.nanoTime();
+        if (!requested.isEmpty()) {
+            requested.values().removeIf(r -> now - r.atNanos() >= config.pushTimeout().toNanos());
+        }
         for (Map.Entry<String, Peer> e : peers.entrySet()) {
             final Peer peer = e.getValue();
             if (peer.inFlightId >= 0 && now - peer.inFlightSentNanos < config.pushTimeout().toNanos()) {
@@ -246,12 +268,24 @@ public final class KvReplicator implements AutoCloseable {
             }
             case KvFrames.Summary s -> {
                 final List<KvKey> wanted = new ArrayList<>();
+                final long now = network.nanoTime();
                 for (KvFrames.KeyClock kc : s.entries()) {
                     final KvStore.Entry mine = store.entry(kc.key());
                     final VersionVector clock = mine == null ? VersionVector.empty() : mine.clock();
-                    if (!clock.dominates(kc.clock())) {
-                        wanted.add(kc.key());
+                    if (clock.dominates(kc.clock())) {
+                        continue;
                     }
+                    // A node back from an absence hears the same keys from every neighbour: ask one.
+                    // If that one fails to deliver, it repeats its summary and we ask again; if it
+                    // goes away, the digest check ends in a full exchange.
+                    final Requested pending = requested.get(kc.key());
+                    if (pending != null && !pending.peer().equals(from)
+                            && now - pending.atNanos() < config.pushTimeout().toNanos()
+                            && pending.clock().dominates(kc.clock())) {
+                        continue;
+                    }
+                    requested.put(kc.key(), new Requested(from, now, kc.clock()));
+                    wanted.add(kc.key());
                 }
                 sendAntiEntropy(from, KvFrames.ack(s.pushId(), store.digest(), wanted));
                 if (s.entries().isEmpty()) {
@@ -274,6 +308,9 @@ public final class KvReplicator implements AutoCloseable {
                     if (failure == null) {
                         network.execute(() -> {
                             if (!closed) {
+                                for (KvFrames.ValueEntry e : v.entries()) {
+                                    requested.remove(e.key());
+                                }
                                 sendAntiEntropy(from, KvFrames.valuesAck(v.pushId()));
                             }
                         });
@@ -315,6 +352,9 @@ public final class KvReplicator implements AutoCloseable {
         if (!quiet || summary.digest() == store.digest()) {
             peer.mismatches = 0;
             return;
+        }
+        if (!requested.isEmpty()) {
+            return; // values still on their way
         }
         if (++peer.mismatches >= config.mismatchRoundsBeforeFull()) {
             peer.mismatches = 0;

@@ -270,6 +270,30 @@ class KvReplicationTest {
     }
 
     @Test
+    void valuesAskedOfANeighbourThatVanishesAreFetchedFromAnother() {
+        for (String id : List.of("a", "b", "c")) {
+            node(id);
+        }
+        net.link("a", "b");
+        net.link("a", "c");
+        net.link("b", "c");
+        net.runFor(200);
+        net.partition(List.of(Set.of("a", "b"), Set.of("c")));
+        net.runFor(5_000);
+        for (int i = 0; i < 300; i++) {
+            stores.get(i % 2 == 0 ? "a" : "b").requestOp(KvKey.of("k", Integer.toString(i)), increment(1));
+        }
+        net.runFor(1_000);
+        // c comes back to a first and asks it for the values ...
+        net.partition(List.of(Set.of("a", "c"), Set.of("b")));
+        assertTrue(net.runUntil(() -> replicators.get(2).pendingRequests("a") > 0, 100, 1) >= 0, "c asked a");
+        // ... and a vanishes before they arrive, while b becomes reachable.
+        net.partition(List.of(Set.of("b", "c"), Set.of("a")));
+        assertTrue(net.runUntil(() -> converged(List.of(stores.get("b"), stores.get("c")), KvKey.root()), 30_000) >= 0);
+        assertEquals(300, stores.get("c").keys(KvKey.of("k")).size());
+    }
+
+    @Test
     void corruptFramesAreCountedAndChangeNothing() {
         final KvStore a = node("a");
         final KvStore b = node("b");

@@ -117,12 +117,17 @@ final class KvTestNetwork {
 
     /** Runs until {@code done} holds (checked every simulated 10 ms); returns the simulated millis taken, or -1. */
     long runUntil(BooleanSupplier done, long maxMillis) {
+        return runUntil(done, maxMillis, 10);
+    }
+
+    /** As {@link #runUntil(BooleanSupplier, long)}, checking every {@code stepMillis}. */
+    long runUntil(BooleanSupplier done, long maxMillis, long stepMillis) {
         final long start = now;
         while (now - start < maxMillis * 1_000_000L) {
             if (done.getAsBoolean()) {
                 return (now - start) / 1_000_000L;
             }
-            runFor(10);
+            runFor(stepMillis);
         }
         return done.getAsBoolean() ? (now - start) / 1_000_000L : -1;
     }
