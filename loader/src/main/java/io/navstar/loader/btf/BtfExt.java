@@ -105,8 +105,9 @@ public final class BtfExt {
             forEachRecord(bytes, btf, headerLength, Btf.u32(bytes, 24), Btf.u32(bytes, 28), 16, "core_relo",
                     (section, at) -> core.merge(section, 1, Integer::sum));
         }
-        funcs.replaceAll((k, v) -> List.copyOf(v));
-        lines.replaceAll((k, v) -> List.copyOf(v));
+        // Sorted by offset (clang already writes them so; the kernel needs them so, and the reader searches them).
+        funcs.replaceAll((k, v) -> v.stream().sorted(java.util.Comparator.comparingLong(FuncInfo::byteOffset)).toList());
+        lines.replaceAll((k, v) -> v.stream().sorted(java.util.Comparator.comparingLong(LineInfo::byteOffset)).toList());
         return new BtfExt(Collections.unmodifiableMap(funcs), Collections.unmodifiableMap(lines),
                 Collections.unmodifiableMap(core));
     }
@@ -163,12 +164,12 @@ public final class BtfExt {
         }
     }
 
-    /** The func_info records of this ELF section, in the object's order (empty when none). */
+    /** The func_info records of this ELF section, by increasing offset (empty when none). */
     public List<FuncInfo> funcInfo(String sectionName) {
         return funcInfo.getOrDefault(sectionName, List.of());
     }
 
-    /** The line_info records of this ELF section, in the object's order (empty when none). */
+    /** The line_info records of this ELF section, by increasing offset (empty when none). */
     public List<LineInfo> lineInfo(String sectionName) {
         return lineInfo.getOrDefault(sectionName, List.of());
     }

@@ -50,6 +50,11 @@ public final class ElfObjectReader {
      */
     static final long MAX_GLOBAL_DATA_SIZE = 4L << 20;
 
+    /** The longest program the kernel loads (BPF_COMPLEXITY_LIMIT_INSNS, include/linux/bpf.h). */
+    static final int MAX_PROGRAM_INSTRUCTIONS = 1_000_000;
+    /** A bound on all programs of one object together, so a crafted object cannot exhaust memory. */
+    static final long MAX_OBJECT_INSTRUCTIONS = 8_000_000;
+
     private static final int INSN = ProgramSpec.INSTRUCTION_SIZE;
     private static final int BPF_LD_IMM64 = 0x18;
     private static final int BPF_CALL = 0x85;
@@ -84,6 +89,8 @@ public final class ElfObjectReader {
     private static final class Reading implements DataSectionLayout {
         private final ElfFile elf;
         private final Map<Integer, List<Function>> functionsBySection = new HashMap<>();
+        private final Map<Integer, Map<Integer, Function>> functionStarts = new HashMap<>();
+        private long linkedInstructions;
         private final Map<Integer, Map<Integer, ElfFile.Symbol>> relocationsBySection = new HashMap<>();
         private final Map<Integer, String> dataMapBySection = new HashMap<>();
         private final Map<Long, String> btfMapByOffset = new HashMap<>();
@@ -271,8 +278,12 @@ public final class ElfObjectReader {
                 functionsBySection.computeIfAbsent(section.index(), k -> new ArrayList<>()).add(new Function(section,
                         symbol.name(), (int) (value / INSN), (int) ((value + size) / INSN), global));
             }
-            for (List<Function> functions : functionsBySection.values()) {
+            for (Map.Entry<Integer, List<Function>> entry : functionsBySection.entrySet()) {
+                List<Function> functions = entry.getValue();
                 functions.sort((a, b) -> Integer.compare(a.start(), b.start()));
+                Map<Integer, Function> starts = new HashMap<>();
+                functions.forEach(function -> starts.put(function.start(), function));
+                functionStarts.put(entry.getKey(), starts);
                 for (int i = 1; i < functions.size(); i++) {
                     if (functions.get(i).start() < functions.get(i - 1).end()) {
                         throw elf.fail("functions " + functions.get(i - 1).name() + " and " + functions.get(i).name()
@@ -342,10 +353,10 @@ public final class ElfObjectReader {
         }
 
         private Function functionAt(ElfFile.Section section, long instruction, At where) {
-            for (Function function : functionsBySection.getOrDefault(section.index(), List.of())) {
-                if (function.start() == instruction) {
-                    return function;
-                }
+            Function function = instruction < 0 || instruction > Integer.MAX_VALUE ? null
+                    : functionStarts.getOrDefault(section.index(), Map.of()).get((int) instruction);
+            if (function != null) {
+                return function;
             }
             throw elf.fail(where + ": target instruction " + instruction + " of " + section
                     + " is not the start of a function");
@@ -375,11 +386,20 @@ public final class ElfObjectReader {
                         placement.put(target.function(), total);
                         placed.add(target.function());
                         total += target.function().length();
+                        if (total > MAX_PROGRAM_INSTRUCTIONS) {
+                            throw elf.fail("program " + main.name() + " would link to more than "
+                                    + MAX_PROGRAM_INSTRUCTIONS + " instructions, the kernel's limit");
+                        }
                     }
                     if ((data[i * INSN] & 0xff) == BPF_LD_IMM64) {
                         i++;
                     }
                 }
+            }
+            linkedInstructions += total;
+            if (linkedInstructions > MAX_OBJECT_INSTRUCTIONS) {
+                throw elf.fail("programs would link to more than " + MAX_OBJECT_INSTRUCTIONS
+                        + " instructions in all (each gets its own copy of the subprograms it calls)");
             }
             byte[] out = new byte[total * INSN];
             List<MapRelocation> mapRelocations = new ArrayList<>();
@@ -538,20 +558,38 @@ public final class ElfObjectReader {
                 long start = (long) function.start() * INSN;
                 long end = (long) function.end() * INSN;
                 int base = placement.get(function);
-                for (BtfExt.FuncInfo record : btfExt.funcInfo(function.section().name())) {
-                    if (record.byteOffset() >= start && record.byteOffset() < end) {
-                        funcs.add(new int[] {instructionOffset(record.byteOffset(), start, base, "func_info"),
-                                record.typeId()});
-                    }
+                List<BtfExt.FuncInfo> funcInfo = btfExt.funcInfo(function.section().name());
+                for (int r = firstAtOrAfter(funcInfo, BtfExt.FuncInfo::byteOffset, start); r < funcInfo.size()
+                        && funcInfo.get(r).byteOffset() < end; r++) {
+                    BtfExt.FuncInfo record = funcInfo.get(r);
+                    funcs.add(new int[] {instructionOffset(record.byteOffset(), start, base, "func_info"),
+                            record.typeId()});
                 }
-                for (BtfExt.LineInfo record : btfExt.lineInfo(function.section().name())) {
-                    if (record.byteOffset() >= start && record.byteOffset() < end) {
-                        lines.add(new int[] {instructionOffset(record.byteOffset(), start, base, "line_info"),
-                                record.fileNameOffset(), record.lineOffset(), record.lineColumn()});
-                    }
+                List<BtfExt.LineInfo> lineInfo = btfExt.lineInfo(function.section().name());
+                for (int r = firstAtOrAfter(lineInfo, BtfExt.LineInfo::byteOffset, start); r < lineInfo.size()
+                        && lineInfo.get(r).byteOffset() < end; r++) {
+                    BtfExt.LineInfo record = lineInfo.get(r);
+                    lines.add(new int[] {instructionOffset(record.byteOffset(), start, base, "line_info"),
+                            record.fileNameOffset(), record.lineOffset(), record.lineColumn()});
                 }
             }
             return new byte[][] {pack(funcs), pack(lines)};
+        }
+
+        /** Binary search in records sorted by offset (BtfExt sorts them): the first at or after {@code offset}. */
+        private static <T> int firstAtOrAfter(List<T> records, java.util.function.ToLongFunction<T> offsetOf,
+                                              long offset) {
+            int low = 0;
+            int high = records.size();
+            while (low < high) {
+                int middle = (low + high) >>> 1;
+                if (offsetOf.applyAsLong(records.get(middle)) < offset) {
+                    low = middle + 1;
+                } else {
+                    high = middle;
+                }
+            }
+            return low;
         }
 
         private int instructionOffset(long byteOffset, long functionStart, int base, String what) {
