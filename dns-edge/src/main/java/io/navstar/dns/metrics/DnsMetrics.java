@@ -28,6 +28,7 @@ public final class DnsMetrics {
     private final LongAdder truncated = new LongAdder();
     private final LongAdder tcpQueries = new LongAdder();
     private final LongAdder overloaded = new LongAdder();
+    private final LongAdder coalesced = new LongAdder();
     private final List<Upstream> upstreams = new CopyOnWriteArrayList<>();
     private volatile AnswerCache cache;
 
@@ -60,6 +61,10 @@ public final class DnsMetrics {
         overloaded.increment();
     }
 
+    public void countCoalesced() {
+        coalesced.increment();
+    }
+
     public void register(Upstream upstream) {
         upstreams.add(upstream);
     }
@@ -86,7 +91,7 @@ public final class DnsMetrics {
         }
         AnswerCache c = cache;
         return new Snapshot(byZone, malformed.sum(), dropped.sum(), refused.sum(), truncated.sum(), tcpQueries.sum(),
-                overloaded.sum(), c == null ? null : c.stats(), upstreamStats);
+                overloaded.sum(), coalesced.sum(), c == null ? null : c.stats(), upstreamStats);
     }
 
     /**
@@ -100,11 +105,12 @@ public final class DnsMetrics {
      * @param truncated UDP answers sent with TC because they exceeded the client's size
      * @param tcpQueries queries received over TCP
      * @param overloaded forwarded queries refused because too many were in flight
+     * @param coalesced forwarded queries that joined an identical query already in flight
      * @param cache cache counters, null before a server registered its cache
      * @param upstreams per-upstream counters and latency histograms
      */
     public record Snapshot(Map<String, Map<Integer, Long>> queriesByZone, long malformed, long dropped, long refused,
-                           long truncated, long tcpQueries, long overloaded, AnswerCache.Stats cache,
+                           long truncated, long tcpQueries, long overloaded, long coalesced, AnswerCache.Stats cache,
                            List<Upstream.Stats> upstreams) {
         /** Answers for {@code zone} with {@code rcode}, 0 when none. */
         public long queries(String zone, int rcode) {

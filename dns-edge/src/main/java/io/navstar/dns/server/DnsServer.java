@@ -103,7 +103,7 @@ public final class DnsServer implements AutoCloseable {
             QueryEngine engine = new QueryEngine(config, zones, cache, forwardZones, metrics);
             Forwarder forwarder = new Forwarder(loop, cache, engine, overall, config.cacheMaxTtl().toSeconds(),
                     config.cacheMaxNegativeTtl().toSeconds(), config.staleWindow().toNanos(),
-                    config.maxPendingPerLoop(), config.maxUdpPayload());
+                    config.maxPendingPerLoop(), config.maxUdpPayload(), metrics);
             engine.attach(forwarder);
             forwarder.start(ipv6);
             engines.put(loop, engine);

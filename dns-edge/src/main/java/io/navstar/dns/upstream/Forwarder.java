@@ -23,7 +23,10 @@ import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 
+import io.navstar.dns.metrics.DnsMetrics;
+
 import java.net.Inet4Address;
+import java.util.HashMap;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -68,12 +71,17 @@ public final class Forwarder {
     private final ResponseScan scan = new ResponseScan();
     private final DnsWriter writer = new DnsWriter();
     private final Upstream[] chosen = new Upstream[UpstreamGroup.PARALLEL + 1];
+    /** Queries in flight by question, so identical misses share one upstream exchange. */
+    private final HashMap<CacheKey, PendingQuery> inFlight = new HashMap<>();
+    private final DnsMetrics metrics;
     private Channel udp4;
     private Channel udp6;
     private int pending;
 
     public Forwarder(EventLoop loop, AnswerCache cache, Replies replies, long overallNanos, long maxTtl,
-                     long maxNegativeTtl, long staleWindowNanos, int maxPending, int ednsPayload) {
+                     long maxNegativeTtl, long staleWindowNanos, int maxPending, int ednsPayload,
+                     DnsMetrics metrics) {
+        this.metrics = metrics;
         this.loop = loop;
         this.cache = cache;
         this.replies = replies;
@@ -137,6 +145,11 @@ public final class Forwarder {
         PendingQuery pq = new PendingQuery(java.util.Arrays.copyOf(nameOriginal, key.nameLength()),
                 key.nameLength(), qtype, qclass, key, clientId, clientFlags, clientEdns, clientLimit, dnssecOk,
                 channel, sender, false, group, counters, previous, now);
+        PendingQuery leader = inFlight.get(key);
+        if (leader != null && leader.addFollower(pq)) {
+            metrics.countCoalesced(); // answered with the leader's result, no upstream query of its own
+            return true;
+        }
         start(pq, now);
         return true;
     }
@@ -155,6 +168,7 @@ public final class Forwarder {
 
     private void start(PendingQuery pq, long now) {
         pending++;
+        inFlight.putIfAbsent(pq.key, pq);
         pq.deadline = loop.schedule(() -> {
             if (!pq.done) {
                 fail(pq);
@@ -279,6 +293,9 @@ public final class Forwarder {
         if (!pq.prefetch) {
             replies.answer(pq, entry, false);
         }
+        for (int i = 0; i < pq.followerCount; i++) {
+            replies.answer(pq.followers[i], entry, false);
+        }
     }
 
     private void finishAttempt(PendingQuery pq, int attempt) {
@@ -312,24 +329,34 @@ public final class Forwarder {
 
     private void fail(PendingQuery pq) {
         complete(pq);
-        long now = System.nanoTime();
         if (pq.prefetch) {
             pq.previous.releasePrefetch();
-            return;
         }
+        long now = System.nanoTime();
         CacheEntry stale = cache.get(pq.key);
         if (stale == null) {
             stale = pq.previous;
         }
-        if (stale != null && stale.usableStale(now)) {
-            boolean expired = !stale.fresh(now);
-            if (expired) {
-                cache.recordStale();
-            }
-            replies.answer(pq, stale, expired);
-        } else {
-            replies.servfail(pq);
+        boolean usable = stale != null && stale.usableStale(now);
+        boolean expired = usable && !stale.fresh(now);
+        if (!pq.prefetch) {
+            replyFailed(pq, stale, usable, expired);
         }
+        for (int i = 0; i < pq.followerCount; i++) {
+            replyFailed(pq.followers[i], stale, usable, expired);
+        }
+    }
+
+    /** Every upstream failed: a stale answer when one may be served (RFC 8767), else SERVFAIL. */
+    private void replyFailed(PendingQuery client, CacheEntry stale, boolean usable, boolean expired) {
+        if (!usable) {
+            replies.servfail(client);
+            return;
+        }
+        if (expired) {
+            cache.recordStale();
+        }
+        replies.answer(client, stale, expired);
     }
 
     private void complete(PendingQuery pq) {
@@ -338,6 +365,7 @@ public final class Forwarder {
         }
         pq.done = true;
         pending--;
+        inFlight.remove(pq.key, pq);
         for (int i = 0; i < pq.attempts; i++) {
             if (!pq.finished[i]) {
                 finishAttempt(pq, i);

@@ -16,6 +16,8 @@ import java.net.InetSocketAddress;
 public final class PendingQuery {
     /** Most attempts (first parallel queries, hedges after timeouts, TCP retries) per query. */
     static final int MAX_ATTEMPTS = 8;
+    /** Most identical queries answered from one upstream exchange; more start their own. */
+    static final int MAX_FOLLOWERS = 64;
 
     // question and client
     final byte[] nameOriginal;
@@ -44,6 +46,8 @@ public final class PendingQuery {
     @SuppressWarnings("rawtypes")
     final Future[] timers = new Future[MAX_ATTEMPTS];
     Future<?> deadline;
+    PendingQuery[] followers;
+    int followerCount;
     int attempts;
     int inFlight;
     boolean done;
@@ -69,6 +73,20 @@ public final class PendingQuery {
         this.counters = counters;
         this.previous = previous;
         this.startNanos = startNanos;
+    }
+
+    /** Adds a client asking the same question while this one is in flight; false when full or done. */
+    boolean addFollower(PendingQuery follower) {
+        if (done || followerCount == MAX_FOLLOWERS) {
+            return false;
+        }
+        if (followers == null) {
+            followers = new PendingQuery[4];
+        } else if (followerCount == followers.length) {
+            followers = java.util.Arrays.copyOf(followers, followers.length * 2);
+        }
+        followers[followerCount++] = follower;
+        return true;
     }
 
     public byte[] nameOriginal() {

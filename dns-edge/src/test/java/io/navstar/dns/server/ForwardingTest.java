@@ -173,6 +173,33 @@ class ForwardingTest {
     }
 
     @Test
+    void coalescesIdenticalQueriesInFlightIntoOneUpstreamQueryPerLoop() throws Exception {
+        try (Processes.SlowUpstream slow = new Processes.SlowUpstream(Processes.loopbackAddress(), 100)) {
+            DnsConfig cfg = DnsConfig.loopback(Processes.loopbackAddress(), 0, List.of(slow.address()));
+            try (DnsServer s = new DnsServer(cfg, new LocalZones()).start()) {
+                InetSocketAddress a = s.boundAddresses().getFirst();
+                int clients = 20;
+                java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(clients);
+                try {
+                    List<java.util.concurrent.Future<Response>> answers = new ArrayList<>();
+                    for (int i = 0; i < clients; i++) {
+                        answers.add(pool.submit(() -> new TestResolver(a, 3000).udp("same.slow.test", DnsWire.TYPE_A)));
+                    }
+                    for (var f : answers) {
+                        assertEquals("192.0.2.99", f.get().answers().getFirst().data());
+                    }
+                } finally {
+                    pool.shutdownNow();
+                }
+                assertTrue(slow.received() <= cfg.eventLoops(), "one upstream query per event loop, got " + slow.received());
+                long coalesced = s.metrics().snapshot().coalesced();
+                long hits = s.cache().stats().hits();
+                assertEquals(clients, coalesced + slow.received() + hits, "every client: leader, follower or later cache hit");
+            }
+        }
+    }
+
+    @Test
     void answersFromGoodUpstreamWhileFirstDropsEverything() throws Exception {
         try (Processes.BlackHole hole = new Processes.BlackHole(Processes.loopbackAddress())) {
             DnsConfig cfg = DnsConfig.loopback(Processes.loopbackAddress(), 0, List.of(hole.address(), upstream.address()));

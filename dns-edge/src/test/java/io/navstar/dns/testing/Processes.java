@@ -147,4 +147,74 @@ public final class Processes {
             reader.join(2000);
         }
     }
+
+    /**
+     * A fake upstream answering every A query with 192.0.2.99 (TTL 60) after a delay, counting the
+     * queries it received: for tests of what the server sends upstream.
+     */
+    public static final class SlowUpstream implements AutoCloseable {
+        private final java.net.DatagramSocket socket;
+        private final Thread reader;
+        private final java.util.concurrent.ScheduledExecutorService replies =
+                java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        private final AtomicInteger received = new AtomicInteger();
+
+        public SlowUpstream(String ip, long delayMillis) throws IOException {
+            socket = new java.net.DatagramSocket(new InetSocketAddress(ip, 0));
+            reader = Thread.ofPlatform().daemon().name("nsd-slow-upstream").start(() -> {
+                byte[] buf = new byte[2048];
+                while (!socket.isClosed()) {
+                    try {
+                        java.net.DatagramPacket p = new java.net.DatagramPacket(buf, buf.length);
+                        socket.receive(p);
+                        received.incrementAndGet();
+                        byte[] answer = answer(java.util.Arrays.copyOf(buf, p.getLength()));
+                        java.net.SocketAddress to = p.getSocketAddress();
+                        replies.schedule(() -> {
+                            try {
+                                socket.send(new java.net.DatagramPacket(answer, answer.length, to));
+                            } catch (IOException ignored) {
+                                // closed
+                            }
+                        }, delayMillis, TimeUnit.MILLISECONDS);
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+        }
+
+        private static byte[] answer(byte[] query) {
+            int pos = 12;
+            while (query[pos] != 0) {
+                pos += 1 + query[pos];
+            }
+            int questionEnd = pos + 5;
+            byte[] out = java.util.Arrays.copyOf(query, questionEnd + 16);
+            out[2] = (byte) (out[2] | 0x80);
+            out[3] = (byte) 0x80;
+            out[6] = 0;
+            out[7] = 1;
+            out[10] = 0;
+            out[11] = 0;
+            byte[] rr = {(byte) 0xC0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, (byte) 192, 0, 2, 99};
+            System.arraycopy(rr, 0, out, questionEnd, rr.length);
+            return out;
+        }
+
+        public InetSocketAddress address() {
+            return (InetSocketAddress) socket.getLocalSocketAddress();
+        }
+
+        public int received() {
+            return received.get();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            socket.close();
+            replies.shutdownNow();
+            reader.join(2000);
+        }
+    }
 }
