@@ -125,6 +125,7 @@ public final class Btf {
         this.types = Collections.unmodifiableList(parsed);
         this.typeOffsets = offsets.stream().mapToInt(Integer::intValue).toArray();
         checkReferences();
+        checkValueChainsEnd();
         Map<String, List<Integer>> byName = new HashMap<>();
         for (BtfType type : types) {
             if (!type.name().isEmpty() && type.id() != 0) {
@@ -333,6 +334,40 @@ public final class Btf {
                 }
             }
         }
+    }
+
+    /**
+     * Refuses loops that do not pass through a pointer: typedefs, qualifiers, type tags and array elements
+     * that lead back to themselves (the kernel refuses them too, btf.c "Loop detected"). Each type's chain
+     * is walked once, with marks, so this is linear in the number of types.
+     */
+    private void checkValueChainsEnd() {
+        byte[] state = new byte[types.size()]; // 0 unvisited, 1 on the current walk, 2 known to end
+        for (int start = 1; start < types.size(); start++) {
+            int current = start;
+            while (current != 0 && state[current] == 0) {
+                state[current] = 1;
+                current = valueTarget(types.get(current));
+            }
+            if (current != 0 && state[current] == 1) {
+                BtfType looped = types.get(current);
+                throw new BtfFormatException("BTF: type " + current + " (" + looped.kind()
+                        + (looped.name().isEmpty() ? "" : " " + looped.name()) + ") loops back to itself through "
+                        + "typedefs, qualifiers or array elements");
+            }
+            for (int mark = start; mark != 0 && state[mark] == 1; mark = valueTarget(types.get(mark))) {
+                state[mark] = 2;
+            }
+        }
+    }
+
+    /** The type a value of this type is made of without indirection, or 0 when there is none to follow. */
+    private static int valueTarget(BtfType type) {
+        return switch (type) {
+            case BtfType.Reference ref when ref.kind().isModifier() -> ref.target();
+            case BtfType.Array array -> array.elementType();
+            default -> 0;
+        };
     }
 
     private void checkId(int id, BtfType from) {
@@ -573,9 +608,10 @@ public final class Btf {
             suffix.append('[').append(array.count()).append(']');
             current = array.elementType();
         }
-        out.append(typeName(current, depth));
+        String typeName = typeName(current, depth);
+        out.append(typeName);
         if (!name.isEmpty()) {
-            out.append(' ').append(name);
+            out.append(typeName.endsWith("*") ? "" : " ").append(name);
         }
         out.append(suffix);
     }

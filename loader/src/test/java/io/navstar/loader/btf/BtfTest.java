@@ -205,24 +205,47 @@ class BtfTest {
     };
 
     @Test
-    void shouldRejectTypedefCycleWhenResolving() {
+    void shouldRejectTypedefCycle() {
         BtfBuilder builder = new BtfBuilder();
-        int a = builder.typedef("a", 2);
-        builder.typedef("b", 1);
-        Btf btf = Btf.parse(builder.build());
-        BtfFormatException e = assertThrows(BtfFormatException.class, () -> btf.resolve(a));
-        assertEquals("BTF: type 1: typedef/qualifier chain loops", e.getMessage());
-        assertThrows(BtfFormatException.class, () -> btf.sizeOf(a));
-        assertThrows(BtfFormatException.class, () -> btf.describe(a));
+        builder.typedef("a", 2);
+        builder.add("", BtfKind.CONST, 0, false, 1);
+        BtfFormatException e = assertThrows(BtfFormatException.class, () -> Btf.parse(builder.build()));
+        assertEquals("BTF: type 1 (TYPEDEF a) loops back to itself through typedefs, qualifiers or array elements",
+                e.getMessage());
     }
 
     @Test
-    void shouldRejectArrayOfItselfWhenSizing() {
+    void shouldRejectArrayOfItself() {
         BtfBuilder builder = new BtfBuilder();
         int u32 = builder.integer("u32", 4, 32, false);
-        int loop = builder.add("", BtfKind.ARRAY, 0, false, 0, 2, u32, 4);
+        builder.typedef("t", 3);
+        builder.add("", BtfKind.ARRAY, 0, false, 0, 2, u32, 4);
+        BtfFormatException e = assertThrows(BtfFormatException.class, () -> Btf.parse(builder.build()));
+        assertEquals("BTF: type 2 (TYPEDEF t) loops back to itself through typedefs, qualifiers or array elements",
+                e.getMessage());
+    }
+
+    @Test
+    void acceptsLoopsThroughPointers() {
+        // struct list { struct list *next; }: the loop passes through a pointer, as C allows.
+        BtfBuilder builder = new BtfBuilder();
+        int list = builder.add("list", BtfKind.STRUCT, 1, false, 8, builder.string("next"), 2, 0);
+        builder.add("", BtfKind.PTR, 0, false, 1);
         Btf btf = Btf.parse(builder.build());
-        BtfFormatException e = assertThrows(BtfFormatException.class, () -> btf.sizeOf(loop));
+        assertEquals("struct list {struct list *next;}", btf.describe(list));
+        assertEquals(8, btf.sizeOf(list));
+    }
+
+    @Test
+    void shouldRefuseSizeOfArraysNestedDeeperThanTheKernelResolves() {
+        BtfBuilder builder = new BtfBuilder();
+        int element = builder.integer("u8", 1, 8, false);
+        for (int depth = 0; depth < 40; depth++) {
+            element = builder.add("", BtfKind.ARRAY, 0, false, 0, element, 1, 1);
+        }
+        Btf btf = Btf.parse(builder.build());
+        int deepest = element;
+        BtfFormatException e = assertThrows(BtfFormatException.class, () -> btf.sizeOf(deepest));
         assertTrue(e.getMessage().contains("nest deeper than 32"), e.getMessage());
     }
 
