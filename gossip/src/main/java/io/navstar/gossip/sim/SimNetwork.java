@@ -32,6 +32,7 @@ public final class SimNetwork {
     private final Random random;
     private final Map<NodeId, SimTransport> transports = new HashMap<>();
     private final Map<NodeId, Integer> partitionOf = new HashMap<>();
+    private final java.util.Set<java.util.List<NodeId>> blockedLinks = new java.util.HashSet<>();
     private long latencyMinNanos;
     private long latencyMaxNanos;
     private double lossRate;
@@ -86,9 +87,16 @@ public final class SimNetwork {
         }
     }
 
-    /** Removes every partition. */
+    /** Removes every partition and blocked link. */
     public void heal() {
         partitionOf.clear();
+        blockedLinks.clear();
+    }
+
+    /** Cuts the link between {@code a} and {@code b} in both directions (a partial partition). */
+    public void blockLink(NodeId a, NodeId b) {
+        blockedLinks.add(java.util.List.of(a, b));
+        blockedLinks.add(java.util.List.of(b, a));
     }
 
     /** Sets the probability that a message is lost. */
@@ -118,6 +126,9 @@ public final class SimNetwork {
     }
 
     private boolean canTalk(NodeId a, NodeId b) {
+        if (!blockedLinks.isEmpty() && blockedLinks.contains(java.util.List.of(a, b))) {
+            return false;
+        }
         return partitionOf.getOrDefault(a, 0).intValue() == partitionOf.getOrDefault(b, 0).intValue();
     }
 
