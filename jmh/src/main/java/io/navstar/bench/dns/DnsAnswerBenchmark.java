@@ -74,7 +74,7 @@ public class DnsAnswerBenchmark {
         nxQuery = direct(query("missing.marathon.l4lb.thisdcos.directory", 1, false));
         srvQuery = direct(query("_svc1._tcp.marathon.thisdcos.directory", 33, true));
         cachedQuery = direct(query("www.example.com", 1, false));
-        byte[] response = upstreamResponse("www.example.com");
+        byte[] response = DnsCacheMemory.upstreamResponse("www.example.com");
         ResponseScan scan = new ResponseScan();
         byte[] qname = Names.toWire("www.example.com");
         if (!scan.scan(Unpooled.wrappedBuffer(response), 0, response.length, qname, qname.length, 1, 1)) {
@@ -151,19 +151,6 @@ public class DnsAnswerBenchmark {
         if (edns) {
             out.writeBytes(new byte[]{0, 0, 41, 0x04, (byte) 0xD0, 0, 0, 0, 0, 0, 0});
         }
-        return out.toByteArray();
-    }
-
-    /** What an upstream returns for name/A: two A records and its OPT. */
-    static byte[] upstreamResponse(String name) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.writeBytes(new byte[]{0x55, 0x55, (byte) 0x81, (byte) 0x80, 0, 1, 0, 2, 0, 0, 0, 1});
-        out.writeBytes(Names.toWire(name));
-        out.writeBytes(new byte[]{0, 1, 0, 1});
-        for (int i = 1; i <= 2; i++) {
-            out.writeBytes(new byte[]{(byte) 0xC0, 12, 0, 1, 0, 1, 0, 0, 0x0E, 0x10, 0, 4, (byte) 192, 0, 2, (byte) i});
-        }
-        out.writeBytes(new byte[]{0, 0, 41, 0x04, (byte) 0xD0, 0, 0, 0, 0, 0, 0});
         return out.toByteArray();
     }
 }

@@ -8,6 +8,7 @@ import io.navstar.dns.wire.ResponseScan;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 
+import java.io.ByteArrayOutputStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 
@@ -32,7 +33,7 @@ public final class DnsCacheMemory {
         long now = System.nanoTime();
         for (int i = 0; i < n; i++) {
             String name = "host" + i + ".example.com";
-            byte[] response = DnsAnswerBenchmark.upstreamResponse(name);
+            byte[] response = upstreamResponse(name);
             byte[] qname = Names.toWire(name);
             ByteBuf buf = Unpooled.wrappedBuffer(response);
             if (!scan.scan(buf, 0, response.length, qname, qname.length, 1, 1)) {
@@ -46,6 +47,19 @@ public final class DnsCacheMemory {
         long used = after - before;
         System.out.printf("cache entries %,d  heap used %,d bytes (%.1f MiB)  %.0f bytes/entry  (cache estimate %.0f bytes/entry)%n",
                 cache.size(), used, used / 1048576.0, (double) used / cache.size(), (double) cache.bytes() / cache.size());
+    }
+
+    /** What an upstream returns for name/A: two A records and its OPT. */
+    public static byte[] upstreamResponse(String name) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(new byte[]{0x55, 0x55, (byte) 0x81, (byte) 0x80, 0, 1, 0, 2, 0, 0, 0, 1});
+        out.writeBytes(Names.toWire(name));
+        out.writeBytes(new byte[]{0, 1, 0, 1});
+        for (int i = 1; i <= 2; i++) {
+            out.writeBytes(new byte[]{(byte) 0xC0, 12, 0, 1, 0, 1, 0, 0, 0x0E, 0x10, 0, 4, (byte) 192, 0, 2, (byte) i});
+        }
+        out.writeBytes(new byte[]{0, 0, 41, 0x04, (byte) 0xD0, 0, 0, 0, 0, 0, 0});
+        return out.toByteArray();
     }
 
     private static long usedAfterGc(MemoryMXBean memory) {
