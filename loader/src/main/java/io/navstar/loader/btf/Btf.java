@@ -500,11 +500,21 @@ public final class Btf {
         };
     }
 
-    /** The layout of the struct (or union) with this name, if the BTF has one. */
+    /**
+     * The layout of the struct (or union) with this name, if the BTF has one; failing that, of the struct a
+     * typedef of this name stands for ({@code typedef struct {...} backend_t}).
+     */
     public Optional<BtfStruct> struct(String name) {
-        for (int id : idsByName.getOrDefault(name, List.of())) {
+        List<Integer> ids = idsByName.getOrDefault(name, List.of());
+        for (int id : ids) {
             BtfKind kind = types.get(id).kind();
             if (kind == BtfKind.STRUCT || kind == BtfKind.UNION) {
+                return Optional.of(layout(id));
+            }
+        }
+        for (int id : ids) {
+            BtfKind resolved = types.get(resolve(id)).kind();
+            if (types.get(id).kind() == BtfKind.TYPEDEF && (resolved == BtfKind.STRUCT || resolved == BtfKind.UNION)) {
                 return Optional.of(layout(id));
             }
         }

@@ -13,8 +13,9 @@ import java.util.Objects;
  * @param maxEntries  capacity (for a ring buffer, its size in bytes: a power of two multiple of the page size)
  * @param flags       BPF_F_* map flags (BPF_F_NO_PREALLOC, BPF_F_RDONLY_PROG, BPF_F_MMAPABLE, ...)
  * @param pinning     whether the map is pinned by name
- * @param keyTypeId   BTF type id of the key, 0 when none
- * @param valueTypeId BTF type id of the value (the DATASEC for global data), 0 when none
+ * @param keyTypeId   BTF type id of the key, 0 when none (sizes given as numbers, or a map type the kernel
+ *                    refuses BTF for: ring buffers, maps of maps, program and perf event arrays)
+ * @param valueTypeId BTF type id of the value (the DATASEC for global data), 0 when none (as for keyTypeId)
  * @param innerMap    for map-in-map types, the inner map's spec; otherwise null
  * @param initialData for global data maps, the section's bytes to write at load; otherwise null
  * @param freeze      true when the map is frozen after its initial data is written ({@code .rodata})

@@ -13,7 +13,7 @@ import java.util.Objects;
  * @param maps     maps by name, BTF-defined ones first, then global data (.data, .rodata, .bss)
  * @param programs programs by function name
  * @param btf      the object's BTF, fixed up for upload, or null when the object has none
- * @param license  the object's license string
+ * @param license  the object's license string (from its {@code license} section; "" when it has none)
  */
 public record ObjectSpec(Map<String, MapSpec> maps, Map<String, ProgramSpec> programs, Btf btf, String license) {
 

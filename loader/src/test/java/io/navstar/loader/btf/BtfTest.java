@@ -150,6 +150,8 @@ class BtfTest {
         assertTrue(btf.type("backend", BtfKind.STRUCT).isPresent());
         assertEquals(Optional.empty(), btf.type("backend", BtfKind.UNION));
         assertEquals(Optional.empty(), btf.struct("no_such_struct"));
+        assertEquals(btf.struct("backend"), btf.struct("backend_t"), "a typedef of a struct names it too");
+        assertEquals(Optional.empty(), btf.struct("__u32"), "a typedef of an integer is no struct");
         assertEquals(4, btf.sizeOf(btf.idsNamed("__u32").get(0)));
         assertTrue(btf.dataSectionId(".maps").isPresent());
     }
