@@ -81,6 +81,11 @@ public record Endpoint(InetAddress address, int port) implements Comparable<Endp
 
     @Override
     public int compareTo(Endpoint other) {
+        if (address instanceof Inet4Address && other.address instanceof Inet4Address) {
+            // an Inet4Address's hash code is its address: no array copies on this hot comparison
+            int c = Integer.compareUnsigned(address.hashCode(), other.address.hashCode());
+            return c != 0 ? c : Integer.compare(port, other.port);
+        }
         byte[] a = address.getAddress();
         byte[] b = other.address.getAddress();
         if (a.length != b.length) {

@@ -56,6 +56,8 @@ public final class Reconciler {
     private final List<int[]> quarantine = new ArrayList<>();
     /** The spec each installed VIP was last built from (empty after a restart until the first apply). */
     private final Map<VipKey, VipSpec> appliedSpecs = new HashMap<>();
+    /** The same spec objects, by identity: the fast test that a VIP is unchanged. */
+    private final Map<VipSpec, Boolean> appliedIdentity = new java.util.IdentityHashMap<>();
     /** How many applied specs name each backend. */
     private final Map<Endpoint, Integer> references = new HashMap<>();
     /** Backends that lost a reference during the current apply. */
@@ -123,18 +125,34 @@ public final class Reconciler {
         }
         List<VipSpec> work = new ArrayList<>();
         int unchanged = 0;
+        int stillInstalled = 0;
         for (VipSpec spec : desired.vips().values()) {
-            VipSpec applied = appliedSpecs.get(spec.key());
-            if (applied != null && (applied == spec || applied.equals(spec)) && !touches(spec, skipChanged)) {
-                unchanged++;
+            if (appliedIdentity.containsKey(spec)) {
+                stillInstalled++;
+                if (!touches(spec, skipChanged)) {
+                    unchanged++;
+                    continue;
+                }
             } else {
-                work.add(spec);
+                VipSpec applied = appliedSpecs.get(spec.key());
+                if (applied != null) {
+                    stillInstalled++;
+                    if (applied.equals(spec) && !touches(spec, skipChanged)) {
+                        unchanged++;
+                        continue;
+                    }
+                } else if (installed.containsKey(spec.key())) {
+                    stillInstalled++;
+                }
             }
+            work.add(spec);
         }
         List<VipKey> gone = new ArrayList<>();
-        for (VipKey key : installed.keySet()) {
-            if (!desired.vips().containsKey(key)) {
-                gone.add(key);
+        if (stillInstalled < installed.size()) {
+            for (VipKey key : installed.keySet()) {
+                if (!desired.vips().containsKey(key)) {
+                    gone.add(key);
+                }
             }
         }
 
@@ -183,8 +201,10 @@ public final class Reconciler {
             int[] table = tables[v];
             VipSpec previous = appliedSpecs.put(spec.key(), spec);
             if (previous != null) {
+                appliedIdentity.remove(previous);
                 release(previous);
             }
+            appliedIdentity.put(spec, Boolean.TRUE);
             if (current != null && current.tableSize() == table.length
                     && (table.length == 0 || kernel.cellsEqual(current.tableOffset(), table))) {
                 unchanged++;
@@ -229,6 +249,7 @@ public final class Reconciler {
             vipIds.release(vip.vipId());
             VipSpec previous = appliedSpecs.remove(key);
             if (previous != null) {
+                appliedIdentity.remove(previous);
                 release(previous);
             }
             removed++;
