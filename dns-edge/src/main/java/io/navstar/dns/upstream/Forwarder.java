@@ -36,7 +36,7 @@ import static io.navstar.dns.wire.DnsWire.*;
 /**
  * Sends forwarded queries to upstreams and matches their answers, for one event loop. Each query goes
  * to the upstreams its {@link UpstreamGroup} chooses, in parallel, each attempt with a random
- * transaction ID from one UDP socket with a random port (RFC 5452 §4); the first good answer (NOERROR
+ * transaction ID from one of several UDP sockets with random ports (RFC 5452 §9.2); the first good answer (NOERROR
  * or NXDOMAIN for the same question from the address asked) wins and is cached. When an attempt's
  * RTT-derived timeout expires, the query is also sent to the next upstream (the late answer still
  * counts); a truncated answer is retried over TCP to the same upstream (RFC 7766 §5); when every
@@ -74,8 +74,14 @@ public final class Forwarder {
     /** Queries in flight by question, so identical misses share one upstream exchange. */
     private final HashMap<CacheKey, PendingQuery> inFlight = new HashMap<>();
     private final DnsMetrics metrics;
-    private Channel udp4;
-    private Channel udp6;
+    /**
+     * Upstream-facing sockets per address family and loop, each on its own random ephemeral port; every
+     * attempt picks one at random, so a spoofer must guess port and ID (RFC 5452 §9.2).
+     */
+    private static final int SOCKETS_PER_FAMILY = 4;
+
+    private final Channel[] udp4 = new Channel[SOCKETS_PER_FAMILY];
+    private final Channel[] udp6 = new Channel[SOCKETS_PER_FAMILY];
     private int pending;
 
     public Forwarder(EventLoop loop, AnswerCache cache, Replies replies, long overallNanos, long maxTtl,
@@ -95,9 +101,11 @@ public final class Forwarder {
 
     /** Binds the upstream-facing UDP sockets (IPv4, and IPv6 when {@code ipv6}) on this loop; blocks. */
     public void start(boolean ipv6) throws InterruptedException {
-        udp4 = bind(SocketProtocolFamily.INET, new InetSocketAddress("0.0.0.0", 0));
-        if (ipv6) {
-            udp6 = bind(SocketProtocolFamily.INET6, new InetSocketAddress("::", 0));
+        for (int i = 0; i < SOCKETS_PER_FAMILY; i++) {
+            udp4[i] = bind(SocketProtocolFamily.INET, new InetSocketAddress("0.0.0.0", 0));
+            if (ipv6) {
+                udp6[i] = bind(SocketProtocolFamily.INET6, new InetSocketAddress("::", 0));
+            }
         }
     }
 
@@ -115,11 +123,13 @@ public final class Forwarder {
 
     /** Closes the upstream sockets. */
     public void close() {
-        if (udp4 != null) {
-            udp4.close();
-        }
-        if (udp6 != null) {
-            udp6.close();
+        for (int i = 0; i < SOCKETS_PER_FAMILY; i++) {
+            if (udp4[i] != null) {
+                udp4[i].close();
+            }
+            if (udp6[i] != null) {
+                udp6[i].close();
+            }
         }
     }
 
@@ -188,7 +198,8 @@ public final class Forwarder {
         if (id < 0) {
             return;
         }
-        Channel socket = upstream.address().getAddress() instanceof Inet4Address ? udp4 : udp6;
+        Channel[] family = upstream.address().getAddress() instanceof Inet4Address ? udp4 : udp6;
+        Channel socket = family[ThreadLocalRandom.current().nextInt(SOCKETS_PER_FAMILY)];
         if (socket == null) {
             upstream.onFailure(now);
             return;
