@@ -90,6 +90,7 @@ public final class ElfObjectReader {
         private final ElfFile elf;
         private final Map<Integer, List<Function>> functionsBySection = new HashMap<>();
         private final Map<Integer, Map<Integer, Function>> functionStarts = new HashMap<>();
+        private final Map<Integer, byte[]> sectionData = new HashMap<>();
         private long linkedInstructions;
         private final Map<Integer, Map<Integer, ElfFile.Symbol>> relocationsBySection = new HashMap<>();
         private final Map<Integer, String> dataMapBySection = new HashMap<>();
@@ -378,7 +379,8 @@ public final class ElfObjectReader {
             List<byte[]> code = new ArrayList<>();
             for (int p = 0; p < placed.size(); p++) {
                 Function function = placed.get(p);
-                byte[] data = elf.data(function.section());
+                byte[] data = sectionData.computeIfAbsent(function.section().index(),
+                        index -> elf.data(function.section()));
                 code.add(data);
                 for (int i = function.start(); i < function.end(); i++) {
                     Target target = callTarget(function, data, i);
@@ -412,7 +414,7 @@ public final class ElfObjectReader {
                     int newIndex = base + i - function.start();
                     Target target = callTarget(function, data, i);
                     if (target != null) {
-                        int newTarget = placement.get(target.function()) + target.offsetInFunction();
+                        int newTarget = placement.get(target.function());
                         putImm(out, newIndex, newTarget - newIndex - 1);
                         if (target.pseudoFunc()) {
                             setSrcReg(out, newIndex, BPF_PSEUDO_FUNC);
@@ -441,7 +443,7 @@ public final class ElfObjectReader {
         }
 
         /** Where a call or callback address at instruction {@code i} leads. */
-        private record Target(Function function, int offsetInFunction, boolean pseudoFunc) {
+        private record Target(Function function, boolean pseudoFunc) {
         }
 
         private Target callTarget(Function function, byte[] data, int i) {
@@ -471,8 +473,8 @@ public final class ElfObjectReader {
                 if (imm % INSN != 0) {
                     throw elf.fail(where + ": callback address offset " + imm + " is not a whole instruction");
                 }
-                Target target = target(elf.section(symbol.sectionIndex()), (symbol.value() + imm) / INSN, where);
-                return new Target(target.function(), target.offsetInFunction(), true);
+                return new Target(functionAt(elf.section(symbol.sectionIndex()), (symbol.value() + imm) / INSN, where),
+                        true);
             }
             if (opcode == BPF_CALL && symbol != null) {
                 throw elf.fail(where + ": call with src_reg " + srcReg + " against symbol '" + symbol.name()
@@ -482,8 +484,7 @@ public final class ElfObjectReader {
         }
 
         private Target target(ElfFile.Section section, long instruction, At where) {
-            Function callee = functionAt(section, instruction, where);
-            return new Target(callee, 0, false);
+            return new Target(functionAt(section, instruction, where), false);
         }
 
         private ElfFile.Section codeSection(ElfFile.Symbol symbol, At where) {
