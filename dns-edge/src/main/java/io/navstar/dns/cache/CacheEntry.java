@@ -118,15 +118,18 @@ public final class CacheEntry {
      * Writes this answer into {@code out} for a client: its {@code id}, the RD and CD bits of its
      * {@code clientFlags}, its question name case from {@code nameOriginal}, AA cleared (a cached
      * answer is not authoritative), TTLs counted down, or set to {@code staleTtl} when serving stale
-     * (RFC 8767 §4). Allocates nothing.
+     * (RFC 8767 §4), and AD kept only for a client that set AD or DO (RFC 6840 §5.7). Allocates nothing.
      */
-    public void writeTo(ByteBuf out, int id, int clientFlags, byte[] nameOriginal, long nowNanos, boolean stale,
-                        long staleTtl) {
+    public void writeTo(ByteBuf out, int id, int clientFlags, boolean dnssecOk, byte[] nameOriginal, long nowNanos,
+                        boolean stale, long staleTtl) {
         int base = out.writerIndex();
         out.writeBytes(message);
         out.setShort(base, id);
         int flags = u16(message, DnsWire.OFFSET_FLAGS) & ~(DnsWire.FLAG_AA | DnsWire.FLAG_TC | DnsWire.FLAG_RD | DnsWire.FLAG_CD);
         flags |= clientFlags & (DnsWire.FLAG_RD | DnsWire.FLAG_CD);
+        if (!dnssecOk && (clientFlags & DnsWire.FLAG_AD) == 0) {
+            flags &= ~DnsWire.FLAG_AD;
+        }
         out.setShort(base + DnsWire.OFFSET_FLAGS, flags | DnsWire.FLAG_RA);
         out.setBytes(base + DnsWire.HEADER_SIZE, nameOriginal, 0, nameLength);
         long elapsed = (nowNanos - storedAtNanos) / 1_000_000_000L;

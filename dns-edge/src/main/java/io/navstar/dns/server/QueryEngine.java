@@ -291,7 +291,7 @@ public final class QueryEngine implements Forwarder.Replies {
             writer.buffer().writeShort(qclass);
             metrics.countTruncated();
         } else {
-            entry.writeTo(writer.buffer(), id, clientFlags, nameOriginal, now, stale, staleAnswerTtl);
+            entry.writeTo(writer.buffer(), id, clientFlags, dnssecOk, nameOriginal, now, stale, staleAnswerTtl);
         }
         if (edns) {
             writer.opt(maxUdpPayload, 0, dnssecOk);

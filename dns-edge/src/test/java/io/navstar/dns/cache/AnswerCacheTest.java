@@ -52,11 +52,12 @@ class AnswerCacheTest {
         assertTrue(e.cacheable());
         assertEquals(300, e.ttlSeconds());
         ByteBuf out = Unpooled.buffer();
-        e.writeTo(out, 0x4321, 0x0100, Messages.wireKeepingCase("A.Example"), now + 10 * SECOND + 5, false, 30);
+        e.writeTo(out, 0x4321, 0x0100, false, Messages.wireKeepingCase("A.Example"), now + 10 * SECOND + 5, false, 30);
         assertEquals(0x4321, out.getUnsignedShort(0));
         assertEquals(0, out.getUnsignedShort(10), "upstream OPT removed");
         assertEquals(290, out.getInt(out.writerIndex() - 10));
         assertEquals('A', out.getByte(13), "client's question case");
+        assertEquals(0x8180, out.getUnsignedShort(2), "QR RD RA; AA never set on cached answers");
         assertTrue(e.fresh(now + 299 * SECOND));
         assertFalse(e.fresh(now + 300 * SECOND));
         assertTrue(e.usableStale(now + 301 * SECOND));
@@ -66,7 +67,7 @@ class AnswerCacheTest {
     void servesStaleWithFixedTtl() {
         CacheEntry e = entry(response("a.example", 1), "a.example", 0);
         ByteBuf out = Unpooled.buffer();
-        e.writeTo(out, 1, 0, Names.toWire("a.example"), 100 * SECOND, true, 30);
+        e.writeTo(out, 1, 0, false, Names.toWire("a.example"), 100 * SECOND, true, 30);
         assertEquals(30, out.getInt(out.writerIndex() - 10));
     }
 
