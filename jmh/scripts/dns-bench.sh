@@ -8,6 +8,8 @@
 #
 # Throughput: dnsperf -l DURATION with CLIENTS clients and OUTSTANDING queries in flight (saturating),
 # ROUNDS rounds with the servers interleaved, median reported (a shared 2-core machine is noisy).
+# CPU us/query: the server process's user+system time during the throughput run divided by the
+# queries it answered (robust to a machine shared with other work, unlike queries/s).
 # Latency: runs at a fixed RATE (-Q) that every server sustains, with -v; p50/p99 computed from
 # dnsperf's per-query latencies (median over rounds). Then navstar's event-loop heap allocation per
 # query and, when the jmh module is built, the heap used by 1,000,000 cached answers.
@@ -114,12 +116,12 @@ printf '  local-zone: "fwd.test." transparent\n' >> "$WORK/unbound-local.conf"
 unbound_conf $UB "$(nproc)" "$WORK/unbound-local.conf" "forward-zone:
   name: \"fwd.test.\"
   forward-addr: $UP@$PORT" > "$WORK/unbound.conf"
-unbound -d -c "$WORK/unbound.conf" >"$WORK/unbound.log" 2>&1 & PIDS+=($!)
+unbound -d -c "$WORK/unbound.conf" >"$WORK/unbound.log" 2>&1 & PIDS+=($!); declare -A SPID; SPID[unbound]=$!
 
 # dnsmasq under test: same records, authoritative-ish for the local domain, fwd.test forwarded
 dnsmasq -k --conf-file=/dev/null --no-resolv --no-hosts --addn-hosts="$WORK/dnsmasq.hosts" \
   --local=/thisdcos.directory/ --server=/fwd.test/$UP#$PORT --listen-address=$DM --bind-interfaces \
-  --port=$PORT --cache-size=10000 --user=root --pid-file= --log-facility=- >"$WORK/dnsmasq.log" 2>&1 & PIDS+=($!)
+  --port=$PORT --cache-size=10000 --user=root --pid-file= --log-facility=- >"$WORK/dnsmasq.log" 2>&1 & PIDS+=($!); SPID[dnsmasq]=$!
 
 # navstar under test
 # netty tuning: no leak-detection sampling, no reference-count check on every buffer read (the DNS
@@ -127,7 +129,7 @@ dnsmasq -k --conf-file=/dev/null --no-resolv --no-hosts --addn-hosts="$WORK/dnsm
 JVM=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xms1g -Xmx1g -XX:+UseParallelGC
      -Dio.netty.leakDetection.level=disabled -Dio.netty.buffer.checkAccessible=false -cp "$CP")
 "${JVM[@]}" io.navstar.dns.server.DnsServerMain --listen $NAV:$PORT --upstream $UP:$PORT \
-  --records "$WORK/navstar.records" --loops "$LOOPS" --batch "$BATCH" --stats-seconds 1 >"$WORK/navstar.log" 2>&1 & PIDS+=($!)
+  --records "$WORK/navstar.records" --loops "$LOOPS" --batch "$BATCH" --stats-seconds 1 >"$WORK/navstar.log" 2>&1 & PIDS+=($!); SPID[navstar]=$!
 
 # failover: a black hole that reads and drops everything, listed first, then the real upstream
 python3 -c "
@@ -149,9 +151,15 @@ for a in $NAV $UB $DM; do wait_up $a svc0.marathon.l4lb.thisdcos.directory; done
 wait_up $UP host0.fwd.test
 wait_up $NAVFO host0.fwd.test
 
-perf() { # $1 address, $2 query file -> "qps"
-  dnsperf -s "$1" -p $PORT -d "$2" -l "$DURATION" -c "$CLIENTS" -T "$THREADS" -q "$OUTSTANDING" 2>&1 |
-    awk '/Queries per second/ {q=$4} /Queries lost/ {l=$3} END {printf "%.0f %s", q, l}'
+TICK_US=$((1000000 / $(getconf CLK_TCK)))
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # utime + stime of a server process
+perf() { # $1 address, $2 query file, $3 server pid -> "qps lost cpu_us_per_query"
+  local before after
+  before=$(cpu_ticks "$3")
+  dnsperf -s "$1" -p $PORT -d "$2" -l "$DURATION" -c "$CLIENTS" -T "$THREADS" -q "$OUTSTANDING" 2>&1 >"$WORK/perf.out"
+  after=$(cpu_ticks "$3")
+  awk -v ticks=$((after - before)) -v tick_us="$TICK_US" '/Queries per second/ {q=$4} /Queries lost/ {l=$3}
+    /Queries completed/ {c=$3} END {printf "%.0f %s %.2f", q, l, (c > 0 ? ticks * tick_us / c : 0)}' "$WORK/perf.out"
 }
 latency() { # $1 address, $2 query file -> "p50_ms p99_ms"
   dnsperf -s "$1" -p $PORT -d "$2" -l "$LAT_DURATION" -c "$CLIENTS" -T 1 -Q "$RATE" -v 2>/dev/null | awk '/^> / {print $NF}' |
@@ -167,31 +175,33 @@ dnsperf -s $NAV -p $PORT -d "$WORK/fwd.q" -l 2 -c "$CLIENTS" -T "$THREADS" -q "$
 echo "dnsperf: ${DURATION}s per run, $ROUNDS rounds (median), $CLIENTS clients, $THREADS threads, $OUTSTANDING outstanding; latency at $RATE q/s"
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); navstar: $LOOPS loops, recvmmsg batch $BATCH"
 median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {if (NR==0) print "-"; else print a[int((NR+1)/2)]}'; }
-declare -A QPS LOST P50 P99
+declare -A QPS LOST P50 P99 CPU
 for round in $(seq 1 "$ROUNDS"); do
   for workload in local fwd; do
     for pair in navstar:$NAV unbound:$UB dnsmasq:$DM; do
       name=${pair%%:*}; addr=${pair#*:}
-      read -r qps lost <<<"$(perf "$addr" "$WORK/$workload.q")"
+      read -r qps lost cpu <<<"$(perf "$addr" "$WORK/$workload.q" "${SPID[$name]}")"
       read -r p50 p99 <<<"$(latency "$addr" "$WORK/$workload.q")"
-      QPS[$name-$workload]+=" $qps"; LOST[$name-$workload]+=" $lost"
+      QPS[$name-$workload]+=" $qps"; LOST[$name-$workload]+=" $lost"; CPU[$name-$workload]+=" $cpu"
       P50[$name-$workload]+=" $p50"; P99[$name-$workload]+=" $p99"
     done
   done
 done
-printf '%-20s %12s %28s %8s %9s %9s\n' "server / workload" "queries/s" "(each round)" "lost" "p50 ms" "p99 ms"
+printf '%-20s %10s %26s %6s %8s %8s %12s\n' "server / workload" "queries/s" "(each round)" "lost" "p50 ms" "p99 ms" "CPU us/query"
 declare -A MED
 for workload in local fwd; do
   for name in navstar unbound dnsmasq; do
     k=$name-$workload
     MED[$k]=$(echo "${QPS[$k]}" | median)
-    printf '%-20s %12s %28s %8s %9s %9s\n' "$name / $workload" "${MED[$k]}" "(${QPS[$k]# })" \
-      "$(echo "${LOST[$k]}" | median)" "$(echo "${P50[$k]}" | median)" "$(echo "${P99[$k]}" | median)"
+    printf '%-20s %10s %26s %6s %8s %8s %12s\n' "$name / $workload" "${MED[$k]}" "(${QPS[$k]# })" \
+      "$(echo "${LOST[$k]}" | median)" "$(echo "${P50[$k]}" | median)" "$(echo "${P99[$k]}" | median)" \
+      "$(echo "${CPU[$k]}" | median)"
   done
 done
 for workload in local fwd; do
   awk -v n="${MED[navstar-$workload]}" -v u="${MED[unbound-$workload]}" -v d="${MED[dnsmasq-$workload]}" -v w="$workload" \
-    'BEGIN {printf "ratio %-5s navstar/unbound %.2f  navstar/dnsmasq %.2f\n", w, n/u, n/d}'
+    -v cn="$(echo "${CPU[navstar-$workload]}" | median)" -v cu="$(echo "${CPU[unbound-$workload]}" | median)" \
+    'BEGIN {printf "ratio %-5s queries/s navstar/unbound %.2f, navstar/dnsmasq %.2f; CPU per query navstar/unbound %.2f\n", w, n/u, n/d, cn/cu}'
 done
 echo "navstar event loops, last interval: $(grep '^stats' "$WORK/navstar.log" | awk '$4 != "(+0)"' | tail -1)"
 
