@@ -102,9 +102,12 @@ public final class ProcessCluster implements AutoCloseable {
         return now;
     }
 
-    /** Waits for killed processes to be gone. */
-    public void awaitKilled(NodeId node, Process process) throws InterruptedException {
-        process.waitFor();
+    /** Starts a new incarnation of a killed node (its epoch file makes it supersede the old one). */
+    public void restart(NodeId node) throws IOException {
+        if (processes.containsKey(node)) {
+            throw new IllegalStateException(node + " is running");
+        }
+        start(node);
     }
 
     /** Running nodes. */

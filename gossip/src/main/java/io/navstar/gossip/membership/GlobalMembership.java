@@ -65,7 +65,6 @@ public final class GlobalMembership {
     private final HashMap<NodeId, NodeId> pendingSource = new HashMap<>();
     private final Map<NodeId, Long> unreachableSince = new LinkedHashMap<>();
     private final IndexedGraph graph = new IndexedGraph();
-    private final Set<NodeId> reachableSet = new HashSet<>();
     private long reachabilityVersion = -1;
     private long routesVersion = -1;
     private int reachableCount;
@@ -297,14 +296,16 @@ public final class GlobalMembership {
         long now = scheduler.nanoTime();
         Set<NodeId> became = new HashSet<>();
         Set<NodeId> lost = new HashSet<>();
-        reachableCount = graph.reach(self, (node, reachable) -> {
+        reachableCount = graph.reach(self, (node, reachable, wasReachable) -> {
             if (reachable) {
-                unreachableSince.remove(node);
-                if (reachableSet.add(node) && !node.equals(self)) {
+                if (!unreachableSince.isEmpty()) {
+                    unreachableSince.remove(node);
+                }
+                if (!wasReachable && !node.equals(self)) {
                     became.add(node);
                 }
             } else {
-                if (reachableSet.remove(node)) {
+                if (wasReachable) {
                     lost.add(node);
                 }
                 if (table.containsKey(node)) {
@@ -339,7 +340,6 @@ public final class GlobalMembership {
         if (pruned != null) {
             for (NodeId node : pruned) {
                 unreachableSince.remove(node);
-                reachableSet.remove(node);
                 MemberEntry last = table.remove(node);
                 if (last != null) {
                     tombstones.put(node, new Tombstone(last, now));

@@ -2,8 +2,8 @@ package io.navstar.gossip.route;
 
 import io.navstar.gossip.NodeId;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.Map;
+import org.agrona.collections.Object2IntHashMap;
 
 /**
  * The mutable overlay graph membership keeps up to date row by row: nodes get dense indices as
@@ -18,13 +18,14 @@ public final class IndexedGraph {
 
     private static final int[] NO_EDGES = new int[0];
 
-    private final Map<NodeId, Integer> indexOf = new HashMap<>();
+    private final Object2IntHashMap<NodeId> indexOf = new Object2IntHashMap<>(-1);
     private NodeId[] nodes = new NodeId[64];
     private int[][] rows = new int[64][];
     private int size;
     private long version;
     private int[] queue = new int[64];
     private int[] mark = new int[64];
+    private boolean[] reachableBefore = new boolean[64];
     private int markGeneration;
 
     /** Bumped on every change; a snapshot of the same version is still current. */
@@ -37,8 +38,8 @@ public final class IndexedGraph {
     }
 
     private int index(NodeId node) {
-        Integer existing = indexOf.get(node);
-        if (existing != null) {
+        int existing = indexOf.getValue(node);
+        if (existing >= 0) {
             return existing;
         }
         if (size == nodes.length) {
@@ -47,9 +48,11 @@ public final class IndexedGraph {
             rows = Arrays.copyOf(rows, capacity);
             queue = new int[capacity];
             mark = Arrays.copyOf(mark, capacity);
+            reachableBefore = Arrays.copyOf(reachableBefore, capacity);
         }
         nodes[size] = node;
         rows[size] = NO_EDGES;
+        reachableBefore[size] = false;
         indexOf.put(node, size);
         return size++;
     }
@@ -71,27 +74,36 @@ public final class IndexedGraph {
 
     /** Rebuilds from scratch (after pruning): only the given rows and their targets remain. */
     public void rebuild(Map<NodeId, NodeId[]> remaining) {
+        NodeId[] oldNodes = Arrays.copyOf(nodes, size);
+        boolean[] oldReachable = Arrays.copyOf(reachableBefore, size);
         indexOf.clear();
         Arrays.fill(nodes, 0, size, null);
         Arrays.fill(rows, 0, size, null);
         size = 0;
         remaining.forEach(this::setRow);
+        for (int i = 0; i < oldNodes.length; i++) {
+            int now = indexOf.getValue(oldNodes[i]);
+            if (now >= 0) {
+                reachableBefore[now] = oldReachable[i];
+            }
+        }
         version++;
     }
 
     /**
      * Counts the nodes reachable from {@code root} and calls {@code visitor} for each node with its
-     * reachability; allocation-free.
+     * reachability now and at the previous call (so callers see transitions without a set of their
+     * own); allocation-free.
      */
     public int reach(NodeId root, ReachVisitor visitor) {
-        Integer rootIndex = indexOf.get(root);
+        int rootIndex = indexOf.getValue(root);
         int generation = ++markGeneration;
         if (generation == Integer.MAX_VALUE) {
             Arrays.fill(mark, 0);
             markGeneration = generation = 1;
         }
         int reachable = 0;
-        if (rootIndex != null) {
+        if (rootIndex >= 0) {
             int head = 0;
             int tail = 0;
             queue[tail++] = rootIndex;
@@ -107,18 +119,20 @@ public final class IndexedGraph {
             }
             reachable = tail;
         }
-        if (visitor != null) {
-            for (int i = 0; i < size; i++) {
-                visitor.visit(nodes[i], mark[i] == generation);
+        for (int i = 0; i < size; i++) {
+            boolean now = mark[i] == generation;
+            if (visitor != null) {
+                visitor.visit(nodes[i], now, reachableBefore[i]);
             }
+            reachableBefore[i] = now;
         }
         return reachable;
     }
 
-    /** Told of each node's reachability by {@link #reach}. */
+    /** Told of each node's reachability by {@link #reach}, and its reachability at the previous call. */
     @FunctionalInterface
     public interface ReachVisitor {
-        void visit(NodeId node, boolean reachable);
+        void visit(NodeId node, boolean reachable, boolean wasReachable);
     }
 
     /** An immutable snapshot sharing the row arrays. */

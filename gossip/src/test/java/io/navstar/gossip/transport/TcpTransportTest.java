@@ -50,6 +50,12 @@ class TcpTransportTest {
             assertTrue(await(() -> received.size() == 3, 5_000));
             assertEquals("3<-" + loopbackNode(1, port) + ":x", received.get(2));
             assertArrayEquals(new long[] {0}, new long[] {nodes.get(0).node().metrics().framesRejected()});
+            Thread.sleep(1_500);
+            var metrics = nodes.get(0).node().metrics().snapshot();
+            assertEquals(2, metrics.get("active_view_size"));
+            assertTrue(metrics.get("messages_in.PING") > 0 && metrics.get("messages_out.PONG") > 0, metrics.toString());
+            assertTrue(metrics.get("probe_rtt_count") > 0 && metrics.get("bytes_out.MEMBERSHIP_UPDATE") > 0);
+            assertEquals(0, metrics.get("failures_detected"));
         } finally {
             nodes.forEach(TcpGossipNode::close);
         }

@@ -1,0 +1,82 @@
+package io.navstar.bench.gossip;
+
+import io.navstar.gossip.GossipConfig;
+import io.navstar.gossip.GossipNode;
+import io.navstar.gossip.sim.SimCluster;
+import io.navstar.gossip.wire.MessageType;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * How Lashup's cost grows with cluster size, in the deterministic simulator: for each N, all nodes
+ * join at once through one contact; we report the simulated time until every node's own table
+ * holds all N rows and its routes reach all N nodes, the messages and bytes per node per second
+ * while converging, and the same over a quiet minute afterwards (health probes, shuffles,
+ * floods). Not JMH: one long run per size. Run by jmh/scripts/gossip-sim-scale.sh.
+ *
+ * <p>Usage: {@code SimScaleBenchmark [N ...]} (default 100 1000 10000).
+ */
+public final class SimScaleBenchmark {
+
+    private SimScaleBenchmark() {
+    }
+
+    public static void main(String[] args) {
+        int[] sizes = args.length == 0 ? new int[] {100, 1_000, 10_000}
+                : java.util.Arrays.stream(args).mapToInt(Integer::parseInt).toArray();
+        System.out.printf("%7s %12s %10s %14s %14s %14s %14s %s%n", "N", "converge_s", "wall_s",
+                "conv_msg/n/s", "conv_B/n/s", "quiet_msg/n/s", "quiet_B/n/s", "quiet bytes by type (top)");
+        for (int n : sizes) {
+            run(n);
+        }
+    }
+
+    private static void run(int n) {
+        long wallStart = System.nanoTime();
+        SimCluster cluster = new SimCluster(GossipConfig.simulation(), 42, Duration.ofMillis(1), Duration.ofMillis(5), false);
+        cluster.addAndStart(n);
+        Duration converged = cluster.runUntil(() -> allSee(cluster.nodes(), n), Duration.ofMillis(250), Duration.ofMinutes(30));
+        double convergeSeconds = converged == null ? Double.NaN : converged.toNanos() / 1e9;
+        long convMessages = cluster.network().deliveredMessages();
+        long convBytes = cluster.network().deliveredBytes();
+        Map<MessageType, Long> before = bytesByType(cluster.nodes());
+        Duration quiet = Duration.ofSeconds(60);
+        cluster.runFor(quiet);
+        long quietMessages = cluster.network().deliveredMessages() - convMessages;
+        long quietBytes = cluster.network().deliveredBytes() - convBytes;
+        Map<MessageType, Long> after = bytesByType(cluster.nodes());
+        StringBuilder top = new StringBuilder();
+        after.entrySet().stream()
+                .map(e -> Map.entry(e.getKey(), e.getValue() - before.getOrDefault(e.getKey(), 0L)))
+                .filter(e -> e.getValue() > 0)
+                .sorted((a, b) -> Long.compare(b.getValue(), a.getValue())).limit(3)
+                .forEach(e -> top.append(e.getKey()).append('=')
+                        .append(String.format("%.0f", e.getValue() / (double) n / quiet.toSeconds())).append(' '));
+        double wall = (System.nanoTime() - wallStart) / 1e9;
+        System.out.printf("%7d %12.1f %10.1f %14.1f %14.0f %14.1f %14.0f %s%n", n, convergeSeconds, wall,
+                convMessages / (double) n / convergeSeconds, convBytes / (double) n / convergeSeconds,
+                quietMessages / (double) n / quiet.toSeconds(), quietBytes / (double) n / quiet.toSeconds(), top);
+    }
+
+    private static boolean allSee(Collection<GossipNode> nodes, int n) {
+        for (GossipNode node : nodes) {
+            if (node.reachableCount() != n || node.memberCount() != n) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static Map<MessageType, Long> bytesByType(Collection<GossipNode> nodes) {
+        Map<MessageType, Long> bytes = new EnumMap<>(MessageType.class);
+        for (GossipNode node : nodes) {
+            Map<String, Long> snapshot = node.metrics().snapshot();
+            for (MessageType type : MessageType.values()) {
+                bytes.merge(type, snapshot.get("bytes_in." + type), Long::sum);
+            }
+        }
+        return bytes;
+    }
+}
