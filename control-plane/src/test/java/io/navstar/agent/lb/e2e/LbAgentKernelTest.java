@@ -123,6 +123,23 @@ class LbAgentKernelTest {
     }
 
     @Test
+    void mapsTakeAtLeast65536VipsAndAMillionFlows() {
+        LbTestSupport.assumeRoot();
+        Path pins = LbTestSupport.pinDirectory("sizes");
+        LbDataPlane plane = LbDataPlane.open(LbSettings.forTests(pins).withSizes(65_536, 262_144, 1_000_000, 1 << 20));
+        try {
+            assertEquals(65_536, plane.map("lb_vips").maxEntries());
+            assertEquals(65_536, plane.map("lb_vip_stats").maxEntries());
+            assertEquals(1_000_000, plane.map("lb_flows").maxEntries());
+            assertEquals(1_000_000, plane.map("lb_reverse").maxEntries());
+        } finally {
+            plane.unpin();
+            plane.close();
+            LbTestSupport.deleteTree(pins);
+        }
+    }
+
+    @Test
     void interfacesThatAppearLaterAreAttachedWhileRunning() throws Exception {
         LbTestSupport.assumeRoot();
         Path pins = LbTestSupport.pinDirectory("watch");
@@ -180,6 +197,11 @@ class LbAgentKernelTest {
             int[] before = topo.requestCounts();
             assertEquals(0, topo.requests(null, "http://" + LbTopology.VIP, 100), "every request succeeds");
             assertEquals(before[2], topo.requestCounts()[2], "skipped backend got no new flow");
+            // first-packet events reached user space for the healthy backends too
+            java.util.regex.Matcher events = java.util.regex.Pattern.compile(
+                    "navstar_lb_backend_new_flow_events_total\\{backend=\"" + topo.backends.get(0).endpoint()
+                            + "\"\\} (\\d+)").matcher(agent.metrics());
+            assertTrue(events.find() && Long.parseLong(events.group(1)) > 0, agent.metrics());
         } finally {
             LbTopology.sh("ip", "-n", b3ns, "route", "del", "blackhole", "10.10.0.0/24");
             agent.uninstall();

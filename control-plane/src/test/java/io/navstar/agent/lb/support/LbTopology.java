@@ -105,7 +105,7 @@ public final class LbTopology implements AutoCloseable {
     private void startServer(String ns, Backend b) {
         byte[] name = (b.name + "\n").getBytes(StandardCharsets.UTF_8);
         b.server = NetworkNamespace.named(ns).run(() -> HttpServer.create(new InetSocketAddress(b.address, PORT), 1024));
-        b.server.setExecutor(Executors.newFixedThreadPool(4, r -> Thread.ofPlatform().daemon().unstarted(r)));
+        b.server.setExecutor(Executors.newFixedThreadPool(8, r -> Thread.ofPlatform().daemon().unstarted(r)));
         b.server.createContext("/", exchange -> {
             try (exchange) {
                 if (exchange.getRequestURI().getPath().equals("/big")) {
