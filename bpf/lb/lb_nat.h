@@ -221,6 +221,79 @@ static __always_inline int lb_egress(struct lb_pkt *pkt, __u32 bytes, struct lb_
 }
 
 /*
+ * Writes the tuple *to over the packet at data (Ethernet first; headers bounds-checked here) and updates
+ * the IPv4 header checksum (RFC 1624). The L4 checksum is left to the caller, which gets the checksum
+ * differences of the addresses (pseudo header) and of the ports: tc applies them with bpf_l4_csum_replace
+ * (CHECKSUM_PARTIAL aware), XDP by hand. Returns 0, or -1 when a header is out of bounds.
+ */
+static __always_inline int lb_rewrite_headers(void *data, void *data_end, const struct lb_pkt *pkt,
+					      const struct lb_flow_key *to, __s64 *addr_diff, __s64 *port_diff)
+{
+	__u16 from_ports[2] = { pkt->key.sport, pkt->key.dport };
+	__u16 to_ports[2] = { to->sport, to->dport };
+	/* Verifier workaround: mask the offset so the pointer's range is known. */
+	__u32 l4_off = pkt->l4_off & 0xff;
+	__u16 *ports = data + l4_off;
+
+	if ((void *)(ports + 2) > data_end)
+		return -1;
+	if (pkt->key.family == LB_AF_INET) {
+		struct iphdr *ip = data + ETH_HLEN;
+		__u32 from_addr[2] = { pkt->key.src[0], pkt->key.dst[0] };
+		__u32 to_addr[2] = { to->src[0], to->dst[0] };
+
+		if ((void *)(ip + 1) > data_end)
+			return -1;
+		*addr_diff = bpf_csum_diff(from_addr, 8, to_addr, 8, 0);
+		ip->saddr = to_addr[0];
+		ip->daddr = to_addr[1];
+		ip->check = lb_csum_apply(ip->check, *addr_diff);
+	} else {
+		struct ipv6hdr *ip6 = data + ETH_HLEN;
+		__u32 from_addr[8];
+		__u32 to_addr[8];
+
+		if ((void *)(ip6 + 1) > data_end)
+			return -1;
+		__builtin_memcpy(from_addr, pkt->key.src, 16);
+		__builtin_memcpy(from_addr + 4, pkt->key.dst, 16);
+		__builtin_memcpy(to_addr, to->src, 16);
+		__builtin_memcpy(to_addr + 4, to->dst, 16);
+		*addr_diff = bpf_csum_diff(from_addr, 32, to_addr, 32, 0);
+		__builtin_memcpy(&ip6->saddr, to->src, 16);
+		__builtin_memcpy(&ip6->daddr, to->dst, 16);
+	}
+	*port_diff = bpf_csum_diff((__u32 *)from_ports, 4, (__u32 *)to_ports, 4, 0);
+	ports[0] = to_ports[0];
+	ports[1] = to_ports[1];
+	return 0;
+}
+
+/* True when the L4 checksum must be kept up to date (not an IPv4 UDP datagram sent without one). */
+static __always_inline int lb_has_l4_csum(const struct lb_pkt *pkt)
+{
+	return !(pkt->key.proto == IPPROTO_UDP_ && pkt->key.family == LB_AF_INET && pkt->udp_csum == 0);
+}
+
+/* Fills a RST answering the segment pkt describes (RFC 793, "Reset Generation"); checksum left zero. */
+static __always_inline void lb_fill_rst(struct tcphdr *tcp, const struct lb_pkt *pkt)
+{
+	__builtin_memset(tcp, 0, sizeof(*tcp));
+	tcp->source = pkt->key.dport;
+	tcp->dest = pkt->key.sport;
+	tcp->doff = 5;
+	tcp->rst = 1;
+	if (pkt->tcp_flags & LB_TCP_ACK) {
+		tcp->seq = bpf_htonl(pkt->ack_seq);
+	} else {
+		tcp->ack = 1;
+		tcp->ack_seq = bpf_htonl(pkt->seq + pkt->payload_len +
+					 ((pkt->tcp_flags & LB_TCP_SYN) ? 1 : 0) +
+					 ((pkt->tcp_flags & LB_TCP_FIN) ? 1 : 0));
+	}
+}
+
+/*
  * Builds the answer to a flow refused for want of a backend into buf, from the original packet's first
  * bytes orig (Ethernet + L3 header + 8 bytes of L4: 42 bytes for IPv4, 62 for IPv6). TCP gets a RST
  * (RFC 793, "Reset Generation"), UDP an ICMP port unreachable (RFC 792; RFC 4443 section 3.1) quoting
@@ -258,19 +331,7 @@ static __always_inline __u32 lb_build_refusal(const struct lb_pkt *pkt, const __
 			len = LB_RST4_LEN;
 			ip->protocol = IPPROTO_TCP_;
 			ip->tot_len = bpf_htons(40);
-			__builtin_memset(tcp, 0, sizeof(*tcp));
-			tcp->source = pkt->key.dport;
-			tcp->dest = pkt->key.sport;
-			tcp->doff = 5;
-			tcp->rst = 1;
-			if (pkt->tcp_flags & LB_TCP_ACK) {
-				tcp->seq = bpf_htonl(pkt->ack_seq);
-			} else {
-				tcp->ack = 1;
-				tcp->ack_seq = bpf_htonl(pkt->seq + pkt->payload_len +
-							 ((pkt->tcp_flags & LB_TCP_SYN) ? 1 : 0) +
-							 ((pkt->tcp_flags & LB_TCP_FIN) ? 1 : 0));
-			}
+			lb_fill_rst(tcp, pkt);
 			pseudo[0] = ip->saddr;
 			pseudo[1] = ip->daddr;
 			pseudo[2] = bpf_htonl((IPPROTO_TCP_ << 16) | 20);
@@ -307,19 +368,7 @@ static __always_inline __u32 lb_build_refusal(const struct lb_pkt *pkt, const __
 
 			l4_len = 20;
 			ip6->nexthdr = IPPROTO_TCP_;
-			__builtin_memset(tcp, 0, sizeof(*tcp));
-			tcp->source = pkt->key.dport;
-			tcp->dest = pkt->key.sport;
-			tcp->doff = 5;
-			tcp->rst = 1;
-			if (pkt->tcp_flags & LB_TCP_ACK) {
-				tcp->seq = bpf_htonl(pkt->ack_seq);
-			} else {
-				tcp->ack = 1;
-				tcp->ack_seq = bpf_htonl(pkt->seq + pkt->payload_len +
-							 ((pkt->tcp_flags & LB_TCP_SYN) ? 1 : 0) +
-							 ((pkt->tcp_flags & LB_TCP_FIN) ? 1 : 0));
-			}
+			lb_fill_rst(tcp, pkt);
 			ip6->payload_len = bpf_htons(20);
 			pseudo[8] = bpf_htonl(20);
 			pseudo[9] = bpf_htonl(IPPROTO_TCP_);

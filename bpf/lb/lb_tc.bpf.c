@@ -23,70 +23,25 @@ static __always_inline void lb_tc_pull(struct __sk_buff *skb)
 }
 
 /*
- * Writes the tuple *to over the packet's, fixing the IPv4 header and TCP/UDP checksums. Addresses, ports
- * and the IPv4 header checksum are written directly (the headers are in the linear part, lb_tc_pull);
- * the L4 checksum goes through bpf_l4_csum_replace, which knows CHECKSUM_PARTIAL skbs (there only the
- * pseudo-header part may change).
+ * Writes the tuple *to over the packet's (lb_rewrite_headers: the headers sit in the linear part, see
+ * lb_tc_pull) and fixes the L4 checksum with bpf_l4_csum_replace, which knows CHECKSUM_PARTIAL skbs (there
+ * only the pseudo-header part may change).
  */
 static __always_inline int lb_tc_rewrite(struct __sk_buff *skb, const struct lb_pkt *pkt,
 					 const struct lb_flow_key *to)
 {
-	void *data = (void *)(long)skb->data;
-	void *data_end = (void *)(long)skb->data_end;
-	__u16 from_ports[2] = { pkt->key.sport, pkt->key.dport };
-	__u16 to_ports[2] = { to->sport, to->dport };
-	/* Verifier workaround: mask the offset so the pointer's range is known. */
-	__u32 l4_off = pkt->l4_off & 0xff;
-	__u16 *ports = data + l4_off;
-	__u64 l4_flags = 0;
+	__u64 l4_flags = pkt->key.proto == IPPROTO_UDP_ ? BPF_F_MARK_MANGLED_0 : 0;
 	__s64 addr_diff;
 	__s64 port_diff;
-	int l4_csum = 1;
 
-	if ((void *)(ports + 2) > data_end)
+	if (lb_rewrite_headers((void *)(long)skb->data, (void *)(long)skb->data_end, pkt, to, &addr_diff, &port_diff))
 		return -1;
-	if (pkt->key.proto == IPPROTO_UDP_) {
-		l4_flags = BPF_F_MARK_MANGLED_0;
-		if (pkt->key.family == LB_AF_INET && pkt->udp_csum == 0)
-			l4_csum = 0;  /* no UDP checksum over IPv4 (RFC 768): leave it so */
-	}
-	if (pkt->key.family == LB_AF_INET) {
-		struct iphdr *ip = data + ETH_HLEN;
-		__u32 from_addr[2] = { pkt->key.src[0], pkt->key.dst[0] };
-		__u32 to_addr[2] = { to->src[0], to->dst[0] };
-
-		if ((void *)(ip + 1) > data_end)
-			return -1;
-		addr_diff = bpf_csum_diff(from_addr, 8, to_addr, 8, 0);
-		ip->saddr = to_addr[0];
-		ip->daddr = to_addr[1];
-		ip->check = lb_csum_apply(ip->check, addr_diff);
-	} else {
-		struct ipv6hdr *ip6 = data + ETH_HLEN;
-		__u32 from_addr[8];
-		__u32 to_addr[8];
-
-		if ((void *)(ip6 + 1) > data_end)
-			return -1;
-		__builtin_memcpy(from_addr, pkt->key.src, 16);
-		__builtin_memcpy(from_addr + 4, pkt->key.dst, 16);
-		__builtin_memcpy(to_addr, to->src, 16);
-		__builtin_memcpy(to_addr + 4, to->dst, 16);
-		addr_diff = bpf_csum_diff(from_addr, 32, to_addr, 32, 0);
-		__builtin_memcpy(&ip6->saddr, to->src, 16);
-		__builtin_memcpy(&ip6->daddr, to->dst, 16);
-	}
-	port_diff = bpf_csum_diff((__u32 *)from_ports, 4, (__u32 *)to_ports, 4, 0);
-	ports[0] = to_ports[0];
-	ports[1] = to_ports[1];
-	if (l4_csum) {
-		/* packet pointers are invalid after these helpers; nothing below uses them */
-		if (bpf_l4_csum_replace(skb, pkt->l4_csum_off, 0, addr_diff, BPF_F_PSEUDO_HDR | l4_flags))
-			return -1;
-		if (bpf_l4_csum_replace(skb, pkt->l4_csum_off, 0, port_diff, l4_flags))
-			return -1;
-	}
-	return 0;
+	if (!lb_has_l4_csum(pkt))
+		return 0;
+	/* packet pointers are invalid after these helpers; nothing below uses them */
+	if (bpf_l4_csum_replace(skb, pkt->l4_csum_off, 0, addr_diff, BPF_F_PSEUDO_HDR | l4_flags))
+		return -1;
+	return bpf_l4_csum_replace(skb, pkt->l4_csum_off, 0, port_diff, l4_flags) ? -1 : 0;
 }
 
 /* Swaps the Ethernet addresses so the packet can leave through the interface it arrived on. */

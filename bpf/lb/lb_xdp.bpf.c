@@ -4,78 +4,29 @@
  * incrementally (RFC 1624) by hand: XDP has no csum helpers for packet fields. */
 #include "lb_nat.h"
 
-/* Writes the tuple *to over the packet's and updates the IPv4 header and TCP/UDP checksums. */
+/* Writes the tuple *to over the packet's and updates the TCP/UDP checksum by hand (RFC 1624). */
 static __always_inline int lb_xdp_rewrite(struct xdp_md *ctx, const struct lb_pkt *pkt,
 					  const struct lb_flow_key *to)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	__u16 from_ports[2] = { pkt->key.sport, pkt->key.dport };
-	__u16 to_ports[2] = { to->sport, to->dport };
 	/* Verifier workaround: mask the offset so the pointer's range is known. */
-	__u32 l4_off = pkt->l4_off & 0xff;
-	__u16 *ports;
-	__u16 *check;
+	__u32 csum_off = pkt->l4_csum_off & 0xff;
+	__u16 *check = data + csum_off;
 	__s64 addr_diff;
 	__s64 port_diff;
-	int l4_csum = 1;
+	__u16 sum;
 
-	ports = data + l4_off;
-	if ((void *)(ports + 2) > data_end)
+	if ((void *)(check + 1) > data_end)
 		return -1;
-	if (pkt->key.proto == IPPROTO_TCP_) {
-		struct tcphdr *tcp = data + l4_off;
-
-		if ((void *)(tcp + 1) > data_end)
-			return -1;
-		check = &tcp->check;
-	} else {
-		struct udphdr *udp = data + l4_off;
-
-		if ((void *)(udp + 1) > data_end)
-			return -1;
-		check = &udp->check;
-		if (pkt->key.family == LB_AF_INET && udp->check == 0)
-			l4_csum = 0;  /* no UDP checksum over IPv4 (RFC 768): leave it so */
-	}
-
-	if (pkt->key.family == LB_AF_INET) {
-		struct iphdr *ip = data + ETH_HLEN;
-		__u32 from_addr[2] = { pkt->key.src[0], pkt->key.dst[0] };
-		__u32 to_addr[2] = { to->src[0], to->dst[0] };
-
-		if ((void *)(ip + 1) > data_end)
-			return -1;
-		addr_diff = bpf_csum_diff(from_addr, 8, to_addr, 8, 0);
-		ip->saddr = to_addr[0];
-		ip->daddr = to_addr[1];
-		ip->check = lb_csum_apply(ip->check, addr_diff);
-	} else {
-		struct ipv6hdr *ip6 = data + ETH_HLEN;
-		__u32 from_addr[8];
-		__u32 to_addr[8];
-
-		if ((void *)(ip6 + 1) > data_end)
-			return -1;
-		__builtin_memcpy(from_addr, pkt->key.src, 16);
-		__builtin_memcpy(from_addr + 4, pkt->key.dst, 16);
-		__builtin_memcpy(to_addr, to->src, 16);
-		__builtin_memcpy(to_addr + 4, to->dst, 16);
-		addr_diff = bpf_csum_diff(from_addr, 32, to_addr, 32, 0);
-		__builtin_memcpy(&ip6->saddr, to->src, 16);
-		__builtin_memcpy(&ip6->daddr, to->dst, 16);
-	}
-	port_diff = bpf_csum_diff((__u32 *)from_ports, 4, (__u32 *)to_ports, 4, 0);
-	ports[0] = to_ports[0];
-	ports[1] = to_ports[1];
-	if (l4_csum) {
-		__u16 sum = lb_csum_apply(*check, addr_diff);
-
-		sum = lb_csum_apply(sum, port_diff);
-		if (pkt->key.proto == IPPROTO_UDP_ && sum == 0)
-			sum = 0xffff;  /* RFC 768: a computed zero is sent as all ones */
-		*check = sum;
-	}
+	if (lb_rewrite_headers(data, data_end, pkt, to, &addr_diff, &port_diff))
+		return -1;
+	if (!lb_has_l4_csum(pkt))
+		return 0;
+	sum = lb_csum_apply(lb_csum_apply(*check, addr_diff), port_diff);
+	if (pkt->key.proto == IPPROTO_UDP_ && sum == 0)
+		sum = 0xffff;  /* RFC 768: a computed zero is sent as all ones */
+	*check = sum;
 	return 0;
 }
 
