@@ -133,9 +133,9 @@ public final class DnsServer implements AutoCloseable {
             if (config.udpReceiveBatch() > 1) {
                 // recvmmsg: netty reads up to batch datagrams of at most 4096 bytes into one buffer.
                 udp.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, 4096)
-                        .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(4096 * config.udpReceiveBatch()));
+                        .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(4096 * config.udpReceiveBatch()));
             } else {
-                udp.option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(4096));
+                udp.option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(4096));
             }
             Channel ch = bindOrExplain(udp.bind(address), address);
             channels.add(ch);

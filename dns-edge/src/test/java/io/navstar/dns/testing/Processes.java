@@ -45,6 +45,14 @@ public final class Processes {
         return out.replaceAll("[ \t]+", " "); // dig aligns with tabs or spaces; tests match single spaces
     }
 
+    private static void joinQuietly(Thread t) {
+        try {
+            t.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** An unbound instance serving {@code localData} records, killed by {@link #close()}. */
     public static final class Unbound implements AutoCloseable {
         private final Process process;
@@ -104,10 +112,15 @@ public final class Processes {
         }
 
         @Override
-        public void close() throws IOException, InterruptedException {
+        public void close() throws IOException {
             process.destroy();
-            if (!process.waitFor(5, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor();
+            try {
+                if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                    process.destroyForcibly().waitFor();
+                }
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
             }
             if (!Files.exists(dir)) {
                 return;
@@ -142,9 +155,9 @@ public final class Processes {
         }
 
         @Override
-        public void close() throws InterruptedException {
+        public void close() {
             socket.close();
-            reader.join(2000);
+            joinQuietly(reader);
         }
     }
 
@@ -211,10 +224,10 @@ public final class Processes {
         }
 
         @Override
-        public void close() throws InterruptedException {
+        public void close() {
             socket.close();
             replies.shutdownNow();
-            reader.join(2000);
+            joinQuietly(reader);
         }
     }
 }
