@@ -14,6 +14,7 @@ import java.util.concurrent.CountDownLatch;
  * LbAgentMain --mode sock|tc|xdp [--pin-dir /sys/fs/bpf/navstar] [--state vips.json] [--api-port 62081]
  *             [--cgroup /sys/fs/cgroup/...] [--netns NAME] [--interfaces 'veth*,eth0'] [--diag-netns NAME,...]
  *             [--max-vips N] [--max-backends N] [--max-flows N] [--maglev-cells N]
+ *             [--tcp-timeout SECONDS] [--tcp-closing SECONDS] [--udp-timeout SECONDS]
  * </pre>
  * Stops on SIGTERM leaving everything pinned (traffic flows on; the next start resumes).
  */
@@ -25,7 +26,7 @@ public final class LbAgentMain {
         LbAgentConfig config;
         try {
             config = parse(args);
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException e) { // NumberFormatException included
             System.err.println("LbAgentMain: " + e.getMessage());
             System.exit(2);
             return;
@@ -54,6 +55,9 @@ public final class LbAgentMain {
         int backends = settings.maxBackends();
         int flows = settings.maxFlows();
         int cells = settings.maglevCells();
+        java.time.Duration tcp = settings.tcpTimeout();
+        java.time.Duration closing = settings.tcpClosing();
+        java.time.Duration udp = settings.udpTimeout();
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
             if (i + 1 >= args.length) {
@@ -73,13 +77,28 @@ public final class LbAgentMain {
                 case "--max-backends" -> backends = Integer.parseInt(value);
                 case "--max-flows" -> flows = Integer.parseInt(value);
                 case "--maglev-cells" -> cells = Integer.parseInt(value);
+                case "--tcp-timeout" -> tcp = seconds(flag, value);
+                case "--tcp-closing" -> closing = seconds(flag, value);
+                case "--udp-timeout" -> udp = seconds(flag, value);
                 default -> throw new IllegalArgumentException("unknown option " + flag);
             }
         }
         if (mode == null) {
             throw new IllegalArgumentException("--mode sock|tc|xdp is required");
         }
-        return new LbAgentConfig(mode, settings.withSizes(vips, backends, flows, cells), state, apiPort, cgroup, netns,
-                interfaces, diag);
+        return new LbAgentConfig(mode, settings.withSizes(vips, backends, flows, cells).withTimeouts(tcp, closing, udp),
+                state, apiPort, cgroup, netns, interfaces, diag);
+    }
+
+    private static java.time.Duration seconds(String flag, String value) {
+        try {
+            long s = Long.parseLong(value);
+            if (s <= 0) {
+                throw new IllegalArgumentException(flag + " must be positive, not " + value);
+            }
+            return java.time.Duration.ofSeconds(s);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(flag + " takes whole seconds, not " + value, e);
+        }
     }
 }

@@ -1,6 +1,5 @@
 package io.navstar.agent.lb.kernel;
 
-import io.navstar.agent.lb.abi.Abi;
 import io.navstar.agent.lb.abi.LbBackend;
 import io.navstar.agent.lb.abi.LbVipInfo;
 import io.navstar.agent.lb.abi.LbVipKey;
@@ -236,9 +235,5 @@ public final class KernelLbTables implements KernelTables, AutoCloseable {
     public void close() {
         Libc.munmap(cells);
         arena.close();
-    }
-
-    static int family(java.net.InetAddress address) {
-        return Abi.family(address);
     }
 }

@@ -123,8 +123,8 @@ public final class LbDataPlane implements AutoCloseable {
                     .udpTimeoutNs(settings.udpTimeout().toNanos());
             InetAddress v4 = settings.hairpinV4();
             if (v4 != null) {
-                config.hairpinAddr4(MemorySegment.ofArray(v4.getAddress()).get(JAVA_INT.withOrder(java.nio.ByteOrder.nativeOrder())
-                        .withByteAlignment(1), 0));
+                // the field holds the address bytes in network order; read them as a native int to store them as is
+                config.hairpinAddr4(java.nio.ByteBuffer.wrap(v4.getAddress()).order(java.nio.ByteOrder.nativeOrder()).getInt());
             }
             if (settings.hairpinV6() != null) {
                 config.hairpinAddr6(settings.hairpinV6());

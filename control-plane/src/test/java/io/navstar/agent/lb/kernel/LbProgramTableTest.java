@@ -299,6 +299,26 @@ class LbProgramTableTest {
     }
 
     @Test
+    void udpFlowsLiveTheConfiguredUdpTimeout() {
+        LbTestSupport.assumeRoot();
+        plane.program("lb_tc_ingress").testRun(udp("10.0.1.9", 52000, "11.0.0.1", 53, QUERY));
+        try (Arena arena = Arena.ofConfined()) {
+            LbFlowKey key = LbFlowKey.CODEC.newFlyweight();
+            key.wrap(arena.allocate(LbFlowKey.LAYOUT), 0);
+            key.clear().src(InetAddress.ofLiteral("10.0.1.9")).dst(InetAddress.ofLiteral("11.0.0.1"))
+                    .sport(52000).dport(53).proto(17).family(Abi.AF_INET);
+            LbFlow flow = LbFlow.CODEC.newFlyweight();
+            flow.wrap(arena.allocate(LbFlow.LAYOUT), 0);
+            assertTrue(plane.map("lb_flows").get(key.segment(), flow.segment()));
+            long left = flow.expiresNs() - System.nanoTime();
+            assertTrue(left > Duration.ofSeconds(59).toNanos() && left <= Duration.ofMinutes(1).toNanos(),
+                    "the configured UDP timeout of 1 min, was " + left + " ns");
+            assertEquals(InetAddress.ofLiteral("10.0.2.2"), flow.backendAddr(Abi.AF_INET));
+            assertEquals(5353, flow.backendPort());
+        }
+    }
+
+    @Test
     void vipChangesReachTheProgramsWithoutTouchingTrackedFlows() {
         LbTestSupport.assumeRoot();
         BpfProgram in = plane.program("lb_tc_ingress");

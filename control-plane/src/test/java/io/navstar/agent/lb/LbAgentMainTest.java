@@ -1,0 +1,51 @@
+package io.navstar.agent.lb;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class LbAgentMainTest {
+
+    @Test
+    void parsesModeSizesTimeoutsAndInterfaces() {
+        LbAgentConfig c = LbAgentMain.parse(new String[] {"--mode", "tc", "--interfaces", "veth*,eth0", "--max-vips",
+                "65536", "--max-flows", "1000000", "--udp-timeout", "30", "--tcp-closing", "5"});
+        assertEquals(LbMode.TC, c.mode());
+        assertEquals(65_536, c.settings().maxVips());
+        assertEquals(1_000_000, c.settings().maxFlows());
+        assertEquals(Duration.ofSeconds(30), c.settings().udpTimeout());
+        assertEquals(Duration.ofSeconds(5), c.settings().tcpClosing());
+        assertEquals(java.util.List.of("veth*", "eth0"), c.interfacePatterns());
+    }
+
+    @Test
+    void rejectsIncompleteOrWrongArgumentsWithAClearMessage() {
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> LbAgentMain.parse(new String[] {}))
+                .getMessage().contains("--mode"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> LbAgentMain.parse(new String[] {"--mode", "sock"}))
+                .getMessage().contains("cgroup"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> LbAgentMain.parse(new String[] {"--mode", "tc"}))
+                .getMessage().contains("interfaces"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> LbAgentMain.parse(new String[] {"--mode", "ipvs"}))
+                .getMessage().contains("unknown mode"));
+        assertThrows(IllegalArgumentException.class, () -> LbAgentMain.parse(new String[] {"--mode", "tc",
+                "--interfaces", "x", "--udp-timeout", "-1"}));
+        assertThrows(IllegalArgumentException.class, () -> LbAgentMain.parse(new String[] {"--mode"}));
+    }
+
+    @Test
+    void interfaceGlobsMatchWholeNames() {
+        InterfaceWatcher w = new InterfaceWatcher(null, java.util.List.of("veth*", "eth?", "lo.x"), n -> true, n -> { });
+        assertTrue(w.matches("veth0abc"));
+        assertTrue(w.matches("eth1"));
+        assertTrue(w.matches("lo.x"));
+        assertFalse(w.matches("eth10"));
+        assertFalse(w.matches("loax"));
+        assertFalse(w.matches("xveth0"));
+    }
+}
