@@ -30,6 +30,8 @@ public final class BackendHealth {
     private final int[] consecutiveFailures;
     private final long[] unanswered;
     private final long[] skippedUntil;
+    /** The skipped backend ids, so a sweep visits only them (owned by the event thread). */
+    private final java.util.BitSet skippedNow = new java.util.BitSet();
     private volatile long changes;
 
     /**
@@ -108,15 +110,17 @@ public final class BackendHealth {
                 unanswered[b]++;
                 if (++consecutiveFailures[b] >= FAILURES_TO_SKIP && skippedUntil[b] <= nowNanos) {
                     skippedUntil[b] = nowNanos + SKIP_NANOS;
+                    skippedNow.set(b);
                     consecutiveFailures[b] = 0;
                     changed = true;
                 }
                 s--; // the slot now holds a shifted entry, or is free
             }
         }
-        for (int b = 0; b < skippedUntil.length; b++) {
-            if (skippedUntil[b] != 0 && skippedUntil[b] <= nowNanos) {
+        for (int b = skippedNow.nextSetBit(0); b >= 0; b = skippedNow.nextSetBit(b + 1)) {
+            if (skippedUntil[b] <= nowNanos) {
                 skippedUntil[b] = 0;
+                skippedNow.clear(b);
                 changed = true;
             }
         }
@@ -141,6 +145,7 @@ public final class BackendHealth {
         consecutiveFailures[backendId] = 0;
         unanswered[backendId] = 0;
         skippedUntil[backendId] = 0;
+        skippedNow.clear(backendId);
     }
 
     /** Backward-shift deletion keeps probe chains intact (Knuth, TAOCP vol. 3, 6.4 Algorithm R). */
