@@ -136,7 +136,8 @@ public final class Features {
             case PERF_EVENT_ARRAY, PROG_ARRAY -> new MapSpec("probe", type, 4, 4, 1, 0, Pinning.NONE, 0, 0, null, null, false);
             default -> new MapSpec("probe", type, 4, 4, 1, 0, Pinning.NONE, 0, 0, null, null, false);
         };
-        try (BpfMap ignored = BpfMap.create(spec)) {
+        try {
+            BpfMap.create(spec).close();
             return Optional.empty();
         } catch (BpfException e) {
             return Optional.of(unsupported("map type " + type, e));
@@ -150,7 +151,8 @@ public final class Features {
                 (byte) 0x95, 0, 0, 0, 0, 0, 0, 0};  // exit
         AttachType attach = type == ProgramType.CGROUP_SOCK_ADDR ? AttachType.CGROUP_INET4_CONNECT : null;
         ProgramSpec spec = new ProgramSpec("probe", "probe", type, attach, "GPL", returnZero, List.of(), null, 0, null, 0);
-        try (BpfProgram ignored = BpfProgram.load(spec)) {
+        try {
+            BpfProgram.load(spec).close();
             return Optional.empty();
         } catch (BpfException e) {
             return Optional.of(unsupported("program type " + type, e));

@@ -92,6 +92,7 @@ public final class Libc {
     }
 
     /** mmap(2) of {@code length} bytes of {@code fd} at {@code offset}, shared; throws on failure. */
+    @SuppressWarnings("restricted") // sizing the mapping the kernel just made
     public static MemorySegment mmap(long length, int prot, int fd, long offset, String operation) {
         try {
             Native.Scratch scratch = Native.scratch();

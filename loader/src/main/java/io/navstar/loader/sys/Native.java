@@ -39,6 +39,7 @@ public final class Native {
     }
 
     /** A downcall handle for a libc function, capturing errno (its first parameter becomes the capture segment). */
+    @SuppressWarnings("restricted") // the loader's native access is its purpose; see the module's JVM flags
     static MethodHandle capturing(String name, FunctionDescriptor descriptor, Linker.Option... more) {
         Linker.Option[] options = new Linker.Option[more.length + 1];
         options[0] = CAPTURE_ERRNO;
@@ -47,6 +48,7 @@ public final class Native {
     }
 
     /** A downcall handle for a libc function that sets no errno worth reading. */
+    @SuppressWarnings("restricted")
     static MethodHandle plain(String name, FunctionDescriptor descriptor) {
         return LINKER.downcallHandle(symbol(name), descriptor);
     }
