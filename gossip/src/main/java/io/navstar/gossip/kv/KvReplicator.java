@@ -82,6 +82,8 @@ public final class KvReplicator implements AutoCloseable {
         int inFlightEntries;
         long inFlightSentNanos;
         final ArrayDeque<KvKey> wanted = new ArrayDeque<>();
+        /** Keys whose state at this change sequence number came from the peer itself. */
+        final Map<KvKey, Long> adopted = new HashMap<>();
         int mismatches;
     }
 
@@ -203,14 +205,25 @@ public final class KvReplicator implements AutoCloseable {
 
     private void sendSummary(String peerId, Peer peer) {
         final KvStore.Changes changes = store.changesSince(peer.watermark, config.maxSummaryEntries());
+        List<Map.Entry<KvKey, KvStore.Entry>> entries = changes.entries();
+        if (!peer.adopted.isEmpty()) {
+            // Do not echo back what the peer itself just gave us.
+            entries = new ArrayList<>(entries.size());
+            for (Map.Entry<KvKey, KvStore.Entry> e : changes.entries()) {
+                final Long fromPeer = peer.adopted.remove(e.getKey());
+                if (fromPeer == null || fromPeer != e.getValue().seq()) {
+                    entries.add(e);
+                }
+            }
+        }
         final long id = nextPushId++;
         peer.inFlightId = id;
         peer.inFlightUpTo = changes.upToSeq();
         peer.inFlightMore = changes.more();
-        peer.inFlightEntries = changes.entries().size();
+        peer.inFlightEntries = entries.size();
         peer.inFlightSentNanos = network.nanoTime();
         peer.wanted.clear();
-        sendAntiEntropy(peerId, KvFrames.summary(id, changes.upToSeq(), store.digest(), changes.more(), changes.entries()));
+        sendAntiEntropy(peerId, KvFrames.summary(id, changes.upToSeq(), store.digest(), changes.more(), entries));
     }
 
     /** Sends the next frame of wanted values, or completes the exchange when none are left. */
@@ -304,12 +317,16 @@ public final class KvReplicator implements AutoCloseable {
                 for (KvFrames.ValueEntry e : v.entries()) {
                     updates.add(new KvStore.RemoteUpdate(e.key(), e.value(), e.clock(), null, 0));
                 }
-                store.mergeRemote(updates).whenComplete((changed, failure) -> {
+                store.mergeRemote(updates).whenComplete((adopted, failure) -> {
                     if (failure == null) {
                         network.execute(() -> {
                             if (!closed) {
                                 for (KvFrames.ValueEntry e : v.entries()) {
                                     requested.remove(e.key());
+                                }
+                                final Peer peer = peers.get(from);
+                                if (peer != null) {
+                                    peer.adopted.putAll(adopted);
                                 }
                                 sendAntiEntropy(from, KvFrames.valuesAck(v.pushId()));
                             }

@@ -69,7 +69,7 @@ public final class KvStore implements AutoCloseable {
             implements Request {
     }
 
-    private record MergeRequest(List<RemoteUpdate> updates, CompletableFuture<Integer> result) implements Request {
+    private record MergeRequest(List<RemoteUpdate> updates, CompletableFuture<Map<KvKey, Long>> result) implements Request {
     }
 
     private record SubscribeRequest(Subscription subscription, CompletableFuture<Subscription> result) implements Request {
@@ -218,9 +218,13 @@ public final class KvStore implements AutoCloseable {
 
     // ---------------------------------------------------------------- for the replicator
 
-    /** Queues updates from a peer; completes with how many changed this store once they are durable. */
-    CompletableFuture<Integer> mergeRemote(List<RemoteUpdate> updates) {
-        final CompletableFuture<Integer> result = new CompletableFuture<>();
+    /**
+     * Queues updates from a peer. Completes once they are durable, with the keys whose new state is
+     * exactly the full state the peer sent (it holds what we now hold) and their change sequence
+     * numbers, so that anti-entropy need not summarise them back to that peer.
+     */
+    CompletableFuture<Map<KvKey, Long>> mergeRemote(List<RemoteUpdate> updates) {
+        final CompletableFuture<Map<KvKey, Long>> result = new CompletableFuture<>();
         submit(new MergeRequest(updates, result));
         return result;
     }
@@ -319,9 +323,9 @@ public final class KvStore implements AutoCloseable {
                     }
                 }
                 case MergeRequest merge -> {
-                    final int changed = applyRemote(merge, pending);
+                    final Map<KvKey, Entry> adopted = applyRemote(merge, pending);
                     durable.add(merge);
-                    afterCommit.add(() -> merge.result().complete(changed));
+                    afterCommit.add(() -> merge.result().complete(publishedSeqs(adopted)));
                 }
                 case SubscribeRequest sub -> {
                     for (Map.Entry<KvKey, Entry> e : committed.tailMap(sub.subscription().prefix, true).entrySet()) {
@@ -408,8 +412,9 @@ public final class KvStore implements AutoCloseable {
         return true;
     }
 
-    private int applyRemote(MergeRequest merge, Map<KvKey, Entry> pending) {
-        int changed = 0;
+    /** Applies a peer's updates to the batch; returns the entries that equal a full state it sent. */
+    private Map<KvKey, Entry> applyRemote(MergeRequest merge, Map<KvKey, Entry> pending) {
+        Map<KvKey, Entry> adopted = Map.of();
         for (RemoteUpdate u : merge.updates()) {
             final Entry current = pending.getOrDefault(u.key(), committed.get(u.key()));
             final OrMap value = current == null ? OrMap.empty() : current.value();
@@ -433,10 +438,31 @@ public final class KvStore implements AutoCloseable {
             if (nextClock.equals(clock) && nextValue.equals(value)) {
                 continue;
             }
-            pending.put(u.key(), new Entry(nextValue, nextClock, CrdtCodec.encode(nextValue), 0));
-            changed++;
+            final Entry next = new Entry(nextValue, nextClock, CrdtCodec.encode(nextValue), 0);
+            pending.put(u.key(), next);
+            if (u.origin() == null && nextClock.equals(u.clock()) && nextValue.equals(u.value())) {
+                if (adopted.isEmpty()) {
+                    adopted = new LinkedHashMap<>();
+                }
+                adopted.put(u.key(), next);
+            }
         }
-        return changed;
+        return adopted;
+    }
+
+    /** The sequence numbers under which adopted entries were published, unless changed again in the batch. */
+    private Map<KvKey, Long> publishedSeqs(Map<KvKey, Entry> adopted) {
+        if (adopted.isEmpty()) {
+            return Map.of();
+        }
+        final Map<KvKey, Long> out = new LinkedHashMap<>();
+        adopted.forEach((key, entry) -> {
+            final Entry published = committed.get(key);
+            if (published != null && published.value() == entry.value()) {
+                out.put(key, published.seq());
+            }
+        });
+        return out;
     }
 
     /** Publishes a committed entry to readers under a fresh change sequence number. */
