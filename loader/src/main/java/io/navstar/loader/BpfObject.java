@@ -40,11 +40,13 @@ public final class BpfObject implements AutoCloseable {
     private final Map<String, BpfMap> maps;
     private final Map<String, BpfProgram> programs;
     private final List<Path> pins;
+    private final List<Path> createdPins;
 
-    private BpfObject(Map<String, BpfMap> maps, Map<String, BpfProgram> programs, List<Path> pins) {
+    private BpfObject(Map<String, BpfMap> maps, Map<String, BpfProgram> programs, List<Path> pins, List<Path> createdPins) {
         this.maps = Collections.unmodifiableMap(maps);
         this.programs = Collections.unmodifiableMap(programs);
         this.pins = List.copyOf(pins);
+        this.createdPins = List.copyOf(createdPins);
     }
 
     /** Reads a clang-built object file ({@link ElfObjectReader}) and loads it. */
@@ -78,7 +80,7 @@ public final class BpfObject implements AutoCloseable {
                 programs.put(programSpec.name(), BpfProgram.load(programSpec, instructions,
                         btf == null ? 0 : btf.value(), options));
             }
-            return new BpfObject(maps, programs, pins);
+            return new BpfObject(maps, programs, pins, createdPins);
         } catch (RuntimeException | Error e) {
             programs.values().forEach(BpfProgram::close);
             maps.values().forEach(BpfMap::close);
@@ -267,6 +269,13 @@ public final class BpfObject implements AutoCloseable {
     /** The paths of the pinned maps this object uses (created or reused). */
     public List<Path> pins() {
         return pins;
+    }
+
+    /** True when map {@code name} was not created by this load but reused from its pin (a restart, or another object). */
+    public boolean reusedPin(String name) {
+        BpfMap map = map(name);
+        return pins.stream().anyMatch(pin -> pin.getFileName().toString().equals(map.name()))
+                && createdPins.stream().noneMatch(pin -> pin.getFileName().toString().equals(map.name()));
     }
 
     /** Closes every program and map descriptor; pins stay. */

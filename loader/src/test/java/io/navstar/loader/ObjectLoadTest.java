@@ -265,10 +265,13 @@ class ObjectLoadTest {
             value.set(JAVA_LONG, 0, 42);
             try (BpfObject first = Kernel.load("xdp_count", pins)) {
                 assertEquals(List.of(pins.resolve("xdp_by_source")), first.pins());
+                assertFalse(first.reusedPin("xdp_by_source"), "the first load creates the pin");
                 first.map("xdp_by_source").put(key, value);
             }
             assertTrue(Files.exists(pins.resolve("xdp_by_source")), "the pin outlives the object");
             try (BpfObject second = Kernel.load("xdp_count", pins)) {
+                assertTrue(second.reusedPin("xdp_by_source"));
+                assertFalse(second.reusedPin("xdp_totals"), "not pinned, so made afresh");
                 MemorySegment back = arena.allocate(16);
                 assertTrue(second.map("xdp_by_source").get(key, back));
                 assertEquals(42, back.get(JAVA_LONG, 0));

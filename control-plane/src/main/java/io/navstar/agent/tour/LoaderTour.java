@@ -110,7 +110,7 @@ public final class LoaderTour {
         objects.add(object);
         loaded++;
         for (MapSpec mapSpec : spec.maps().values()) {
-            printMap(object.map(mapSpec.name()), mapSpec, spec.btf());
+            printMap(object.map(mapSpec.name()), mapSpec, spec.btf(), object.reusedPin(mapSpec.name()));
         }
         for (ProgramSpec programSpec : spec.programs().values()) {
             BpfProgram program = object.program(programSpec.name());
@@ -121,12 +121,16 @@ public final class LoaderTour {
         }
     }
 
-    private void printMap(BpfMap map, MapSpec spec, Btf btf) {
+    private void printMap(BpfMap map, MapSpec spec, Btf btf, boolean reused) {
         MapInfo info = map.info();
         String size = map.type() == io.navstar.loader.spec.MapType.RINGBUF
                 ? map.maxEntries() / 1024 + " KiB" : map.maxEntries() + (map.maxEntries() == 1 ? " entry" : " entries");
         out.printf("  map   %-22s %-16s id %-5d %s%s%n", map.name(), lower(map.type().name()), info.id(), size,
-                spec.pinning() == io.navstar.loader.spec.Pinning.BY_NAME ? ", pinned" : "");
+                spec.pinning() != io.navstar.loader.spec.Pinning.BY_NAME ? ""
+                        : reused ? ", pinned; reused from the pin made above" : ", pinned");
+        if (reused) {
+            return; // its types were printed where it was created
+        }
         if (map.keySize() > 0) {
             out.printf("          key    %s%n", type(btf, info.btfId() == 0 ? 0 : spec.keyTypeId(), map.keySize()));
             out.printf("          value  %s%n", type(btf, info.btfId() == 0 ? 0 : spec.valueTypeId(), map.valueSize()));
