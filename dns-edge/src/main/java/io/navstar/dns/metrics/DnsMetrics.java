@@ -29,6 +29,7 @@ public final class DnsMetrics {
     private final LongAdder tcpQueries = new LongAdder();
     private final LongAdder overloaded = new LongAdder();
     private final LongAdder coalesced = new LongAdder();
+    private final LongAdder tcpPaused = new LongAdder();
     private final List<Upstream> upstreams = new CopyOnWriteArrayList<>();
     private volatile AnswerCache cache;
 
@@ -61,6 +62,10 @@ public final class DnsMetrics {
         overloaded.increment();
     }
 
+    public void countTcpPaused() {
+        tcpPaused.increment();
+    }
+
     public void countCoalesced() {
         coalesced.increment();
     }
@@ -91,7 +96,7 @@ public final class DnsMetrics {
         }
         AnswerCache c = cache;
         return new Snapshot(byZone, malformed.sum(), dropped.sum(), refused.sum(), truncated.sum(), tcpQueries.sum(),
-                overloaded.sum(), coalesced.sum(), c == null ? null : c.stats(), upstreamStats);
+                overloaded.sum(), coalesced.sum(), tcpPaused.sum(), c == null ? null : c.stats(), upstreamStats);
     }
 
     /**
@@ -104,13 +109,16 @@ public final class DnsMetrics {
      * @param refused recursion refused to clients outside the allowed ranges
      * @param truncated UDP answers sent with TC because they exceeded the client's size
      * @param tcpQueries queries received over TCP
-     * @param overloaded forwarded queries refused because too many were in flight
+     * @param overloaded queries shed under overload: forwarded ones refused because too many were in
+     *     flight, or UDP queries dropped while the socket's send queue was full
      * @param coalesced forwarded queries that joined an identical query already in flight
+     * @param tcpPaused times a TCP client's reading was paused because it did not read its answers
      * @param cache cache counters, null before a server registered its cache
      * @param upstreams per-upstream counters and latency histograms
      */
     public record Snapshot(Map<String, Map<Integer, Long>> queriesByZone, long malformed, long dropped, long refused,
-                           long truncated, long tcpQueries, long overloaded, long coalesced, AnswerCache.Stats cache,
+                           long truncated, long tcpQueries, long overloaded, long coalesced, long tcpPaused,
+                           AnswerCache.Stats cache,
                            List<Upstream.Stats> upstreams) {
         /** Answers for {@code zone} with {@code rcode}, 0 when none. */
         public long queries(String zone, int rcode) {

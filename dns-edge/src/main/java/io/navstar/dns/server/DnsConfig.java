@@ -31,6 +31,9 @@ import java.util.Map;
  * @param tcpIdleTimeout idle TCP connections are closed after this (RFC 7766 §6.2.3)
  * @param maxTcpQuerySize largest TCP query length prefix accepted; larger closes the connection
  * @param maxTcpConnections concurrent TCP connections per server; more are closed at accept
+ * @param tcpSendBuffer SO_SNDBUF of each TCP connection in bytes: a DNS answer is at most 64 KiB, so a
+ *     small buffer bounds kernel memory per connection and lets back-pressure reach a client that
+ *     pipelines queries without reading answers
  * @param maxPendingPerLoop forwarded queries in flight per event loop; more are answered SERVFAIL
  * @param cacheMaxEntries most cached answers
  * @param cacheMaxBytes most estimated heap bytes of cached answers
@@ -48,7 +51,7 @@ public record DnsConfig(List<InetSocketAddress> listenAddresses, int eventLoops,
                         Map<String, List<InetSocketAddress>> forwardZones, Duration upstreamMinTimeout,
                         Duration upstreamMaxTimeout, Duration upstreamInitialTimeout, Duration overallTimeout,
                         int maxUdpPayload, List<String> recursionAllowedFrom, Duration tcpIdleTimeout,
-                        int maxTcpQuerySize, int maxTcpConnections, int maxPendingPerLoop, long cacheMaxEntries,
+                        int maxTcpQuerySize, int maxTcpConnections, int tcpSendBuffer, int maxPendingPerLoop, long cacheMaxEntries,
                         long cacheMaxBytes, Duration cacheMaxTtl, Duration cacheMaxNegativeTtl, Duration staleWindow,
                         Duration staleAnswerTtl, int prefetchMinHits, int prefetchPercent, int udpReceiveBatch) {
 
@@ -102,6 +105,7 @@ public record DnsConfig(List<InetSocketAddress> listenAddresses, int eventLoops,
         b.tcpIdleTimeout = tcpIdleTimeout;
         b.maxTcpQuerySize = maxTcpQuerySize;
         b.maxTcpConnections = maxTcpConnections;
+        b.tcpSendBuffer = tcpSendBuffer;
         b.maxPendingPerLoop = maxPendingPerLoop;
         b.cacheMaxEntries = cacheMaxEntries;
         b.cacheMaxBytes = cacheMaxBytes;
@@ -131,6 +135,7 @@ public record DnsConfig(List<InetSocketAddress> listenAddresses, int eventLoops,
         private Duration tcpIdleTimeout = Duration.ofSeconds(10);
         private int maxTcpQuerySize = 4096;
         private int maxTcpConnections = 1024;
+        private int tcpSendBuffer = 128 << 10;
         private int maxPendingPerLoop = 16_384;
         private long cacheMaxEntries = 1_000_000;
         private long cacheMaxBytes = 512L << 20;
@@ -160,6 +165,7 @@ public record DnsConfig(List<InetSocketAddress> listenAddresses, int eventLoops,
         public Builder tcpIdleTimeout(Duration v) { tcpIdleTimeout = v; return this; }
         public Builder maxTcpQuerySize(int v) { maxTcpQuerySize = v; return this; }
         public Builder maxTcpConnections(int v) { maxTcpConnections = v; return this; }
+        public Builder tcpSendBuffer(int v) { tcpSendBuffer = v; return this; }
         public Builder maxPendingPerLoop(int v) { maxPendingPerLoop = v; return this; }
         public Builder cacheMaxEntries(long v) { cacheMaxEntries = v; return this; }
         public Builder cacheMaxBytes(long v) { cacheMaxBytes = v; return this; }
@@ -174,7 +180,7 @@ public record DnsConfig(List<InetSocketAddress> listenAddresses, int eventLoops,
         public DnsConfig build() {
             return new DnsConfig(listenAddresses, eventLoops, upstreams, forwardZones, upstreamMinTimeout,
                     upstreamMaxTimeout, upstreamInitialTimeout, overallTimeout, maxUdpPayload, recursionAllowedFrom,
-                    tcpIdleTimeout, maxTcpQuerySize, maxTcpConnections, maxPendingPerLoop, cacheMaxEntries,
+                    tcpIdleTimeout, maxTcpQuerySize, maxTcpConnections, tcpSendBuffer, maxPendingPerLoop, cacheMaxEntries,
                     cacheMaxBytes, cacheMaxTtl, cacheMaxNegativeTtl, staleWindow, staleAnswerTtl, prefetchMinHits,
                     prefetchPercent, udpReceiveBatch);
         }

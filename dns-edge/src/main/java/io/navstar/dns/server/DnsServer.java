@@ -147,6 +147,7 @@ public final class DnsServer implements AutoCloseable {
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_SNDBUF, config.tcpSendBuffer())
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
@@ -158,7 +159,7 @@ public final class DnsServer implements AutoCloseable {
                         ch.closeFuture().addListener(f -> tcpConnections.decrementAndGet());
                         long idle = config.tcpIdleTimeout().toMillis();
                         ch.pipeline().addLast(new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS),
-                                new TcpQueryHandler(engines.get(ch.eventLoop()), config.maxTcpQuerySize()));
+                                new TcpQueryHandler(engines.get(ch.eventLoop()), config.maxTcpQuerySize(), metrics));
                     }
                 });
         channels.add(bindOrExplain(tcp.bind(address), address));

@@ -81,6 +81,12 @@ public final class QueryEngine implements Forwarder.Replies {
      * unless it was dropped or forwarded.
      */
     public void onUdp(Channel channel, ByteBuf in, InetSocketAddress sender) {
+        if (!channel.isWritable()) {
+            // The socket's send queue is over its high water mark: shed the query (UDP clients retry)
+            // instead of queueing answers without bound.
+            metrics.countOverloaded();
+            return;
+        }
         ByteBuf out = answer(channel, channel.alloc(), in, in.readerIndex(), in.readableBytes(), sender, false);
         if (out != null) {
             channel.write(new DatagramPacket(out, sender), channel.voidPromise());

@@ -11,21 +11,34 @@ import java.util.List;
  * DNS over TCP (RFC 1035 §4.2.2, RFC 7766): 2-byte length-prefixed queries, several per connection
  * and pipelined; answers to local names go back in order, forwarded ones when they arrive (§7 allows
  * out-of-order). A length below a header or above {@code maxQuerySize} closes the connection; an
- * idle connection (including one stuck mid-frame) is closed by the idle timer. Confined to the
- * connection's event loop.
+ * idle connection (including one stuck mid-frame) is closed by the idle timer; a client that stops
+ * reading answers stops being read until its answers drain (netty's write-buffer water marks).
+ * Confined to the connection's event loop.
  */
 final class TcpQueryHandler extends ByteToMessageDecoder {
     private final QueryEngine engine;
     private final int maxQuerySize;
+    private final io.navstar.dns.metrics.DnsMetrics metrics;
 
-    TcpQueryHandler(QueryEngine engine, int maxQuerySize) {
+    TcpQueryHandler(QueryEngine engine, int maxQuerySize, io.navstar.dns.metrics.DnsMetrics metrics) {
         this.engine = engine;
         this.maxQuerySize = maxQuerySize;
+        this.metrics = metrics;
     }
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         while (in.readableBytes() >= 2) {
+            if (!ctx.channel().isWritable()) {
+                // The client is not reading its answers: stop reading its queries until it does, so a
+                // pipelining client cannot make us buffer answers without bound.
+                if (ctx.channel().config().isAutoRead()) {
+                    ctx.channel().config().setAutoRead(false);
+                    metrics.countTcpPaused();
+                }
+                ctx.flush();
+                return;
+            }
             int length = in.getUnsignedShort(in.readerIndex());
             if (length < io.navstar.dns.wire.DnsWire.HEADER_SIZE || length > maxQuerySize) {
                 in.skipBytes(in.readableBytes());
@@ -44,6 +57,30 @@ final class TcpQueryHandler extends ByteToMessageDecoder {
     public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
         ctx.flush();
         super.channelReadComplete(ctx);
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        if (ctx.channel().isWritable() && !ctx.channel().config().isAutoRead()) {
+            // Resume outside this callback (it may run inside a flush of our own decode loop): answer the
+            // queries received while paused, then read again.
+            ctx.channel().eventLoop().execute(() -> resume(ctx));
+        }
+        super.channelWritabilityChanged(ctx);
+    }
+
+    private void resume(ChannelHandlerContext ctx) {
+        if (!ctx.channel().isActive() || !ctx.channel().isWritable()) {
+            return;
+        }
+        ByteBuf pending = internalBuffer();
+        if (pending.isReadable()) {
+            decode(ctx, pending, null);
+            ctx.flush();
+        }
+        if (ctx.channel().isWritable()) {
+            ctx.channel().config().setAutoRead(true);
+        }
     }
 
     @Override

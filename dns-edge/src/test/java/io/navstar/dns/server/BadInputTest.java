@@ -176,6 +176,41 @@ class BadInputTest {
     }
 
     @Test
+    void answersEveryPipelinedQueryOfAClientThatReadsLate() throws Exception {
+        int queries = 20_000; // ~1.3 MB of answers: beyond netty's write water mark and socket buffers
+        try (Socket s = new Socket()) {
+            s.setReceiveBufferSize(4096);
+            s.connect(address, 2000);
+            s.setSoTimeout(5000);
+            OutputStream out = s.getOutputStream();
+            Thread writer = Thread.ofPlatform().start(() -> {
+                try {
+                    ByteArrayOutputStream batch = new ByteArrayOutputStream();
+                    for (int i = 0; i < queries; i++) {
+                        byte[] q = query(i & 0xFFFF, VIP, 1, false, 0);
+                        batch.write(q.length >>> 8);
+                        batch.write(q.length);
+                        batch.writeBytes(q);
+                    }
+                    out.write(batch.toByteArray());
+                    out.flush();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            Thread.sleep(300); // let the server hit back-pressure before we read anything
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            for (int i = 0; i < queries; i++) {
+                byte[] frame = TestResolver.readFrame(in);
+                assertEquals(i & 0xFFFF, ((frame[0] & 0xFF) << 8) | (frame[1] & 0xFF));
+            }
+            writer.join(5000);
+        }
+        assertTrue(server.metrics().snapshot().tcpPaused() >= 1, "back-pressure engaged");
+        assertStillServing();
+    }
+
+    @Test
     void leaksNoFileDescriptorsAcrossConnectionsAndServerRestart() throws Exception {
         long before = openDescriptors();
         for (int i = 0; i < 3; i++) {
