@@ -108,10 +108,21 @@ public final class RingBuffer implements AutoCloseable {
 
     /** Consumes every record available now, without waiting. Returns how many were handed to {@code handler}. */
     public int consume(RecordHandler handler) {
+        return consume(consumerPage, producerMapping, data, mask, handler);
+    }
+
+    /**
+     * The consumer protocol over any memory laid out as the kernel lays out a ring buffer: consumer_pos at the
+     * start of {@code consumerPage}, producer_pos at the start of {@code producerPage}, {@code data} the
+     * data area mapped twice in a row (so {@code 2 * (mask + 1)} bytes). Separate so tests can drive it with
+     * synthetic memory.
+     */
+    static int consume(MemorySegment consumerPage, MemorySegment producerPage, MemorySegment data, long mask,
+                       RecordHandler handler) {
         long consumer = (long) LONG.getAcquire(consumerPage, 0L);
         int count = 0;
         while (true) {
-            long producer = (long) LONG.getAcquire(producerMapping, 0L);
+            long producer = (long) LONG.getAcquire(producerPage, 0L);
             if (consumer >= producer) {
                 break;
             }
@@ -126,7 +137,7 @@ public final class RingBuffer implements AutoCloseable {
                 count++;
             }
             consumer += (length + HEADER_SIZE + 7) & ~7L;   // records are 8-byte aligned
-            LONG.setRelease(consumerPage, 0L, consumer);
+            LONG.setRelease(consumerPage, 0L, consumer);     // hand the space back to the producer
         }
         return count;
     }
