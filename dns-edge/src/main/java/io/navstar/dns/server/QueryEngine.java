@@ -133,6 +133,10 @@ public final class QueryEngine implements Forwarder.Replies {
             malformedCounters.count(rcode);
             return finish(out, tcp);
         }
+        if (query.qtype() == TYPE_AXFR || query.qtype() == TYPE_IXFR) {
+            refusedCounters.count(RCODE_REFUSED); // zone transfers are not served, local or forwarded
+            return rcodeOnly(alloc, tcp, RCODE_REFUSED, false);
+        }
         ZoneSnapshot snapshot = zones.current();
         Zone zone = query.qclass() == CLASS_IN ? snapshot.findZone(query.nameLower(), query.nameLength()) : null;
         boolean recursion = recursionFilter.allows(sender);
@@ -141,7 +145,7 @@ public final class QueryEngine implements Forwarder.Replies {
             answerLocal(snapshot, zone, limit, recursion);
             return finish(out, tcp);
         }
-        if (!recursion || query.qtype() == TYPE_AXFR || query.qtype() == TYPE_IXFR) {
+        if (!recursion) {
             metrics.countRefused();
             refusedCounters.count(RCODE_REFUSED);
             return rcodeOnly(alloc, tcp, RCODE_REFUSED, recursion);
@@ -169,7 +173,9 @@ public final class QueryEngine implements Forwarder.Replies {
                 query.id(), query.flags(), query.edns(), limit, query.dnssecOk(), channel, tcp ? null : sender,
                 group, counters, entry);
         if (!started) {
-            metrics.countOverloaded();
+            if (group.size() > 0) {
+                metrics.countOverloaded();
+            }
             counters.count(RCODE_SERVFAIL);
             return rcodeOnly(alloc, tcp, RCODE_SERVFAIL, true);
         }

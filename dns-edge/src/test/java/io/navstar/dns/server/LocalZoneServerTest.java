@@ -181,6 +181,15 @@ class LocalZoneServerTest {
     }
 
     @Test
+    void refusesZoneTransfersAndAnswersServfailWithoutUpstreams() throws Exception {
+        TestResolver resolver = new TestResolver(address, 2000);
+        assertEquals(DnsWire.RCODE_REFUSED, resolver.tcp(DnsConfig.DEFAULT_DOMAIN, 252).rcode());
+        Response outside = resolver.udp("example.com", DnsWire.TYPE_A);
+        assertEquals(DnsWire.RCODE_SERVFAIL, outside.rcode(), "no upstreams configured");
+        assertEquals(0, server.metrics().snapshot().overloaded());
+    }
+
+    @Test
     void servesOverIpv6Loopback() throws Exception {
         assumeTrue(java.net.NetworkInterface.getByInetAddress(java.net.InetAddress.ofLiteral("::1")) != null, "no ::1");
         try (DnsServer v6 = new DnsServer(DnsConfig.loopback("::1", 0, List.of()), zones).start()) {
