@@ -60,7 +60,8 @@ class LbProgramTableTest {
               {"vip": "[fd01:c::1]:53", "protocol": "udp", "backends": [{"endpoint": "[fd00:2::2]:5353"}]},
               {"vip": "11.0.0.9:80", "protocol": "tcp", "backends": []},
               {"vip": "11.0.0.9:53", "protocol": "udp", "backends": [{"endpoint": "10.0.2.2:53", "weight": 0}]},
-              {"vip": "[fd01:c::9]:80", "protocol": "tcp", "backends": []}
+              {"vip": "[fd01:c::9]:80", "protocol": "tcp", "backends": []},
+              {"vip": "[fd01:c::9]:53", "protocol": "udp", "backends": []}
             ]}""";
 
     static Path pins;
@@ -172,6 +173,10 @@ class LbProgramTableTest {
         t.add(new Case("TCP/IPv6 SYN to a VIP with no backend is answered with RST", in, syn6, TC_ACT_REDIRECT, null,
                 o -> assertRst(syn6, o, 78)));
 
+        byte[] query6 = udp("fd00:1::2", 50012, "fd01:c::9", 53, QUERY);
+        t.add(new Case("UDP/IPv6 to a VIP with no backend is answered with ICMPv6 port unreachable", in, query6,
+                TC_ACT_REDIRECT, null, o -> assertIcmp6(query6, o)));
+
         t.add(Case.exact("hairpin: a client that is its own backend reaches itself from the hairpin address", in,
                 tcp("10.0.2.2", 40020, "11.0.0.1", 80, SYN, 1, 0, new byte[0]), TC_ACT_REDIRECT,
                 macsSwapped(tcp("169.254.42.1", 40020, "10.0.2.2", 8080, SYN, 1, 0, new byte[0]))));
@@ -209,6 +214,9 @@ class LbProgramTableTest {
         byte[] syn = tcp("10.0.1.3", 41010, "11.0.0.9", 80, SYN, 99, 0, new byte[0]);
         t.add(new Case("XDP: TCP SYN to a VIP with no backend is answered with RST (XDP_TX)", in, syn, XDP_TX, null,
                 o -> assertRst(syn, o, 100)));
+        byte[] query = udp("10.0.1.3", 51011, "11.0.0.9", 53, QUERY);
+        t.add(new Case("XDP: UDP to a VIP whose backends all drain is answered with ICMP port unreachable (XDP_TX)", in,
+                query, XDP_TX, null, o -> assertIcmp4(query, o)));
         t.add(Case.exact("XDP: hairpin goes back out the interface it came from", in,
                 tcp("10.0.2.2", 41020, "11.0.0.1", 80, SYN, 1, 0, new byte[0]), XDP_TX,
                 macsSwapped(tcp("169.254.42.1", 41020, "10.0.2.2", 8080, SYN, 1, 0, new byte[0]))));
@@ -240,6 +248,16 @@ class LbProgramTableTest {
         assertEquals(3, out[34], "destination unreachable");
         assertEquals(3, out[35], "port unreachable");
         assertArrayEquals(Arrays.copyOfRange(in, 14, 42), Arrays.copyOfRange(out, 42, 70), "quotes the datagram");
+        assertTrue(checksumsValid(out), "checksums of\n" + hex(out));
+    }
+
+    static void assertIcmp6(byte[] in, byte[] out) {
+        assertEquals(14 + 40 + 8 + 48, out.length, "ICMPv6 length");
+        assertEquals(58, out[14 + 6], "next header ICMPv6");
+        assertEquals(1, out[54], "destination unreachable");
+        assertEquals(4, out[55], "port unreachable");
+        assertArrayEquals(Arrays.copyOfRange(in, 22, 38), Arrays.copyOfRange(out, 38, 54), "to the client");
+        assertArrayEquals(Arrays.copyOfRange(in, 14, 62), Arrays.copyOfRange(out, 62, 110), "quotes the datagram");
         assertTrue(checksumsValid(out), "checksums of\n" + hex(out));
     }
 
