@@ -127,6 +127,7 @@ public final class GossipNode implements AutoCloseable {
                     }
                 }
             });
+            membership.contactNodes(contactNodes);
             membership.start();
             health.start();
             hyParView.start(contactNodes);

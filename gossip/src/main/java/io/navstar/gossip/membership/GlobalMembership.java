@@ -78,6 +78,8 @@ public final class GlobalMembership {
     private long membersVersion = -1;
     private long tableVersion;
     private long healProbeSequence;
+    private List<NodeId> contacts = List.of();
+    private final List<NodeId> probeCandidates = new ArrayList<>();
 
     public GlobalMembership(NodeId self, long epoch, GossipConfig config, Scheduler scheduler, Random random,
                             Transport transport, GossipMetrics metrics, List<NodeId> activeView, Hooks hooks) {
@@ -99,6 +101,15 @@ public final class GlobalMembership {
 
     public long epoch() {
         return epoch;
+    }
+
+    /**
+     * The contact nodes this node joined through. Any of them that membership does not know or
+     * cannot reach is probed like an unreachable node, so two overlays that formed apart (each
+     * around a different contact, when contacts start at the same time) find each other.
+     */
+    public void contactNodes(List<NodeId> contacts) {
+        this.contacts = contacts.stream().filter(n -> !n.equals(self)).toList();
     }
 
     public void start() {
@@ -360,26 +371,44 @@ public final class GlobalMembership {
         }
     }
 
-    // Lashup's lashup_gm_probe: one random unreachable node at a time; an answer heals.
+    // Lashup's lashup_gm_probe: one random unreachable node (or unknown contact) at a time; an
+    // answer heals.
     private void unreachableProbeTick() {
         if (!running) {
             return;
         }
-        if (!unreachableSince.isEmpty()) {
-            int pick = random.nextInt(unreachableSince.size());
-            for (NodeId node : unreachableSince.keySet()) {
-                if (pick-- == 0) {
-                    transport.send(node, new Ping(++healProbeSequence, scheduler.nanoTime(), ProbePurpose.HEAL));
-                    break;
+        probeCandidates.clear();
+        for (NodeId contact : contacts) {
+            if (!table.containsKey(contact) || unreachableSince.containsKey(contact)) {
+                probeCandidates.add(contact);
+            }
+        }
+        int candidates = probeCandidates.size() + unreachableSince.size();
+        if (candidates > 0) {
+            int pick = random.nextInt(candidates);
+            NodeId target = null;
+            if (pick < probeCandidates.size()) {
+                target = probeCandidates.get(pick);
+            } else {
+                pick -= probeCandidates.size();
+                for (NodeId node : unreachableSince.keySet()) {
+                    if (pick-- == 0) {
+                        target = node;
+                        break;
+                    }
                 }
             }
+            transport.send(target, new Ping(++healProbeSequence, scheduler.nanoTime(), ProbePurpose.HEAL));
         }
         schedule(this::unreachableProbeTick, jitter(config.unreachableProbeInterval().toNanos()));
     }
 
-    /** An unreachable node answered our probe: it is alive across a partition; connect to it. */
+    /**
+     * A node answered a heal probe: if it is unreachable or unknown to us, it lives across a
+     * partition (or in an overlay that formed apart); connect to it.
+     */
     public void onHealAnswer(NodeId from) {
-        if (unreachableSince.containsKey(from)) {
+        if (unreachableSince.containsKey(from) || !table.containsKey(from)) {
             hooks.healWith(from);
         }
     }
