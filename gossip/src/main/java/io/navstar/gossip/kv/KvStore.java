@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -538,9 +537,5 @@ public final class KvStore implements AutoCloseable {
         if (storage != null) {
             storage.close();
         }
-    }
-
-    NavigableMap<KvKey, Entry> committedView() {
-        return committed;
     }
 }
