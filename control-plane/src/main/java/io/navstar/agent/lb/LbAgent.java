@@ -132,7 +132,6 @@ public final class LbAgent implements AutoCloseable {
 
     private synchronized Reconciler.Report applyInternal(DesiredState state, boolean persist) {
         Reconciler.Report report = reconciler.apply(state, skipped());
-        DesiredState previous = desired;
         desired = state;
         if (persist && config.stateFile() != null) {
             try {
@@ -141,23 +140,21 @@ public final class LbAgent implements AutoCloseable {
                 LOG.warn("cannot write state file {}: {}", config.stateFile(), e.getMessage());
             }
         }
-        Set<Endpoint> removed = backends(previous);
-        removed.removeAll(backends(state));
-        if (!removed.isEmpty()) {
-            destroyUdpSockets(removed);
+        if (!report.removedBackends().isEmpty()) {
+            destroyUdpSockets(report.removedBackends());
         }
         return report;
     }
 
     private Set<Endpoint> skipped() {
+        if (events == null) {
+            return Set.of();
+        }
         Set<Endpoint> skipped = new HashSet<>();
-        long now = System.nanoTime();
-        for (VipSpec spec : desired.vips().values()) {
-            for (BackendSpec b : spec.backends()) {
-                int id = reconciler.backendId(b.endpoint());
-                if (id >= 0 && events != null && events.health().skipped(id, now)) {
-                    skipped.add(b.endpoint());
-                }
+        for (int id : events.health().skippedIds()) {
+            Endpoint endpoint = reconciler.backend(id);
+            if (endpoint != null) {
+                skipped.add(endpoint);
             }
         }
         return skipped;
@@ -169,7 +166,7 @@ public final class LbAgent implements AutoCloseable {
         LOG.info("health: skipped backends now {}; {}", skipped(), report);
     }
 
-    private void destroyUdpSockets(Set<Endpoint> removed) {
+    private void destroyUdpSockets(java.util.List<Endpoint> removed) {
         for (String ns : config.diagNamespaces()) {
             for (Endpoint backend : removed) {
                 try {

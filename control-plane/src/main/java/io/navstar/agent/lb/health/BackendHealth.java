@@ -33,6 +33,7 @@ public final class BackendHealth {
     /** The skipped backend ids, so a sweep visits only them (owned by the event thread). */
     private final java.util.BitSet skippedNow = new java.util.BitSet();
     private volatile long changes;
+    private volatile int[] skippedSnapshot = new int[0];
 
     /**
      * @param maxBackends  backend ids are below this
@@ -126,6 +127,7 @@ public final class BackendHealth {
         }
         if (changed) {
             changes++;
+            skippedSnapshot = skippedNow.stream().toArray(); // published for other threads (volatile write)
         }
         return changed;
     }
@@ -133,6 +135,11 @@ public final class BackendHealth {
     /** True while backendId is skipped. */
     public boolean skipped(int backendId, long nowNanos) {
         return backendId >= 0 && backendId < skippedUntil.length && skippedUntil[backendId] > nowNanos;
+    }
+
+    /** The backend ids skipped as of the last sweep; safe from any thread. */
+    public int[] skippedIds() {
+        return skippedSnapshot.clone();
     }
 
     /** New flows of backendId that saw no reply in time, ever. */

@@ -36,8 +36,10 @@ public final class Reconciler {
      * @param removed      VIPs deleted
      * @param unchanged    VIPs left as they were
      * @param cellsWritten Maglev cells written
+     * @param removedBackends backends no VIP names any more (cleared from the kernel)
      */
-    public record Report(int added, int changed, int removed, int unchanged, long cellsWritten) {
+    public record Report(int added, int changed, int removed, int unchanged, long cellsWritten,
+                         List<Endpoint> removedBackends) {
         /** True when the kernel was already in the desired state. */
         public boolean noop() {
             return added == 0 && changed == 0 && removed == 0;
@@ -280,7 +282,7 @@ public final class Reconciler {
             backendIdAllocator.release(id);
         }
         lastSkipped = Set.copyOf(skipped);
-        return new Report(added, changed, removed, unchanged, written);
+        return new Report(added, changed, removed, unchanged, written, List.copyOf(unused));
     }
 
     private static boolean touches(VipSpec spec, Set<Endpoint> endpoints) {
