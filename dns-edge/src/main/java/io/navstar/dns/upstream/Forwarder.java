@@ -36,8 +36,10 @@ import static io.navstar.dns.wire.DnsWire.*;
 /**
  * Sends forwarded queries to upstreams and matches their answers, for one event loop. Each query goes
  * to the upstreams its {@link UpstreamGroup} chooses, in parallel, each attempt with a random
- * transaction ID from one of several UDP sockets with random ports (RFC 5452 §9.2); the first good answer (NOERROR
- * or NXDOMAIN for the same question from the address asked) wins and is cached. When an attempt's
+ * transaction ID from one of several UDP sockets with random ports (RFC 5452 §9.2); the first good
+ * answer (NOERROR or NXDOMAIN for the same question from the address asked) wins and is cached.
+ * Identical questions arriving while one is in flight wait for its answer instead of being sent
+ * again (up to {@link PendingQuery#MAX_FOLLOWERS}). When an attempt's
  * RTT-derived timeout expires, the query is also sent to the next upstream (the late answer still
  * counts); a truncated answer is retried over TCP to the same upstream (RFC 7766 §5); when every
  * attempt failed or the overall bound passed, a stale cached answer (RFC 8767) or SERVFAIL goes back.
