@@ -126,6 +126,13 @@ public final class GossipNode implements AutoCloseable {
                         health.probe(peer);
                     }
                 }
+
+                @Override
+                public void onPeerRefused(NodeId peer) {
+                    if (!closed) {
+                        health.onRefused(peer);
+                    }
+                }
             });
             membership.contactNodes(contactNodes);
             membership.start();

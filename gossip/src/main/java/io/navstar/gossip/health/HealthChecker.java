@@ -124,6 +124,18 @@ public final class HealthChecker {
         }
     }
 
+    /**
+     * Our probe to {@code peer} could not be delivered because its host refused the connection:
+     * nothing listens there any more. That is our own evidence, not a rumour, so a neighbour with a
+     * probe outstanding fails now instead of at the timeout.
+     */
+    public void onRefused(NodeId peer) {
+        PeerState state = peers.get(peer);
+        if (running && state != null && state.outstandingSequence != 0) {
+            onTimeout(peer, state.outstandingSequence);
+        }
+    }
+
     /** Answers any probe; a health probe from a node that is not our neighbour learns so. */
     public void onPing(NodeId from, Ping ping) {
         if (ping.purpose() == ProbePurpose.HEALTH && !activeView.contains(from)) {

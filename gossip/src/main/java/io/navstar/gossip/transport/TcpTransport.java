@@ -217,6 +217,14 @@ public final class TcpTransport implements Transport {
         future.addListener(f -> {
             if (!f.isSuccess()) {
                 connectFailed(peer);
+                if (f.cause() instanceof java.net.ConnectException && !closed && receiver != null) {
+                    Receiver current = receiver;
+                    if (scheduler.inSchedulerThread()) {
+                        current.onPeerRefused(to);
+                    } else {
+                        scheduler.execute(() -> current.onPeerRefused(to));
+                    }
+                }
             }
         });
         // the handshake must finish within the connect timeout too

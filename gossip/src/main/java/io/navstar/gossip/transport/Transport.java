@@ -42,5 +42,12 @@ public interface Transport extends AutoCloseable {
         /** The connection to {@code peer} broke: a hint to probe it now, not proof that it failed. */
         default void onPeerLost(NodeId peer) {
         }
+
+        /**
+         * A connection to {@code peer} was refused: its host answered that nothing listens on the
+         * port, so a probe sent to it cannot arrive (the process is gone, the host is up).
+         */
+        default void onPeerRefused(NodeId peer) {
+        }
     }
 }
