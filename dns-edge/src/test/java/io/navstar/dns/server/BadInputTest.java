@@ -131,9 +131,7 @@ class BadInputTest {
             s.setSoTimeout(3000);
             s.getOutputStream().write(new byte[]{0, 40, 1, 2, 3}); // promises 40 octets, sends 3
             s.getOutputStream().flush();
-            long start = System.nanoTime();
-            assertEquals(-1, s.getInputStream().read());
-            assertTrue(System.nanoTime() - start < Duration.ofSeconds(3).toNanos());
+            assertEquals(-1, s.getInputStream().read(), "closed by the 300 ms idle timer (a hang fails the 3 s read)");
         }
     }
 
