@@ -44,4 +44,21 @@ static __always_inline __u32 lb_csum_words(const void *data, int n)
 	return sum;
 }
 
+/*
+ * The checksum difference of replacing n 16-bit words from by to: the sum of ~from and to (RFC 1624
+ * eqn. 3), unfolded, as bpf_csum_diff() returns it but without a helper call. n is a constant.
+ */
+static __always_inline __u32 lb_csum_diff_words(const void *from, const void *to, int n)
+{
+	const lb_word_t *f = from;
+	const lb_word_t *t = to;
+	__u32 sum = 0;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < n; i++)
+		sum += (__u16)~f[i] + (__u32)t[i];
+	return sum;
+}
+
 #endif

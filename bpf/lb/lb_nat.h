@@ -244,7 +244,7 @@ static __always_inline int lb_rewrite_headers(void *data, void *data_end, const 
 
 		if ((void *)(ip + 1) > data_end)
 			return -1;
-		*addr_diff = bpf_csum_diff(from_addr, 8, to_addr, 8, 0);
+		*addr_diff = lb_csum_diff_words(from_addr, to_addr, 4);
 		ip->saddr = to_addr[0];
 		ip->daddr = to_addr[1];
 		ip->check = lb_csum_apply(ip->check, *addr_diff);
@@ -259,11 +259,11 @@ static __always_inline int lb_rewrite_headers(void *data, void *data_end, const 
 		__builtin_memcpy(from_addr + 4, pkt->key.dst, 16);
 		__builtin_memcpy(to_addr, to->src, 16);
 		__builtin_memcpy(to_addr + 4, to->dst, 16);
-		*addr_diff = bpf_csum_diff(from_addr, 32, to_addr, 32, 0);
+		*addr_diff = lb_csum_diff_words(from_addr, to_addr, 16);
 		__builtin_memcpy(&ip6->saddr, to->src, 16);
 		__builtin_memcpy(&ip6->daddr, to->dst, 16);
 	}
-	*port_diff = bpf_csum_diff((__u32 *)from_ports, 4, (__u32 *)to_ports, 4, 0);
+	*port_diff = lb_csum_diff_words(from_ports, to_ports, 2);
 	ports[0] = to_ports[0];
 	ports[1] = to_ports[1];
 	return 0;
