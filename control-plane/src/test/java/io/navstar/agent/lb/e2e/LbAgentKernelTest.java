@@ -123,6 +123,47 @@ class LbAgentKernelTest {
     }
 
     @Test
+    void ipv6VipsBalanceInTcModeAndShowTheVipInSockMode() throws Exception {
+        LbTestSupport.assumeRoot();
+        topo.enableIpv6();
+        String v6 = "{\"vips\":[{\"vip\":\"[fd01:c::1]:80\",\"backends\":["
+                + "{\"endpoint\":\"[fd00:10:1::2]:8080\"},{\"endpoint\":\"[fd00:10:2::2]:8080\"},"
+                + "{\"endpoint\":\"[fd00:10:3::2]:8080\"}]}]}";
+        Path pins = LbTestSupport.pinDirectory("v6tc");
+        LbAgent tc = agent(LbMode.TC, pins, null, List.of("vc", "vb*"), List.of());
+        try {
+            tc.apply(DesiredStateJson.parse(v6));
+            int[] before = topo.requestCounts();
+            assertEquals(0, topo.requests(null, "http://[fd01:c::1]", 300), "every IPv6 request succeeds");
+            int[] after = topo.requestCounts();
+            for (int i = 0; i < after.length; i++) {
+                assertTrue(after[i] - before[i] > 50, "each backend takes a share of IPv6 flows");
+            }
+        } finally {
+            tc.uninstall();
+            LbTestSupport.deleteTree(pins);
+        }
+        Path sockPins = LbTestSupport.pinDirectory("v6sock");
+        Path cgroup = LbTopology.cgroup2Mount().resolve(LbTestSupport.PREFIX + "-v6sock");
+        Files.createDirectories(cgroup);
+        LbAgent sock = agent(LbMode.SOCK, sockPins, cgroup, List.of(), List.of());
+        try {
+            sock.apply(DesiredStateJson.parse(v6));
+            Process p = topo.inClient(cgroup, "python3", "-c", String.join("\n",
+                    "import socket",
+                    "t = socket.create_connection(('fd01:c::1', 80), timeout=3)",
+                    "print('peer', t.getpeername()[0], t.getpeername()[1])")).redirectErrorStream(true).start();
+            assertTrue(p.waitFor(15, TimeUnit.SECONDS));
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(out.contains("peer fd01:c::1 80"), out);
+        } finally {
+            sock.uninstall();
+            Files.deleteIfExists(cgroup);
+            LbTestSupport.deleteTree(sockPins);
+        }
+    }
+
+    @Test
     void mapsTakeAtLeast65536VipsAndAMillionFlows() {
         LbTestSupport.assumeRoot();
         Path pins = LbTestSupport.pinDirectory("sizes");

@@ -37,6 +37,7 @@ public final class LbTopology implements AutoCloseable {
         public final AtomicInteger requests = new AtomicInteger();
         public final AtomicInteger downloads = new AtomicInteger();
         HttpServer server;
+        HttpServer server6;
 
         Backend(String name, String address) {
             this.name = name;
@@ -102,11 +103,35 @@ public final class LbTopology implements AutoCloseable {
         sh("ip", "-n", ns, "link", "set", "eth0", "up");
     }
 
+    /**
+     * Adds IPv6 beside IPv4: client fd00:10::2, backend N fd00:10:N::2 (port 8080, same counters), node
+     * fd00:10:N::1 routing between them; the client routes the VIP range fd01:c::/64 via the node.
+     */
+    public void enableIpv6() throws IOException, InterruptedException {
+        sh("ip", "netns", "exec", node, "sysctl", "-qw", "net.ipv6.conf.all.forwarding=1");
+        sh("ip", "-n", node, "addr", "add", "fd00:10::1/64", "dev", "vc", "nodad");
+        sh("ip", "-n", client, "addr", "add", "fd00:10::2/64", "dev", "eth0", "nodad");
+        sh("ip", "-n", client, "route", "add", "fd01:c::/64", "via", "fd00:10::1");
+        sh("ip", "-n", client, "route", "add", "fd00:10::/32", "via", "fd00:10::1");
+        for (int i = 1; i <= backends.size(); i++) {
+            String ns = prefix + "-b" + i;
+            sh("ip", "-n", node, "addr", "add", "fd00:10:" + i + "::1/64", "dev", "vb" + i, "nodad");
+            sh("ip", "-n", ns, "addr", "add", "fd00:10:" + i + "::2/64", "dev", "eth0", "nodad");
+            sh("ip", "-n", ns, "route", "add", "fd00:10::/64", "via", "fd00:10:" + i + "::1");
+            Backend b = backends.get(i - 1);
+            b.server6 = serve(ns, b, "fd00:10:" + i + "::2");
+        }
+    }
+
     private void startServer(String ns, Backend b) {
+        b.server = serve(ns, b, b.address);
+    }
+
+    private HttpServer serve(String ns, Backend b, String address) {
         byte[] name = (b.name + "\n").getBytes(StandardCharsets.UTF_8);
-        b.server = NetworkNamespace.named(ns).run(() -> HttpServer.create(new InetSocketAddress(b.address, PORT), 1024));
-        b.server.setExecutor(Executors.newFixedThreadPool(8, r -> Thread.ofPlatform().daemon().unstarted(r)));
-        b.server.createContext("/", exchange -> {
+        HttpServer server = NetworkNamespace.named(ns).run(() -> HttpServer.create(new InetSocketAddress(address, PORT), 1024));
+        server.setExecutor(Executors.newFixedThreadPool(8, r -> Thread.ofPlatform().daemon().unstarted(r)));
+        server.createContext("/", exchange -> {
             try (exchange) {
                 if (exchange.getRequestURI().getPath().equals("/big")) {
                     b.downloads.incrementAndGet();
@@ -126,7 +151,8 @@ public final class LbTopology implements AutoCloseable {
                 // client went away
             }
         });
-        b.server.start();
+        server.start();
+        return server;
     }
 
     /** Request counts of the backends (of "/" paths), in order. */
@@ -190,9 +216,11 @@ public final class LbTopology implements AutoCloseable {
     @Override
     public void close() {
         for (Backend b : backends) {
-            if (b.server != null) {
-                b.server.stop(0);
-                ((java.util.concurrent.ExecutorService) b.server.getExecutor()).shutdownNow();
+            for (HttpServer server : new HttpServer[] {b.server, b.server6}) {
+                if (server != null) {
+                    server.stop(0);
+                    ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
+                }
             }
         }
         for (String ns : namespaces.reversed()) {
