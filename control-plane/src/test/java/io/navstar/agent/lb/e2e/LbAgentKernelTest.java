@@ -164,6 +164,29 @@ class LbAgentKernelTest {
     }
 
     @Test
+    void hairpinClientThatIsItsOwnBackendReachesItselfThroughTheVip() throws Exception {
+        LbTestSupport.assumeRoot();
+        Path pins = LbTestSupport.pinDirectory("hairpin");
+        String b1ns = topo.prefix + "-b1";
+        LbAgent agent = agent(LbMode.TC, pins, null, List.of("vc", "vb*"), List.of());
+        LbTopology.sh("ip", "-n", b1ns, "route", "add", "11.0.0.0/8", "via", "10.10.1.1");
+        try {
+            agent.apply(web(topo.backends.get(0).endpoint()));
+            int before = topo.backends.get(0).requests.get();
+            Process p = new ProcessBuilder("ip", "netns", "exec", b1ns, "curl", "-s", "--parallel", "-H", "Connection: close",
+                    "--connect-timeout", "2", "-o", "/dev/null", "http://" + LbTopology.VIP + "/[1-20]")
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            assertTrue(p.waitFor(20, TimeUnit.SECONDS));
+            assertEquals(0, p.exitValue(), "every hairpin request succeeds");
+            assertEquals(before + 20, topo.backends.get(0).requests.get());
+        } finally {
+            LbTopology.sh("ip", "-n", b1ns, "route", "del", "11.0.0.0/8", "via", "10.10.1.1");
+            agent.uninstall();
+            LbTestSupport.deleteTree(pins);
+        }
+    }
+
+    @Test
     void mapsTakeAtLeast65536VipsAndAMillionFlows() {
         LbTestSupport.assumeRoot();
         Path pins = LbTestSupport.pinDirectory("sizes");
