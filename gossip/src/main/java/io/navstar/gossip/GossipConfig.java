@@ -31,6 +31,7 @@ import java.time.Duration;
  * @param rttSamples Round trips remembered per neighbour for the adaptive timeout.
  * @param membershipRefreshInterval Period after which a node re-floods its own entry with a new clock even without a change (Lashup: 300 s).
  * @param membershipFloodInterval Batching delay of membership floods: changes within it travel in one message per neighbour, only the newest row per node.
+ * @param membershipSyncInterval Period of the anti-entropy of membership: the whole table goes to one random neighbour, so a row lost to a dropped frame is repaired without waiting for its node's next change.
  * @param maxEntriesPerUpdate Most membership rows in one message; a full table sent to a new neighbour is split into messages of at most this many rows.
  * @param reachabilityDamping Least time between two reachability recomputations and their events; changes in between are merged into one event.
  * @param pruneUnreachableAfter How long a node stays unreachable before it is pruned from the membership table (its last row is kept as a tombstone so that stale copies do not bring it back).
@@ -68,6 +69,7 @@ public record GossipConfig(
         int rttSamples,
         Duration membershipRefreshInterval,
         Duration membershipFloodInterval,
+        Duration membershipSyncInterval,
         int maxEntriesPerUpdate,
         Duration reachabilityDamping,
         Duration pruneUnreachableAfter,
@@ -128,6 +130,7 @@ public record GossipConfig(
                 32,
                 Duration.ofSeconds(300),
                 Duration.ofMillis(50),
+                Duration.ofSeconds(30),
                 2048,
                 Duration.ofMillis(100),
                 Duration.ofHours(1),
@@ -168,6 +171,7 @@ public record GossipConfig(
                 32,
                 Duration.ofSeconds(300),
                 Duration.ofMillis(20),
+                Duration.ofSeconds(30),
                 2048,
                 Duration.ofMillis(50),
                 Duration.ofHours(1),
@@ -208,6 +212,7 @@ public record GossipConfig(
                 32,
                 Duration.ofSeconds(300),
                 Duration.ofMillis(100),
+                Duration.ofSeconds(30),
                 2048,
                 Duration.ofSeconds(1),
                 Duration.ofMinutes(30),
@@ -252,6 +257,7 @@ public record GossipConfig(
         private int rttSamples;
         private Duration membershipRefreshInterval;
         private Duration membershipFloodInterval;
+        private Duration membershipSyncInterval;
         private int maxEntriesPerUpdate;
         private Duration reachabilityDamping;
         private Duration pruneUnreachableAfter;
@@ -289,6 +295,7 @@ public record GossipConfig(
             rttSamples = from.rttSamples;
             membershipRefreshInterval = from.membershipRefreshInterval;
             membershipFloodInterval = from.membershipFloodInterval;
+            membershipSyncInterval = from.membershipSyncInterval;
             maxEntriesPerUpdate = from.maxEntriesPerUpdate;
             reachabilityDamping = from.reachabilityDamping;
             pruneUnreachableAfter = from.pruneUnreachableAfter;
@@ -431,6 +438,12 @@ public record GossipConfig(
             return this;
         }
 
+        /** @see GossipConfig#membershipSyncInterval() */
+        public Builder membershipSyncInterval(Duration value) {
+            membershipSyncInterval = value;
+            return this;
+        }
+
         /** @see GossipConfig#maxEntriesPerUpdate() */
         public Builder maxEntriesPerUpdate(int value) {
             maxEntriesPerUpdate = value;
@@ -539,6 +552,7 @@ public record GossipConfig(
                     rttSamples,
                     membershipRefreshInterval,
                     membershipFloodInterval,
+                    membershipSyncInterval,
                     maxEntriesPerUpdate,
                     reachabilityDamping,
                     pruneUnreachableAfter,

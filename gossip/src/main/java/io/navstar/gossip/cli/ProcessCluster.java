@@ -214,7 +214,7 @@ public final class ProcessCluster implements AutoCloseable {
             Status status = status(node);
             text.append(node).append(": ").append(status == null ? "no status"
                     : "reachable=" + status.reachable().size() + " members=" + status.members().size()
-                    + " active=" + status.active().size()).append('\n');
+                    + " active=" + new java.util.TreeSet<>(status.active())).append('\n');
         }
         return text.toString();
     }

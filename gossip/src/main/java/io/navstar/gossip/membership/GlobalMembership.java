@@ -116,6 +116,7 @@ public final class GlobalMembership {
         running = true;
         localViewChanged();
         schedule(this::refreshTick, config.membershipRefreshInterval().toNanos());
+        schedule(this::syncTick, jitter(config.membershipSyncInterval().toNanos()));
         schedule(this::reachabilityTick, config.reachabilityDamping().toNanos());
         schedule(this::unreachableProbeTick, jitter(config.unreachableProbeInterval().toNanos()));
     }
@@ -236,6 +237,18 @@ public final class GlobalMembership {
                 transport.send(neighbour, new MembershipUpdate(chunk.toArray(MemberEntry[]::new)));
             }
         }
+    }
+
+    // Anti-entropy: flooding is best effort (a frame may be dropped), so now and then one random
+    // neighbour gets the whole table; newer rows win there as in a flood.
+    private void syncTick() {
+        if (!running) {
+            return;
+        }
+        if (!activeView.isEmpty()) {
+            sendTable(activeView.get(random.nextInt(activeView.size())));
+        }
+        schedule(this::syncTick, jitter(config.membershipSyncInterval().toNanos()));
     }
 
     private void refreshTick() {
