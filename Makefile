@@ -18,7 +18,7 @@ BPF_HDR     := $(wildcard bpf/include/*.h bpf/*/*.h)
 BENCH       ?= .
 BENCH_ARGS  ?= -f 1 -wi 3 -i 5 -prof gc
 
-.PHONY: all deps java-check bpf build test run bench clean
+.PHONY: all deps java-check bpf build test run bench bench-jmh bench-scripts clean
 
 all: build
 
@@ -43,8 +43,18 @@ test: deps java-check bpf
 run: build
 	$(JAVA) $(JVM_ARGS) -cp "control-plane/target/classes:$$(cat control-plane/target/classpath.txt)" io.navstar.agent.Main $(ARGS)
 
-bench: build
-	$(JAVA) $(JVM_ARGS) -jar jmh/target/benchmarks.jar $(BENCH_ARGS) $(BENCH)
+# Every benchmark: JMH first, then the scripts that drive real tools (dnsperf, wrk) side by side.
+bench: bench-jmh bench-scripts
+
+bench-jmh: build
+	$(JAVA) $(JVM_ARGS) -Dnavstar.bpf.dir=$(CURDIR)/bpf/build -jar jmh/target/benchmarks.jar $(BENCH_ARGS) $(BENCH)
+
+bench-scripts: build
+	@for s in jmh/scripts/*-bench.sh; do echo "== $$s"; bash "$$s" || exit 1; done
+
+# One script alone: `make bench-dns` runs jmh/scripts/dns-bench.sh.
+bench-%: build
+	bash jmh/scripts/$*-bench.sh
 
 clean:
 	rm -rf bpf/build
