@@ -6,6 +6,7 @@ import io.navstar.agent.lb.kernel.LbSettings;
 import io.navstar.agent.lb.model.DesiredStateJson;
 import io.navstar.agent.lb.plan.Reconciler;
 import io.navstar.loader.BpfProgram;
+import io.navstar.loader.TestRun;
 import io.navstar.loader.ringbuf.RingBuffer;
 import io.navstar.loader.spec.ProgramSpec;
 import io.navstar.loader.spec.ProgramType;
@@ -13,7 +14,6 @@ import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
@@ -30,14 +30,16 @@ import java.util.concurrent.TimeUnit;
 /**
  * BPF_PROG_TEST_RUN cost per packet of the tc ingress program for a tracked flow (ACK of a known flow) and a new
  * flow (a SYN: VIP lookup, Maglev pick, two table inserts, a ring-buffer event), beside an empty sched_cls program
- * as the floor. Each invocation runs the program 10,000 times in the kernel (one syscall), so the syscall is
- * amortised and ns/op is per packet. Needs root. Targets (issue 3): tracked <= 2.5x floor, new <= 10x floor.
+ * as the floor. One packet per syscall: the kernel does not restore the packet between repeats of one test run,
+ * so a repeated run would see the already translated packet (not a VIP) from the second run on. JMH's ns/op
+ * therefore includes the syscall; {@link LbProgramKernelTime} reports the program alone (the kernel's own
+ * timing). Needs root. Targets (issue 3): tracked <= 2.5x floor, new <= 10x floor.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 public class LbProgramBench {
-    static final int REPEAT = 10_000;
+    static final int REPEAT = 1;
 
     private Path pins;
     private LbDataPlane plane;
@@ -69,7 +71,7 @@ public class LbProgramBench {
         ingress.testRun(Packets.tcp4("10.0.1.2", 40001, "11.0.0.1", 80, 0x02, 64)); // the tracked flow's SYN
     }
 
-    @Setup(Level.Invocation)
+    @Setup(Level.Iteration)
     public void drainEvents() {
         events.consume((data, offset, length) -> { });
     }
@@ -89,21 +91,30 @@ public class LbProgramBench {
         }
     }
 
+    TestRun floorRun() {
+        return empty.testRun(ack, REPEAT, 256);
+    }
+
+    TestRun trackedRun() {
+        return ingress.testRun(ack, REPEAT, 256);
+    }
+
+    TestRun newRun() {
+        return ingress.testRun(syn, REPEAT, 256);
+    }
+
     @Benchmark
-    @OperationsPerInvocation(REPEAT)
     public int emptyProgramFloor() {
-        return empty.testRun(ack, REPEAT, 256).returnValue();
+        return floorRun().returnValue();
     }
 
     @Benchmark
-    @OperationsPerInvocation(REPEAT)
     public int trackedFlow() {
-        return ingress.testRun(ack, REPEAT, 256).returnValue();
+        return trackedRun().returnValue();
     }
 
     @Benchmark
-    @OperationsPerInvocation(REPEAT)
     public int newFlow() {
-        return ingress.testRun(syn, REPEAT, 256).returnValue();
+        return newRun().returnValue();
     }
 }
