@@ -74,7 +74,7 @@ class LargeSimulationTest {
     void randomPartitionsForFiveMinutesThenHealIntoOneComponent() {
         GossipConfig config = GossipConfig.simulation();
         SimCluster cluster = new SimCluster(config, 3, Duration.ofMillis(1), Duration.ofMillis(5), false);
-        cluster.addAndStart(200);
+        cluster.addAndStart(120);
         assertNotNull(cluster.runUntil(() -> SimAssertions.everyNodeSeesExactly(cluster.nodes(), false),
                 Duration.ofSeconds(1), Duration.ofMinutes(2)));
         List<NodeId> ids = cluster.nodes().stream().map(GossipNode::self).toList();
@@ -112,7 +112,7 @@ class LargeSimulationTest {
     @Test
     void multicastReachesEveryReachableNodeExactlyOnceAcrossAPartition() {
         SimCluster cluster = new SimCluster(GossipConfig.simulation(), 5);
-        cluster.addAndStart(300);
+        cluster.addAndStart(200);
         assertNotNull(cluster.runUntil(() -> SimAssertions.everyNodeSeesExactly(cluster.nodes(), false),
                 Duration.ofSeconds(1), Duration.ofMinutes(2)));
         Map<NodeId, Map<Long, Integer>> deliveries = new HashMap<>();
@@ -123,14 +123,14 @@ class LargeSimulationTest {
                     counts.merge(ByteBuffer.wrap(payload).getLong(), 1, Integer::sum));
         }
         List<NodeId> ids = cluster.nodes().stream().map(GossipNode::self).toList();
-        Set<NodeId> left = new HashSet<>(ids.subList(0, 120));
-        Set<NodeId> right = new HashSet<>(ids.subList(120, ids.size()));
+        Set<NodeId> left = new HashSet<>(ids.subList(0, 80));
+        Set<NodeId> right = new HashSet<>(ids.subList(80, ids.size()));
         cluster.partition(List.of(left, right));
         assertNotNull(cluster.runUntil(() -> cluster.nodes().stream().allMatch(n ->
                         n.reachableCount() == (left.contains(n.self()) ? left.size() : right.size())),
                 Duration.ofSeconds(1), Duration.ofMinutes(2)), "each side sees only itself");
 
-        List<GossipNode> senders = new ArrayList<>(cluster.nodes()).subList(100, 140);
+        List<GossipNode> senders = new ArrayList<>(cluster.nodes()).subList(60, 100);
         for (int i = 0; i < senders.size(); i++) {
             senders.get(i).multicast(CHANNEL, ByteBuffer.allocate(8).putLong(i).array());
         }

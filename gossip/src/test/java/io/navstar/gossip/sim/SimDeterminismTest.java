@@ -18,10 +18,10 @@ class SimDeterminismTest {
     private static List<String> run(long seed, double loss) {
         SimCluster cluster = new SimCluster(GossipConfig.simulation(), seed);
         cluster.network().lossRate(loss);
-        cluster.addAndStart(60);
-        cluster.runFor(Duration.ofSeconds(20));
+        cluster.addAndStart(40);
+        cluster.runFor(Duration.ofSeconds(15));
         cluster.crash(cluster.nodes().iterator().next().self());
-        cluster.runFor(Duration.ofSeconds(10));
+        cluster.runFor(Duration.ofSeconds(5));
         List<String> trace = new ArrayList<>();
         trace.add("delivered=" + cluster.network().deliveredMessages() + " bytes=" + cluster.network().deliveredBytes()
                 + " dropped=" + cluster.network().droppedMessages() + " events=" + cluster.scheduler().executedEvents());
@@ -43,7 +43,7 @@ class SimDeterminismTest {
     void clusterConvergesDespiteTenPercentMessageLoss() {
         SimCluster cluster = new SimCluster(GossipConfig.simulation(), 79);
         cluster.network().lossRate(0.10);
-        cluster.addAndStart(100);
+        cluster.addAndStart(60);
         assertNotNull(cluster.runUntil(() -> SimAssertions.overlayConnected(cluster.nodes())
                         && SimAssertions.everyNodeSeesExactly(cluster.nodes(), true),
                 Duration.ofSeconds(1), Duration.ofMinutes(3)), "converged with 10 % loss");

@@ -92,7 +92,15 @@ class TcpBackPressureTest {
                 assertTrue(TcpClusterSupport.await(() -> a.node().routes().reachableNodes().size() == 2, 5_000));
             }
         }
-        Thread.sleep(200);
+        List<String> expected = before;
+        // closes finish asynchronously on the event loops being shut down: give them 2 s
+        TcpClusterSupport.await(() -> {
+            try {
+                return expected.equals(openDescriptors());
+            } catch (Exception e) {
+                return false;
+            }
+        }, 2_000);
         assertEquals(before, openDescriptors(), "descriptors after three rounds of open/close");
     }
 }
