@@ -50,11 +50,11 @@ bench-jmh: build
 	$(JAVA) $(JVM_ARGS) -Dnavstar.bpf.dir=$(CURDIR)/bpf/build -jar jmh/target/benchmarks.jar $(BENCH_ARGS) $(BENCH)
 
 bench-scripts: build
-	@for s in jmh/scripts/*-bench.sh; do echo "== $$s"; bash "$$s" || exit 1; done
+	@for s in jmh/scripts/*.sh; do echo "== $$s"; bash "$$s" || exit 1; done
 
-# One script alone: `make bench-dns` runs jmh/scripts/dns-bench.sh.
+# One area's scripts: `make bench-dns` runs jmh/scripts/dns-*.sh, `make bench-lb` jmh/scripts/lb-*.sh.
 bench-%: build
-	bash jmh/scripts/$*-bench.sh
+	@for s in jmh/scripts/$*-*.sh; do echo "== $$s"; bash "$$s" || exit 1; done
 
 clean:
 	rm -rf bpf/build
