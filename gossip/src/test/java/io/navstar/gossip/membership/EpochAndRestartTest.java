@@ -62,6 +62,23 @@ class EpochAndRestartTest {
     }
 
     @Test
+    void routesAreCachedUntilTheAdjacencyChanges() {
+        SimCluster cluster = new SimCluster(GossipConfig.defaults(), 23);
+        cluster.addAndStart(10);
+        assertNotNull(cluster.runUntil(() -> cluster.nodes().stream().allMatch(n -> n.reachableCount() == 10),
+                Duration.ofMillis(200), Duration.ofMinutes(1)));
+        cluster.runFor(Duration.ofSeconds(5));
+        GossipNode node = cluster.nodes().iterator().next();
+        var first = node.routes();
+        org.junit.jupiter.api.Assertions.assertSame(first, node.routes(), "no change, same table");
+        org.junit.jupiter.api.Assertions.assertSame(first.tree(node.self()), node.routes().tree(node.self()));
+        cluster.crash(node.activeView().get(0));
+        cluster.runFor(Duration.ofSeconds(5));
+        org.junit.jupiter.api.Assertions.assertNotSame(first, node.routes(), "a view changed, new table");
+        assertEquals(9, node.routes().reachableNodes().size());
+    }
+
+    @Test
     void longUnreachableNodesArePrunedAndStaleCopiesDoNotBringThemBack() {
         GossipConfig config = GossipConfig.defaults().toBuilder().pruneUnreachableAfter(Duration.ofSeconds(20)).build();
         SimCluster cluster = new SimCluster(config, 22);
