@@ -18,6 +18,9 @@ iptables:iptables
 haproxy:haproxy
 wrk:wrk
 python3:python3
+cc:gcc
+nsenter:util-linux
+openssl:openssl
 "
 missing=""
 for pair in $NEEDED; do
