@@ -1,20 +1,42 @@
 package io.navstar.agent;
 
+import io.navstar.agent.lb.LbAgentMain;
 import io.navstar.agent.tour.LoaderTour;
+import io.navstar.dns.server.DnsServerMain;
+import io.navstar.gossip.cli.GossipNodeMain;
+
+import java.util.Arrays;
 
 /**
- * The navstar command line. Until the agent exists, {@code navstar} (and {@code make run}) runs the loader tour:
- * it loads the bundled eBPF programs into a sandbox namespace and cgroup, prints what it loaded, and cleans up.
+ * The navstar command line. With no command (and so {@code make run}) it runs the loader tour: it loads the
+ * bundled eBPF programs into a sandbox namespace and cgroup, prints what it loaded, and cleans up. The other
+ * commands run one part of navstar alone until the agent that ties them together exists.
  */
 public final class Main {
+    private static final String USAGE = """
+            usage: navstar [command] [options]
+              tour      load every bundled eBPF program into a sandbox, print what was loaded, clean up (default)
+              lb        the Minuteman load balancer agent (--mode sock|tc|xdp --state vips.json ...; see LbAgentMain)
+              dns       the Spartan DNS server alone (--listen ip:port --upstream ip:port --records file ...)
+              gossip    one Lashup gossip node (see GossipNodeMain)
+            """;
+
     private Main() {
     }
 
-    public static void main(String[] args) {
-        if (args.length > 0 && !args[0].equals("tour")) {
-            System.err.println("usage: navstar [tour]   (the agent is not built yet; `tour` shows the eBPF loader at work)");
-            System.exit(2);
+    public static void main(String[] args) throws Exception {
+        String command = args.length == 0 ? "tour" : args[0];
+        String[] rest = args.length == 0 ? args : Arrays.copyOfRange(args, 1, args.length);
+        switch (command) {
+            case "tour" -> System.exit(LoaderTour.run(System.out));
+            case "lb" -> LbAgentMain.main(rest);
+            case "dns" -> DnsServerMain.main(rest);
+            case "gossip" -> GossipNodeMain.main(rest);
+            case "-h", "--help", "help" -> System.out.print(USAGE);
+            default -> {
+                System.err.print(USAGE);
+                System.exit(2);
+            }
         }
-        System.exit(LoaderTour.run(System.out));
     }
 }
