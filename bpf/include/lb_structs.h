@@ -85,7 +85,7 @@ struct lb_flow {
 	__u32 backend_id;
 	__u32 vip_id;
 	__u32 pad;             /* always zero */
-	__u64 expires_ns;      /* bpf_ktime_get_ns() after which the entry is dead */
+	__u64 expires_ns;      /* CLOCK_MONOTONIC ns (lb_now) after which the entry is dead */
 };
 
 /*
@@ -152,7 +152,7 @@ struct lb_stats {
  * vip_* the VIP the reply is rewritten to.
  */
 struct lb_event {
-	__u64 timestamp_ns;     /* bpf_ktime_get_ns() */
+	__u64 timestamp_ns;     /* CLOCK_MONOTONIC ns, tick resolution (lb_now) */
 	__u32 type;             /* LB_EVENT_* */
 	__u32 vip_id;
 	__u32 backend_id;       /* ~0 when none */

@@ -40,6 +40,29 @@ static __always_inline __u32 lb_flow_hash(const struct lb_flow_key *key)
 	return lb_mix32(h);
 }
 
+/*
+ * The data plane's clock: CLOCK_MONOTONIC at tick resolution (ktime_get_coarse_ns in the kernel), the same
+ * time base as bpf_ktime_get_ns and userspace's System.nanoTime, at most two ticks (2-20 ms) behind, which no
+ * timeout here (seconds; the 400 ms reply rule) notices. Reading the clock source costs about a fifth of a
+ * tracked packet's time on a VM clock, and even the coarse helper is a call; jiffies64 is a plain load, and the
+ * coarse time only moves when jiffies does (both advance in the tick, kernel/time/tick-common.c), so each CPU
+ * keeps the coarse time it read at the current jiffy and calls the clock once per tick.
+ */
+static __always_inline __u64 lb_now(void)
+{
+	__u32 zero = 0;
+	struct lb_clock *c = bpf_map_lookup_elem(&lb_clock, &zero);
+	__u64 j = bpf_jiffies64();
+
+	if (!c)
+		return bpf_ktime_get_coarse_ns();
+	if (c->jiffies != j) {
+		c->ns = bpf_ktime_get_coarse_ns();
+		c->jiffies = j;
+	}
+	return c->ns;
+}
+
 static __always_inline struct lb_config *lb_cfg(void)
 {
 	__u32 zero = 0;
@@ -97,14 +120,14 @@ static __always_inline void lb_count(void *stats_map, __u32 index, __u64 bytes, 
 		s->no_backend += 1;
 }
 
-static __always_inline void lb_emit(__u32 type, __u32 vip_id, __u32 backend_id, __u8 family, __u8 proto,
+static __always_inline void lb_emit(__u64 now, __u32 type, __u32 vip_id, __u32 backend_id, __u8 family, __u8 proto,
 				    const __u32 *client, __u16 client_port, const __u32 *vip, __u16 vip_port)
 {
 	struct lb_event *e = bpf_ringbuf_reserve(&lb_events, sizeof(*e), 0);
 
 	if (!e)
 		return;
-	e->timestamp_ns = bpf_ktime_get_ns();
+	e->timestamp_ns = now;
 	e->type = type;
 	e->vip_id = vip_id;
 	e->backend_id = backend_id;

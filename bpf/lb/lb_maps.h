@@ -103,6 +103,19 @@ struct {
 	__uint(pinning, LB_PINNING);
 } lb_events SEC(".maps");
 
+/* lb_now()'s per-CPU cache: the coarse clock as last read, and the jiffies value it was read at. Private to
+ * each object (not pinned, not seen by the control plane). */
+struct lb_clock {
+	__u64 jiffies;
+	__u64 ns;
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lb_clock);
+} lb_clock SEC(".maps");
+
 /* Scratch space for building refusal packets (too big for the stack). The union also names struct
  * lb_event, which programs only use through a ring-buffer pointer, so that the object's BTF carries it
  * (for bpftool and for the Java mirror's layout test). */

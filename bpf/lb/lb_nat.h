@@ -87,7 +87,7 @@ static __always_inline void lb_touch(__u64 *expires_ns, __u16 *flags, const stru
 static __always_inline int lb_ingress(struct lb_pkt *pkt, __u32 bytes, struct lb_flow_key *to, int *back)
 {
 	struct lb_config *cfg = lb_cfg();
-	__u64 now = bpf_ktime_get_ns();
+	__u64 now = lb_now();
 	struct lb_vip_key vip_key = {};
 	struct lb_vip_info *vip;
 	struct lb_backend *backend;
@@ -118,11 +118,11 @@ static __always_inline int lb_ingress(struct lb_pkt *pkt, __u32 bytes, struct lb
 		return LB_REWRITE;
 	}
 
-	flow = bpf_map_lookup_elem(&lb_flows, &pkt->key);
 	/* A SYN opens a connection, so no established one can own the tuple: it picks a backend afresh
 	 * from the current table (a reused client port must not follow an old, maybe removed, backend;
-	 * a retransmitted SYN lands on the same Maglev cell anyway). */
-	if (flow && flow->expires_ns >= now && !lb_new_connection(pkt)) {
+	 * a retransmitted SYN lands on the same Maglev cell anyway). So a SYN does not look the table up. */
+	flow = lb_new_connection(pkt) ? NULL : bpf_map_lookup_elem(&lb_flows, &pkt->key);
+	if (flow && flow->expires_ns >= now) {
 		lb_touch(&flow->expires_ns, &flow->flags, pkt, cfg, now);
 		lb_copy_addr(to->dst, flow->backend_addr);
 		to->dport = flow->backend_port;
@@ -146,7 +146,7 @@ static __always_inline int lb_ingress(struct lb_pkt *pkt, __u32 bytes, struct lb
 	backend = lb_pick_backend(vip, lb_flow_hash(&pkt->key), &backend_id);
 	if (!backend || backend->family != pkt->key.family) {
 		lb_count(&lb_vip_stats, vip->vip_id, bytes, 0, 1);
-		lb_emit(LB_EVENT_NO_BACKEND, vip->vip_id, LB_NO_BACKEND, pkt->key.family, pkt->key.proto,
+		lb_emit(now, LB_EVENT_NO_BACKEND, vip->vip_id, LB_NO_BACKEND, pkt->key.family, pkt->key.proto,
 			pkt->key.src, pkt->key.sport, pkt->key.dst, pkt->key.dport);
 		return LB_REFUSE;
 	}
@@ -188,7 +188,7 @@ static __always_inline int lb_ingress(struct lb_pkt *pkt, __u32 bytes, struct lb
 	to->dport = backend->port;
 	lb_count(&lb_vip_stats, vip->vip_id, bytes, 1, 0);
 	lb_count(&lb_backend_stats, backend_id, bytes, 1, 0);
-	lb_emit(LB_EVENT_NEW_FLOW, vip->vip_id, backend_id, pkt->key.family, pkt->key.proto,
+	lb_emit(now, LB_EVENT_NEW_FLOW, vip->vip_id, backend_id, pkt->key.family, pkt->key.proto,
 		pkt->key.src, pkt->key.sport, pkt->key.dst, pkt->key.dport);
 	return LB_REWRITE;
 }
@@ -202,7 +202,7 @@ static __always_inline int lb_egress(struct lb_pkt *pkt, __u32 bytes, struct lb_
 
 	if (!r)
 		return LB_PASS;
-	now = bpf_ktime_get_ns();
+	now = lb_now();
 	if (r->expires_ns < now)
 		return LB_PASS;
 	cfg = lb_cfg();
@@ -214,7 +214,7 @@ static __always_inline int lb_egress(struct lb_pkt *pkt, __u32 bytes, struct lb_
 	if (!(r->flags & LB_FLOW_F_REPLIED)) {
 		r->flags |= LB_FLOW_F_REPLIED;
 		lb_count(&lb_backend_stats, r->backend_id, 0, 0, 1);
-		lb_emit(LB_EVENT_REPLY, r->vip_id, r->backend_id, pkt->key.family, pkt->key.proto,
+		lb_emit(now, LB_EVENT_REPLY, r->vip_id, r->backend_id, pkt->key.family, pkt->key.proto,
 			r->client_addr, pkt->key.dport, r->vip_addr, r->vip_port);
 	}
 	return LB_REWRITE;

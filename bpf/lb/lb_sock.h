@@ -66,7 +66,7 @@ static __always_inline int lb_sock_forward(struct bpf_sock_addr *ctx, __u8 famil
 	if (!backend || backend->family != family) {
 		/* No usable backend: fail the call at once rather than let the client wait. */
 		lb_count(&lb_vip_stats, vip->vip_id, 0, 0, 1);
-		lb_emit(LB_EVENT_NO_BACKEND, vip->vip_id, LB_NO_BACKEND, family, proto, client, 0,
+		lb_emit(lb_now(), LB_EVENT_NO_BACKEND, vip->vip_id, LB_NO_BACKEND, family, proto, client, 0,
 			vip_key.addr, vip_key.port);
 		return LB_SOCK_REFUSE;
 	}
@@ -84,7 +84,7 @@ static __always_inline int lb_sock_forward(struct bpf_sock_addr *ctx, __u8 famil
 
 	lb_count(&lb_vip_stats, vip->vip_id, 0, 1, 0);
 	lb_count(&lb_backend_stats, backend_id, 0, 1, 0);
-	lb_emit(LB_EVENT_NEW_FLOW, vip->vip_id, backend_id, family, proto, client, 0, vip_key.addr, vip_key.port);
+	lb_emit(lb_now(), LB_EVENT_NEW_FLOW, vip->vip_id, backend_id, family, proto, client, 0, vip_key.addr, vip_key.port);
 	return LB_SOCK_ALLOW;
 }
 

@@ -38,9 +38,18 @@ static __always_inline int lb_tc_rewrite(struct __sk_buff *skb, const struct lb_
 		return -1;
 	if (!lb_has_l4_csum(pkt))
 		return 0;
-	/* packet pointers are invalid after these helpers; nothing below uses them */
+	/*
+	 * Packet pointers are invalid after these helpers; nothing below uses them. Two calls, because the
+	 * address change is part of the pseudo header and the port change is not: on a CHECKSUM_PARTIAL skb the
+	 * field holds only the pseudo-header sum, so the port delta must not reach it, while every other skb
+	 * needs both (inet_proto_csum_replace_by_diff, net/core/utils.c). A program cannot tell the two kinds of
+	 * skb apart (no __sk_buff field says ip_summed), so one combined call would be wrong for one of them.
+	 * When the ports stay the same (VIP port == backend port) the second call has nothing to add.
+	 */
 	if (bpf_l4_csum_replace(skb, pkt->l4_csum_off, 0, addr_diff, BPF_F_PSEUDO_HDR | l4_flags))
 		return -1;
+	if (pkt->key.sport == to->sport && pkt->key.dport == to->dport)
+		return 0;
 	return bpf_l4_csum_replace(skb, pkt->l4_csum_off, 0, port_diff, l4_flags) ? -1 : 0;
 }
 

@@ -51,7 +51,7 @@ public class LbProgramBench {
 
     @Setup
     public void setup() {
-        pins = Path.of("/sys/fs/bpf", "nsm" + ProcessHandle.current().pid() + "-bench-prog");
+        pins = Path.of("/sys/fs/bpf", "nsn" + ProcessHandle.current().pid() + "-bench-prog");
         plane = LbDataPlane.open(LbSettings.forTests(pins));
         try (KernelLbTables tables = new KernelLbTables(plane)) {
             Reconciler.recover(tables, 1000).apply(DesiredStateJson.parse("{\"vips\":[{\"vip\":\"11.0.0.1:80\","

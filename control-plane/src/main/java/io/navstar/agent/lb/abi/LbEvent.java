@@ -21,7 +21,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
  * (LbAbiLayoutTest checks it against the built objects' BTF):
  * <pre>
  * struct lb_event {
- * 	__u64 timestamp_ns;     &#47;* bpf_ktime_get_ns() *&#47;
+ * 	__u64 timestamp_ns;     &#47;* CLOCK_MONOTONIC ns, tick resolution (lb_now) *&#47;
  * 	__u32 type;             &#47;* LB_EVENT_* *&#47;
  * 	__u32 vip_id;
  * 	__u32 backend_id;       &#47;* ~0 when none *&#47;

@@ -27,7 +27,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
  * 	__u32 backend_id;
  * 	__u32 vip_id;
  * 	__u32 pad;             &#47;* always zero *&#47;
- * 	__u64 expires_ns;      &#47;* bpf_ktime_get_ns() after which the entry is dead *&#47;
+ * 	__u64 expires_ns;      &#47;* CLOCK_MONOTONIC ns (lb_now) after which the entry is dead *&#47;
  * };
  * </pre>
  * A flyweight: {@link #wrap} it over memory; confine each instance to one thread.
