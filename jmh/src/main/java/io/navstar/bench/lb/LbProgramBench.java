@@ -30,7 +30,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * BPF_PROG_TEST_RUN cost per packet of the tc ingress program for a tracked flow (ACK of a known flow) and a new
  * flow (a SYN: VIP lookup, Maglev pick, two table inserts, a ring-buffer event), beside an empty sched_cls program
- * as the floor. One packet per syscall: the kernel does not restore the packet between repeats of one test run,
+ * as the floor; the same for the xdp mode's ingress program beside an empty XDP program (its floor). One packet per syscall: the kernel does not restore the packet between repeats of one test run,
  * so a repeated run would see the already translated packet (not a VIP) from the second run on. JMH's ns/op
  * therefore includes the syscall; {@link LbProgramKernelTime} reports the program alone (the kernel's own
  * timing). Needs root. Targets (issue 3): tracked <= 2.5x floor, new <= 10x floor.
@@ -45,6 +45,8 @@ public class LbProgramBench {
     private LbDataPlane plane;
     private BpfProgram ingress;
     private BpfProgram empty;
+    private BpfProgram xdpIngress;
+    private BpfProgram xdpEmpty;
     private RingBuffer events;
     private byte[] syn;
     private byte[] ack;
@@ -66,6 +68,13 @@ public class LbProgramBench {
                 .put((byte) 0x95).put((byte) 0).putShort((short) 0).putInt(0).array();
         empty = BpfProgram.load(new ProgramSpec("lb_floor", "tc", ProgramType.SCHED_CLS, null, "GPL", insns, List.of(),
                 null, 0, null, 0));
+        xdpIngress = plane.program("lb_xdp_ingress");
+        // r0 = 2 (XDP_PASS); exit
+        byte[] xdpInsns = ByteBuffer.allocate(16).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .put((byte) 0xb7).put((byte) 0).putShort((short) 0).putInt(2)
+                .put((byte) 0x95).put((byte) 0).putShort((short) 0).putInt(0).array();
+        xdpEmpty = BpfProgram.load(new ProgramSpec("lb_xdp_floor", "xdp", ProgramType.XDP, null, "GPL", xdpInsns,
+                List.of(), null, 0, null, 0));
         syn = Packets.tcp4("10.0.1.2", 40000, "11.0.0.1", 80, 0x02, 64);
         ack = Packets.tcp4("10.0.1.2", 40001, "11.0.0.1", 80, 0x10, 64);
         ingress.testRun(Packets.tcp4("10.0.1.2", 40001, "11.0.0.1", 80, 0x02, 64)); // the tracked flow's SYN
@@ -80,6 +89,7 @@ public class LbProgramBench {
     public void teardown() throws Exception {
         events.close();
         empty.close();
+        xdpEmpty.close();
         plane.unpin();
         plane.close();
         if (Files.exists(pins)) {
@@ -103,6 +113,18 @@ public class LbProgramBench {
         return ingress.testRun(syn, REPEAT, 256);
     }
 
+    TestRun xdpFloorRun() {
+        return xdpEmpty.testRun(ack, REPEAT, 256);
+    }
+
+    TestRun xdpTrackedRun() {
+        return xdpIngress.testRun(ack, REPEAT, 256);
+    }
+
+    TestRun xdpNewRun() {
+        return xdpIngress.testRun(syn, REPEAT, 256);
+    }
+
     @Benchmark
     public int emptyProgramFloor() {
         return floorRun().returnValue();
@@ -116,5 +138,20 @@ public class LbProgramBench {
     @Benchmark
     public int newFlow() {
         return newRun().returnValue();
+    }
+
+    @Benchmark
+    public int xdpEmptyProgramFloor() {
+        return xdpFloorRun().returnValue();
+    }
+
+    @Benchmark
+    public int xdpTrackedFlow() {
+        return xdpTrackedRun().returnValue();
+    }
+
+    @Benchmark
+    public int xdpNewFlow() {
+        return xdpNewRun().returnValue();
     }
 }

@@ -3,10 +3,10 @@ package io.navstar.bench.lb;
 import java.util.Arrays;
 
 /**
- * The same three programs as {@link LbProgramBench}, timed by the kernel itself: BPF_PROG_TEST_RUN's
- * {@code duration} of one run per call (no syscall cost), over many calls. All three are sched_cls programs run
- * by the same harness on the same 64-byte TCP/IPv4 packet (the floor on the tracked flow's ACK), one call each in
- * turn, so machine load falls on all three alike. Printed per program: the minimum, the median and the
+ * The same programs as {@link LbProgramBench}, timed by the kernel itself: BPF_PROG_TEST_RUN's
+ * {@code duration} of one run per call (no syscall cost), over many calls. Each mode is compared with an empty
+ * program of its own type (tc: sched_cls, xdp: XDP), run by the same harness on the same 64-byte TCP/IPv4 packet
+ * (the floor on the tracked flow's ACK), one call of each in turn, so machine load falls on all of them alike. Printed per program: the minimum, the median and the
  * interquartile mean (the mean of the middle half). The kernel's clock here advances in 10 ns steps, so a median
  * is quantised to 10 ns; the interquartile mean averages that quantum out (the start of each run falls at a random
  * phase of it) while, like the median, ignoring the tail a shared, loaded machine adds. For steadier figures pin
@@ -26,6 +26,9 @@ public final class LbProgramKernelTime {
             int[] floor = new int[calls];
             int[] tracked = new int[calls];
             int[] fresh = new int[calls];
+            int[] xdpFloor = new int[calls];
+            int[] xdpTracked = new int[calls];
+            int[] xdpFresh = new int[calls];
             for (int i = 0; i < calls; i++) {
                 if (i % 1000 == 0) {
                     bench.drainEvents();
@@ -33,14 +36,21 @@ public final class LbProgramKernelTime {
                 floor[i] = bench.floorRun().durationNanos();
                 tracked[i] = bench.trackedRun().durationNanos();
                 fresh[i] = bench.newRun().durationNanos();
+                xdpFloor[i] = bench.xdpFloorRun().durationNanos();
+                xdpTracked[i] = bench.xdpTrackedRun().durationNanos();
+                xdpFresh[i] = bench.xdpNewRun().durationNanos();
             }
             Summary f = Summary.of(floor);
             Summary t = Summary.of(tracked);
             Summary n = Summary.of(fresh);
+            Summary xf = Summary.of(xdpFloor);
             System.out.printf("kernel-timed ns/packet over %d calls (min / median / interquartile mean):%n", calls);
-            System.out.printf("  empty program (floor) %4d / %4d / %6.1f%n", f.min, f.median, f.iqMean);
-            t.print("tracked flow         ", f);
-            n.print("new flow             ", f);
+            System.out.printf("  tc:  empty program (floor) %4d / %4d / %6.1f%n", f.min, f.median, f.iqMean);
+            t.print("tc:  tracked flow         ", f);
+            n.print("tc:  new flow             ", f);
+            System.out.printf("  xdp: empty program (floor) %4d / %4d / %6.1f%n", xf.min, xf.median, xf.iqMean);
+            Summary.of(xdpTracked).print("xdp: tracked flow         ", xf);
+            Summary.of(xdpFresh).print("xdp: new flow             ", xf);
         } finally {
             bench.teardown();
         }
