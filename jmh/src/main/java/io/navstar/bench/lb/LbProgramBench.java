@@ -29,7 +29,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * BPF_PROG_TEST_RUN cost per packet of the tc ingress program for a tracked flow (ACK of a known flow) and a new
- * flow (a SYN: VIP lookup, Maglev pick, two table inserts, a ring-buffer event), beside an empty sched_cls program
+ * flow (a SYN from a client not seen before: VIP lookup, Maglev pick, two table inserts, a ring-buffer event), beside an empty sched_cls program
  * as the floor; the same for the xdp mode's ingress program beside an empty XDP program (its floor). One packet per syscall: the kernel does not restore the packet between repeats of one test run,
  * so a repeated run would see the already translated packet (not a VIP) from the second run on. JMH's ns/op
  * therefore includes the syscall; {@link LbProgramKernelTime} reports the program alone (the kernel's own
@@ -40,6 +40,10 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 public class LbProgramBench {
     static final int REPEAT = 1;
+    /** Distinct new-flow SYNs (client addresses 10.200.0.0/15), so a new flow is a tuple the tables have not seen. */
+    static final int FRESH = 1 << 17;
+    /** Connection-table capacity: FRESH flows fit without eviction (the production default is larger still). */
+    static final int FLOWS = 1 << 18;
 
     private Path pins;
     private LbDataPlane plane;
@@ -48,13 +52,16 @@ public class LbProgramBench {
     private BpfProgram xdpIngress;
     private BpfProgram xdpEmpty;
     private RingBuffer events;
-    private byte[] syn;
+    private byte[][] syn;
+    private int nextSyn;
     private byte[] ack;
 
     @Setup
     public void setup() {
         pins = Path.of("/sys/fs/bpf", "nsn" + ProcessHandle.current().pid() + "-bench-prog");
-        plane = LbDataPlane.open(LbSettings.forTests(pins));
+        LbSettings settings = LbSettings.forTests(pins);
+        plane = LbDataPlane.open(settings.withSizes(settings.maxVips(), settings.maxBackends(), FLOWS,
+                settings.maglevCells()));
         try (KernelLbTables tables = new KernelLbTables(plane)) {
             Reconciler.recover(tables, 1000).apply(DesiredStateJson.parse("{\"vips\":[{\"vip\":\"11.0.0.1:80\","
                     + "\"backends\":[{\"endpoint\":\"10.0.2.2:8080\"},{\"endpoint\":\"10.0.3.2:8080\"},"
@@ -75,7 +82,11 @@ public class LbProgramBench {
                 .put((byte) 0x95).put((byte) 0).putShort((short) 0).putInt(0).array();
         xdpEmpty = BpfProgram.load(new ProgramSpec("lb_xdp_floor", "xdp", ProgramType.XDP, null, "GPL", xdpInsns,
                 List.of(), null, 0, null, 0));
-        syn = Packets.tcp4("10.0.1.2", 40000, "11.0.0.1", 80, 0x02, 64);
+        syn = new byte[FRESH][];
+        for (int i = 0; i < FRESH; i++) {
+            syn[i] = Packets.tcp4("10." + (200 + (i >> 16)) + "." + ((i >> 8) & 0xff) + "." + (i & 0xff), 40000,
+                    "11.0.0.1", 80, 0x02, 64);
+        }
         ack = Packets.tcp4("10.0.1.2", 40001, "11.0.0.1", 80, 0x10, 64);
         ingress.testRun(Packets.tcp4("10.0.1.2", 40001, "11.0.0.1", 80, 0x02, 64)); // the tracked flow's SYN
     }
@@ -109,8 +120,16 @@ public class LbProgramBench {
         return ingress.testRun(ack, REPEAT, 256);
     }
 
+    /** The next unseen client's SYN; after FRESH calls the tuples repeat (a SYN takes the same path either way:
+     * it never looks the connection table up, and its insert replaces the old entry). */
+    private byte[] nextSyn() {
+        byte[] packet = syn[nextSyn];
+        nextSyn = (nextSyn + 1) & (FRESH - 1);
+        return packet;
+    }
+
     TestRun newRun() {
-        return ingress.testRun(syn, REPEAT, 256);
+        return ingress.testRun(nextSyn(), REPEAT, 256);
     }
 
     TestRun xdpFloorRun() {
@@ -122,7 +141,7 @@ public class LbProgramBench {
     }
 
     TestRun xdpNewRun() {
-        return xdpIngress.testRun(syn, REPEAT, 256);
+        return xdpIngress.testRun(nextSyn(), REPEAT, 256);
     }
 
     @Benchmark
