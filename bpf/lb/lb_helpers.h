@@ -43,10 +43,11 @@ static __always_inline __u32 lb_flow_hash(const struct lb_flow_key *key)
 /*
  * The data plane's clock: CLOCK_MONOTONIC at tick resolution (ktime_get_coarse_ns in the kernel), the same
  * time base as bpf_ktime_get_ns and userspace's System.nanoTime, at most two ticks (2-20 ms) behind, which no
- * timeout here (seconds; the 400 ms reply rule) notices. Reading the clock source costs about a fifth of a
- * tracked packet's time on a VM clock, and even the coarse helper is a call; jiffies64 is a plain load, and the
- * coarse time only moves when jiffies does (both advance in the tick, kernel/time/tick-common.c), so each CPU
- * keeps the coarse time it read at the current jiffy and calls the clock once per tick.
+ * timeout here (seconds; the 400 ms reply rule) notices. bpf_ktime_get_ns was about a sixth of a tracked
+ * packet's time here (PROG_TEST_RUN, LbProgramKernelTime), and even the coarse helper costs a call; the coarse
+ * time only moves when jiffies does (the tick advances jiffies, then the timekeeper: tick_do_update_jiffies64 in
+ * kernel/time/tick-sched.c, tick_periodic in kernel/time/tick-common.c), so each CPU keeps the coarse time it read
+ * at the current jiffy, and bpf_jiffies64 (a load) decides when to read it again: once per tick.
  */
 static __always_inline __u64 lb_now(void)
 {
