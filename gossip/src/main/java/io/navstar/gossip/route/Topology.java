@@ -8,11 +8,15 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.agrona.collections.Object2IntHashMap;
 
 /**
  * An immutable snapshot of the overlay graph as global membership knows it: a directed edge from
- * every node to each member of its active view. Nodes get dense indices in sorted order so BFS runs
- * over int arrays; the BFS tree of each root is computed on first use and cached for the life of the
+ * every node to each member of its active view. Nodes get dense indices and the edges are held as
+ * compressed sparse rows (one offsets array, one targets array: no per-node arrays or boxed maps),
+ * so BFS runs over int arrays; each node's neighbours are in node order, so trees do not depend on
+ * the order nodes were indexed in. Membership builds a snapshot only when routes are asked for. The
+ * BFS tree of each root is computed on first use and cached for the life of the
  * snapshot, which is the life of one adjacency (membership makes a new snapshot when an active view
  * changes).
  *
@@ -20,49 +24,70 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class Topology {
 
-    private static final Topology EMPTY = new Topology(new NodeId[0], new int[0][]);
+    private static final Topology EMPTY = new Topology(new NodeId[0], new int[] {0}, new int[0]);
 
     private final NodeId[] nodes;
-    private final Map<NodeId, Integer> indexOf;
-    private final int[][] adjacency;
+    private final Object2IntHashMap<NodeId> indexOf;
+    // compressed sparse rows: the out-edges of node i are targets[offsets[i] .. offsets[i + 1])
+    private final int[] offsets;
+    private final int[] targets;
     private final Map<NodeId, RouteTree> trees = new ConcurrentHashMap<>();
 
-    private Topology(NodeId[] nodes, int[][] adjacency) {
+    private Topology(NodeId[] nodes, int[] offsets, int[] targets) {
         this.nodes = nodes;
-        this.adjacency = adjacency;
-        this.indexOf = new HashMap<>(nodes.length * 2);
+        this.offsets = offsets;
+        this.targets = targets;
+        this.indexOf = new Object2IntHashMap<>((int) (nodes.length / 0.65f) + 1, 0.65f, -1);
         for (int i = 0; i < nodes.length; i++) {
             indexOf.put(nodes[i], i);
         }
     }
 
     /**
-     * A snapshot over rows indexed like {@code nodes} (from {@link IndexedGraph}); neighbours are
-     * re-sorted by node order so BFS trees do not depend on the order nodes were indexed in.
+     * A snapshot over {@link IndexedGraph} rows ({@code rows[i]} is the sorted active view of
+     * {@code nodes[i]}, {@code graphIndex} the graph's node-to-index map at this moment); edges
+     * become indices here, self-loops dropped, and each node's neighbours are in node order so BFS
+     * trees do not depend on the order nodes were indexed in.
      */
-    static Topology fromIndexed(NodeId[] nodes, int[][] rows) {
-        int[][] sorted = new int[rows.length][];
+    static Topology fromIndexed(NodeId[] nodes, NodeId[][] rows, Object2IntHashMap<NodeId> graphIndex) {
+        int edges = 0;
+        for (NodeId[] row : rows) {
+            edges += row.length;
+        }
+        int[] offsets = new int[nodes.length + 1];
+        int[] targets = new int[edges];
+        int at = 0;
         for (int i = 0; i < rows.length; i++) {
-            int[] row = rows[i];
+            offsets[i] = at;
+            NodeId previous = null;
             boolean inOrder = true;
-            for (int k = 1; k < row.length && inOrder; k++) {
-                inOrder = nodes[row[k - 1]].compareTo(nodes[row[k]]) < 0;
+            for (NodeId target : rows[i]) {
+                int t = graphIndex.getValue(target);
+                if (t != i && t >= 0) {
+                    inOrder &= previous == null || previous.compareTo(target) < 0;
+                    previous = target;
+                    targets[at++] = t;
+                }
             }
-            if (inOrder) {
-                sorted[i] = row;
-            } else {
-                Integer[] boxed = new Integer[row.length];
-                for (int k = 0; k < row.length; k++) {
-                    boxed[k] = row[k];
-                }
-                Arrays.sort(boxed, (a, b) -> nodes[a].compareTo(nodes[b]));
-                sorted[i] = new int[row.length];
-                for (int k = 0; k < row.length; k++) {
-                    sorted[i][k] = boxed[k];
-                }
+            if (!inOrder) {
+                sortByNode(targets, offsets[i], at, nodes);
             }
         }
-        return new Topology(nodes, sorted);
+        offsets[nodes.length] = at;
+        return new Topology(nodes, offsets, at == edges ? targets : Arrays.copyOf(targets, at));
+    }
+
+    // Insertion sort of a short row (an active view: a handful of entries) by node order.
+    private static void sortByNode(int[] a, int from, int to, NodeId[] nodes) {
+        for (int i = from + 1; i < to; i++) {
+            int v = a[i];
+            int j = i - 1;
+            while (j >= from && nodes[a[j]].compareTo(nodes[v]) > 0) {
+                a[j + 1] = a[j];
+                j--;
+            }
+            a[j + 1] = v;
+        }
     }
 
     /** The empty graph. */
@@ -110,7 +135,20 @@ public final class Topology {
             }
             edges[i] = Arrays.copyOf(out, unique);
         }
-        return new Topology(nodes, edges);
+        int total = 0;
+        for (int[] row : edges) {
+            total += row.length;
+        }
+        int[] offsets = new int[nodes.length + 1];
+        int[] targets = new int[total];
+        int at = 0;
+        for (int i = 0; i < nodes.length; i++) {
+            offsets[i] = at;
+            System.arraycopy(edges[i], 0, targets, at, edges[i].length);
+            at += edges[i].length;
+        }
+        offsets[nodes.length] = at;
+        return new Topology(nodes, offsets, targets);
     }
 
     /** Every node of the graph, sorted. */
@@ -125,18 +163,18 @@ public final class Topology {
     }
 
     public boolean contains(NodeId node) {
-        return indexOf.containsKey(node);
+        return indexOf.getValue(node) >= 0;
     }
 
     /** The nodes {@code node} has edges to (its active view), empty when unknown. */
     public List<NodeId> neighbours(NodeId node) {
-        Integer i = indexOf.get(node);
-        if (i == null) {
+        int i = indexOf.getValue(node);
+        if (i < 0) {
             return List.of();
         }
-        List<NodeId> out = new ArrayList<>(adjacency[i].length);
-        for (int target : adjacency[i]) {
-            out.add(nodes[target]);
+        List<NodeId> out = new ArrayList<>(offsets[i + 1] - offsets[i]);
+        for (int k = offsets[i]; k < offsets[i + 1]; k++) {
+            out.add(nodes[targets[k]]);
         }
         return out;
     }
@@ -147,8 +185,7 @@ public final class Topology {
     }
 
     int indexOf(NodeId node) {
-        Integer i = indexOf.get(node);
-        return i == null ? -1 : i;
+        return indexOf.getValue(node);
     }
 
     NodeId node(int index) {
@@ -175,7 +212,8 @@ public final class Topology {
         distance[rootIndex] = 0;
         while (head < tail) {
             int current = order[head++];
-            for (int next : adjacency[current]) {
+            for (int k = offsets[current], end = offsets[current + 1]; k < end; k++) {
+                int next = targets[k];
                 if (distance[next] < 0) {
                     distance[next] = distance[current] + 1;
                     parent[next] = current;

@@ -14,7 +14,7 @@ import java.util.Map;
  * join at once through one contact; we report the simulated time until every node's own table
  * holds all N rows and its routes reach all N nodes, the messages and bytes per node per second
  * while converging, and the same over a quiet minute afterwards (health probes, shuffles,
- * floods). Not JMH: one long run per size. Run by jmh/scripts/gossip-sim-scale.sh.
+ * floods), and the heap in use after a full collection once converged (in MB and per node). Not JMH: one long run per size. Run by jmh/scripts/gossip-sim-scale.sh.
  *
  * <p>Usage: {@code SimScaleBenchmark [N ...]} (default 100 1000 3000; see the script for 10,000).
  */
@@ -26,8 +26,9 @@ public final class SimScaleBenchmark {
     public static void main(String[] args) {
         int[] sizes = args.length == 0 ? new int[] {100, 1_000, 3_000}
                 : java.util.Arrays.stream(args).mapToInt(Integer::parseInt).toArray();
-        System.out.printf("%7s %12s %10s %14s %14s %14s %14s %s%n", "N", "converge_s", "wall_s",
-                "conv_msg/n/s", "conv_B/n/s", "quiet_msg/n/s", "quiet_B/n/s", "quiet bytes by type (top)");
+        System.out.printf("%7s %12s %10s %14s %14s %14s %14s %10s %10s %s%n", "N", "converge_s", "wall_s",
+                "conv_msg/n/s", "conv_B/n/s", "quiet_msg/n/s", "quiet_B/n/s", "heap_MB", "heap_KB/n",
+                "quiet bytes by type (top)");
         for (int n : sizes) {
             run(n);
         }
@@ -41,6 +42,7 @@ public final class SimScaleBenchmark {
         double convergeSeconds = converged == null ? Double.NaN : converged.toNanos() / 1e9;
         long convMessages = cluster.network().deliveredMessages();
         long convBytes = cluster.network().deliveredBytes();
+        long heapAfterConverge = liveHeapBytes();
         Map<MessageType, Long> before = bytesByType(cluster.nodes());
         Duration quiet = Duration.ofSeconds(60);
         cluster.runFor(quiet);
@@ -55,9 +57,20 @@ public final class SimScaleBenchmark {
                 .forEach(e -> top.append(e.getKey()).append('=')
                         .append(String.format("%.0f", e.getValue() / (double) n / quiet.toSeconds())).append(' '));
         double wall = (System.nanoTime() - wallStart) / 1e9;
-        System.out.printf("%7d %12.1f %10.1f %14.1f %14.0f %14.1f %14.0f %s%n", n, convergeSeconds, wall,
+        System.out.printf("%7d %12.1f %10.1f %14.1f %14.0f %14.1f %14.0f %10d %10d %s%n", n, convergeSeconds, wall,
                 convMessages / (double) n / convergeSeconds, convBytes / (double) n / convergeSeconds,
-                quietMessages / (double) n / quiet.toSeconds(), quietBytes / (double) n / quiet.toSeconds(), top);
+                quietMessages / (double) n / quiet.toSeconds(), quietBytes / (double) n / quiet.toSeconds(),
+                heapAfterConverge >> 20, heapAfterConverge / n >> 10, top);
+        System.out.flush();
+    }
+
+    // Heap in use after a full collection, the cluster converged (what the N^2 tables really cost;
+    // wall time includes this collection).
+    private static long liveHeapBytes() {
+        System.gc();
+        java.lang.management.MemoryUsage heap =
+                java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+        return heap.getUsed();
     }
 
     private static boolean allSee(Collection<GossipNode> nodes, int n) {
