@@ -86,6 +86,31 @@ class RoutePropertiesTest {
         Topology topology = Topology.of(rows);
         assertEquals(reference.vertexSet(), new HashSet<>(topology.nodes()));
 
+        // Membership's incremental graph over the same rows (after a stale row is pruned by a
+        // rebuild) must give the same snapshot and the same reachability counts.
+        IndexedGraph graph = new IndexedGraph();
+        graph.setRow(node(20), new NodeId[] {node(0), node(21)});
+        rows.forEach((k, v) -> {
+            NodeId[] sorted = v.clone();
+            java.util.Arrays.sort(sorted);
+            graph.setRow(k, sorted);
+        });
+        graph.rebuild(rows.entrySet().stream().collect(java.util.stream.Collectors.toMap(
+                Map.Entry::getKey, e -> { NodeId[] v = e.getValue().clone(); java.util.Arrays.sort(v); return v; })));
+        Topology indexed = graph.snapshot();
+        assertEquals(reference.vertexSet(), new HashSet<>(indexed.nodes()), "indexed graph nodes");
+        for (NodeId root : reference.vertexSet()) {
+            var paths = new BFSShortestPath<>(reference).getPaths(root);
+            long reachable = reference.vertexSet().stream().filter(t -> paths.getPath(t) != null).count();
+            assertEquals(reachable, graph.reach(root, null), root + " reach count over the indexed graph");
+            for (NodeId target : reference.vertexSet()) {
+                assertEquals(topology.tree(root).distance(target), indexed.tree(root).distance(target),
+                        root + " -> " + target + " distance over the indexed snapshot");
+            }
+            assertEquals(topology.tree(root).reachableNodes(), indexed.tree(root).reachableNodes(),
+                    "same BFS order whatever the indexing order");
+        }
+
         for (NodeId root : reference.vertexSet()) {
             RouteTree tree = topology.tree(root);
             assertSame(tree, topology.tree(root), "the tree of a snapshot is cached");
