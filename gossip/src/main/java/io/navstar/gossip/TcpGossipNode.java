@@ -55,6 +55,9 @@ public final class TcpGossipNode implements AutoCloseable {
     @Override
     public void close() {
         node.close();
+        // close every socket before the loop goes: waits until listening, outbound and accepted
+        // connections are closed, so peers see this node's connections end (FIN) at once
+        transport.close();
         group.shutdownGracefully(0, 500, TimeUnit.MILLISECONDS).syncUninterruptibly();
     }
 }

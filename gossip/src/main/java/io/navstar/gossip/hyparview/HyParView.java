@@ -123,7 +123,17 @@ public final class HyParView {
         if (joiner.equals(self)) {
             return;
         }
-        addActive(joiner);
+        if (activeView.contains(joiner)) {
+            // A JOIN is only sent with an empty active view (§4.1), so if we still list the joiner
+            // our entry is from its previous incarnation (a restart with the same address, faster
+            // than our failure detection) or it lost our link. Re-establish the link instead of
+            // ignoring a duplicate: the joiner gets our table and a JOINREPLY so both ends list
+            // each other; otherwise it hears nothing until our health check times the old entry out.
+            relink(joiner);
+            transport.send(joiner, new JoinReply());
+        } else {
+            addActive(joiner);
+        }
         for (NodeId neighbour : List.copyOf(activeView)) {
             if (!neighbour.equals(joiner)) {
                 transport.send(neighbour, new ForwardJoin(joiner, config.activeRandomWalkLength()));
@@ -153,10 +163,10 @@ public final class HyParView {
     }
 
     private void acceptJoiner(NodeId joiner) {
-        if (!activeView.contains(joiner)) {
-            addActive(joiner);
-            transport.send(joiner, new JoinReply());
-        }
+        // Already a neighbour: answer anyway (adding is idempotent at the joiner). A walk ending at
+        // a node that still lists a restarted joiner must not end in silence (see onJoin).
+        addActive(joiner);
+        transport.send(joiner, new JoinReply());
     }
 
     // §4.1: the sender dropped us; keep it as a backup and refill the active view.
@@ -196,6 +206,11 @@ public final class HyParView {
             return;
         }
         if (activeView.contains(from)) {
+            if (highPriority) {
+                // high priority means the sender's active view is empty (§4.3): our entry is stale
+                // (its previous incarnation, or a lost DISCONNECT); re-establish the link as in onJoin
+                relink(from);
+            }
             transport.send(from, new NeighborReply(true));
             return;
         }
@@ -299,6 +314,15 @@ public final class HyParView {
             }
             passiveView.add(node);
         }
+    }
+
+    // The peer is in our active view but no longer lists us: drop the old link and add it again,
+    // so listeners see the old incarnation go and the new one come (membership sends it our
+    // table, the health checker forgets the old round trips, KV re-syncs).
+    private void relink(NodeId peer) {
+        activeView.remove(peer);
+        listener.onNeighbourDown(peer, false);
+        addActive(peer);
     }
 
     private void addActive(NodeId peer) {
