@@ -61,8 +61,7 @@ public final class GlobalMembership {
 
     private final Object2ObjectHashMap<NodeId, MemberEntry> table = new Object2ObjectHashMap<>();
     private final Map<NodeId, Tombstone> tombstones = new HashMap<>();
-    private final LinkedHashMap<NodeId, MemberEntry> pendingFlood = new LinkedHashMap<>();
-    private final HashMap<NodeId, NodeId> pendingSource = new HashMap<>();
+    private final PendingFlood pendingFlood = new PendingFlood();
     private final Map<NodeId, Long> unreachableSince = new LinkedHashMap<>();
     private final IndexedGraph graph = new IndexedGraph();
     private long reachabilityVersion = -1;
@@ -199,12 +198,7 @@ public final class GlobalMembership {
     }
 
     private void queueFlood(MemberEntry entry, NodeId source) {
-        pendingFlood.put(entry.node(), entry);
-        if (source == null) {
-            pendingSource.remove(entry.node());
-        } else {
-            pendingSource.put(entry.node(), source);
-        }
+        pendingFlood.put(entry, source);
         if (!flushScheduled && running) {
             flushScheduled = true;
             schedule(this::flush, config.membershipFloodInterval().toNanos());
@@ -217,13 +211,9 @@ public final class GlobalMembership {
         if (!running || pendingFlood.isEmpty()) {
             return;
         }
-        MemberEntry[] pending = pendingFlood.values().toArray(MemberEntry[]::new);
-        NodeId[] sources = new NodeId[pending.length];
-        for (int i = 0; i < pending.length; i++) {
-            sources[i] = pendingSource.get(pending[i].node());
-        }
+        MemberEntry[] pending = pendingFlood.entries();
+        NodeId[] sources = pendingFlood.sources();
         pendingFlood.clear();
-        pendingSource.clear();
         List<MemberEntry> batch = new ArrayList<>(pending.length);
         for (NodeId neighbour : activeView) {
             batch.clear();
