@@ -156,4 +156,46 @@ class HyParViewTest {
         assertTrue(view.passiveView().containsAll(List.of(sample)));
         assertTrue(view.passiveView().size() <= config.passiveViewSize());
     }
+
+    @Test
+    void joinFromANodeStillListedAsNeighbourRelinksItAndAnswersInsteadOfIgnoringIt() {
+        view.onMessage(node(1), new Message.JoinReply());
+        view.onMessage(node(2), new Message.JoinReply());
+        events.clear();
+        sent.clear();
+        // node 1 restarted with the same address faster than we noticed: its JOIN finds it listed
+        view.onMessage(node(1), new Message.Join());
+        assertEquals(List.of("down " + node(1) + " false", "up " + node(1)), events, "old link down, new one up");
+        assertEquals(List.of(node(1)), sentOf(Message.JoinReply.class).stream().map(Sent::to).toList(),
+                "the joiner learns that we hold it");
+        assertEquals(List.of(node(2)), sentOf(Message.ForwardJoin.class).stream().map(Sent::to).toList());
+        assertEquals(2, view.activeView().size());
+        assertTrue(view.activeView().contains(node(1)));
+    }
+
+    @Test
+    void forwardJoinEndingAtANodeThatStillListsTheJoinerStillAnswersIt() {
+        view.onMessage(node(1), new Message.JoinReply());
+        events.clear();
+        sent.clear();
+        view.onMessage(node(3), new Message.ForwardJoin(node(1), 0));
+        assertEquals(List.of(node(1)), sentOf(Message.JoinReply.class).stream().map(Sent::to).toList(),
+                "the walk does not end in silence");
+        assertEquals(List.of(node(1)), view.activeView());
+        assertTrue(events.isEmpty(), "no churn: the joiner adds us idempotently");
+    }
+
+    @Test
+    void highPriorityNeighborFromAListedNeighbourRelinksIt() {
+        view.onMessage(node(1), new Message.JoinReply());
+        view.onMessage(node(2), new Message.JoinReply());
+        events.clear();
+        sent.clear();
+        view.onMessage(node(1), new Message.Neighbor(true));
+        assertEquals(List.of("down " + node(1) + " false", "up " + node(1)), events);
+        assertTrue(((Message.NeighborReply) sentOf(Message.NeighborReply.class).get(0).message()).accepted());
+        events.clear();
+        view.onMessage(node(2), new Message.Neighbor(false));
+        assertTrue(events.isEmpty(), "a low-priority request from a neighbour changes nothing");
+    }
 }
