@@ -71,9 +71,10 @@ public final class TcpTransport implements Transport {
     private final Map<NodeId, OutboundPeer> peers = new HashMap<>();
     private final Map<NodeId, Long> connectFailedAt = new HashMap<>();
     // Every connection we accepted. Closing the listening socket does not close them, and the event
-    // loop's shutdownGracefully(0, ...) left some open (seen in /proc/net/tcp6 seconds later; the
-    // loop can finish without its prepareToDestroy pass when the shutdown is first noticed by
-    // confirmShutdown). A peer's outbound connection to the closed node then stayed ESTABLISHED
+    // loop's shutdownGracefully(0, ...) left some open (seen in /proc/net/tcp6 seconds later; our
+    // unproven reading of netty 4.2's run loop is that it can finish without its prepareToDestroy
+    // pass when confirmShutdown is the first to see the shutdown). A peer's outbound connection to
+    // the closed node then stayed ESTABLISHED
     // with nobody reading: its frames to the restarted node went into a dead socket and it never
     // saw a disconnect (TcpRestartRejoinTest). So close() closes them itself.
     private final ChannelGroup accepted;
