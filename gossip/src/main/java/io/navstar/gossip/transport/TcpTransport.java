@@ -74,9 +74,9 @@ public final class TcpTransport implements Transport {
     // loop's shutdownGracefully(0, ...) left some open (seen in /proc/net/tcp6 seconds later; our
     // unproven reading of netty 4.2's run loop is that it can finish without its prepareToDestroy
     // pass when confirmShutdown is the first to see the shutdown). A peer's outbound connection to
-    // the closed node then stayed ESTABLISHED
-    // with nobody reading: its frames to the restarted node went into a dead socket and it never
-    // saw a disconnect (TcpRestartRejoinTest). So close() closes them itself.
+    // the closed node then stayed ESTABLISHED with nobody reading: its frames to the restarted
+    // node went into a dead socket and it never saw a disconnect (TcpRestartRejoinTest). So
+    // close() closes them itself.
     private final ChannelGroup accepted;
     private volatile Predicate<NodeId> blocked = peer -> false;
     private volatile Receiver receiver;
