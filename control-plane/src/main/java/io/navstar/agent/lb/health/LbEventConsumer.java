@@ -87,8 +87,12 @@ public final class LbEventConsumer implements AutoCloseable {
         long nextRate = System.nanoTime() + RATE_NANOS;
         while (running) {
             try {
-                ring.poll(50, handler);
+                // The time is read before the drain, so every reply the data plane emitted before it has been
+                // consumed when the sweep judges deadlines against it: a stall of this thread between the drain
+                // and the sweep can then no longer make an answered flow look unanswered (read after the drain,
+                // such a stall of over 400 ms expired flows whose replies sat unread in the ring).
                 long now = System.nanoTime();
+                ring.poll(50, handler);
                 if (now >= nextSweep) {
                     nextSweep = now + SWEEP_NANOS;
                     if (watchReplies && health.sweep(now)) {

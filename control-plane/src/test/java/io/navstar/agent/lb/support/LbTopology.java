@@ -193,6 +193,38 @@ public final class LbTopology implements AutoCloseable {
         return p.exitValue();
     }
 
+    /** The outcome of {@link #requestsReporting}: curl's exit code and one line per request that failed. */
+    public record CurlRun(int exitCode, List<String> failures) {
+        @Override
+        public String toString() {
+            return "curl exit " + exitCode + ", " + failures.size() + " failed requests: " + failures;
+        }
+    }
+
+    /**
+     * As {@link #requests}, but also reports each failed request (its number, curl's exit code for it, the
+     * local port and curl's error message), for a failure message that says what went wrong.
+     */
+    public CurlRun requestsReporting(Path cgroup, String url, int n) throws IOException, InterruptedException {
+        Process p = inClient(cgroup, "curl", "-s", "--parallel", "--parallel-max", "32", "-H", "Connection: close",
+                "--connect-timeout", "2", "-o", "/dev/null",
+                "-w", "\nRESULT %{url} %{exitcode} %{local_port} %{http_code} %{errormsg}\n", url + "/[1-" + n + "]")
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IOException("curl of " + n + " requests did not finish in 60 s");
+        }
+        List<String> failures = new ArrayList<>();
+        for (String line : new String(out, StandardCharsets.UTF_8).split("[\r\n]")) {
+            String[] fields = line.split(" ");
+            if (fields.length > 2 && fields[0].equals("RESULT") && !fields[2].equals("0")) {
+                failures.add(line.substring(7));
+            }
+        }
+        return new CurlRun(p.exitValue(), failures);
+    }
+
     /** Starts a rate-limited download of /big through url; its stdout is "bytes status". */
     public Process download(Path cgroup, String url, String rate) throws IOException {
         return inClient(cgroup, "curl", "-s", "-o", "/dev/null", "--limit-rate", rate, "-w", "%{size_download} %{http_code}",
