@@ -149,84 +149,26 @@ public record GossipConfig(
 
     /** For one data centre: quicker repair and flooding, tighter probe timeouts. */
     public static GossipConfig lan() {
-        return new GossipConfig(
-                7,
-                42,
-                8,
-                5,
-                Duration.ofSeconds(60),
-                Duration.ofSeconds(5),
-                3,
-                4,
-                Duration.ofSeconds(1),
-                Duration.ofSeconds(2),
-                Duration.ofMillis(500),
-                Duration.ofMillis(250),
-                Duration.ofMillis(100),
-                Duration.ofMillis(200),
-                Duration.ofSeconds(1),
-                Duration.ofMillis(400),
-                1.6,
-                Duration.ofSeconds(2),
-                32,
-                Duration.ofSeconds(300),
-                Duration.ofMillis(20),
-                Duration.ofSeconds(30),
-                2048,
-                Duration.ofMillis(50),
-                Duration.ofHours(1),
-                Duration.ofMillis(500),
-                1,
-                1024,
-                16 << 20,
-                4096,
-                256 << 10,
-                1 << 20,
-                Duration.ofMillis(500),
-                Duration.ofMillis(100),
-                null,
-                null);
+        return defaults().toBuilder()
+                .neighborRequestTimeout(Duration.ofMillis(500))
+                .activeViewRepairInterval(Duration.ofMillis(250))
+                .probeTimeoutFloor(Duration.ofMillis(400))
+                .probeTimeoutMax(Duration.ofSeconds(2))
+                .membershipFloodInterval(Duration.ofMillis(20))
+                .reachabilityDamping(Duration.ofMillis(50))
+                .unreachableProbeInterval(Duration.ofMillis(500))
+                .connectTimeout(Duration.ofMillis(500))
+                .reconnectBackoff(Duration.ofMillis(100))
+                .build();
     }
 
     /** For the simulated network at scale: batched floods and damped recomputation. */
     public static GossipConfig simulation() {
-        return new GossipConfig(
-                7,
-                42,
-                8,
-                5,
-                Duration.ofSeconds(60),
-                Duration.ofSeconds(5),
-                3,
-                4,
-                Duration.ofSeconds(1),
-                Duration.ofSeconds(2),
-                Duration.ofSeconds(1),
-                Duration.ofMillis(500),
-                Duration.ofMillis(100),
-                Duration.ofMillis(200),
-                Duration.ofSeconds(1),
-                Duration.ofMillis(500),
-                1.6,
-                Duration.ofSeconds(5),
-                32,
-                Duration.ofSeconds(300),
-                Duration.ofMillis(100),
-                Duration.ofSeconds(30),
-                2048,
-                Duration.ofSeconds(1),
-                Duration.ofMinutes(30),
-                Duration.ofSeconds(1),
-                1,
-                1024,
-                16 << 20,
-                4096,
-                256 << 10,
-                1 << 20,
-                Duration.ofSeconds(1),
-                Duration.ofMillis(200),
-                null,
-                null);
+        return defaults().toBuilder()
+                .membershipFloodInterval(Duration.ofMillis(100))
+                .reachabilityDamping(Duration.ofSeconds(1))
+                .pruneUnreachableAfter(Duration.ofMinutes(30))
+                .build();
     }
 
     /** A builder starting from this config. */
