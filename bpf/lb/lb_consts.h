@@ -23,6 +23,10 @@
 #ifndef LB_EVENTS_BYTES
 #define LB_EVENTS_BYTES (1 << 22)
 #endif
+/* Unread event bytes past which a new event wakes the consumer (about 7,000 events; see lb_event_wakeup). */
+#ifndef LB_EVENTS_WAKEUP_BYTES
+#define LB_EVENTS_WAKEUP_BYTES (LB_EVENTS_BYTES / 8)
+#endif
 
 /* Defaults used when lb_config holds zeros (the control plane normally writes it). */
 #define LB_DEFAULT_TCP_TIMEOUT_NS   (3600ull * 1000000000ull)

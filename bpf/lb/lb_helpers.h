@@ -121,6 +121,21 @@ static __always_inline void lb_count(void *stats_map, __u32 index, __u64 bytes, 
 		s->no_backend += 1;
 }
 
+/*
+ * How a submitted event notifies the consumer. Left to the kernel (flags 0), a record wakes the consumer whenever it
+ * had read everything before it (__bpf_ringbuf_submit in kernel/bpf/ringbuf.c), which at a modest rate of new flows
+ * is once per flow: a context switch of the agent's event thread per connection, on CPUs the connections themselves
+ * need. The consumer (LbEventConsumer) wakes by itself every 50 ms and drains the ring, and nothing it does needs
+ * an event sooner (the reply rule judges the kernel's timestamps against 400 ms), so records are submitted without a
+ * wakeup until more than LB_EVENTS_WAKEUP_BYTES lie unread, then with a forced one, so a burst is drained before the
+ * ring fills (Documentation/bpf/ringbuf.rst, "notification": BPF_RB_NO_WAKEUP / BPF_RB_FORCE_WAKEUP).
+ */
+static __always_inline __u64 lb_event_wakeup(void)
+{
+	return bpf_ringbuf_query(&lb_events, BPF_RB_AVAIL_DATA) > LB_EVENTS_WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP
+											   : BPF_RB_NO_WAKEUP;
+}
+
 static __always_inline void lb_emit(__u64 now, __u32 type, __u32 vip_id, __u32 backend_id, __u8 family, __u8 proto,
 				    const __u32 *client, __u16 client_port, const __u32 *vip, __u16 vip_port)
 {
@@ -140,7 +155,7 @@ static __always_inline void lb_emit(__u64 now, __u32 type, __u32 vip_id, __u32 b
 	e->pad1 = 0;
 	__builtin_memcpy(e->client_addr, client, 16);
 	__builtin_memcpy(e->vip_addr, vip, 16);
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, lb_event_wakeup());
 }
 
 #endif

@@ -1,6 +1,7 @@
 package io.navstar.agent.lb.kernel;
 
 import io.navstar.agent.lb.abi.Abi;
+import io.navstar.agent.lb.abi.LbEvent;
 import io.navstar.agent.lb.abi.LbFlow;
 import io.navstar.agent.lb.abi.LbFlowKey;
 import io.navstar.agent.lb.model.DesiredState;
@@ -9,6 +10,9 @@ import io.navstar.agent.lb.plan.Reconciler;
 import io.navstar.agent.lb.support.LbTestSupport;
 import io.navstar.loader.BpfProgram;
 import io.navstar.loader.TestRun;
+import io.navstar.loader.ringbuf.RingBuffer;
+import io.navstar.loader.sys.Fd;
+import io.navstar.loader.sys.Libc;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
@@ -16,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -333,6 +338,84 @@ class LbProgramTableTest {
                     "the configured UDP timeout of 1 min, was " + left + " ns");
             assertEquals(InetAddress.ofLiteral("10.0.2.2"), flow.backendAddr(Abi.AF_INET));
             assertEquals(5353, flow.backendPort());
+        }
+    }
+
+    /** Bytes one lb_event takes in the ring: the record and its 8-byte header, rounded up to 8 (kernel/bpf/ringbuf.c). */
+    static final int EVENT_RECORD_BYTES = (int) ((LbEvent.LAYOUT.byteSize() + 8 + 7) & ~7);
+
+    @Test
+    void firstPacketAndFirstReplyOfAFlowEachSendOneEvent() {
+        LbTestSupport.assumeRoot();
+        try (RingBuffer ring = RingBuffer.open(plane.map("lb_events"))) {
+            ring.consume((data, offset, length) -> { });
+            List<LbEvent> seen = new ArrayList<>();
+            RingBuffer.RecordHandler keep = (data, offset, length) -> {
+                LbEvent copy = LbEvent.CODEC.newFlyweight();
+                copy.wrap(MemorySegment.ofArray(data.asSlice(offset, length).toArray(
+                        java.lang.foreign.ValueLayout.JAVA_BYTE)), 0);
+                seen.add(copy);
+            };
+            long before = System.nanoTime();
+            BpfProgram in = plane.program("lb_tc_ingress");
+            BpfProgram out = plane.program("lb_tc_egress");
+            in.testRun(tcp("10.0.1.11", 44000, "11.0.0.1", 80, SYN, 1, 0, new byte[0]));
+            in.testRun(tcp("10.0.1.11", 44000, "11.0.0.1", 80, ACK, 2, 1, new byte[0]));
+            out.testRun(tcp("10.0.2.2", 8080, "10.0.1.11", 44000, SYN | ACK, 1, 2, new byte[0]));
+            out.testRun(tcp("10.0.2.2", 8080, "10.0.1.11", 44000, ACK, 2, 2, HELLO));
+            assertEquals(2, ring.consume(keep), "one event for the first packet, one for the first reply");
+            LbEvent first = seen.get(0);
+            assertEquals(Abi.EVENT_NEW_FLOW, first.type());
+            assertEquals(InetAddress.ofLiteral("10.0.1.11"), first.clientAddr(Abi.AF_INET));
+            assertEquals(44000, first.clientPort());
+            assertEquals(InetAddress.ofLiteral("11.0.0.1"), first.vipAddr(Abi.AF_INET));
+            assertEquals(80, first.vipPort());
+            assertEquals(6, first.proto());
+            assertEquals(Abi.AF_INET, first.family());
+            // lb_now is the coarse clock, up to two ticks behind System.nanoTime
+            assertTrue(first.timestampNs() > before - 100_000_000L && first.timestampNs() <= System.nanoTime(),
+                    "CLOCK_MONOTONIC time of the packet");
+            LbEvent reply = seen.get(1);
+            assertEquals(Abi.EVENT_REPLY, reply.type());
+            assertEquals(first.backendId(), reply.backendId(), "the reply names the flow's backend");
+            assertEquals(first.vipId(), reply.vipId());
+            assertEquals(InetAddress.ofLiteral("10.0.1.11"), reply.clientAddr(Abi.AF_INET));
+            assertEquals(44000, reply.clientPort());
+        }
+    }
+
+    /**
+     * Events are written without waking the consumer (it drains the ring every 50 ms by itself) until more than an
+     * eighth of the ring lies unread (LB_EVENTS_WAKEUP_BYTES, lb_consts.h); from then on each event wakes it. Watched
+     * through an epoll of our own on the ring: a wakeup puts the ring on the epoll's ready list whether or not anyone
+     * waits, and nothing else does.
+     */
+    @Test
+    void eventsWakeTheConsumerOnlyOnceAnEighthOfTheRingIsUnread() {
+        LbTestSupport.assumeRoot();
+        var events = plane.map("lb_events");
+        int threshold = events.maxEntries() / 8;
+        int eventsBeforeWakeup = threshold / EVENT_RECORD_BYTES + 1;
+        BpfProgram in = plane.program("lb_tc_ingress");
+        byte[] refused = tcp("10.0.1.12", 45000, "11.0.0.9", 80, SYN, 1, 0, new byte[0]); // one NO_BACKEND event
+        try (RingBuffer ring = RingBuffer.open(events); Arena arena = Arena.ofConfined();
+             Fd epoll = new Fd(Libc.epollCreate("test epoll"))) {
+            MemorySegment ready = arena.allocate(Libc.EPOLL_EVENT_SIZE * 4, 8);
+            Libc.epollAdd(epoll.value(), events.fd(), "watching lb_events");
+            ring.consume((data, offset, length) -> { });
+            Libc.epollWait(epoll.value(), ready, 4, 1); // forgets wakeups of earlier tests: the ring is empty now
+            for (int i = 1; i < eventsBeforeWakeup; i++) {
+                assertEquals(TC_ACT_REDIRECT, in.testRun(refused).returnValue());
+            }
+            // a wakeup is delivered by irq_work, just after the program returns: 50 ms is ample for a late one
+            assertEquals(0, Libc.epollWait(epoll.value(), ready, 4, 50),
+                    (eventsBeforeWakeup - 1) + " events (" + (eventsBeforeWakeup - 1) * EVENT_RECORD_BYTES
+                            + " bytes) woke the consumer");
+            assertEquals(TC_ACT_REDIRECT, in.testRun(refused).returnValue());
+            assertEquals(1, Libc.epollWait(epoll.value(), ready, 4, 5_000),
+                    "the event that took the unread bytes past " + threshold + " wakes the consumer");
+            assertEquals(eventsBeforeWakeup, ring.consume((data, offset, length) -> { }),
+                    "every event written without a wakeup is in the ring");
         }
     }
 
