@@ -124,15 +124,6 @@ class LbAgentKernelTest {
     }
 
     @Test
-    @Disabled("flaky under load, reproduced 3 times in 20 runs here (2 busy loops, a second test JVM alongside):"
-            + " (a) curl exit 56/55 'Connection reset by peer' on exactly one of the 300 IPv6 requests; that flow has a"
-            + " new-flow event at its backend but no first reply through the egress NAT (backend new flows = served + 1,"
-            + " replied = served, unanswered 1), refused 0, no health skip, so neither the no-backend RST nor the health"
-            + " rule; the cause of the reset is not found yet. (b) one backend skipped by the health rule early in the run"
-            + " (32 new flows, the kernel counted all 32 replied, health counted all 32 unanswered), so it took 21 of"
-            + " 300: its first replies came later than 400 ms (suspect IPv6 neighbour discovery on first packets; not a"
-            + " stall between ring drain and sweep, which LbEventConsumer no longer has). The failure message carries"
-            + " per-request curl errors, per-backend counts and the agent's metrics.")
     void ipv6VipsBalanceInTcModeAndShowTheVipInSockMode() throws Exception {
         LbTestSupport.assumeRoot();
         topo.enableIpv6();

@@ -91,6 +91,13 @@ public final class LbTopology implements AutoCloseable {
     private void addNamespace(String name) throws IOException, InterruptedException {
         sh("ip", "netns", "add", name);
         namespaces.add(name);
+        // No duplicate address detection on the links made later (RFC 4862 section 5.4 is for shared links, and
+        // these are point-to-point veths the test owns): a link-local address still in DAD is tentative, and
+        // ndisc_send_ns (net/ipv6/ndisc.c) sends no neighbour solicitation for a forwarded packet while the
+        // interface has no non-tentative link-local source; the neighbour timer retries only after RetransTimer
+        // (1 s), which holds every first packet to a backend for a second.
+        sh("ip", "netns", "exec", name, "sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0",
+                "net.ipv6.conf.default.accept_dad=0");
         sh("ip", "-n", name, "link", "set", "lo", "up");
     }
 
@@ -121,6 +128,26 @@ public final class LbTopology implements AutoCloseable {
             Backend b = backends.get(i - 1);
             b.server6 = serve(ns, b, "fd00:10:" + i + "::2");
         }
+        awaitNoTentativeAddresses();
+    }
+
+    /**
+     * Waits until no namespace of the topology holds a tentative IPv6 address. Even without DAD an address
+     * is tentative until addrconf's work item has run (addrconf_dad_begin, net/ipv6/addrconf.c), which a
+     * loaded machine can delay; until then the node may have no link-local source for its neighbour
+     * solicitations (see {@link #addNamespace}).
+     */
+    private void awaitNoTentativeAddresses() throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        for (String ns : namespaces) {
+            String tentative;
+            while (!(tentative = sh("ip", "-n", ns, "-6", "addr", "show", "tentative")).isBlank()) {
+                if (System.nanoTime() > deadline) {
+                    throw new IOException("IPv6 addresses still tentative in " + ns + ": " + tentative);
+                }
+                Thread.sleep(10);
+            }
+        }
     }
 
     private void startServer(String ns, Backend b) {
@@ -133,6 +160,12 @@ public final class LbTopology implements AutoCloseable {
         server.setExecutor(Executors.newFixedThreadPool(8, r -> Thread.ofPlatform().daemon().unstarted(r)));
         server.createContext("/", exchange -> {
             try (exchange) {
+                // The JDK server closes a connection whose request said "Connection: close" but does not say so in
+                // its response; curl --parallel then sends its next request on that connection and gets the
+                // server's RST. RFC 9112 section 9.6: the server SHOULD send "close" in that response.
+                if ("close".equalsIgnoreCase(exchange.getRequestHeaders().getFirst("Connection"))) {
+                    exchange.getResponseHeaders().set("Connection", "close");
+                }
                 if (exchange.getRequestURI().getPath().equals("/big")) {
                     b.downloads.incrementAndGet();
                     exchange.sendResponseHeaders(200, bigBytes);
