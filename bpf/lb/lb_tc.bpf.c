@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 /* lb_tc.bpf.c: tc mode entry points on tcx. Ingress (on a container-facing interface) turns a client's
  * packet to a VIP into a packet to the chosen backend; egress turns the backend's reply into a packet
- * from the VIP. Checksums are fixed with the kernel's csum helpers, which also handle CHECKSUM_PARTIAL. */
+ * from the VIP. L4 checksums are updated in place as the skb's ip_summed asks, or by the kernel's csum helper where
+ * skb->csum must follow (lb_tc_rewrite). */
 #include "lb_nat.h"
 
 /* tcx verdicts (include/uapi/linux/bpf.h, enum tcx_action_base; newer than the 6.1 uapi headers). */
@@ -22,35 +23,91 @@ static __always_inline void lb_tc_pull(struct __sk_buff *skb)
 		bpf_skb_pull_data(skb, skb->len < LB_TC_PULL_LEN ? skb->len : LB_TC_PULL_LEN);
 }
 
+/* skb->ip_summed values (include/linux/skbuff.h, "Checksumming of received packets" and "of packets sent"). */
+#define LB_CHECKSUM_NONE        0
+#define LB_CHECKSUM_UNNECESSARY 1
+#define LB_CHECKSUM_COMPLETE    2
+#define LB_CHECKSUM_PARTIAL     3
+
+#ifdef LB_TC_INLINE_CSUM
+#include <bpf/bpf_core_read.h>
+
+/* The one field of the kernel's struct sk_buff read here; its place comes from the running kernel's BTF (CO-RE). */
+struct sk_buff___lb {
+	__u8 ip_summed : 2;
+} __attribute__((preserve_access_index));
+
+/* The kernel's own sk_buff behind a tc program's context (kernel/bpf/helpers.c; the verifier turns the call into
+ * a register move, so it costs nothing). */
+extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
+
+static __always_inline int lb_tc_ip_summed(struct __sk_buff *skb)
+{
+	struct sk_buff___lb *kskb = bpf_cast_to_kern_ctx(skb);
+
+	return BPF_CORE_READ_BITFIELD(kskb, ip_summed);
+}
+#else
+/* Without kfuncs the program cannot see ip_summed: treated as CHECKSUM_COMPLETE, the helpers' path below. */
+static __always_inline int lb_tc_ip_summed(struct __sk_buff *skb)
+{
+	return LB_CHECKSUM_COMPLETE;
+}
+#endif
+
 /*
- * Writes the tuple *to over the packet's (lb_rewrite_headers: the headers sit in the linear part, see
- * lb_tc_pull) and fixes the L4 checksum with bpf_l4_csum_replace, which knows CHECKSUM_PARTIAL skbs (there
- * only the pseudo-header part may change).
+ * Writes the tuple *to over the packet's (lb_rewrite_headers: the headers sit in the linear part, see lb_tc_pull)
+ * and updates the L4 checksum by RFC 1624's incremental rule, as the skb's ip_summed asks
+ * (inet_proto_csum_replace_by_diff, net/core/utils.c, does the same for bpf_l4_csum_replace):
+ * - CHECKSUM_NONE / UNNECESSARY: the field is the full checksum, complemented; the address (pseudo header) and port
+ *   changes both enter it: HC' = ~(~HC + diff) (RFC 1624 eqn. 3).
+ * - CHECKSUM_PARTIAL (sent by this host or a veth peer, to be completed by the device or skb_checksum_help): the
+ *   field holds the pseudo-header sum, not complemented, and the sum over the segment is taken later, ports and
+ *   all; so only the address change enters it, added: HC' = HC + diff.
+ * - CHECKSUM_COMPLETE: skb->csum (the sum over the received packet) must follow the pseudo-header change too, and
+ *   only the kernel's helper can write it: bpf_l4_csum_replace, once with BPF_F_PSEUDO_HDR for the addresses and
+ *   once for the ports.
+ * The IPv4 header checksum is updated by lb_rewrite_headers for every kind (its change nets to zero in skb->csum).
+ * A UDP checksum of zero means "none" and stays zero, and a computed zero goes out as 0xffff (RFC 768), as the
+ * helper's BPF_F_MARK_MANGLED_0 does.
  */
 static __always_inline int lb_tc_rewrite(struct __sk_buff *skb, const struct lb_pkt *pkt,
 					 const struct lb_flow_key *to)
 {
-	__u64 l4_flags = pkt->key.proto == IPPROTO_UDP_ ? BPF_F_MARK_MANGLED_0 : 0;
+	int udp = pkt->key.proto == IPPROTO_UDP_;
+	__u64 l4_flags = udp ? BPF_F_MARK_MANGLED_0 : 0;
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	/* Verifier workaround: mask the offset so the pointer's range is known. */
+	__u16 *check = data + (pkt->l4_csum_off & 0xff);
+	int summed = lb_tc_ip_summed(skb);
 	__s64 addr_diff;
 	__s64 port_diff;
+	__u16 sum;
 
-	if (lb_rewrite_headers((void *)(long)skb->data, (void *)(long)skb->data_end, pkt, to, &addr_diff, &port_diff))
+	if ((void *)(check + 1) > data_end)
 		return -1;
-	if (!lb_has_l4_csum(pkt))
-		return 0;
-	/*
-	 * Packet pointers are invalid after these helpers; nothing below uses them. Two calls, because the
-	 * address change is part of the pseudo header and the port change is not: on a CHECKSUM_PARTIAL skb the
-	 * field holds only the pseudo-header sum, so the port delta must not reach it, while every other skb
-	 * needs both (inet_proto_csum_replace_by_diff, net/core/utils.c). A program cannot tell the two kinds of
-	 * skb apart (no __sk_buff field says ip_summed), so one combined call would be wrong for one of them.
-	 * When the ports stay the same (VIP port == backend port) the second call has nothing to add.
-	 */
-	if (bpf_l4_csum_replace(skb, pkt->l4_csum_off, 0, addr_diff, BPF_F_PSEUDO_HDR | l4_flags))
+	if (lb_rewrite_headers(data, data_end, pkt, to, &addr_diff, &port_diff))
 		return -1;
-	if (pkt->key.sport == to->sport && pkt->key.dport == to->dport)
+	if (!lb_has_l4_csum(pkt) || (udp && *check == 0))
 		return 0;
-	return bpf_l4_csum_replace(skb, pkt->l4_csum_off, 0, port_diff, l4_flags) ? -1 : 0;
+	if (summed == LB_CHECKSUM_PARTIAL) {
+		sum = ~lb_csum_fold((__u64)*check + (__u32)addr_diff);
+	} else if (summed != LB_CHECKSUM_COMPLETE) {
+		sum = lb_csum_fold((__u64)(__u16)~*check + (__u32)addr_diff + (__u32)port_diff);
+	} else {
+		/* Packet pointers are invalid after these helpers; nothing below uses them. When the ports stay the
+		 * same (VIP port == backend port) the second call has nothing to add. */
+		if (bpf_l4_csum_replace(skb, pkt->l4_csum_off, 0, addr_diff, BPF_F_PSEUDO_HDR | l4_flags))
+			return -1;
+		if (pkt->key.sport == to->sport && pkt->key.dport == to->dport)
+			return 0;
+		return bpf_l4_csum_replace(skb, pkt->l4_csum_off, 0, port_diff, l4_flags) ? -1 : 0;
+	}
+	if (udp && sum == 0)
+		sum = 0xffff;
+	*check = sum;
+	return 0;
 }
 
 /* Swaps the Ethernet addresses so the packet can leave through the interface it arrived on. */
