@@ -71,7 +71,7 @@ struct lb_flow_key {
 /* Flags of struct lb_flow (append-only). */
 #define LB_FLOW_F_CLOSING 1u  /* a FIN or RST was seen: the entry lives the closing timeout */
 #define LB_FLOW_F_HAIRPIN 2u  /* the client is its own backend: source rewritten to the hairpin address */
-#define LB_FLOW_F_REPLIED 4u  /* a reply was seen (reverse entries only) */
+#define LB_FLOW_F_REPLIED 4u  /* a reply was seen (on the forward entry, or on a reverse entry where one exists) */
 
 /*
  * Connection-table value (forward direction, keyed by client -> VIP): where the flow goes. The
@@ -101,6 +101,24 @@ struct lb_reverse_nat {
 	__u32 vip_id;
 	__u32 pad;             /* always zero */
 	__u64 expires_ns;
+};
+
+/* Flags of struct lb_backend_vip (append-only). */
+#define LB_BACKEND_VIP_F_SHARED 1u  /* the endpoint has been a backend of more than one VIP: flows keep reverse entries */
+
+/*
+ * Value of lb_backend_vips, keyed by a backend endpoint (struct lb_vip_key's layout, holding the backend's
+ * address, port, protocol and family): the VIP the data plane first sent a flow to this endpoint for. A reply's
+ * source names the endpoint, so this gives the VIP and with the reply's destination the client's forward entry in
+ * lb_flows: one entry per backend serves the replies of all its flows, and a new flow needs no reverse entry. An
+ * endpoint seen behind a second VIP is marked shared, and its flows get per-flow lb_reverse entries again.
+ * Written by the data plane only, never removed. Mirror: LbBackendVip.
+ */
+struct lb_backend_vip {
+	__u32 vip_addr[4];  /* network byte order */
+	__u16 vip_port;     /* network byte order */
+	__u16 flags;        /* LB_BACKEND_VIP_F_* */
+	__u32 pad;          /* always zero */
 };
 
 /*

@@ -51,7 +51,8 @@ struct {
 	__uint(pinning, LB_PINNING);
 } lb_flows SEC(".maps");
 
-/* Reverse NAT: backend -> client tuple -> the VIP the reply must come from (tc and xdp modes). */
+/* Reverse NAT: backend -> client tuple -> the VIP the reply must come from (tc and xdp modes), for flows whose
+ * backend lb_backend_vips cannot answer for (shared endpoints), and for flows made before it existed. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, LB_MAX_FLOWS);
@@ -59,6 +60,18 @@ struct {
 	__type(value, struct lb_reverse_nat);
 	__uint(pinning, LB_PINNING);
 } lb_reverse SEC(".maps");
+
+/* Backend endpoint -> the VIP of its flows, so replies find their forward entry (tc and xdp modes). Filled by the
+ * data plane once per endpoint; not preallocated (it holds about one entry per backend). When full, flows fall back
+ * to reverse entries. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LB_MAX_BACKENDS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct lb_vip_key);
+	__type(value, struct lb_backend_vip);
+	__uint(pinning, LB_PINNING);
+} lb_backend_vips SEC(".maps");
 
 /* sock mode: socket cookie + backend -> VIP, for getpeername() and recvmsg(). */
 struct {

@@ -80,6 +80,149 @@ static __always_inline void lb_touch(__u64 *expires_ns, __u16 *flags, const stru
 	}
 }
 
+/* A backend endpoint as lb_backend_vips keys it (struct lb_vip_key's layout). */
+static __always_inline void lb_endpoint_key(struct lb_vip_key *key, const __u32 *addr, __u16 port,
+					    const struct lb_pkt *pkt)
+{
+	lb_copy_addr(key->addr, addr);
+	key->port = port;
+	key->proto = pkt->key.proto;
+	key->family = pkt->key.family;
+}
+
+/*
+ * On a new flow to backend for the VIP pkt is addressed to: whether the flow needs its own reverse-NAT entry.
+ * Not when lb_backend_vips names this VIP for the backend (the first flow to an endpoint records its VIP there),
+ * since a reply then finds the forward entry itself (lb_reply_forward). An endpoint met behind a second VIP is
+ * marked shared for good, and its flows get reverse entries from then on; so does a flow whose record could not
+ * be written (a race with another CPU, or a full map). Either way every flow's reply is found: by its own reverse
+ * entry, or through the VIP recorded first.
+ */
+static __always_inline int lb_needs_reverse_entry(const struct lb_backend *backend, const struct lb_pkt *pkt)
+{
+	struct lb_vip_key key = {};
+	struct lb_backend_vip first = {};
+	struct lb_backend_vip *known;
+
+	lb_endpoint_key(&key, backend->addr, backend->port, pkt);
+	known = bpf_map_lookup_elem(&lb_backend_vips, &key);
+	if (known) {
+		if (known->flags & LB_BACKEND_VIP_F_SHARED)
+			return 1;
+		if (known->vip_port == pkt->key.dport && lb_addr_eq(known->vip_addr, pkt->key.dst))
+			return 0;
+		known->flags |= LB_BACKEND_VIP_F_SHARED;  /* only ever set: a racing writer sets the same bit */
+		return 1;
+	}
+	lb_copy_addr(first.vip_addr, pkt->key.dst);
+	first.vip_port = pkt->key.dport;
+	return bpf_map_update_elem(&lb_backend_vips, &key, &first, BPF_NOEXIST) ? 1 : 0;
+}
+
+/*
+ * The forward entry of the flow a reply belongs to, through the VIP recorded for the reply's source endpoint: the
+ * client's tuple is (client, the reply's destination port) -> (VIP, VIP port), the client being the reply's
+ * destination, or for a hairpin flow the backend itself. The entry must name this backend and agree on hairpin, or
+ * the reply is not this flow's. Fills *fwd with the forward tuple. The entry's expiry is not asked: it governs the
+ * client's direction (a stale entry makes the next client packet choose again), while a reply that matches the
+ * entry can only be this flow's.
+ */
+static __always_inline struct lb_flow *lb_reply_forward(const struct lb_pkt *pkt, const struct lb_backend_vip *known,
+							 int hairpin, struct lb_flow_key *fwd)
+{
+	struct lb_flow *flow;
+
+	lb_copy_addr(fwd->src, hairpin ? pkt->key.src : pkt->key.dst);
+	lb_copy_addr(fwd->dst, known->vip_addr);
+	fwd->sport = pkt->key.dport;
+	fwd->dport = known->vip_port;
+	fwd->proto = pkt->key.proto;
+	fwd->family = pkt->key.family;
+	fwd->pad = 0;
+	flow = bpf_map_lookup_elem(&lb_flows, fwd);
+	if (!flow || flow->backend_port != pkt->key.sport || !lb_addr_eq(flow->backend_addr, pkt->key.src))
+		return NULL;
+	if (!hairpin != !(flow->flags & LB_FLOW_F_HAIRPIN))
+		return NULL;
+	return flow;
+}
+
+/* The first reply of a flow: counted for the backend and told to the control plane (the no-reply rule). */
+static __always_inline void lb_first_reply(__u16 *flags, __u64 now, __u32 vip_id, __u32 backend_id,
+					   const struct lb_pkt *pkt, const __u32 *client, __u16 client_port,
+					   const __u32 *vip, __u16 vip_port)
+{
+	if (*flags & LB_FLOW_F_REPLIED)
+		return;
+	*flags |= LB_FLOW_F_REPLIED;
+	lb_count(&lb_backend_stats, backend_id, 0, 0, 1);
+	lb_emit(now, LB_EVENT_REPLY, vip_id, backend_id, pkt->key.family, pkt->key.proto, client, client_port, vip,
+		vip_port);
+}
+
+/*
+ * A packet from a backend to a client (tc egress), or to the hairpin address (hairpin, ingress): if it is the reply
+ * of a tracked flow, fills *to with its tuple as the client must see it (from the VIP; for hairpin, to the real
+ * client) and returns 1; else 0. The flow is found through lb_backend_vips and its forward entry, or by its own
+ * reverse entry (shared endpoints, flows made before lb_backend_vips). A reply refreshes the forward entry's life
+ * but never shortens it: the client's FIN or RST does (a half-closed flow may still carry the backend's data).
+ * The flags are written without atomics; a flag lost to a race with the other direction costs one more event, or a
+ * longer life.
+ */
+static __always_inline int lb_reply(struct lb_pkt *pkt, __u32 bytes, int hairpin, struct lb_flow_key *to)
+{
+	struct lb_vip_key key = {};
+	struct lb_backend_vip *known;
+	struct lb_reverse_nat *r;
+	struct lb_flow *flow = NULL;
+	__u64 now;
+
+	/* *to first holds the forward tuple (client -> VIP), then becomes the reply's new tuple (VIP -> client). */
+	lb_endpoint_key(&key, pkt->key.src, pkt->key.sport, pkt);
+	known = bpf_map_lookup_elem(&lb_backend_vips, &key);
+	if (known && !(known->flags & LB_BACKEND_VIP_F_SHARED))
+		flow = lb_reply_forward(pkt, known, hairpin, to);
+	if (!flow) {
+		r = bpf_map_lookup_elem(&lb_reverse, &pkt->key);
+		if (r) {
+			now = lb_now();
+			if (r->expires_ns >= now) {
+				lb_touch(&r->expires_ns, &r->flags, pkt, lb_cfg(), now);
+				*to = pkt->key;
+				lb_copy_addr(to->src, r->vip_addr);
+				to->sport = r->vip_port;
+				if (hairpin)
+					lb_copy_addr(to->dst, r->client_addr);
+				lb_count(&lb_backend_stats, r->backend_id, bytes, 0, 0);
+				lb_first_reply(&r->flags, now, r->vip_id, r->backend_id, pkt, r->client_addr, pkt->key.dport,
+					       r->vip_addr, r->vip_port);
+				return 1;
+			}
+		}
+		/* A flow of a shared endpoint from before it was shared has no reverse entry: its VIP is the first. */
+		if (!known || !(known->flags & LB_BACKEND_VIP_F_SHARED))
+			return 0;
+		flow = lb_reply_forward(pkt, known, hairpin, to);
+		if (!flow)
+			return 0;
+	}
+	now = lb_now();
+	if (!(flow->flags & LB_FLOW_F_CLOSING)) {
+		__u64 timeout = lb_timeout(lb_cfg(), pkt->key.proto, 0);
+
+		if (flow->expires_ns + LB_REFRESH_NS < now + timeout)
+			flow->expires_ns = now + timeout;
+	}
+	lb_count(&lb_backend_stats, flow->backend_id, bytes, 0, 0);
+	lb_first_reply(&flow->flags, now, flow->vip_id, flow->backend_id, pkt, to->src, to->sport, to->dst, to->dport);
+	/* client -> VIP becomes VIP -> client (for hairpin the client is the backend, the reply's source) */
+	lb_copy_addr(to->src, to->dst);
+	lb_copy_addr(to->dst, hairpin ? pkt->key.src : pkt->key.dst);
+	to->sport = to->dport;
+	to->dport = pkt->key.dport;
+	return 1;
+}
+
 /*
  * Ingress decision for a packet from a client (tc ingress or XDP). On LB_REWRITE, *to is the new tuple
  * and *back says the packet must leave through the interface it came in on (hairpin).
@@ -105,15 +248,8 @@ static __always_inline int lb_ingress(struct lb_pkt *pkt, __u32 bytes, struct lb
 
 	/* A hairpin flow's reply: backend -> hairpin address. Restore VIP -> client and send it back. */
 	if (has_hairpin && lb_addr_eq(pkt->key.dst, hairpin)) {
-		struct lb_reverse_nat *r = bpf_map_lookup_elem(&lb_reverse, &pkt->key);
-
-		if (!r || r->expires_ns < now)
+		if (!lb_reply(pkt, bytes, 1, to))
 			return LB_PASS;
-		lb_touch(&r->expires_ns, &r->flags, pkt, cfg, now);
-		lb_copy_addr(to->src, r->vip_addr);
-		to->sport = r->vip_port;
-		lb_copy_addr(to->dst, r->client_addr);
-		lb_count(&lb_backend_stats, r->backend_id, bytes, 0, 0);
 		*back = 1;
 		return LB_REWRITE;
 	}
@@ -181,7 +317,8 @@ static __always_inline int lb_ingress(struct lb_pkt *pkt, __u32 bytes, struct lb
 	rev.vip_id = vip->vip_id;
 	rev.expires_ns = new_flow.expires_ns;
 
-	bpf_map_update_elem(&lb_reverse, &rev_key, &rev, BPF_ANY);
+	if (lb_needs_reverse_entry(backend, pkt))
+		bpf_map_update_elem(&lb_reverse, &rev_key, &rev, BPF_ANY);
 	bpf_map_update_elem(&lb_flows, &pkt->key, &new_flow, BPF_ANY);
 
 	lb_copy_addr(to->dst, backend->addr);
@@ -196,28 +333,7 @@ static __always_inline int lb_ingress(struct lb_pkt *pkt, __u32 bytes, struct lb
 /* Egress decision for a packet towards a client (tc egress): a backend's reply shows the VIP. */
 static __always_inline int lb_egress(struct lb_pkt *pkt, __u32 bytes, struct lb_flow_key *to)
 {
-	struct lb_config *cfg;
-	struct lb_reverse_nat *r = bpf_map_lookup_elem(&lb_reverse, &pkt->key);
-	__u64 now;
-
-	if (!r)
-		return LB_PASS;
-	now = lb_now();
-	if (r->expires_ns < now)
-		return LB_PASS;
-	cfg = lb_cfg();
-	lb_touch(&r->expires_ns, &r->flags, pkt, cfg, now);
-	*to = pkt->key;
-	lb_copy_addr(to->src, r->vip_addr);
-	to->sport = r->vip_port;
-	lb_count(&lb_backend_stats, r->backend_id, bytes, 0, 0);
-	if (!(r->flags & LB_FLOW_F_REPLIED)) {
-		r->flags |= LB_FLOW_F_REPLIED;
-		lb_count(&lb_backend_stats, r->backend_id, 0, 0, 1);
-		lb_emit(now, LB_EVENT_REPLY, r->vip_id, r->backend_id, pkt->key.family, pkt->key.proto,
-			r->client_addr, pkt->key.dport, r->vip_addr, r->vip_port);
-	}
-	return LB_REWRITE;
+	return lb_reply(pkt, bytes, 0, to) ? LB_REWRITE : LB_PASS;
 }
 
 /*

@@ -42,8 +42,17 @@ public class LbProgramBench {
     static final int REPEAT = 1;
     /** Distinct new-flow SYNs (client addresses 10.200.0.0/15), so a new flow is a tuple the tables have not seen. */
     static final int FRESH = 1 << 17;
-    /** Connection-table capacity: FRESH flows fit without eviction (the production default is larger still). */
-    static final int FLOWS = 1 << 18;
+    /**
+     * Connection-table capacity (system property {@code lb.bench.flows}, default 262,144): FRESH flows fit without
+     * eviction (the production default is larger still).
+     */
+    static final int FLOWS = Integer.getInteger("lb.bench.flows", 1 << 18);
+    /**
+     * With system property {@code lb.bench.full=true} the connection table is filled before measuring (FLOWS flows of
+     * other clients), so every new flow's insert evicts the least recently used entry, as on a node whose table has
+     * reached its size; otherwise new flows go into free entries.
+     */
+    static final boolean FULL = Boolean.getBoolean("lb.bench.full");
 
     private Path pins;
     private LbDataPlane plane;
@@ -88,7 +97,39 @@ public class LbProgramBench {
                     "11.0.0.1", 80, 0x02, 64);
         }
         ack = Packets.tcp4("10.0.1.2", 40001, "11.0.0.1", 80, 0x10, 64);
+        if (FULL) {
+            fill();
+        }
         ingress.testRun(Packets.tcp4("10.0.1.2", 40001, "11.0.0.1", 80, 0x02, 64)); // the tracked flow's SYN
+    }
+
+    /** Fills the connection table with FLOWS flows of clients 10.128.0.0/10 (never used by the measured SYNs). */
+    private void fill() {
+        for (int i = 0; i < FLOWS; i++) {
+            ingress.testRun(Packets.tcp4("10." + (128 + (i >> 16)) + "." + ((i >> 8) & 0xff) + "." + (i & 0xff), 41000,
+                    "11.0.0.1", 80, 0x02, 64));
+            if ((i & 1023) == 0) {
+                drainEvents();
+            }
+        }
+        drainEvents();
+    }
+
+    /** Entries in the connection table now (walks its keys). */
+    int flowEntries() {
+        var flows = plane.map("lb_flows");
+        try (var arena = java.lang.foreign.Arena.ofConfined()) {
+            var key = arena.allocate(flows.keySize());
+            var next = arena.allocate(flows.keySize());
+            int count = 0;
+            int rc = flows.nextKey(java.lang.foreign.MemorySegment.NULL, next);
+            while (rc == 0) {
+                count++;
+                key.copyFrom(next);
+                rc = flows.nextKey(key, next);
+            }
+            return count;
+        }
     }
 
     @Setup(Level.Iteration)

@@ -12,7 +12,9 @@ import java.util.Arrays;
  * phase of it) while, like the median, ignoring the tail a shared, loaded machine adds. For steadier figures pin
  * the JVM to one CPU ({@code jmh/scripts/lb-kernel-time.sh} does, with taskset). Run:
  * {@code java --enable-native-access=ALL-UNNAMED -cp benchmarks.jar io.navstar.bench.lb.LbProgramKernelTime [calls]}.
- * Targets (issue 3): tracked <= 2.5x floor, new <= 10x floor. Single-threaded; needs root.
+ * System properties {@code lb.bench.flows} (table size) and {@code lb.bench.full} (fill the table first, so new
+ * flows evict) choose the table's state; see {@link LbProgramBench}. Targets (issue 3): tracked <= 2.5x floor,
+ * new <= 10x floor. Single-threaded; needs root.
  */
 public final class LbProgramKernelTime {
     private LbProgramKernelTime() {
@@ -40,11 +42,15 @@ public final class LbProgramKernelTime {
                 xdpTracked[i] = bench.xdpTrackedRun().durationNanos();
                 xdpFresh[i] = bench.xdpNewRun().durationNanos();
             }
+            int entriesAfter = bench.flowEntries();
             Summary f = Summary.of(floor);
             Summary t = Summary.of(tracked);
             Summary n = Summary.of(fresh);
             Summary xf = Summary.of(xdpFloor);
-            System.out.printf("kernel-timed ns/packet over %d calls (min / median / interquartile mean):%n", calls);
+            System.out.printf("kernel-timed ns/packet over %d calls (min / median / interquartile mean); connection table"
+                    + " of %d entries %s, %d entries after the run%n", calls, LbProgramBench.FLOWS,
+                    LbProgramBench.FULL ? "filled before the run (every new flow evicts one)" : "empty before the run",
+                    entriesAfter);
             System.out.printf("  tc:  empty program (floor) %4d / %4d / %6.1f%n", f.min, f.median, f.iqMean);
             t.print("tc:  tracked flow         ", f);
             n.print("tc:  new flow             ", f);

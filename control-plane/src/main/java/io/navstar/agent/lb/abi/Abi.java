@@ -32,13 +32,16 @@ public final class Abi {
     public static final int FLOW_HAIRPIN = 2;
     public static final int FLOW_REPLIED = 4;
 
+    /** LB_BACKEND_VIP_F_* (append-only). */
+    public static final int BACKEND_VIP_SHARED = 1;
+
     /** LB_NO_BACKEND: no backend id. */
     public static final int NO_BACKEND = 0xffffffff;
 
     /** Every mirrored struct's layout, for the BTF drift test. */
     public static final List<StructLayout> LAYOUTS = List.of(LbVipKey.LAYOUT, LbVipInfo.LAYOUT, LbBackend.LAYOUT,
             LbFlowKey.LAYOUT, LbFlow.LAYOUT, LbReverseNat.LAYOUT, LbSockKey.LAYOUT, LbSockNat.LAYOUT, LbConfig.LAYOUT,
-            LbStats.LAYOUT, LbEvent.LAYOUT);
+            LbStats.LAYOUT, LbEvent.LAYOUT, LbBackendVip.LAYOUT);
 
     private Abi() {
     }

@@ -1,9 +1,12 @@
 package io.navstar.agent.lb.kernel;
 
 import io.navstar.agent.lb.abi.Abi;
+import io.navstar.agent.lb.abi.LbBackendVip;
 import io.navstar.agent.lb.abi.LbEvent;
 import io.navstar.agent.lb.abi.LbFlow;
 import io.navstar.agent.lb.abi.LbFlowKey;
+import io.navstar.agent.lb.abi.LbReverseNat;
+import io.navstar.agent.lb.abi.LbVipKey;
 import io.navstar.agent.lb.model.DesiredState;
 import io.navstar.agent.lb.model.DesiredStateJson;
 import io.navstar.agent.lb.plan.Reconciler;
@@ -66,7 +69,10 @@ class LbProgramTableTest {
               {"vip": "11.0.0.9:80", "protocol": "tcp", "backends": []},
               {"vip": "11.0.0.9:53", "protocol": "udp", "backends": [{"endpoint": "10.0.2.2:53", "weight": 0}]},
               {"vip": "[fd01:c::9]:80", "protocol": "tcp", "backends": []},
-              {"vip": "[fd01:c::9]:53", "protocol": "udp", "backends": []}
+              {"vip": "[fd01:c::9]:53", "protocol": "udp", "backends": []},
+              {"vip": "11.0.0.3:80", "protocol": "tcp", "backends": [{"endpoint": "10.0.5.2:8080"}]},
+              {"vip": "11.0.0.4:80", "protocol": "tcp", "backends": [{"endpoint": "10.0.5.2:8080"}]},
+              {"vip": "11.0.0.5:80", "protocol": "tcp", "backends": [{"endpoint": "10.0.6.2:8080"}]}
             ]}""";
 
     static Path pins;
@@ -338,6 +344,78 @@ class LbProgramTableTest {
                     "the configured UDP timeout of 1 min, was " + left + " ns");
             assertEquals(InetAddress.ofLiteral("10.0.2.2"), flow.backendAddr(Abi.AF_INET));
             assertEquals(5353, flow.backendPort());
+        }
+    }
+
+    /** Whether lb_reverse holds an entry for the reply tuple backend -> client (TCP/IPv4). */
+    static boolean hasReverseEntry(String backend, int backendPort, String client, int clientPort) {
+        try (Arena arena = Arena.ofConfined()) {
+            LbFlowKey key = LbFlowKey.CODEC.newFlyweight();
+            key.wrap(arena.allocate(LbFlowKey.LAYOUT), 0);
+            key.clear().src(InetAddress.ofLiteral(backend)).dst(InetAddress.ofLiteral(client)).sport(backendPort)
+                    .dport(clientPort).proto(6).family(Abi.AF_INET);
+            return plane.map("lb_reverse").get(key.segment(), arena.allocate(LbReverseNat.LAYOUT));
+        }
+    }
+
+    /** lb_backend_vips' entry for a TCP/IPv4 backend endpoint, or null. */
+    static LbBackendVip backendVip(String backend, int port, Arena arena) {
+        LbVipKey key = LbVipKey.CODEC.newFlyweight();
+        key.wrap(arena.allocate(LbVipKey.LAYOUT), 0);
+        key.clear().addr(InetAddress.ofLiteral(backend)).port(port).proto(6).family(Abi.AF_INET);
+        LbBackendVip value = LbBackendVip.CODEC.newFlyweight();
+        value.wrap(arena.allocate(LbBackendVip.LAYOUT), 0);
+        return plane.map("lb_backend_vips").get(key.segment(), value.segment()) ? value : null;
+    }
+
+    @Test
+    void aNewFlowToABackendOfOneVipNeedsNoReverseEntry() {
+        LbTestSupport.assumeRoot();
+        BpfProgram in = plane.program("lb_tc_ingress");
+        BpfProgram out = plane.program("lb_tc_egress");
+        for (int port = 47000; port < 47003; port++) {
+            in.testRun(tcp("10.0.1.30", port, "11.0.0.5", 80, SYN, 1, 0, new byte[0]));
+            assertTrue(!hasReverseEntry("10.0.6.2", 8080, "10.0.1.30", port), "no reverse entry for port " + port);
+            assertArrayEquals(tcp("11.0.0.5", 80, "10.0.1.30", port, SYN | ACK, 9, 2, new byte[0]),
+                    out.testRun(tcp("10.0.6.2", 8080, "10.0.1.30", port, SYN | ACK, 9, 2, new byte[0])).dataOut(),
+                    "the reply finds its flow through the backend's VIP");
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            LbBackendVip known = backendVip("10.0.6.2", 8080, arena);
+            assertTrue(known != null, "the backend's VIP is recorded");
+            assertEquals(InetAddress.ofLiteral("11.0.0.5"), known.vipAddr(Abi.AF_INET));
+            assertEquals(80, known.vipPort());
+            assertEquals(0, known.flags() & Abi.BACKEND_VIP_SHARED);
+        }
+        // a reply to a client port that opened no flow is not translated
+        byte[] stray = tcp("10.0.6.2", 8080, "10.0.1.30", 47999, ACK, 1, 1, new byte[0]);
+        assertEquals(TCX_NEXT, out.testRun(stray).returnValue());
+    }
+
+    @Test
+    void aBackendOfTwoVipsRepliesAsTheVipEachFlowChose() {
+        LbTestSupport.assumeRoot();
+        BpfProgram in = plane.program("lb_tc_ingress");
+        BpfProgram out = plane.program("lb_tc_egress");
+        // first flow: the endpoint is recorded for 11.0.0.3, and the flow has no reverse entry
+        in.testRun(tcp("10.0.1.31", 48000, "11.0.0.3", 80, SYN, 1, 0, new byte[0]));
+        assertTrue(!hasReverseEntry("10.0.5.2", 8080, "10.0.1.31", 48000));
+        // the same endpoint behind 11.0.0.4: marked shared, and from now on flows keep reverse entries
+        in.testRun(tcp("10.0.1.31", 48001, "11.0.0.4", 80, SYN, 1, 0, new byte[0]));
+        assertTrue(hasReverseEntry("10.0.5.2", 8080, "10.0.1.31", 48001));
+        in.testRun(tcp("10.0.1.31", 48002, "11.0.0.3", 80, SYN, 1, 0, new byte[0]));
+        assertTrue(hasReverseEntry("10.0.5.2", 8080, "10.0.1.31", 48002));
+        try (Arena arena = Arena.ofConfined()) {
+            assertEquals(Abi.BACKEND_VIP_SHARED, backendVip("10.0.5.2", 8080, arena).flags() & Abi.BACKEND_VIP_SHARED);
+        }
+        int[] ports = {48000, 48001, 48002};
+        String[] vips = {"11.0.0.3", "11.0.0.4", "11.0.0.3"};
+        for (int i = 0; i < ports.length; i++) {
+            byte[] reply = tcp("10.0.5.2", 8080, "10.0.1.31", ports[i], SYN | ACK, 9, 2, new byte[0]);
+            TestRun run = out.testRun(reply);
+            assertEquals(TCX_PASS, run.returnValue());
+            assertArrayEquals(tcp(vips[i], 80, "10.0.1.31", ports[i], SYN | ACK, 9, 2, new byte[0]), run.dataOut(),
+                    "the reply to port " + ports[i] + " comes from " + vips[i]);
         }
     }
 
