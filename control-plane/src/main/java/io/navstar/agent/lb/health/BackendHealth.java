@@ -32,6 +32,14 @@ public final class BackendHealth {
     private final long[] skippedUntil;
     /** The skipped backend ids, so a sweep visits only them (owned by the event thread). */
     private final java.util.BitSet skippedNow = new java.util.BitSet();
+    /** Entries in the pending table (event thread only). */
+    private int pending;
+    /**
+     * No pending flow's deadline is earlier than this (event thread only): a lower bound, exact after a scan, lowered
+     * by each new flow and left as it is when a reply removes one; a sweep before it has nothing to expire and skips
+     * its scan of the whole table, so a sweep costs nothing while replies come in time.
+     */
+    private long earliestDeadline = Long.MAX_VALUE;
     private volatile long changes;
     private volatile int[] skippedSnapshot = new int[0];
 
@@ -70,9 +78,14 @@ public final class BackendHealth {
         for (int i = 0; i < PROBE_LIMIT; i++) {
             int s = (slot + i) & capacityMask;
             if (keys[s] == 0 || keys[s] == key) {
+                if (keys[s] == 0) {
+                    pending++;
+                }
+                long deadline = nowNanos + REPLY_TIMEOUT_NANOS;
                 keys[s] = key;
-                deadlines[s] = nowNanos + REPLY_TIMEOUT_NANOS;
+                deadlines[s] = deadline;
                 backends[s] = backendId;
+                earliestDeadline = Math.min(earliestDeadline, deadline);
                 return;
             }
         }
@@ -104,19 +117,8 @@ public final class BackendHealth {
      */
     public boolean sweep(long nowNanos) {
         boolean changed = false;
-        for (int s = 0; s <= capacityMask; s++) {
-            if (keys[s] != 0 && deadlines[s] <= nowNanos) {
-                int b = backends[s];
-                remove(s);
-                unanswered[b]++;
-                if (++consecutiveFailures[b] >= FAILURES_TO_SKIP && skippedUntil[b] <= nowNanos) {
-                    skippedUntil[b] = nowNanos + SKIP_NANOS;
-                    skippedNow.set(b);
-                    consecutiveFailures[b] = 0;
-                    changed = true;
-                }
-                s--; // the slot now holds a shifted entry, or is free
-            }
+        if (pending > 0 && earliestDeadline <= nowNanos) {
+            changed = expire(nowNanos);
         }
         for (int b = skippedNow.nextSetBit(0); b >= 0; b = skippedNow.nextSetBit(b + 1)) {
             if (skippedUntil[b] <= nowNanos) {
@@ -130,6 +132,35 @@ public final class BackendHealth {
             skippedSnapshot = skippedNow.stream().toArray(); // published for other threads (volatile write)
         }
         return changed;
+    }
+
+    /** Removes the flows past their deadline, counts them against their backends, and finds the next deadline. */
+    private boolean expire(long nowNanos) {
+        boolean changed = false;
+        long earliest = Long.MAX_VALUE;
+        for (int s = 0; s <= capacityMask; s++) {
+            if (keys[s] != 0 && deadlines[s] > nowNanos) {
+                earliest = Math.min(earliest, deadlines[s]);
+            } else if (keys[s] != 0) {
+                int b = backends[s];
+                remove(s);
+                unanswered[b]++;
+                if (++consecutiveFailures[b] >= FAILURES_TO_SKIP && skippedUntil[b] <= nowNanos) {
+                    skippedUntil[b] = nowNanos + SKIP_NANOS;
+                    skippedNow.set(b);
+                    consecutiveFailures[b] = 0;
+                    changed = true;
+                }
+                s--; // the slot now holds a shifted entry, or is free
+            }
+        }
+        earliestDeadline = earliest;
+        return changed;
+    }
+
+    /** Flows waiting for their first reply. */
+    int pending() {
+        return pending;
     }
 
     /** True while backendId is skipped. */
@@ -172,5 +203,8 @@ public final class BackendHealth {
         }
         keys[hole] = 0;
         backends[hole] = -1;
+        if (--pending == 0) {
+            earliestDeadline = Long.MAX_VALUE;
+        }
     }
 }

@@ -19,7 +19,6 @@ import io.navstar.agent.lb.support.LbTopology;
 import io.navstar.loader.NetworkNamespace;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -279,6 +278,52 @@ class LbAgentKernelTest {
             agent.uninstall();
             LbTestSupport.deleteTree(pins);
         }
+    }
+
+    @Test
+    void everyNewFlowEventReachesTheAgentThoughTheDataPlaneAsksForNoWakeup() throws Exception {
+        LbTestSupport.assumeRoot();
+        Path pins = LbTestSupport.pinDirectory("events");
+        LbAgent agent = agent(LbMode.TC, pins, null, List.of("vc", "vb*"), List.of());
+        try {
+            agent.apply(web(topo.backends.get(0).endpoint(), topo.backends.get(1).endpoint(),
+                    topo.backends.get(2).endpoint()));
+            // 60 flows leave far less than the eighth of the ring after which lb_emit forces a wakeup: the
+            // consumer's timed drain alone must bring every event in
+            assertEquals(0, topo.requests(null, "http://" + LbTopology.VIP, 60), "every request succeeds");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            String metrics = agent.metrics();
+            while (!eventsMatchKernelCounts(metrics) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+                metrics = agent.metrics();
+            }
+            assertTrue(eventsMatchKernelCounts(metrics), metrics);
+            assertTrue(metrics.contains("navstar_lb_backend_unanswered_flows_total{backend=\"" + topo.backends.get(0).endpoint()
+                    + "\"} 0"), "first replies were seen too: " + metrics);
+        } finally {
+            agent.uninstall();
+            LbTestSupport.deleteTree(pins);
+        }
+    }
+
+    /** True when, for every backend, the events the agent consumed equal the new flows the kernel counted (> 0). */
+    private static boolean eventsMatchKernelCounts(String metrics) {
+        long total = 0;
+        for (LbTopology.Backend b : topo.backends) {
+            long kernel = metric(metrics, "navstar_lb_backend_new_flows_total", b.endpoint());
+            long events = metric(metrics, "navstar_lb_backend_new_flow_events_total", b.endpoint());
+            if (kernel != events) {
+                return false;
+            }
+            total += kernel;
+        }
+        return total >= 60;
+    }
+
+    private static long metric(String metrics, String name, String backend) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                java.util.regex.Pattern.quote(name + "{backend=\"" + backend + "\"} ") + "(\\d+)").matcher(metrics);
+        return m.find() ? Long.parseLong(m.group(1)) : -1;
     }
 
     @Test

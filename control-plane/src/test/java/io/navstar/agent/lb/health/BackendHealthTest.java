@@ -58,4 +58,37 @@ class BackendHealthTest {
         h.sweep(t + 401 * MS);
         assertEquals(20, h.unanswered(2), "exactly the unanswered half expired");
     }
+
+    @Test
+    void aFlowBehindAnAnsweredEarlierOneStillExpiresOnTime() {
+        BackendHealth h = new BackendHealth(4, 64);
+        long t = 10_000 * MS;
+        long answered = BackendHealth.flowKey(1, 5, 1, 6);
+        h.onNewFlow(answered, 1, t);
+        h.onReply(answered, 1);
+        long late = BackendHealth.flowKey(1, 5, 2, 6);
+        h.onNewFlow(late, 1, t + 300 * MS);
+        h.sweep(t + 401 * MS); // past the answered flow's deadline, before the late one's
+        assertEquals(0, h.unanswered(1), "the answered flow is not counted, the late one not yet due");
+        assertEquals(1, h.pending());
+        h.sweep(t + 699 * MS);
+        assertEquals(0, h.unanswered(1), "not yet 400 ms after the late flow");
+        h.sweep(t + 701 * MS);
+        assertEquals(1, h.unanswered(1), "the late flow expired at its own deadline");
+        assertEquals(0, h.pending());
+    }
+
+    @Test
+    void aSweepAfterEveryFlowWasAnsweredExpiresNothing() {
+        BackendHealth h = new BackendHealth(4, 64);
+        long t = 0;
+        for (int i = 0; i < 30; i++) {
+            long key = BackendHealth.flowKey(2, 9, i, 6);
+            h.onNewFlow(key, 2, t + i * MS);
+            h.onReply(key, 2);
+        }
+        assertEquals(0, h.pending());
+        assertFalse(h.sweep(t + 10_000 * MS));
+        assertEquals(0, h.unanswered(2));
+    }
 }
