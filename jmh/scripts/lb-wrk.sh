@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
 # Minuteman throughput, side by side in one run (issue 3): requests/s with keep-alive and new connections/s
-# (Connection: close) from a client namespace to one backend namespace
-#   - straight to the backend (the baseline),
+# (Connection: close, one request per connection) from a client namespace to one backend namespace
+#   - straight to the backend through the same node (the baseline),
 #   - through a VIP in sock, tc and xdp mode (the agent, LbAgentMain, in each mode in turn),
+#   - tc mode again with the agent stopped (SIGSTOP: its ring-buffer consumer idle, the data plane unchanged),
 #   - through iptables DNAT with 10,000 services ahead of the one used (kube-proxy's chain layout),
 #   - through HAProxy (userspace TCP proxy) on the node.
+# The paths are measured in interleaved rounds (every path once per round, in the same order), so a drift of the
+# machine's load hits them all alike; the table gives each path's median over the rounds, and its ratio to direct
+# is the median of the per-round ratios (each path against the direct run of its own round), as dns-bench.sh does.
+# Beside each rate: the agent's CPU (ms per second of the run, from /proc/<pid>/stat), its context switches per
+# second (all threads), and the machine's softirq share (from /proc/stat).
 # All traffic stays in namespaces this script creates (nsm<pid>-*), none with a default route; everything is
 # removed on exit. Needs root, wrk, haproxy, iptables, and `make build` (control-plane classes + bpf objects).
-# Environment: LB_WRK_SECONDS (default 5), LB_WRK_CONNECTIONS (default 16), LB_WRK_THREADS (default 2).
+# Environment: LB_WRK_SECONDS (default 5), LB_WRK_ROUNDS (default 3), LB_WRK_CONNECTIONS (default 16),
+# LB_WRK_THREADS (default 2), LB_WRK_PATHS (default all: "direct sock tc tc-stopped xdp iptables haproxy").
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -22,6 +29,8 @@ CP="$ROOT/control-plane/target/classes:$(cat "$ROOT/control-plane/target/classpa
 SECONDS_PER_RUN=${LB_WRK_SECONDS:-5}
 CONNS=${LB_WRK_CONNECTIONS:-16}
 THREADS=${LB_WRK_THREADS:-2}
+ROUNDS=${LB_WRK_ROUNDS:-3}
+PATHS=${LB_WRK_PATHS:-direct sock tc tc-stopped xdp iptables haproxy}
 SERVER_PID=""; AGENT_PID=""
 
 cleanup() {
@@ -48,9 +57,26 @@ ip -n "$NODE" addr add 10.10.0.1/24 dev vc; ip -n "$NODE" link set vc up
 ip -n "$NODE" addr add 10.10.1.1/24 dev vb1; ip -n "$NODE" link set vb1 up
 ip -n "$CLIENT" addr add 10.10.0.2/24 dev eth0; ip -n "$CLIENT" link set eth0 up
 ip -n "$BACK" addr add 10.10.1.2/24 dev eth0; ip -n "$BACK" link set eth0 up
-for net in 10.10.0.0/16 11.0.0.0/8 12.0.0.0/8; do ip -n "$CLIENT" route add "$net" via 10.10.0.1; done
+# One client source address per kind of destination, so no two paths ever share a 4-tuple at the backend. Linux
+# derives a connection's TCP timestamp offset from its addresses (secure_tcp_ts_off), so a connection to the VIP and
+# one straight to the backend have unrelated timestamps; a SYN through the VIP that lands on a backend tuple still in
+# TIME_WAIT from a direct connection is then dropped by PAWS (RFC 7323 section 5; TcpExtPAWSTimewait) and retried a
+# second later, which measured the previous path's leftovers, not this one. Direct and sock mode (whose connect is
+# rewritten to the backend before the offset is drawn) use 10.10.0.2, VIPs 10.10.0.3, iptables' services 10.10.0.4.
+ip -n "$CLIENT" addr add 10.10.0.3/24 dev eth0
+ip -n "$CLIENT" addr add 10.10.0.4/24 dev eth0
+ip -n "$CLIENT" route add 10.10.0.0/16 via 10.10.0.1 src 10.10.0.2
+ip -n "$CLIENT" route add 11.0.0.0/8 via 10.10.0.1 src 10.10.0.3
+ip -n "$CLIENT" route add 12.0.0.0/8 via 10.10.0.1 src 10.10.0.4
 ip -n "$BACK" route add 10.10.0.0/16 via 10.10.1.1
 ip -n "$BACK" route add 169.254.42.0/24 via 10.10.1.1
+# One request per connection at 10,000+/s would run the client out of ports: each closed connection holds its
+# 4-tuple in TIME_WAIT for 60 s, and the default 28,232 ephemeral ports per destination are gone in 3 s, after which
+# connect() fails or waits and the rate measures the port space, not the path. Paths to the backend's own address
+# (direct, sock mode) and to a VIP (tc, xdp) have separate port spaces, so the shortage also skews the comparison.
+# So the client gets the whole port range and reuses TIME_WAIT tuples for new outgoing connections (safe with TCP
+# timestamps, RFC 7323 section 5.8; net.ipv4.tcp_tw_reuse in Documentation/networking/ip-sysctl.rst).
+ip netns exec "$CLIENT" sysctl -qw net.ipv4.ip_local_port_range="1024 65535" net.ipv4.tcp_tw_reuse=1
 mkdir -p "$CGROUP"
 
 # ---- backend: the JDK's HTTP server, keep-alive capable, 4 threads
@@ -63,7 +89,14 @@ public class LbBenchServer {
         HttpServer s = HttpServer.create(new InetSocketAddress(args[0], Integer.parseInt(args[1])), 4096);
         byte[] body = "ok\n".getBytes();
         s.setExecutor(Executors.newFixedThreadPool(4));
-        s.createContext("/", e -> { e.sendResponseHeaders(200, body.length); e.getResponseBody().write(body); e.close(); });
+        s.createContext("/", e -> {
+            // RFC 9112 section 9.6: say "close" when closing (the JDK server closes without saying so, and a client
+            // that reuses the connection then meets a reset)
+            if ("close".equalsIgnoreCase(e.getRequestHeaders().getFirst("Connection"))) {
+                e.getResponseHeaders().set("Connection", "close");
+            }
+            e.sendResponseHeaders(200, body.length); e.getResponseBody().write(body); e.close();
+        });
         s.start();
     }
 }
@@ -72,24 +105,75 @@ ip netns exec "$BACK" "$JAVA" -Xmx256m "$WORK/LbBenchServer.java" 10.10.1.2 8080
 SERVER_PID=$!
 for _ in $(seq 100); do ip netns exec "$CLIENT" curl -s -o /dev/null http://10.10.1.2:8080/ && break; sleep 0.1; done
 
-wrk_rate() { # label url [cgroup] [close] -> requests/s
-  local url=$1 cg=${2:-} close=${3:-} out
+# One wrk run; prints "rate agent_cpu_ms_per_s agent_switches_per_s softirq_percent" (agent figures "-" without one).
+wrk_run() { # url cgroup close
+  local url=$1 cg=$2 close=$3 out t0 t1 c0 c1 s0 s1 q0 q1
   local cmd=(ip netns exec "$CLIENT" wrk -t"$THREADS" -c"$CONNS" -d"${SECONDS_PER_RUN}s")
   [ -n "$close" ] && cmd+=(-H "Connection: close")
   cmd+=("$url")
+  [ -n "${LB_WRK_NSTAT:-}" ] && nstat_snap "$WORK/nstat0"
+  c0=$(agent_cpu); s0=$(agent_switches); q0=$(softirq); t0=$(date +%s%N)
   if [ -n "$cg" ]; then
     out=$(sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$cg" "${cmd[@]}")
   else
     out=$("${cmd[@]}")
   fi
-  awk '/Requests\/sec:/ { print $2 }' <<<"$out"
+  t1=$(date +%s%N); c1=$(agent_cpu); s1=$(agent_switches); q1=$(softirq)
+  [ -n "${LB_WRK_NSTAT:-}" ] && nstat_snap "$WORK/nstat1" && nstat_delta "$WORK/nstat0" "$WORK/nstat1" >&2
+  [ -n "${LB_WRK_THREADS_CPU:-}" ] && [ -n "$AGENT_PID" ] && thread_cpu >&2
+  awk -v out="$(awk '/Requests\/sec:/ { print $2 }' <<<"$out")" -v c0="$c0" -v c1="$c1" -v s0="$s0" -v s1="$s1" \
+      -v q0="$q0" -v q1="$q1" -v ns=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" 'BEGIN {
+    split(q0, a, " "); split(q1, b, " ")
+    sec = ns / 1e9
+    cpu = (c0 == "-") ? "-" : sprintf("%.1f", (c1 - c0) * 1000 / hz / sec)
+    sw = (s0 == "-") ? "-" : sprintf("%.0f", (s1 - s0) / sec)
+    printf "%s %s %s %.1f\n", out, cpu, sw, 100 * (b[1] - a[1]) / (b[2] - a[2]) }'
+}
+# LB_WRK_NSTAT=1: after each run, the TCP counters that moved (per namespace, on stderr), to see resets,
+# retransmissions, TIME_WAIT recycling and listen drops behind a rate.
+nstat_snap() { # file
+  for ns in "$CLIENT" "$NODE" "$BACK"; do ip netns exec "$ns" nstat -az 2>/dev/null | awk -v ns="${ns#"$P"-}" 'NR > 1 { print ns, $1, $2 }'; done > "$1"
+}
+nstat_delta() { # before after
+  awk 'NR == FNR { v[$1 " " $2] = $3; next } { d = $3 - v[$1 " " $2]; if (d != 0 && $2 ~ /Tcp|Ip(Ext)?(InNoRoutes|InDiscards|OutDiscards)|Listen|TW|Reset|Retrans|Timeout|Drop|Abort|Syn/) printf "    %s %s %d\n", $1, $2, d }' "$1" "$2"
+}
+# LB_WRK_THREADS_CPU=1: after each run, the agent's busiest threads (CPU ticks since the agent started, on stderr).
+thread_cpu() {
+  for t in /proc/"$AGENT_PID"/task/*; do
+    awk -v name="$(cat "$t/comm")" '{ sub(/^.*\) /, ""); print $12 + $13, name }' "$t/stat"
+  done | sort -rn | head -6 | awk '{ printf "    agent thread %s: %s ticks\n", $2, $1 }'
+}
+agent_cpu() { # utime + stime of the agent, clock ticks
+  if [ -n "$AGENT_PID" ] && [ -r "/proc/$AGENT_PID/stat" ]; then
+    awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$AGENT_PID/stat"
+  else echo "-"; fi
+}
+agent_switches() { # voluntary + involuntary context switches of every agent thread
+  if [ -n "$AGENT_PID" ] && [ -d "/proc/$AGENT_PID/task" ]; then
+    cat /proc/"$AGENT_PID"/task/*/status 2>/dev/null | awk '/ctxt_switches/ { n += $2 } END { print n + 0 }'
+  else echo "-"; fi
+}
+softirq() { # "softirq_ticks total_ticks" of all CPUs
+  awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print $8, t; exit }' /proc/stat
 }
 
 declare -A KEEP CLOSE
-measure() { # label url [cgroup]
-  KEEP[$1]=$(wrk_rate "$2" "${3:-}")
-  CLOSE[$1]=$(wrk_rate "$2" "${3:-}" close)
-  printf '  %-28s keep-alive %10s req/s   new connections %10s conn/s\n' "$1" "${KEEP[$1]}" "${CLOSE[$1]}"
+LABELS=()
+record() { # key label keep-line close-line
+  local key=$1 label=$2
+  [[ " ${LABELS[*]} " == *" $key "* ]] || LABELS+=("$key")
+  NAME[$key]=$label
+  KEEP[$key]+="$3;"
+  CLOSE[$key]+="$4;"
+  printf '  %-30s keep-alive %10s req/s (agent %5s ms/s %6s cs/s, softirq %4s%%)   new conns %10s conn/s (agent %5s ms/s %6s cs/s, softirq %4s%%)\n' \
+    "$label" $3 $4
+}
+declare -A NAME
+measure() { # key label url [cgroup]
+  local keep close
+  keep=$(wrk_run "$3" "${4:-}" "")
+  close=$(wrk_run "$3" "${4:-}" close)
+  record "$1" "$2" "$keep" "$close"
 }
 
 STATE=$WORK/vips.json
@@ -99,30 +183,24 @@ start_agent() { # mode args...
     io.navstar.agent.lb.LbAgentMain --pin-dir "$PINS" --state "$STATE" --max-vips 1024 --max-backends 4096 \
     --max-flows 262144 --maglev-cells 1048576 "$@" > "$WORK/agent.log" 2>&1 &
   AGENT_PID=$!
-  for _ in $(seq 200); do grep -q "lb agent ready" "$WORK/agent.log" && return 0; sleep 0.1; done
-  cat "$WORK/agent.log"; return 1
+  for _ in $(seq 200); do grep -q "lb agent ready" "$WORK/agent.log" && break; sleep 0.1; done
+  grep -q "lb agent ready" "$WORK/agent.log" || { cat "$WORK/agent.log"; return 1; }
+  settle_agent
+}
+# A fresh JVM compiles its hot code for a few seconds (C1/C2 threads): wait until the agent has used under 10 ms of
+# CPU in half a second (at most 15 s), so the runs measure a running agent, not its start.
+settle_agent() {
+  local before after
+  for _ in $(seq 30); do
+    before=$(agent_cpu); sleep 0.5; after=$(agent_cpu)
+    [ $((after - before)) -le $(( $(getconf CLK_TCK) / 100 )) ] && return 0
+  done
 }
 stop_agent() {
+  kill -CONT "$AGENT_PID" 2>/dev/null || true
   kill "$AGENT_PID"; wait "$AGENT_PID" || true; AGENT_PID=""
   rm -rf "$PINS"   # removing the link pins detaches the programs
 }
-
-echo "Minuteman wrk: ${SECONDS_PER_RUN}s per run, $CONNS connections, $THREADS threads (machine load: $(cut -d' ' -f1-3 /proc/loadavg))"
-wrk_rate http://10.10.1.2:8080/ > /dev/null          # warm the backend's JIT up before measuring anything
-wrk_rate http://10.10.1.2:8080/ "" close > /dev/null
-measure "direct to backend" http://10.10.1.2:8080/
-
-start_agent --mode sock --cgroup "$CGROUP"
-measure "VIP, sock mode" http://11.0.0.1/ "$CGROUP"
-stop_agent
-
-start_agent --mode tc --netns "$NODE" --interfaces 'vc,vb*'
-measure "VIP, tc mode" http://11.0.0.1/
-stop_agent
-
-start_agent --mode xdp --netns "$NODE" --interfaces 'vc,vb*'
-measure "VIP, xdp mode" http://11.0.0.1/
-stop_agent
 
 # ---- iptables DNAT, kube-proxy layout: KUBE-SERVICES -> KUBE-SVC-* -> KUBE-SEP-* (DNAT); ours is the last of 10,000
 {
@@ -141,10 +219,8 @@ stop_agent
   done
   echo "COMMIT"
 } > "$WORK/kube.rules"
-ip netns exec "$NODE" iptables-restore < "$WORK/kube.rules"
-measure "iptables DNAT, 10k services" http://12.0.39.250/
-ip netns exec "$NODE" iptables -t nat -F
-ip netns exec "$NODE" iptables -t nat -X
+install_kube() { ip netns exec "$NODE" iptables-restore < "$WORK/kube.rules"; }
+remove_kube() { ip netns exec "$NODE" iptables -t nat -F; ip netns exec "$NODE" iptables -t nat -X; }
 
 # ---- HAProxy, userspace L4 proxy in the node namespace
 cat > "$WORK/haproxy.cfg" <<CFG
@@ -164,14 +240,64 @@ backend b
 CFG
 ip netns exec "$NODE" haproxy -D -f "$WORK/haproxy.cfg"
 sleep 0.3
-measure "HAProxy (tcp mode)" http://10.10.0.1:8081/
-measure "direct to backend (again)" http://10.10.1.2:8080/
 
-echo
-DK=$(awk -v a="${KEEP[direct to backend]}" -v b="${KEEP[direct to backend (again)]}" 'BEGIN { print (a + b) / 2 }')
-DC=$(awk -v a="${CLOSE[direct to backend]}" -v b="${CLOSE[direct to backend (again)]}" 'BEGIN { print (a + b) / 2 }')
-echo "Ratios to direct (mean of the two direct runs; keep-alive, new connections); targets: sock >= 0.99, tc/xdp >= 0.95"
-for label in "VIP, sock mode" "VIP, tc mode" "VIP, xdp mode" "iptables DNAT, 10k services" "HAProxy (tcp mode)"; do
-  awk -v l="$label" -v k="${KEEP[$label]}" -v c="${CLOSE[$label]}" -v dk="$DK" \
-      -v dc="$DC" 'BEGIN { printf "  %-28s %.3f  %.3f\n", l, k / dk, c / dc }'
+has() { [[ " $PATHS " == *" $1 "* ]]; }
+echo "Minuteman wrk: ${SECONDS_PER_RUN}s per run, $ROUNDS rounds, $CONNS connections, $THREADS threads, paths: $PATHS"
+echo "machine load at start: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs"
+wrk_run http://10.10.1.2:8080/ "" "" > /dev/null          # warm the backend's JIT up before measuring anything
+wrk_run http://10.10.1.2:8080/ "" close > /dev/null
+for round in $(seq "$ROUNDS"); do
+  echo "round $round (load $(cut -d' ' -f1 /proc/loadavg))"
+  has direct && measure direct "direct to backend" http://10.10.1.2:8080/
+  if has sock; then
+    start_agent --mode sock --cgroup "$CGROUP"
+    measure sock "VIP, sock mode" http://11.0.0.1/ "$CGROUP"
+    stop_agent
+  fi
+  if has tc || has tc-stopped; then
+    start_agent --mode tc --netns "$NODE" --interfaces 'vc,vb*'
+    has tc && measure tc "VIP, tc mode" http://11.0.0.1/
+    if has tc-stopped; then
+      kill -STOP "$AGENT_PID"
+      measure tc-stopped "VIP, tc, agent stopped" http://11.0.0.1/
+      kill -CONT "$AGENT_PID"
+    fi
+    stop_agent
+  fi
+  if has xdp; then
+    start_agent --mode xdp --netns "$NODE" --interfaces 'vc,vb*'
+    measure xdp "VIP, xdp mode" http://11.0.0.1/
+    stop_agent
+  fi
+  if has iptables; then
+    install_kube
+    measure iptables "iptables DNAT, 10k services" http://12.0.39.250/
+    remove_kube
+  fi
+  has haproxy && measure haproxy "HAProxy (tcp mode)" http://10.10.0.1:8081/
 done
+
+median() { # "a;b;c;" -> median
+  tr ';' '\n' <<<"$1" | awk 'NF' | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+column() { # "l1;l2;" field -> "f1;f2;"
+  tr ';' '\n' <<<"$1" | awk -v f="$2" 'NF { printf "%s;", $f }'
+}
+paired() { # "path lines" "direct lines" -> "r1;r2;" (each round against its own direct run)
+  paste -d' ' <(tr ';' '\n' <<<"$1" | awk 'NF { print $1 }') <(tr ';' '\n' <<<"$2" | awk 'NF { print $1 }') \
+    | awk '{ printf "%.4f;", $1 / $2 }'
+}
+echo
+echo "Medians over $ROUNDS rounds; ratio = median of per-round ratios to direct; targets: sock >= 0.99, tc/xdp >= 0.95"
+printf '  %-30s %12s %7s %8s %8s %12s %7s %8s %8s\n' path keep-alive ratio agent-ms cs/s new-conn ratio agent-ms cs/s
+for key in "${LABELS[@]}"; do
+  kr="-"; cr="-"
+  if has direct; then
+    kr=$(median "$(paired "${KEEP[$key]}" "${KEEP[direct]}")")
+    cr=$(median "$(paired "${CLOSE[$key]}" "${CLOSE[direct]}")")
+  fi
+  printf '  %-30s %12s %7s %8s %8s %12s %7s %8s %8s\n' "${NAME[$key]}" \
+    "$(median "$(column "${KEEP[$key]}" 1)")" "$kr" "$(median "$(column "${KEEP[$key]}" 2)")" "$(median "$(column "${KEEP[$key]}" 3)")" \
+    "$(median "$(column "${CLOSE[$key]}" 1)")" "$cr" "$(median "$(column "${CLOSE[$key]}" 2)")" "$(median "$(column "${CLOSE[$key]}" 3)")"
+done
+echo "machine load at end: $(cut -d' ' -f1-3 /proc/loadavg)"
