@@ -28,7 +28,8 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /**
- * A loaded object: the live maps and programs of one {@link ObjectSpec}, fetched by name. {@link #load} uploads the
+ * A loaded object: the live maps and programs of one {@link ObjectSpec}, fetched by name. {@link #load} applies
+ * CO-RE relocations and resolves kfunc calls against the kernel's BTF ({@link KernelBtf}), uploads the object's
  * BTF, creates (or reuses pinned) maps with their BTF key/value types, writes global data and freezes
  * {@code .rodata}, patches map descriptors into the ld_imm64 instructions, and loads every program with its func
  * and line info. A failure part-way closes what was made and removes the pins it created, then throws.
@@ -66,6 +67,12 @@ public final class BpfObject implements AutoCloseable {
         List<Path> pins = new ArrayList<>();
         List<Path> createdPins = new ArrayList<>();
         Fd btf = null;
+        // CO-RE and kfuncs first: a program the kernel's BTF cannot satisfy fails before anything is created.
+        Map<String, byte[]> bound = new LinkedHashMap<>();
+        for (ProgramSpec programSpec : spec.programs().values()) {
+            bound.put(programSpec.name(), programSpec.needsKernelBtf()
+                    ? ProgramBinder.bind(programSpec, spec.btf(), KernelBtf.vmlinux()) : programSpec.instructions());
+        }
         try {
             if (spec.btf() != null) {
                 btf = loadBtf(spec.btf());
@@ -76,7 +83,7 @@ public final class BpfObject implements AutoCloseable {
                 maps.put(sized.name(), openOrCreate(sized, btf, options, pins, createdPins));
             }
             for (ProgramSpec programSpec : spec.programs().values()) {
-                byte[] instructions = relocate(programSpec, maps);
+                byte[] instructions = relocate(programSpec, bound.get(programSpec.name()), maps);
                 programs.put(programSpec.name(), BpfProgram.load(programSpec, instructions,
                         btf == null ? 0 : btf.value(), options));
             }
@@ -213,7 +220,12 @@ public final class BpfObject implements AutoCloseable {
      * as Documentation/bpf/linux-notes.rst and the verifier (check_ld_imm) describe.
      */
     static byte[] relocate(ProgramSpec program, Map<String, BpfMap> maps) {
-        byte[] instructions = program.instructions().clone();
+        return relocate(program, program.instructions(), maps);
+    }
+
+    /** As {@link #relocate(ProgramSpec, Map)}, on {@code code} (the program's instructions already bound). */
+    static byte[] relocate(ProgramSpec program, byte[] code, Map<String, BpfMap> maps) {
+        byte[] instructions = code.clone();
         ByteBuffer buffer = ByteBuffer.wrap(instructions).order(ByteOrder.LITTLE_ENDIAN);
         for (MapRelocation relocation : program.mapRelocations()) {
             BpfMap map = maps.get(relocation.mapName());

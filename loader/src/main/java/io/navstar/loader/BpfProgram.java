@@ -245,11 +245,26 @@ public final class BpfProgram implements AutoCloseable {
      * the output packet (up to {@code outputCapacity} bytes; ENOSPC if the program's output is larger).
      */
     public TestRun testRun(byte[] packet, int repeat, int outputCapacity) {
+        return testRun(packet, null, 0, repeat, outputCapacity);
+    }
+
+    /**
+     * As {@link #testRun(byte[], int, int)}, with an input context: the leading bytes of a {@code struct __sk_buff}
+     * (tc) or {@code struct xdp_md} (XDP) whose settable fields (mark, priority, ifindex, cb, ...) the kernel
+     * copies into the test run's context (net/bpf/test_run.c); null for none. {@code flags} are
+     * BPF_PROG_TEST_RUN's ({@link Bpf#BPF_F_TEST_SKB_CHECKSUM_COMPLETE}: the skb arrives CHECKSUM_COMPLETE).
+     */
+    public TestRun testRun(byte[] packet, byte[] context, int flags, int repeat, int outputCapacity) {
         try (Arena arena = Arena.ofConfined()) {
+            MemorySegment ctxIn = context == null ? MemorySegment.NULL
+                    : arena.allocate(Math.max(1, context.length), 8).asSlice(0, context.length);
+            if (context != null) {
+                MemorySegment.copy(context, 0, ctxIn, JAVA_BYTE, 0, context.length);
+            }
             MemorySegment in = arena.allocate(Math.max(1, packet.length), 8).asSlice(0, packet.length);
             MemorySegment.copy(packet, 0, in, JAVA_BYTE, 0, packet.length);
             MemorySegment out = arena.allocate(Math.max(1, outputCapacity), 8).asSlice(0, outputCapacity);
-            Bpf.TestRunResult result = Bpf.progTestRun(fd.value(), in, out, repeat,
+            Bpf.TestRunResult result = Bpf.progTestRun(fd.value(), in, out, ctxIn, flags, repeat,
                     "test-running program \"" + name + "\" on a " + packet.length + "-byte packet");
             byte[] dataOut = out.asSlice(0, Math.min(outputCapacity, result.dataSizeOut())).toArray(JAVA_BYTE);
             return new TestRun(result.returnValue(), result.durationNanos(), dataOut);

@@ -677,8 +677,13 @@ public final class Btf {
      */
     public Btf withDataSectionsFixed(DataSectionLayout layout) {
         byte[] fixed = raw.clone();
+        BtfType.Datasec ksyms = null;
         for (BtfType type : types) {
             if (!(type instanceof BtfType.Datasec datasec)) {
+                continue;
+            }
+            if (datasec.name().equals(KSYMS)) {
+                ksyms = datasec;
                 continue;
             }
             int at = typeOffsets[datasec.id()];
@@ -686,9 +691,9 @@ public final class Btf {
             boolean fixOffsets = false;
             if (size == 0) {
                 OptionalLong sectionSize = layout.sectionSize(datasec.name());
-                if (datasec.name().equals(".kconfig") || datasec.name().equals(".ksyms")) {
-                    throw new BtfFormatException("BTF: DATASEC " + datasec.name() + ": extern variables (.kconfig,"
-                            + " .ksyms) are not supported");
+                if (datasec.name().equals(".kconfig")) {
+                    throw new BtfFormatException("BTF: DATASEC .kconfig: extern variables (__kconfig) are not"
+                            + " supported");
                 }
                 if (sectionSize.isEmpty() || sectionSize.getAsLong() == 0) {
                     throw new BtfFormatException("BTF: DATASEC " + datasec.name() + " (type " + datasec.id()
@@ -735,7 +740,104 @@ public final class Btf {
                 pos += 12;
             }
         }
+        if (ksyms != null) {
+            fixed = ksymsSanitised(fixed, ksyms);
+        }
         return Arrays.equals(fixed, raw) ? this : new Btf(fixed, true);
+    }
+
+    /** The DATASEC clang emits for {@code __ksym} externs: kfunc declarations. */
+    static final String KSYMS = ".ksyms";
+    /** Name of the placeholder variable that stands for every kfunc in the .ksyms DATASEC. */
+    static final String KSYM_PLACEHOLDER = "navstar_ksym";
+    private static final int FUNC_LINKAGE_GLOBAL = 1;
+    private static final int FUNC_LINKAGE_EXTERN = 2;
+
+    /**
+     * The kfunc declarations ({@code extern ... __ksym}) of a .ksyms DATASEC, in the form the kernel accepts,
+     * as libbpf rewrites them (bpf_object__collect_externs): the kernel takes neither an extern FUNC (linkage 2,
+     * btf.c "Invalid func linkage"), nor a FUNC in a DATASEC ("Not a VAR kind member"), nor a prototype with
+     * an unnamed parameter ("Invalid arg#"). So each FUNC becomes global, its unnamed parameters take the
+     * function's name, and the DATASEC lists one 4-byte placeholder int VAR per kfunc (a VAR appended to the
+     * types, with its name appended to the strings). The calls themselves are patched at load time with the
+     * kernel's FUNC ids (BPF_PSEUDO_KFUNC_CALL), so nothing refers to these types.
+     */
+    private byte[] ksymsSanitised(byte[] fixed, BtfType.Datasec ksyms) {
+        if (ksyms.variables().isEmpty()) {
+            throw new BtfFormatException("BTF: DATASEC .ksyms (type " + ksyms.id() + ") is empty");
+        }
+        for (BtfType.VarSecinfo info : ksyms.variables()) {
+            BtfType entry = types.get(info.type());
+            if (!(entry instanceof BtfType.Func func)) {
+                throw new BtfFormatException("BTF: DATASEC .ksyms: " + entry.kind() + " " + entry.name()
+                        + ": only kfunc declarations (extern functions marked __ksym) are supported, not extern"
+                        + " variables");
+            }
+            int funcAt = typeOffsets[func.id()];
+            long info32 = u32(fixed, funcAt + 4);
+            if ((info32 & 0xffff) == FUNC_LINKAGE_EXTERN) {
+                putU32(fixed, funcAt + 4, (info32 & ~0xffffL) | FUNC_LINKAGE_GLOBAL);
+            }
+            BtfType.FuncProto proto = (BtfType.FuncProto) types.get(func.proto());
+            int protoAt = typeOffsets[proto.id()];
+            for (int i = 0; i < proto.params().size(); i++) {
+                int paramAt = protoAt + TYPE_HEADER_SIZE + 8 * i;
+                if (u32(fixed, paramAt) == 0 && u32(fixed, paramAt + 4) != 0) {
+                    putU32(fixed, paramAt, u32(fixed, funcAt)); // the kfunc's own name: a valid identifier
+                }
+            }
+        }
+        int intId = -1;
+        for (BtfType type : types) {
+            if (type instanceof BtfType.Int i && i.size() == 4 && i.bits() == 32 && i.bitOffset() == 0) {
+                intId = i.id();
+                break;
+            }
+        }
+        // Appended: [INT "int" if the object has none], VAR navstar_ksym (global allocated) of that int.
+        long headerLength = u32(raw, 4);
+        int typeLength = (int) u32(raw, 12);
+        byte[] name = (KSYM_PLACEHOLDER + "\0").getBytes(StandardCharsets.US_ASCII);
+        byte[] intName = "int\0".getBytes(StandardCharsets.US_ASCII);
+        boolean addInt = intId < 0;
+        int addedTypes = (addInt ? 16 : 0) + 16;
+        int addedStrings = name.length + (addInt ? intName.length : 0);
+        byte[] out = new byte[HEADER_SIZE + typeLength + addedTypes + stringsLength + addedStrings];
+        System.arraycopy(fixed, 0, out, 0, 4);
+        putU32(out, 4, HEADER_SIZE);
+        putU32(out, 8, 0);
+        putU32(out, 12, typeLength + addedTypes);
+        putU32(out, 16, typeLength + addedTypes);
+        putU32(out, 20, stringsLength + addedStrings);
+        System.arraycopy(fixed, typesStart, out, HEADER_SIZE, typeLength);
+        int stringsAt = HEADER_SIZE + typeLength + addedTypes;
+        System.arraycopy(fixed, stringsStart, out, stringsAt, stringsLength);
+        System.arraycopy(name, 0, out, stringsAt + stringsLength, name.length);
+        int pos = HEADER_SIZE + typeLength;
+        int nextId = types.size();
+        if (addInt) {
+            System.arraycopy(intName, 0, out, stringsAt + stringsLength + name.length, intName.length);
+            putU32(out, pos, stringsLength + name.length);
+            putU32(out, pos + 4, (long) BtfKind.INT.kernelValue() << 24);
+            putU32(out, pos + 8, 4);
+            putU32(out, pos + 12, 1L << 24 | 32); // BTF_INT_SIGNED, 32 bits at offset 0
+            intId = nextId++;
+            pos += 16;
+        }
+        int varId = nextId;
+        putU32(out, pos, stringsLength);
+        putU32(out, pos + 4, (long) BtfKind.VAR.kernelValue() << 24);
+        putU32(out, pos + 8, intId);
+        putU32(out, pos + 12, 1); // BTF_VAR_GLOBAL_ALLOCATED
+        int datasecAt = HEADER_SIZE + typeOffsets[ksyms.id()] - typesStart;
+        for (int i = 0; i < ksyms.variables().size(); i++) {
+            int entry = datasecAt + TYPE_HEADER_SIZE + 12 * i;
+            putU32(out, entry, varId);
+            putU32(out, entry + 4, 4L * i);
+            putU32(out, entry + 8, 4);
+        }
+        putU32(out, datasecAt + 8, 4L * ksyms.variables().size());
+        return out;
     }
 
     // ---------------------------------------------------------------- little-endian access

@@ -9,7 +9,8 @@ import java.util.Map;
 /**
  * The {@code .BTF.ext} section (Documentation/bpf/btf.rst §4.2): per ELF section, the func_info records
  * that give each function its BTF FUNC type, and the line_info records that map instructions to source
- * lines. Offsets here are in bytes from the start of the ELF section, as clang writes them; the ELF reader
+ * lines, and the CO-RE relocation records ({@link CoreRelocation}) that say which instructions hold values the
+ * compiler computed from the object's own types. Offsets here are in bytes from the start of the ELF section, as clang writes them; the ELF reader
  * turns them into per-program, per-instruction records for BPF_PROG_LOAD. Every length is checked against
  * the section and every type id and string offset against the {@link Btf}. Immutable; thread-safe.
  */
@@ -22,6 +23,7 @@ public final class BtfExt {
 
     private static final int MIN_HEADER_SIZE = 24;
     private static final int CORE_HEADER_SIZE = 32;
+    private static final int INSTRUCTION_SIZE = 8;
 
     /** One function's BTF type at a byte offset of its ELF section. */
     public record FuncInfo(long byteOffset, int typeId) {
@@ -49,10 +51,10 @@ public final class BtfExt {
 
     private final Map<String, List<FuncInfo>> funcInfo;
     private final Map<String, List<LineInfo>> lineInfo;
-    private final Map<String, Integer> coreRelocations;
+    private final Map<String, List<CoreRelocation>> coreRelocations;
 
     private BtfExt(Map<String, List<FuncInfo>> funcInfo, Map<String, List<LineInfo>> lineInfo,
-                   Map<String, Integer> coreRelocations) {
+                   Map<String, List<CoreRelocation>> coreRelocations) {
         this.funcInfo = funcInfo;
         this.lineInfo = lineInfo;
         this.coreRelocations = coreRelocations;
@@ -100,11 +102,34 @@ public final class BtfExt {
                     lines.computeIfAbsent(section, k -> new ArrayList<>())
                             .add(new LineInfo(Btf.u32(bytes, at), (int) file, (int) line, (int) Btf.u32(bytes, at + 12)));
                 });
-        Map<String, Integer> core = new LinkedHashMap<>();
+        Map<String, List<CoreRelocation>> core = new LinkedHashMap<>();
         if (headerLength >= CORE_HEADER_SIZE) {
-            forEachRecord(bytes, btf, headerLength, Btf.u32(bytes, 24), Btf.u32(bytes, 28), 16, "core_relo",
-                    (section, at) -> core.merge(section, 1, Integer::sum));
+            forEachRecord(bytes, btf, headerLength, Btf.u32(bytes, 24), Btf.u32(bytes, 28),
+                    CoreRelocation.RECORD_SIZE, "core_relo", (section, at) -> {
+                        long byteOffset = Btf.u32(bytes, at);
+                        long typeId = Btf.u32(bytes, at + 4);
+                        long kindValue = Btf.u32(bytes, at + 12);
+                        Place place = new Place("core_relo access string", section);
+                        if (byteOffset % INSTRUCTION_SIZE != 0) {
+                            throw new BtfFormatException("BTF.ext: core_relo of section " + section + " at byte offset "
+                                    + byteOffset + " is not an instruction");
+                        }
+                        if (typeId == 0 || typeId >= btf.typeCount()) {
+                            throw new BtfFormatException("BTF.ext: core_relo of section " + section + " at byte offset "
+                                    + byteOffset + " names type " + typeId + ", outside [1, " + btf.typeCount() + ")");
+                        }
+                        CoreRelocation.Kind kind = CoreRelocation.Kind.ofKernelValue(kindValue);
+                        if (kind == null) {
+                            throw new BtfFormatException("BTF.ext: core_relo of section " + section + " at byte offset "
+                                    + byteOffset + " has unknown kind " + kindValue);
+                        }
+                        String access = btf.string(Btf.u32(bytes, at + 8), place);
+                        core.computeIfAbsent(section, k -> new ArrayList<>()).add(new CoreRelocation(
+                                (int) (byteOffset / INSTRUCTION_SIZE), (int) typeId, access, kind));
+                    });
         }
+        core.replaceAll((k, v) -> v.stream()
+                .sorted(java.util.Comparator.comparingInt(CoreRelocation::instruction)).toList());
         // Sorted by offset (clang already writes them so; the kernel needs them so, and the reader searches them).
         funcs.replaceAll((k, v) -> v.stream().sorted(java.util.Comparator.comparingLong(FuncInfo::byteOffset)).toList());
         lines.replaceAll((k, v) -> v.stream().sorted(java.util.Comparator.comparingLong(LineInfo::byteOffset)).toList());
@@ -174,8 +199,18 @@ public final class BtfExt {
         return lineInfo.getOrDefault(sectionName, List.of());
     }
 
-    /** The number of CO-RE relocation records per ELF section; navstar applies none, so the reader refuses them. */
+    /**
+     * The CO-RE relocation records of this ELF section (struct bpf_core_relo), by increasing instruction, with
+     * instructions counted from the start of the section (empty when none).
+     */
+    public List<CoreRelocation> coreRelocations(String sectionName) {
+        return coreRelocations.getOrDefault(sectionName, List.of());
+    }
+
+    /** The number of CO-RE relocation records per ELF section that has any. */
     public Map<String, Integer> coreRelocationCounts() {
-        return coreRelocations;
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        coreRelocations.forEach((section, records) -> counts.put(section, records.size()));
+        return Collections.unmodifiableMap(counts);
     }
 }

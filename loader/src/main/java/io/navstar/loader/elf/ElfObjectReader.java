@@ -3,7 +3,10 @@ package io.navstar.loader.elf;
 import io.navstar.loader.btf.Btf;
 import io.navstar.loader.btf.BtfExt;
 import io.navstar.loader.btf.BtfFormatException;
+import io.navstar.loader.btf.BtfType;
+import io.navstar.loader.btf.CoreRelocation;
 import io.navstar.loader.btf.DataSectionLayout;
+import io.navstar.loader.spec.KfuncCall;
 import io.navstar.loader.spec.MapRelocation;
 import io.navstar.loader.spec.MapSpec;
 import io.navstar.loader.spec.MapType;
@@ -60,6 +63,7 @@ public final class ElfObjectReader {
     private static final int BPF_CALL = 0x85;
     private static final int BPF_PSEUDO_CALL = 1;
     private static final int BPF_PSEUDO_FUNC = 4;
+    private static final int BPF_PSEUDO_KFUNC_CALL = 2;
 
     /** Reads the object at this path. */
     public ObjectSpec read(Path path) {
@@ -99,6 +103,8 @@ public final class ElfObjectReader {
         private int mapsSection = -1;
         private Btf btf;
         private BtfExt btfExt;
+        /** The kfuncs the object declares (FUNCs of its .ksyms DATASEC): name to BTF FUNC id. */
+        private final Map<String, Integer> kfuncs = new HashMap<>();
         private String license = "";
 
         Reading(ElfFile elf) {
@@ -168,14 +174,18 @@ public final class ElfObjectReader {
             if (btfSection.get().type() != ElfFile.SHT_PROGBITS) {
                 throw elf.fail(btfSection.get() + " is not SHT_PROGBITS");
             }
-            btf = Btf.parse(elf.data(btfSection.get())).withDataSectionsFixed(this);
+            Btf declared = Btf.parse(elf.data(btfSection.get()));
+            declared.dataSectionId(".ksyms").ifPresent(id -> {
+                for (BtfType.VarSecinfo entry : ((BtfType.Datasec) declared.type(id)).variables()) {
+                    if (declared.type(entry.type()) instanceof BtfType.Func func) {
+                        kfuncs.putIfAbsent(func.name(), func.id());
+                    }
+                }
+            });
+            btf = declared.withDataSectionsFixed(this); // type ids stay: the .ksyms fix-up only appends
             Optional<ElfFile.Section> extSection = elf.section(".BTF.ext");
             if (extSection.isPresent() && extSection.get().type() == ElfFile.SHT_PROGBITS) {
                 btfExt = BtfExt.parse(elf.data(extSection.get()), btf);
-                if (!btfExt.coreRelocationCounts().isEmpty()) {
-                    throw elf.fail("CO-RE relocations " + btfExt.coreRelocationCounts()
-                            + " (.BTF.ext core_relo) are not supported: navstar's loader applies none");
-                }
             }
         }
 
@@ -405,11 +415,20 @@ public final class ElfObjectReader {
             }
             byte[] out = new byte[total * INSN];
             List<MapRelocation> mapRelocations = new ArrayList<>();
+            List<KfuncCall> kfuncCalls = new ArrayList<>();
+            List<CoreRelocation> coreRelocations = new ArrayList<>();
             for (int p = 0; p < placed.size(); p++) {
                 Function function = placed.get(p);
                 byte[] data = code.get(p);
                 int base = placement.get(function);
                 System.arraycopy(data, function.start() * INSN, out, base * INSN, function.length() * INSN);
+                if (btfExt != null) {
+                    for (CoreRelocation relocation : btfExt.coreRelocations(function.section().name())) {
+                        if (relocation.instruction() >= function.start() && relocation.instruction() < function.end()) {
+                            coreRelocations.add(relocation.at(base + relocation.instruction() - function.start()));
+                        }
+                    }
+                }
                 for (int i = function.start(); i < function.end(); i++) {
                     int newIndex = base + i - function.start();
                     Target target = callTarget(function, data, i);
@@ -420,6 +439,13 @@ public final class ElfObjectReader {
                             setSrcReg(out, newIndex, BPF_PSEUDO_FUNC);
                             putImm(out, newIndex + 1, 0);
                         }
+                    } else if ((data[i * INSN] & 0xff) == BPF_CALL) {
+                        kfuncCall(function, data, i, newIndex).ifPresent(call -> {
+                            // Marked as a kfunc call now; the kernel's FUNC id goes in at load time.
+                            setSrcReg(out, newIndex, BPF_PSEUDO_KFUNC_CALL);
+                            putImm(out, newIndex, 0);
+                            kfuncCalls.add(call);
+                        });
                     } else {
                         mapRelocation(function, data, i, newIndex, out).ifPresent(mapRelocations::add);
                     }
@@ -431,8 +457,31 @@ public final class ElfObjectReader {
             byte[][] info = infoRecords(placed, placement);
             return new ProgramSpec(main.name(), main.section().name(), kind.type(), kind.attachType(), license, out,
                     mapRelocations, info[0], info[0].length == 0 ? 0 : BtfExt.FUNC_INFO_SIZE, info[1],
-                    info[1].length == 0 ? 0 : BtfExt.LINE_INFO_SIZE);
+                    info[1].length == 0 ? 0 : BtfExt.LINE_INFO_SIZE, coreRelocations, kfuncCalls);
         }
+
+        /**
+         * A call against an undefined symbol: a kfunc, when the object's BTF declares the symbol as an extern
+         * FUNC in the .ksyms DATASEC ({@code extern ... __ksym}); anything else undefined is refused.
+         */
+        private Optional<KfuncCall> kfuncCall(Function function, byte[] data, int i, int newIndex) {
+            ElfFile.Symbol symbol = relocationsBySection.getOrDefault(function.section().index(), Map.of()).get(i);
+            if (symbol == null || symbol.sectionIndex() != ElfFile.SHN_UNDEF) {
+                return Optional.empty();
+            }
+            At where = new At(function.section(), i);
+            if (btf == null) {
+                throw elf.fail(where + ": call to undefined symbol '" + symbol.name()
+                        + "': kfuncs need the object's BTF (compile with clang -g)");
+            }
+            int funcType = kfuncs.getOrDefault(symbol.name(), 0);
+            if (funcType == 0) {
+                throw elf.fail(where + ": call to undefined symbol '" + symbol.name() + "': only kernel functions"
+                        + " declared 'extern ... __ksym' (kfuncs, in BTF DATASEC .ksyms) may be called undefined");
+            }
+            return Optional.of(new KfuncCall(newIndex, symbol.name(), symbol.bind() == ElfFile.STB_WEAK, funcType));
+        }
+
 
         /** An instruction of a section, for error messages: rendered only when an error is thrown. */
         private record At(ElfFile.Section section, long instruction) {
@@ -456,6 +505,9 @@ public final class ElfObjectReader {
             ElfFile.Symbol symbol = relocationsBySection.getOrDefault(function.section().index(), Map.of()).get(i);
             At where = new At(function.section(), i);
             if (opcode == BPF_CALL && srcReg == BPF_PSEUDO_CALL) {
+                if (symbol != null && symbol.sectionIndex() == ElfFile.SHN_UNDEF) {
+                    return null; // a kfunc: kfuncCall records it
+                }
                 if (symbol == null) {
                     // A call the compiler resolved within the section: imm is relative to the next instruction.
                     return target(function.section(), (long) i + imm + 1, where);

@@ -1,5 +1,7 @@
 package io.navstar.loader.spec;
 
+import io.navstar.loader.btf.CoreRelocation;
+
 import java.util.List;
 import java.util.Objects;
 
@@ -19,6 +21,9 @@ import java.util.Objects;
  * @param funcInfoRecordSize size of one bpf_func_info record, 0 when none
  * @param lineInfo           bpf_line_info records for BPF_PROG_LOAD, or empty
  * @param lineInfoRecordSize size of one bpf_line_info record, 0 when none
+ * @param coreRelocations    CO-RE relocations, instruction indices in this program, applied at load time against
+ *                           the kernel's BTF (see {@link io.navstar.loader.btf.CoreRelocator})
+ * @param kfuncCalls         calls to kernel functions, resolved at load time against the kernel's BTF
  */
 public record ProgramSpec(
         String name,
@@ -31,7 +36,9 @@ public record ProgramSpec(
         byte[] funcInfo,
         int funcInfoRecordSize,
         byte[] lineInfo,
-        int lineInfoRecordSize) {
+        int lineInfoRecordSize,
+        List<CoreRelocation> coreRelocations,
+        List<KfuncCall> kfuncCalls) {
 
     /** Size in bytes of one eBPF instruction. */
     public static final int INSTRUCTION_SIZE = 8;
@@ -47,6 +54,21 @@ public record ProgramSpec(
         mapRelocations = List.copyOf(mapRelocations);
         funcInfo = funcInfo == null ? new byte[0] : funcInfo;
         lineInfo = lineInfo == null ? new byte[0] : lineInfo;
+        coreRelocations = coreRelocations == null ? List.of() : List.copyOf(coreRelocations);
+        kfuncCalls = kfuncCalls == null ? List.of() : List.copyOf(kfuncCalls);
+    }
+
+    /** A program with neither CO-RE relocations nor kfunc calls (hand-assembled, or from an older reader). */
+    public ProgramSpec(String name, String sectionName, ProgramType type, AttachType expectedAttachType,
+                       String license, byte[] instructions, List<MapRelocation> mapRelocations, byte[] funcInfo,
+                       int funcInfoRecordSize, byte[] lineInfo, int lineInfoRecordSize) {
+        this(name, sectionName, type, expectedAttachType, license, instructions, mapRelocations, funcInfo,
+                funcInfoRecordSize, lineInfo, lineInfoRecordSize, List.of(), List.of());
+    }
+
+    /** True when loading needs the kernel's BTF (CO-RE relocations or kfunc calls). */
+    public boolean needsKernelBtf() {
+        return !coreRelocations.isEmpty() || !kfuncCalls.isEmpty();
     }
 
     /** Number of instructions. */

@@ -323,6 +323,19 @@ public final class Bpf {
     /** BPF_PROG_TEST_RUN with {@code dataIn}, output into {@code dataOut} (may be NULL), {@code repeat} times. */
     public static TestRunResult progTestRun(int progFd, MemorySegment dataIn, MemorySegment dataOut, int repeat,
                                             String operation) {
+        return progTestRun(progFd, dataIn, dataOut, MemorySegment.NULL, 0, repeat, operation);
+    }
+
+    /** BPF_F_TEST_SKB_CHECKSUM_COMPLETE: the test skb arrives with ip_summed CHECKSUM_COMPLETE (kernel 6.11). */
+    public static final int BPF_F_TEST_SKB_CHECKSUM_COMPLETE = 1 << 2;
+
+    /**
+     * BPF_PROG_TEST_RUN with an input context ({@code ctxIn}: a struct __sk_buff or xdp_md prefix whose fields
+     * the kernel copies into the test skb, net/bpf/test_run.c convert___skb_to_skb; NULL for none) and flags
+     * ({@link #BPF_F_TEST_SKB_CHECKSUM_COMPLETE}; 0 for none).
+     */
+    public static TestRunResult progTestRun(int progFd, MemorySegment dataIn, MemorySegment dataOut,
+                                            MemorySegment ctxIn, int flags, int repeat, String operation) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment attr = arena.allocate(TEST_RUN);
             attr.set(JAVA_INT, TEST_PROG_FD, progFd);
@@ -331,6 +344,11 @@ public final class Bpf {
             attr.set(JAVA_INT, TEST_DATA_SIZE_OUT, (int) dataOut.byteSize());
             attr.set(JAVA_LONG, TEST_DATA_OUT, dataOut.address());
             attr.set(JAVA_INT, TEST_REPEAT, repeat);
+            attr.set(JAVA_INT, TEST_FLAGS, flags);
+            if (ctxIn.address() != 0) {
+                attr.set(JAVA_INT, TEST_CTX_SIZE_IN, (int) ctxIn.byteSize());
+                attr.set(JAVA_LONG, TEST_CTX_IN, ctxIn.address());
+            }
             call(BPF_PROG_TEST_RUN, attr, TEST_RUN, operation);
             return new TestRunResult(attr.get(JAVA_INT, TEST_RETVAL), attr.get(JAVA_INT, TEST_DURATION),
                     attr.get(JAVA_INT, TEST_DATA_SIZE_OUT));

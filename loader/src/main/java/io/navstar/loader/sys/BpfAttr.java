@@ -187,6 +187,9 @@ public final class BpfAttr {
     public static final long TEST_RETVAL = offset(TEST_RUN, "retval");
     public static final long TEST_DATA_SIZE_IN = offset(TEST_RUN, "data_size_in");
     public static final long TEST_DATA_SIZE_OUT = offset(TEST_RUN, "data_size_out");
+    public static final long TEST_CTX_SIZE_IN = offset(TEST_RUN, "ctx_size_in");
+    public static final long TEST_CTX_IN = offset(TEST_RUN, "ctx_in");
+    public static final long TEST_FLAGS = offset(TEST_RUN, "flags");
     public static final long TEST_DATA_IN = offset(TEST_RUN, "data_in");
     public static final long TEST_DATA_OUT = offset(TEST_RUN, "data_out");
     public static final long TEST_REPEAT = offset(TEST_RUN, "repeat");

@@ -174,15 +174,39 @@ class BtfTest {
     }
 
     @Test
-    void acceptsExternFunctionsInKsymsDatasecButRefusesToFixItUp() {
+    void fixesKsymsKfuncDeclarationsUpAsLibbpfDoes() {
         BtfBuilder builder = new BtfBuilder();
-        int proto = builder.add("", BtfKind.FUNC_PROTO, 0, false, 0);
+        int voidPtr = builder.add("", BtfKind.PTR, 0, false, 0);
+        int proto = builder.add("", BtfKind.FUNC_PROTO, 1, false, voidPtr, 0, voidPtr); // one unnamed void * param
         int kfunc = builder.add("bpf_kfunc_call_test", BtfKind.FUNC, 2, false, proto); // linkage extern
         int ksyms = builder.add(".ksyms", BtfKind.DATASEC, 1, false, 0, kfunc, 0, 0);
         Btf btf = Btf.parse(builder.build());
         assertEquals("datasec .ksyms {func bpf_kfunc_call_test @0;}", btf.describe(ksyms));
+
+        Btf fixed = btf.withDataSectionsFixed(NO_SECTIONS);
+        BtfType.Func func = (BtfType.Func) fixed.type(kfunc);
+        assertEquals(1, func.linkage(), "extern FUNC becomes global (the kernel refuses linkage 2)");
+        assertEquals("bpf_kfunc_call_test", ((BtfType.FuncProto) fixed.type(proto)).params().getFirst().name(),
+                "unnamed parameter takes the function's name (the kernel refuses unnamed ones)");
+        BtfType.Datasec datasec = (BtfType.Datasec) fixed.type(ksyms);
+        assertEquals(4, datasec.size());
+        BtfType.Var placeholder = (BtfType.Var) fixed.type(datasec.variables().getFirst().type());
+        assertEquals("navstar_ksym", placeholder.name());
+        assertEquals(4, fixed.sizeOf(placeholder.type()), "an int was added for the placeholder");
+        assertEquals("datasec .ksyms {int navstar_ksym @0;}", fixed.describe(ksyms));
+        assertEquals(btf.typeCount() + 2, fixed.typeCount(), "int and placeholder VAR appended, ids kept");
+    }
+
+    @Test
+    void refusesExternVariablesInKsyms() {
+        BtfBuilder builder = new BtfBuilder();
+        int u32 = builder.integer("u32", 4, 32, false);
+        int var = builder.add("bpf_prog_active", BtfKind.VAR, 0, false, u32, 2); // extern
+        builder.add(".ksyms", BtfKind.DATASEC, 1, false, 0, var, 0, 4);
+        Btf btf = Btf.parse(builder.build());
         BtfFormatException e = assertThrows(BtfFormatException.class, () -> btf.withDataSectionsFixed(NO_SECTIONS));
-        assertEquals("BTF: DATASEC .ksyms: extern variables (.kconfig, .ksyms) are not supported", e.getMessage());
+        assertEquals("BTF: DATASEC .ksyms: VAR bpf_prog_active: only kfunc declarations (extern functions marked"
+                + " __ksym) are supported, not extern variables", e.getMessage());
     }
 
     @Test
