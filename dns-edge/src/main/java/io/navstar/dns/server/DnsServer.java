@@ -60,6 +60,7 @@ public final class DnsServer implements AutoCloseable {
     private final List<InetSocketAddress> bound = new ArrayList<>();
     private final AtomicInteger tcpConnections = new AtomicInteger();
     private EventLoopGroup group;
+    private long[] loopThreadIds = new long[0];
 
     public DnsServer(DnsConfig config, ZoneSource zones) {
         this(config, zones, new DnsMetrics());
@@ -98,6 +99,15 @@ public final class DnsServer implements AutoCloseable {
                 EpollIoHandler.newFactory());
         boolean ipv6 = upstreams.stream().anyMatch(u -> u.address().getAddress() instanceof Inet6Address);
         long overall = config.overallTimeout().toNanos();
+        List<Long> ids = new ArrayList<>();
+        for (EventExecutor executor : group) {
+            try {
+                ids.add(executor.submit(() -> Thread.currentThread().threadId()).get());
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new IllegalStateException("event loop did not start", e.getCause());
+            }
+        }
+        loopThreadIds = ids.stream().mapToLong(Long::longValue).toArray();
         for (EventExecutor executor : group) {
             EventLoop loop = (EventLoop) executor;
             QueryEngine engine = new QueryEngine(config, zones, cache, forwardZones, metrics);
@@ -181,6 +191,14 @@ public final class DnsServer implements AutoCloseable {
     /** The addresses actually bound (ports resolved when the config asked for port 0). */
     public List<InetSocketAddress> boundAddresses() {
         return List.copyOf(bound);
+    }
+
+    /**
+     * Thread ids of the event loops, for per-thread statistics ({@code ThreadMXBean} allocation
+     * counters read them without stopping the threads, unlike a stack dump, which is a safepoint).
+     */
+    public long[] loopThreadIds() {
+        return loopThreadIds.clone();
     }
 
     public DnsMetrics metrics() {

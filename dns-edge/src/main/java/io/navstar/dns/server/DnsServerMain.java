@@ -72,7 +72,7 @@ public final class DnsServerMain {
             if (statsSeconds > 0) {
                 long queries = server.metrics().snapshot().queriesByZone().values().stream()
                         .flatMap(m -> m.values().stream()).mapToLong(Long::longValue).sum();
-                long allocated = loopAllocatedBytes();
+                long allocated = loopAllocatedBytes(server.loopThreadIds());
                 long dq = queries - lastQueries;
                 System.out.printf("stats queries %d (+%d)  event-loop heap allocation %d bytes (+%d)  %.1f bytes/query in this interval%n",
                         queries, dq, allocated, allocated - lastAllocated,
@@ -84,14 +84,17 @@ public final class DnsServerMain {
         }
     }
 
-    /** Heap bytes allocated so far by the server's event-loop threads (everything netty and navstar do per packet). */
-    private static long loopAllocatedBytes() {
+    /**
+     * Heap bytes allocated so far by the server's event-loop threads (everything netty and navstar do
+     * per packet). Reads each thread's allocation counter by id: no safepoint, so printing statistics
+     * does not pause the loops (enumerating threads with {@code Thread.getAllStackTraces()} did: a
+     * "ThreadDump" safepoint every interval, 0.1 ms typically and about 1 ms on a loaded machine).
+     */
+    private static long loopAllocatedBytes(long[] loopThreadIds) {
         var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         long sum = 0;
-        for (Thread t : Thread.getAllStackTraces().keySet()) {
-            if (t.getName().startsWith("navstar-dns")) {
-                sum += threads.getThreadAllocatedBytes(t.threadId());
-            }
+        for (long allocated : threads.getThreadAllocatedBytes(loopThreadIds)) {
+            sum += Math.max(0, allocated); // -1 for a thread that has ended
         }
         return sum;
     }
