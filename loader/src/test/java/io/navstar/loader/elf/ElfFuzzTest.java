@@ -4,8 +4,10 @@ import io.navstar.loader.btf.Btf;
 import io.navstar.loader.btf.BtfExt;
 import io.navstar.loader.btf.BtfKind;
 import io.navstar.loader.btf.BtfType;
+import io.navstar.loader.btf.CoreRelocator;
 import io.navstar.loader.spec.ObjectFormatException;
 import io.navstar.loader.spec.ObjectSpec;
+import io.navstar.loader.spec.ProgramSpec;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
@@ -22,7 +24,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * Bad bytes never escape as anything but {@link ObjectFormatException}: every truncation of every test
  * object (and of its BTF and BTF.ext sections), random and targeted mutations, and garbage. A mutant that
- * still parses is then walked through every BTF lookup, which must obey the same rule. Loops in the reader
+ * still parses is then walked through every BTF lookup and its CO-RE relocations are applied (against its own
+ * BTF), which must obey the same rule. Loops in the reader
  * are bounded by the input, so none of this can hang (surefire's timeout would catch it).
  */
 class ElfFuzzTest {
@@ -57,7 +60,7 @@ class ElfFuzzTest {
     }
 
     @Property(tries = 1000)
-    void randomByteMutationsFailOnlyWithFormatException(@ForAll @IntRange(min = 0, max = 2) int object,
+    void randomByteMutationsFailOnlyWithFormatException(@ForAll @IntRange(min = 0, max = 3) int object,
                                                         @ForAll long seed) {
         Random random = new Random(seed);
         byte[] bytes = OBJECTS.get(object).clone();
@@ -69,7 +72,7 @@ class ElfFuzzTest {
     }
 
     @Property(tries = 2000)
-    void targetedFieldMutationsFailOnlyWithFormatException(@ForAll @IntRange(min = 0, max = 2) int object,
+    void targetedFieldMutationsFailOnlyWithFormatException(@ForAll @IntRange(min = 0, max = 3) int object,
                                                            @ForAll long seed) {
         Random random = new Random(seed);
         byte[] bytes = OBJECTS.get(object).clone();
@@ -125,6 +128,11 @@ class ElfFuzzTest {
             }
             if (spec.btf() != null) {
                 exercise(spec.btf());
+                for (ProgramSpec program : spec.programs().values()) {
+                    // The object's own BTF as the target: every relocation is resolved and patched or refused.
+                    guard(() -> new CoreRelocator(spec.btf(), spec.btf()).apply(program.name(),
+                            program.instructions(), program.coreRelocations()), "CO-RE of " + program.name());
+                }
             }
         }, what);
         return threw[0];

@@ -16,9 +16,11 @@ public final class TestObjects {
     public static final String DATA = "parse_data.o";
     public static final String BAD_UNKNOWN_MAP = "parse_bad_unknown_map.o";
     public static final String BAD_INNER_VALUES = "parse_bad_inner_values.o";
+    /** CO-RE relocations (fields, bitfields, field exists) and a kfunc call (bpf_cast_to_kern_ctx). */
+    public static final String CORE = "core_skb.o";
 
-    /** The objects that must parse: every parse_*.o but the parse_bad_* ones. */
-    public static final String[] GOOD = {MAPS, PROGS, DATA};
+    /** The objects that must parse: every parse_*.o but the parse_bad_* ones, and the CO-RE/kfunc one. */
+    public static final String[] GOOD = {MAPS, PROGS, DATA, CORE};
 
     private TestObjects() {
     }
