@@ -4,6 +4,9 @@
 #   - straight to the backend through the same node (the baseline),
 #   - through a VIP in sock, tc and xdp mode (the agent, LbAgentMain, in each mode in turn),
 #   - tc mode again with the agent stopped (SIGSTOP: its ring-buffer consumer idle, the data plane unchanged),
+#   - straight to the backend with an empty XDP program (XDP_PASS) on the node's veths in driver mode: xdp mode's
+#     floor on veth, which turns every skb into an XDP buffer (a copy when the headroom is short) and drops GSO on
+#     the peer while a program is attached (drivers/net/veth.c),
 #   - through iptables DNAT with 10,000 services ahead of the one used (kube-proxy's chain layout),
 #   - through HAProxy (userspace TCP proxy) on the node.
 # The paths are measured in interleaved rounds (every path once per round, in the same order), so a drift of the
@@ -14,7 +17,8 @@
 # All traffic stays in namespaces this script creates (nsm<pid>-*), none with a default route; everything is
 # removed on exit. Needs root, wrk, haproxy, iptables, and `make build` (control-plane classes + bpf objects).
 # Environment: LB_WRK_SECONDS (default 5), LB_WRK_ROUNDS (default 3), LB_WRK_CONNECTIONS (default 16),
-# LB_WRK_THREADS (default 2), LB_WRK_PATHS (default all: "direct sock tc tc-stopped xdp iptables haproxy").
+# LB_WRK_THREADS (default 2), LB_WRK_PATHS (default all:
+# "direct sock tc tc-stopped xdp xdp-floor iptables haproxy").
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -30,7 +34,7 @@ SECONDS_PER_RUN=${LB_WRK_SECONDS:-5}
 CONNS=${LB_WRK_CONNECTIONS:-16}
 THREADS=${LB_WRK_THREADS:-2}
 ROUNDS=${LB_WRK_ROUNDS:-3}
-PATHS=${LB_WRK_PATHS:-direct sock tc tc-stopped xdp iptables haproxy}
+PATHS=${LB_WRK_PATHS:-direct sock tc tc-stopped xdp xdp-floor iptables haproxy}
 SERVER_PID=""; AGENT_PID=""
 
 cleanup() {
@@ -112,6 +116,7 @@ wrk_run() { # url cgroup close
   [ -n "$close" ] && cmd+=(-H "Connection: close")
   cmd+=("$url")
   [ -n "${LB_WRK_NSTAT:-}" ] && nstat_snap "$WORK/nstat0"
+  [ -n "${LB_WRK_THREADS_CPU:-}" ] && [ -n "$AGENT_PID" ] && thread_ticks > "$WORK/threads0"
   c0=$(agent_cpu); s0=$(agent_switches); q0=$(softirq); t0=$(date +%s%N)
   if [ -n "$cg" ]; then
     out=$(sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$cg" "${cmd[@]}")
@@ -120,7 +125,7 @@ wrk_run() { # url cgroup close
   fi
   t1=$(date +%s%N); c1=$(agent_cpu); s1=$(agent_switches); q1=$(softirq)
   [ -n "${LB_WRK_NSTAT:-}" ] && nstat_snap "$WORK/nstat1" && nstat_delta "$WORK/nstat0" "$WORK/nstat1" >&2
-  [ -n "${LB_WRK_THREADS_CPU:-}" ] && [ -n "$AGENT_PID" ] && thread_cpu >&2
+  [ -n "${LB_WRK_THREADS_CPU:-}" ] && [ -n "$AGENT_PID" ] && thread_cpu "$WORK/threads0" >&2
   awk -v out="$(awk '/Requests\/sec:/ { print $2 }' <<<"$out")" -v c0="$c0" -v c1="$c1" -v s0="$s0" -v s1="$s1" \
       -v q0="$q0" -v q1="$q1" -v ns=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" 'BEGIN {
     split(q0, a, " "); split(q1, b, " ")
@@ -137,11 +142,14 @@ nstat_snap() { # file
 nstat_delta() { # before after
   awk 'NR == FNR { v[$1 " " $2] = $3; next } { d = $3 - v[$1 " " $2]; if (d != 0 && $2 ~ /Tcp|Ip(Ext)?(InNoRoutes|InDiscards|OutDiscards)|Listen|TW|Reset|Retrans|Timeout|Drop|Abort|Syn/) printf "    %s %s %d\n", $1, $2, d }' "$1" "$2"
 }
-# LB_WRK_THREADS_CPU=1: after each run, the agent's busiest threads (CPU ticks since the agent started, on stderr).
-thread_cpu() {
+# LB_WRK_THREADS_CPU=1: after each run, the CPU ticks each agent thread used during it (on stderr).
+thread_ticks() { # -> "tid ticks name" per agent thread
   for t in /proc/"$AGENT_PID"/task/*; do
-    awk -v name="$(cat "$t/comm")" '{ sub(/^.*\) /, ""); print $12 + $13, name }' "$t/stat"
-  done | sort -rn | head -6 | awk '{ printf "    agent thread %s: %s ticks\n", $2, $1 }'
+    awk -v tid="${t##*/}" -v name="$(cat "$t/comm" 2>/dev/null)" '{ sub(/^.*\) /, ""); print tid, $12 + $13, name }' "$t/stat" 2>/dev/null
+  done
+}
+thread_cpu() { # before-file
+  thread_ticks | awk 'NR == FNR { v[$1] = $2; next } { d = $2 - v[$1]; if (d > 0) printf "    agent thread %s (%s): %d ticks\n", $3, $1, d }' "$1" -
 }
 agent_cpu() { # utime + stime of the agent, clock ticks
   if [ -n "$AGENT_PID" ] && [ -r "/proc/$AGENT_PID/stat" ]; then
@@ -169,6 +177,14 @@ record() { # key label keep-line close-line
     "$label" $3 $4
 }
 declare -A NAME
+# After an agent starts: new connections through the VIP for 2 s, so the agent's event path is compiled before the
+# measured runs (the backend's JIT got the same warm-up at the start), then wait for the agent to settle.
+warm_agent() { # url [cgroup]
+  local cmd=(ip netns exec "$CLIENT" wrk -t"$THREADS" -c"$CONNS" -d2s -H "Connection: close" "$1")
+  if [ -n "${2:-}" ]; then sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$2" "${cmd[@]}" > /dev/null
+  else "${cmd[@]}" > /dev/null; fi
+  settle_agent
+}
 measure() { # key label url [cgroup]
   local keep close
   keep=$(wrk_run "$3" "${4:-}" "")
@@ -242,6 +258,11 @@ ip netns exec "$NODE" haproxy -D -f "$WORK/haproxy.cfg"
 sleep 0.3
 
 has() { [[ " $PATHS " == *" $1 "* ]]; }
+if has xdp-floor; then
+  printf '%s\n' '#include <linux/bpf.h>' '__attribute__((section("xdp"), used)) int xdp_pass(struct xdp_md *ctx) { return XDP_PASS; }' \
+    'char LICENSE[] __attribute__((section("license"), used)) = "GPL";' > "$WORK/xdp_pass.c"
+  clang -O2 -g -target bpf -I "/usr/include/$(gcc -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)" -c "$WORK/xdp_pass.c" -o "$WORK/xdp_pass.o"
+fi
 echo "Minuteman wrk: ${SECONDS_PER_RUN}s per run, $ROUNDS rounds, $CONNS connections, $THREADS threads, paths: $PATHS"
 echo "machine load at start: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs"
 wrk_run http://10.10.1.2:8080/ "" "" > /dev/null          # warm the backend's JIT up before measuring anything
@@ -251,11 +272,13 @@ for round in $(seq "$ROUNDS"); do
   has direct && measure direct "direct to backend" http://10.10.1.2:8080/
   if has sock; then
     start_agent --mode sock --cgroup "$CGROUP"
+    warm_agent http://11.0.0.1/ "$CGROUP"
     measure sock "VIP, sock mode" http://11.0.0.1/ "$CGROUP"
     stop_agent
   fi
   if has tc || has tc-stopped; then
     start_agent --mode tc --netns "$NODE" --interfaces 'vc,vb*'
+    warm_agent http://11.0.0.1/
     has tc && measure tc "VIP, tc mode" http://11.0.0.1/
     if has tc-stopped; then
       kill -STOP "$AGENT_PID"
@@ -266,8 +289,14 @@ for round in $(seq "$ROUNDS"); do
   fi
   if has xdp; then
     start_agent --mode xdp --netns "$NODE" --interfaces 'vc,vb*'
+    warm_agent http://11.0.0.1/
     measure xdp "VIP, xdp mode" http://11.0.0.1/
     stop_agent
+  fi
+  if has xdp-floor; then
+    for dev in vc vb1; do ip -n "$NODE" link set dev "$dev" xdpdrv obj "$WORK/xdp_pass.o" sec xdp; done
+    measure xdp-floor "direct, empty XDP on veths" http://10.10.1.2:8080/
+    for dev in vc vb1; do ip -n "$NODE" link set dev "$dev" xdpdrv off; done
   fi
   if has iptables; then
     install_kube
@@ -300,4 +329,8 @@ for key in "${LABELS[@]}"; do
     "$(median "$(column "${KEEP[$key]}" 1)")" "$kr" "$(median "$(column "${KEEP[$key]}" 2)")" "$(median "$(column "${KEEP[$key]}" 3)")" \
     "$(median "$(column "${CLOSE[$key]}" 1)")" "$cr" "$(median "$(column "${CLOSE[$key]}" 2)")" "$(median "$(column "${CLOSE[$key]}" 3)")"
 done
+if has xdp && has xdp-floor; then
+  printf '  xdp mode against its veth floor (direct with an empty XDP program), median of per-round ratios: keep-alive %s, new connections %s\n' \
+    "$(median "$(paired "${KEEP[xdp]}" "${KEEP[xdp-floor]}")")" "$(median "$(paired "${CLOSE[xdp]}" "${CLOSE[xdp-floor]}")")"
+fi
 echo "machine load at end: $(cut -d' ' -f1-3 /proc/loadavg)"
