@@ -23,37 +23,20 @@ static __always_inline void lb_tc_pull(struct __sk_buff *skb)
 		bpf_skb_pull_data(skb, skb->len < LB_TC_PULL_LEN ? skb->len : LB_TC_PULL_LEN);
 }
 
-/* skb->ip_summed values (include/linux/skbuff.h, "Checksumming of received packets" and "of packets sent"). */
-#define LB_CHECKSUM_NONE        0
-#define LB_CHECKSUM_UNNECESSARY 1
-#define LB_CHECKSUM_COMPLETE    2
-#define LB_CHECKSUM_PARTIAL     3
-
-#ifdef LB_TC_INLINE_CSUM
 #include <bpf/bpf_core_read.h>
+#include "kern_skb.h"
 
-/* The one field of the kernel's struct sk_buff read here; its place comes from the running kernel's BTF (CO-RE). */
-struct sk_buff___lb {
-	__u8 ip_summed : 2;
-} __attribute__((preserve_access_index));
-
-/* The kernel's own sk_buff behind a tc program's context (kernel/bpf/helpers.c; the verifier turns the call into
- * a register move, so it costs nothing). */
-extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
-
+/*
+ * The skb's ip_summed (CHECKSUM_*), which __sk_buff does not show: read from the kernel's own sk_buff behind the
+ * context (the kfunc bpf_cast_to_kern_ctx, which the verifier turns into a register move), at the place and bit
+ * position the running kernel's BTF gives (CO-RE bitfield read; see kern_skb.h).
+ */
 static __always_inline int lb_tc_ip_summed(struct __sk_buff *skb)
 {
-	struct sk_buff___lb *kskb = bpf_cast_to_kern_ctx(skb);
+	struct sk_buff___navstar *kskb = bpf_cast_to_kern_ctx(skb);
 
 	return BPF_CORE_READ_BITFIELD(kskb, ip_summed);
 }
-#else
-/* Without kfuncs the program cannot see ip_summed: treated as CHECKSUM_COMPLETE, the helpers' path below. */
-static __always_inline int lb_tc_ip_summed(struct __sk_buff *skb)
-{
-	return LB_CHECKSUM_COMPLETE;
-}
-#endif
 
 /*
  * Writes the tuple *to over the packet's (lb_rewrite_headers: the headers sit in the linear part, see lb_tc_pull)
@@ -91,9 +74,9 @@ static __always_inline int lb_tc_rewrite(struct __sk_buff *skb, const struct lb_
 		return -1;
 	if (!lb_has_l4_csum(pkt) || (udp && *check == 0))
 		return 0;
-	if (summed == LB_CHECKSUM_PARTIAL) {
+	if (summed == CHECKSUM_PARTIAL) {
 		sum = ~lb_csum_fold((__u64)*check + (__u32)addr_diff);
-	} else if (summed != LB_CHECKSUM_COMPLETE) {
+	} else if (summed != CHECKSUM_COMPLETE) {
 		sum = lb_csum_fold((__u64)(__u16)~*check + (__u32)addr_diff + (__u32)port_diff);
 	} else {
 		/* Packet pointers are invalid after these helpers; nothing below uses them. When the ports stay the

@@ -29,7 +29,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * BPF_PROG_TEST_RUN cost per packet of the tc ingress program for a tracked flow (ACK of a known flow) and a new
- * flow (a SYN from a client not seen before: VIP lookup, Maglev pick, two table inserts, a ring-buffer event), beside an empty sched_cls program
+ * flow (a SYN from a client not seen before: VIP lookup, Maglev pick, the connection-table insert, a ring-buffer
+ * event; no reverse-NAT entry, since each backend here serves one VIP: see lb_backend_vips in bpf/lb/lb_maps.h), beside an empty sched_cls program
  * as the floor; the same for the xdp mode's ingress program beside an empty XDP program (its floor). One packet per syscall: the kernel does not restore the packet between repeats of one test run,
  * so a repeated run would see the already translated packet (not a VIP) from the second run on. JMH's ns/op
  * therefore includes the syscall; {@link LbProgramKernelTime} reports the program alone (the kernel's own
