@@ -1,5 +1,6 @@
 package io.navstar.loader;
 
+import io.navstar.loader.elf.ElfObjectReader;
 import io.navstar.loader.map.Codec;
 import io.navstar.loader.map.Flyweight;
 import io.navstar.loader.map.PerCpu;
@@ -10,8 +11,10 @@ import io.navstar.loader.spec.Pinning;
 import io.navstar.loader.sys.Bpf;
 import io.navstar.loader.sys.Errno;
 import io.navstar.loader.sys.Fd;
+import io.navstar.loader.sys.Libc;
 import io.navstar.loader.sys.PossibleCpus;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.ref.Reference;
 import java.nio.file.Path;
@@ -132,6 +135,39 @@ public final class BpfMap implements AutoCloseable {
 
     public int flags() {
         return flags;
+    }
+
+    /** BPF_F_MMAPABLE (include/uapi/linux/bpf.h): an array map created so that user space may mmap(2) it. */
+    public static final int BPF_F_MMAPABLE = ElfObjectReader.BPF_F_MMAPABLE;
+
+    /**
+     * Maps this array's values into memory, shared with the kernel, for as long as {@code arena} lives: closing the
+     * arena unmaps them, and the segment then refuses access instead of faulting. Element {@code i} starts at
+     * {@code i * round_up(valueSize, 8)} (kernel/bpf/arraymap.c array_map_mmap); writes are seen by programs at
+     * once, with no syscall. Only arrays created with {@link #BPF_F_MMAPABLE} (global data sections are) can be
+     * mapped, and a frozen or program-read-only map only read-only.
+     *
+     * @param writable false to map read-only (needed for a frozen map such as {@code .rodata})
+     * @throws BpfException when the map is not an mmapable array, or mmap(2) fails
+     */
+    @SuppressWarnings("restricted") // ties the kernel's mapping to the arena, with munmap as its cleanup
+    public MemorySegment mmap(Arena arena, boolean writable) {
+        if (type != MapType.ARRAY || (flags & BPF_F_MMAPABLE) == 0) {
+            throw new BpfException("map \"" + name + "\" cannot be mmap()ed: only arrays created with BPF_F_MMAPABLE"
+                    + " can (this is " + type + (type == MapType.ARRAY ? " without the flag" : "") + ")");
+        }
+        long page = Libc.pageSize();
+        long bytes = (long) maxEntries * ((valueSize + 7L) & ~7L);
+        long length = Math.max(page, (bytes + page - 1) / page * page);
+        int protection = Libc.PROT_READ | (writable ? Libc.PROT_WRITE : 0);
+        MemorySegment mapping = Libc.mmap(length, protection, fd.value(), 0,
+                "mapping the values of map \"" + name + "\" (" + length + " bytes" + (writable ? "" : ", read-only") + ")");
+        return mapping.reinterpret(arena, Libc::munmap).asSlice(0, bytes);
+    }
+
+    /** {@link #mmap(Arena, boolean)} read-write. */
+    public MemorySegment mmap(Arena arena) {
+        return mmap(arena, true);
     }
 
     /** The descriptor number (for relocations, inner-map values, bpftool). Throws after close. */

@@ -4,6 +4,7 @@ import io.navstar.loader.btf.Btf;
 import io.navstar.loader.btf.BtfFormatException;
 
 import java.io.IOException;
+import java.lang.ref.SoftReference;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -11,7 +12,9 @@ import java.nio.file.Path;
 /**
  * The running kernel's own BTF, {@code /sys/kernel/btf/vmlinux} (Documentation/bpf/btf.rst §5.2, kernels built
  * with CONFIG_DEBUG_INFO_BTF): the target of CO-RE relocations and where kfuncs get their ids. Read and indexed
- * by name once per process, on first use (about 5 MB, some 150,000 types), then shared.
+ * by name on first use, then shared: on kernel 6.18 here that is 5.5 MB and 126,610 types, read in 0.2 to 0.6 s
+ * and about 50 MB of heap while held. The cache holds it softly, so a long-running agent that loaded its
+ * programs at start gives the memory back when the heap needs it, and reads it again if it ever loads more.
  *
  * <p>Threading: {@link #vmlinux()} may be called from any thread; the first caller reads, the others wait and
  * share the result. A failed read is not cached, so a later call tries again.
@@ -21,7 +24,7 @@ public final class KernelBtf {
     public static final Path VMLINUX = Path.of("/sys/kernel/btf/vmlinux");
 
     private static final Object LOCK = new Object();
-    private static volatile Btf vmlinux;
+    private static volatile SoftReference<Btf> vmlinux = new SoftReference<>(null);
 
     private KernelBtf() {
     }
@@ -32,15 +35,17 @@ public final class KernelBtf {
      * @throws BpfException when the kernel has none, or it cannot be read or parsed
      */
     public static Btf vmlinux() {
-        Btf cached = vmlinux;
+        Btf cached = vmlinux.get();
         if (cached != null) {
             return cached;
         }
         synchronized (LOCK) {
-            if (vmlinux == null) {
-                vmlinux = read(VMLINUX);
+            cached = vmlinux.get();
+            if (cached == null) {
+                cached = read(VMLINUX);
+                vmlinux = new SoftReference<>(cached);
             }
-            return vmlinux;
+            return cached;
         }
     }
 

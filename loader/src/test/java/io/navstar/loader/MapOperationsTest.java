@@ -40,6 +40,37 @@ class MapOperationsTest {
     }
 
     @Test
+    void mmapedArrayIsSharedWithTheKernelUntilItsArenaCloses() {
+        MapSpec spec = new MapSpec("mmaped", MapType.ARRAY, 4, 12, 100, BpfMap.BPF_F_MMAPABLE, Pinning.NONE, 0, 0,
+                null, null, false);
+        long before = Kernel.openDescriptors();
+        try (BpfMap map = BpfMap.create(spec); Arena scratch = Arena.ofConfined()) {
+            MemorySegment key = scratch.allocate(4);
+            MemorySegment value = scratch.allocate(12);
+            MemorySegment values;
+            try (Arena mapping = Arena.ofShared()) {
+                values = map.mmap(mapping);
+                assertEquals(100 * 16, values.byteSize(), "12-byte values are 16 apart");
+                values.set(JAVA_INT, 5 * 16 + 8, 0x5eed);                // element 5, bytes 8..11, no syscall
+                key.set(JAVA_INT, 0, 5);
+                assertEquals(0, map.lookup(key, value));
+                assertEquals(0x5eed, value.get(JAVA_INT, 8), "the kernel sees the write through the mapping");
+                key.set(JAVA_INT, 0, 99);
+                value.set(JAVA_INT, 0, 0x99);
+                assertEquals(0, map.update(key, value, 0));
+                assertEquals(0x99, values.get(JAVA_INT, 99 * 16), "the mapping sees the update");
+            }
+            MemorySegment closed = values;
+            assertThrows(IllegalStateException.class, () -> closed.get(JAVA_INT, 0), "unmapped with its arena");
+        }
+        assertEquals(before, Kernel.openDescriptors());
+        try (BpfMap hash = BpfMap.create(hash("not_mmapable", 4)); Arena arena = Arena.ofConfined()) {
+            BpfException e = assertThrows(BpfException.class, () -> hash.mmap(arena));
+            assertTrue(e.getMessage().contains("only arrays created with BPF_F_MMAPABLE"), e.getMessage());
+        }
+    }
+
+    @Test
     void singleOperationsReadBackWhatWasWrittenAndReportAbsentKeys() {
         try (BpfMap map = BpfMap.create(hash("single", 16)); Arena arena = Arena.ofConfined()) {
             MemorySegment key = arena.allocate(4);
