@@ -120,6 +120,32 @@ static __always_inline int lb_needs_reverse_entry(const struct lb_backend *backe
 }
 
 /*
+ * The reverse-NAT entry of a new flow whose backend lb_backend_vips cannot answer for: keyed by the reply's tuple,
+ * backend -> reply_to (the client, or the hairpin address when the client is the backend).
+ */
+static __always_inline void lb_insert_reverse(const struct lb_pkt *pkt, const struct lb_backend *backend,
+					      const struct lb_flow *flow, const __u32 *reply_to)
+{
+	struct lb_flow_key key = {};
+	struct lb_reverse_nat rev = {};
+
+	lb_copy_addr(key.src, backend->addr);
+	lb_copy_addr(key.dst, reply_to);
+	key.sport = backend->port;
+	key.dport = pkt->key.sport;
+	key.proto = pkt->key.proto;
+	key.family = pkt->key.family;
+	lb_copy_addr(rev.vip_addr, pkt->key.dst);
+	lb_copy_addr(rev.client_addr, pkt->key.src);
+	rev.vip_port = pkt->key.dport;
+	rev.flags = flow->flags;
+	rev.backend_id = flow->backend_id;
+	rev.vip_id = flow->vip_id;
+	rev.expires_ns = flow->expires_ns;
+	bpf_map_update_elem(&lb_reverse, &key, &rev, BPF_ANY);
+}
+
+/*
  * The forward entry of the flow a reply belongs to, through the VIP recorded for the reply's source endpoint: the
  * client's tuple is (client, the reply's destination port) -> (VIP, VIP port), the client being the reply's
  * destination, or for a hairpin flow the backend itself. The entry must name this backend and agree on hairpin, or
@@ -236,8 +262,6 @@ static __always_inline int lb_ingress(struct lb_pkt *pkt, __u32 bytes, struct lb
 	struct lb_backend *backend;
 	struct lb_flow *flow;
 	struct lb_flow new_flow = {};
-	struct lb_reverse_nat rev = {};
-	struct lb_flow_key rev_key = {};
 	__u32 hairpin[4] = {};
 	__u32 backend_id = LB_NO_BACKEND;
 	int has_hairpin;
@@ -295,30 +319,13 @@ static __always_inline int lb_ingress(struct lb_pkt *pkt, __u32 bytes, struct lb
 	if (lb_closing(pkt))
 		new_flow.flags |= LB_FLOW_F_CLOSING;
 
-	/* The reply will travel backend -> client (or -> hairpin address when the client is the backend). */
-	lb_copy_addr(rev_key.src, backend->addr);
-	rev_key.sport = backend->port;
-	rev_key.dport = pkt->key.sport;
-	rev_key.proto = pkt->key.proto;
-	rev_key.family = pkt->key.family;
 	if (has_hairpin && lb_addr_eq(backend->addr, pkt->key.src)) {
 		new_flow.flags |= LB_FLOW_F_HAIRPIN;
-		lb_copy_addr(rev_key.dst, hairpin);
 		lb_copy_addr(to->src, hairpin);
 		*back = 1;
-	} else {
-		lb_copy_addr(rev_key.dst, pkt->key.src);
 	}
-	lb_copy_addr(rev.vip_addr, pkt->key.dst);
-	lb_copy_addr(rev.client_addr, pkt->key.src);
-	rev.vip_port = pkt->key.dport;
-	rev.flags = new_flow.flags;
-	rev.backend_id = backend_id;
-	rev.vip_id = vip->vip_id;
-	rev.expires_ns = new_flow.expires_ns;
-
 	if (lb_needs_reverse_entry(backend, pkt))
-		bpf_map_update_elem(&lb_reverse, &rev_key, &rev, BPF_ANY);
+		lb_insert_reverse(pkt, backend, &new_flow, (new_flow.flags & LB_FLOW_F_HAIRPIN) ? hairpin : pkt->key.src);
 	bpf_map_update_elem(&lb_flows, &pkt->key, &new_flow, BPF_ANY);
 
 	lb_copy_addr(to->dst, backend->addr);
