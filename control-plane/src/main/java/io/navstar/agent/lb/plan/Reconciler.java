@@ -328,23 +328,23 @@ public final class Reconciler {
         return backendsById.get(id);
     }
 
-    /** The Maglev table of backend ids for a VIP; empty when no backend takes new flows. */
+    /**
+     * The Maglev table of backend ids for a VIP; empty when no backend takes new flows: every backend draining
+     * (weight 0) or skipped by the health rule. An empty table makes the data plane answer a new flow at once
+     * (RST or ICMP unreachable) instead of sending it to backends whose last new flows all went unanswered, where
+     * the client would wait out its SYN retries; the skip ends after 30 s and new flows try the backends again.
+     * (Backends on unreachable nodes are a different matter: there "all unreachable" more likely means this node is
+     * cut off, and the agent keeps them all, as DESIGN.md says.)
+     */
     private int[] table(VipSpec spec, Set<Endpoint> skipped) {
         List<BackendSpec> backends = spec.backends();
         int n = backends.size();
         String[] names = new String[n];
         int[] weights = new int[n];
-        boolean anyLeft = false;
         for (int i = 0; i < n; i++) {
             BackendSpec b = backends.get(i);
             names[i] = b.endpoint().toString();
             weights[i] = skipped.contains(b.endpoint()) ? 0 : b.weight();
-            anyLeft |= weights[i] > 0;
-        }
-        if (!anyLeft) {
-            for (int i = 0; i < n; i++) {
-                weights[i] = backends.get(i).weight();
-            }
         }
         int m = Maglev.tableSize(n, minimumTableSize);
         int[] slots = Maglev.populate(names, weights, m);

@@ -281,6 +281,41 @@ class LbAgentKernelTest {
     }
 
     @Test
+    void vipWhoseEveryBackendIsSkippedRefusesNewFlowsAtOnceInsteadOfHanging() throws Exception {
+        LbTestSupport.assumeRoot();
+        Path pins = LbTestSupport.pinDirectory("allskipped");
+        LbAgent agent = agent(LbMode.TC, pins, null, List.of("vc", "vb*"), List.of());
+        String b3 = topo.backends.get(2).endpoint();
+        String b3ns = topo.prefix + "-b3";
+        String only = "{\"vips\":[{\"vip\":\"11.0.0.3:80\",\"backends\":[{\"endpoint\":\"" + b3 + "\"}]}]}";
+        try {
+            agent.apply(DesiredStateJson.parse(only));
+            LbTopology.sh("ip", "-n", b3ns, "route", "add", "blackhole", "10.10.0.0/24");
+            // six new flows to the VIP's one backend, none answered (curl gives up after 1 s each)
+            Process dying = topo.inClient(null, "curl", "-s", "--parallel", "--connect-timeout", "1", "-o", "/dev/null",
+                    "http://11.0.0.3/[1-6]").redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectErrorStream(true).start();
+            assertTrue(dying.waitFor(10, TimeUnit.SECONDS));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+            String skipped = "navstar_lb_backend_skipped{backend=\"" + b3 + "\"} 1";
+            while (!agent.metrics().contains(skipped) && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertTrue(agent.metrics().contains(skipped), agent.metrics());
+            // the VIP has no usable backend now: refused (curl exit 7), not left to time out (exit 28)
+            long refusedBefore = vipRefused(agent.metrics(), "tcp://11.0.0.3:80");
+            Process refused = topo.inClient(null, "curl", "-s", "--connect-timeout", "3", "http://11.0.0.3/")
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectErrorStream(true).start();
+            assertTrue(refused.waitFor(10, TimeUnit.SECONDS));
+            assertEquals(7, refused.exitValue(), "curl: could not connect (refused): " + agent.metrics());
+            assertTrue(vipRefused(agent.metrics(), "tcp://11.0.0.3:80") > refusedBefore, agent.metrics());
+        } finally {
+            LbTopology.sh("ip", "-n", b3ns, "route", "del", "blackhole", "10.10.0.0/24");
+            agent.uninstall();
+            LbTestSupport.deleteTree(pins);
+        }
+    }
+
+    @Test
     void everyNewFlowEventReachesTheAgentThoughTheDataPlaneAsksForNoWakeup() throws Exception {
         LbTestSupport.assumeRoot();
         Path pins = LbTestSupport.pinDirectory("events");
@@ -318,6 +353,12 @@ class LbAgentKernelTest {
             total += kernel;
         }
         return total >= 60;
+    }
+
+    private static long vipRefused(String metrics, String vip) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                java.util.regex.Pattern.quote("navstar_lb_vip_refused_total{vip=\"" + vip + "\"} ") + "(\\d+)").matcher(metrics);
+        return m.find() ? Long.parseLong(m.group(1)) : -1;
     }
 
     private static long metric(String metrics, String name, String backend) {

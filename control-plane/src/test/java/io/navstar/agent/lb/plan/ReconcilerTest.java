@@ -107,13 +107,16 @@ class ReconcilerTest {
     }
 
     @Test
-    void skippedBackendLosesItsSlotsUnlessNoneWouldRemain() {
+    void skippedBackendLosesItsSlotsAndAVipWhoseEveryBackendIsSkippedGetsAnEmptyTable() {
         InMemoryKernelTables kernel = new InMemoryKernelTables(100_000, 64, 64);
         Reconciler r = Reconciler.recover(kernel, 1000);
         DesiredState s = state(vip("11.0.0.1:80", "10.0.1.2:80", "10.0.2.2:80"), vip("11.0.0.2:80", "10.0.2.2:80"));
         r.apply(s, Set.of(Endpoint.parse("10.0.2.2:80")));
         assertEquals(Set.of(Endpoint.parse("10.0.1.2:80")), kernel.shares(VipKey.of("11.0.0.1:80", "tcp")).keySet());
-        assertEquals(Set.of(Endpoint.parse("10.0.2.2:80")), kernel.shares(VipKey.of("11.0.0.2:80", "tcp")).keySet());
+        assertEquals(0, kernel.vips.get(VipKey.of("11.0.0.2:80", "tcp")).tableSize(), "no usable backend: refused at once");
+        r.apply(s, Set.of());
+        assertEquals(Set.of(Endpoint.parse("10.0.2.2:80")), kernel.shares(VipKey.of("11.0.0.2:80", "tcp")).keySet(),
+                "the skip's end gives the table back");
     }
 
     @Test
