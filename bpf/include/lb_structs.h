@@ -75,8 +75,9 @@ struct lb_flow_key {
 
 /*
  * Connection-table value (forward direction, keyed by client -> VIP): where the flow goes. The
- * backend's address is kept in the entry so a removed backend's established flows carry on.
- * Mirror: LbFlow.
+ * backend's address is kept in the entry so a removed backend's established flows carry on. Replies
+ * find it too (through lb_backend_vips), so it is the flow's only entry unless its backend is shared
+ * by several VIPs. Mirror: LbFlow.
  */
 struct lb_flow {
 	__u32 backend_addr[4]; /* network byte order */
@@ -90,7 +91,8 @@ struct lb_flow {
 
 /*
  * Reverse-NAT value (keyed by the reply's tuple backend -> client): what the reply's source becomes.
- * Mirror: LbReverseNat.
+ * Written only for flows whose backend lb_backend_vips cannot answer for (an endpoint behind several
+ * VIPs), and kept for flows made before lb_backend_vips existed. Mirror: LbReverseNat.
  */
 struct lb_reverse_nat {
 	__u32 vip_addr[4];     /* network byte order */

@@ -17,7 +17,8 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 
 /**
- * Value of lb_reverse: what a reply's source becomes. The Java mirror of {@code struct lb_reverse_nat} in bpf/include/lb_structs.h
+ * Value of lb_reverse: what a reply's source becomes, for flows whose backend serves several VIPs (others are found
+ * through {@link LbBackendVip}). The Java mirror of {@code struct lb_reverse_nat} in bpf/include/lb_structs.h
  * (LbAbiLayoutTest checks it against the built objects' BTF):
  * <pre>
  * struct lb_reverse_nat {
