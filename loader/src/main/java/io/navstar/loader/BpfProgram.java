@@ -41,13 +41,22 @@ public final class BpfProgram implements AutoCloseable {
         this.fd = fd;
     }
 
-    /** Loads a program that needs no maps (its spec has no relocations), without BTF. */
+    /**
+     * Loads a program that needs no maps (its spec has no relocations), without BTF; kfunc calls are resolved
+     * against the kernel's BTF.
+     */
     public static BpfProgram load(ProgramSpec spec) {
         if (!spec.mapRelocations().isEmpty()) {
             throw new BpfException("program " + spec.name() + " refers to maps " + spec.mapRelocations()
                     + ": load it through BpfObject.load, which creates them");
         }
-        return load(spec, spec.instructions(), 0, LoadOptions.defaults());
+        if (!spec.coreRelocations().isEmpty()) {
+            throw new BpfException("program " + spec.name() + " has " + spec.coreRelocations().size()
+                    + " CO-RE relocations, which need its object's BTF: load it through BpfObject.load");
+        }
+        byte[] instructions = spec.kfuncCalls().isEmpty() ? spec.instructions()
+                : ProgramBinder.bind(spec, null, KernelBtf.vmlinux());
+        return load(spec, instructions, 0, LoadOptions.defaults());
     }
 
     /**
