@@ -214,31 +214,47 @@ public final class LbAgent implements AutoCloseable {
         return attachments.pins();
     }
 
-    /** Prometheus text exposition of the counters, rates and health. */
+    /**
+     * Prometheus text exposition of the counters, rates and health. The kernel's per-CPU counters are read in
+     * batches (every id below the highest in use: a few syscalls for any number of VIPs and backends).
+     */
     public String metrics() {
         StringBuilder out = new StringBuilder(4096);
         Map<String, InstalledVip> vips = new TreeMap<>();
         reconciler.installed().forEach((k, v) -> vips.put(k.toString(), v));
+        int vipIds = 0;
+        for (InstalledVip vip : vips.values()) {
+            vipIds = Math.max(vipIds, vip.vipId() + 1);
+        }
+        long[] vipTotals = counters.vipsBelow(vipIds);
         out.append("# TYPE navstar_lb_vip_packets_total counter\n");
         for (Map.Entry<String, InstalledVip> e : vips.entrySet()) {
-            LbCounters.Totals t = counters.vip(e.getValue().vipId());
+            int at = e.getValue().vipId() * LbCounters.FIELDS;
             String label = "{vip=\"" + e.getKey() + "\"}";
-            out.append("navstar_lb_vip_packets_total").append(label).append(' ').append(t.packets()).append('\n');
-            out.append("navstar_lb_vip_bytes_total").append(label).append(' ').append(t.bytes()).append('\n');
-            out.append("navstar_lb_vip_new_flows_total").append(label).append(' ').append(t.newFlows()).append('\n');
-            out.append("navstar_lb_vip_refused_total").append(label).append(' ').append(t.noBackend()).append('\n');
+            out.append("navstar_lb_vip_packets_total").append(label).append(' ').append(vipTotals[at]).append('\n');
+            out.append("navstar_lb_vip_bytes_total").append(label).append(' ').append(vipTotals[at + 1]).append('\n');
+            out.append("navstar_lb_vip_new_flows_total").append(label).append(' ').append(vipTotals[at + 2]).append('\n');
+            out.append("navstar_lb_vip_refused_total").append(label).append(' ').append(vipTotals[at + 3]).append('\n');
         }
         long now = System.nanoTime();
-        for (Endpoint backend : new java.util.TreeSet<>(backends(desired))) {
+        Map<Endpoint, Integer> backendIds = new TreeMap<>();
+        int idsBelow = 0;
+        for (Endpoint backend : backends(desired)) {
             int id = reconciler.backendId(backend);
-            if (id < 0) {
-                continue;
+            if (id >= 0) {
+                backendIds.put(backend, id);
+                idsBelow = Math.max(idsBelow, id + 1);
             }
-            LbCounters.Totals t = counters.backend(id);
+        }
+        long[] backendTotals = counters.backendsBelow(idsBelow);
+        for (Map.Entry<Endpoint, Integer> e : backendIds.entrySet()) {
+            Endpoint backend = e.getKey();
+            int id = e.getValue();
+            int at = id * LbCounters.FIELDS;
             String label = "{backend=\"" + backend + "\"}";
-            out.append("navstar_lb_backend_packets_total").append(label).append(' ').append(t.packets()).append('\n');
-            out.append("navstar_lb_backend_new_flows_total").append(label).append(' ').append(t.newFlows()).append('\n');
-            out.append("navstar_lb_backend_replied_flows_total").append(label).append(' ').append(t.noBackend()).append('\n');
+            out.append("navstar_lb_backend_packets_total").append(label).append(' ').append(backendTotals[at]).append('\n');
+            out.append("navstar_lb_backend_new_flows_total").append(label).append(' ').append(backendTotals[at + 2]).append('\n');
+            out.append("navstar_lb_backend_replied_flows_total").append(label).append(' ').append(backendTotals[at + 3]).append('\n');
             out.append("navstar_lb_backend_new_flow_events_total").append(label).append(' ').append(events.newFlows(id)).append('\n');
             out.append("navstar_lb_backend_new_flows_per_second").append(label).append(' ').append(events.newFlowRate(id)).append('\n');
             out.append("navstar_lb_backend_unanswered_flows_total").append(label).append(' ')

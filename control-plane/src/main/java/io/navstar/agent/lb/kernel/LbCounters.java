@@ -1,6 +1,7 @@
 package io.navstar.agent.lb.kernel;
 
 import io.navstar.agent.lb.abi.LbStats;
+import io.navstar.loader.BatchCursor;
 import io.navstar.loader.BpfMap;
 import io.navstar.loader.map.PerCpu;
 
@@ -10,13 +11,19 @@ import java.lang.foreign.MemorySegment;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /**
- * Reads the per-CPU counters of lb_vip_stats and lb_backend_stats, summed over CPUs. Owns one arena of
- * scratch; confine to one thread (the metrics scrape), or synchronise.
+ * Reads the per-CPU counters of lb_vip_stats and lb_backend_stats, summed over CPUs: one entry at a time, or every
+ * entry below an id in BPF_MAP_LOOKUP_BATCH calls of {@link #BATCH} entries (a metrics scrape of N backends then
+ * costs N / 1024 syscalls, not N). Owns one arena of scratch; the methods are synchronised.
  */
 public final class LbCounters implements AutoCloseable {
     /** Counters summed over CPUs. */
     public record Totals(long packets, long bytes, long newFlows, long noBackend) {
     }
+
+    /** Entries read per BPF_MAP_LOOKUP_BATCH call. */
+    static final int BATCH = 1024;
+    /** Longs per entry in {@link #vipsBelow} and {@link #backendsBelow}: packets, bytes, new flows, no backend. */
+    public static final int FIELDS = 4;
 
     private final BpfMap vipStats;
     private final BpfMap backendStats;
@@ -39,6 +46,57 @@ public final class LbCounters implements AutoCloseable {
 
     public synchronized Totals backend(int backendId) {
         return read(backendStats, backendId);
+    }
+
+    /**
+     * The counters of VIP ids 0 .. count-1, summed over CPUs, {@link #FIELDS} longs per id (packets, bytes, new
+     * flows, refused), in ceil(count / {@link #BATCH}) syscalls.
+     */
+    public synchronized long[] vipsBelow(int count) {
+        return readBelow(vipStats, count);
+    }
+
+    /** As {@link #vipsBelow}, for backend ids (the fourth long is replies seen). */
+    public synchronized long[] backendsBelow(int count) {
+        return readBelow(backendStats, count);
+    }
+
+    private long[] readBelow(BpfMap map, int count) {
+        int wanted = Math.min(count, map.maxEntries());
+        long[] totals = new long[wanted * FIELDS];
+        if (wanted == 0) {
+            return totals;
+        }
+        long stride = PerCpu.roundUp8(LbStats.LAYOUT.byteSize());
+        int cpus = value.cpus();
+        try (Arena local = Arena.ofConfined()) {
+            int batch = Math.min(BATCH, wanted);
+            MemorySegment keys = local.allocate(4L * batch, 8);
+            MemorySegment values = local.allocate(stride * cpus * batch, 8);
+            BatchCursor cursor = BatchCursor.start(local, map);
+            LbStats stats = LbStats.CODEC.newFlyweight();
+            int read = 0;
+            while (read < wanted && !cursor.done()) {
+                // an array map's batches go in key order from 0, so the first `wanted` entries are ids 0 .. wanted-1
+                int n = map.lookupBatch(cursor, keys, values, Math.min(batch, wanted - read));
+                for (int i = 0; i < n; i++) {
+                    int id = keys.getAtIndex(JAVA_INT, i);
+                    if (id < 0 || id >= wanted) {
+                        continue;
+                    }
+                    int at = id * FIELDS;
+                    for (int cpu = 0; cpu < cpus; cpu++) {
+                        stats.wrap(values, (i * (long) cpus + cpu) * stride);
+                        totals[at] += stats.packets();
+                        totals[at + 1] += stats.bytes();
+                        totals[at + 2] += stats.newFlows();
+                        totals[at + 3] += stats.noBackend();
+                    }
+                }
+                read += n;
+            }
+        }
+        return totals;
     }
 
     private Totals read(BpfMap map, int index) {
