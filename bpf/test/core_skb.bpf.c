@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Loader test program: reads the kernel's struct sk_buff behind a tc context through the kfunc
  * bpf_cast_to_kern_ctx, with CO-RE (a plain field, len and mark, and bitfields, pkt_type and ip_summed),
- * and stores what it read beside what struct __sk_buff says, so the test can compare them. */
+ * and stores what it read beside what struct __sk_buff says, so the test can compare them; a second program
+ * does it in a subprogram. */
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
@@ -48,6 +49,21 @@ int core_skb_read(struct __sk_buff *ctx)
 	view->ctx_pkt_type = ctx->pkt_type;
 	view->runs++;
 	return TC_ACT_OK;
+}
+
+/* The kernel's skb->mark, read in a subprogram: its kfunc call and CO-RE relocation move with it when linked. */
+static __noinline __u32 kernel_mark(struct __sk_buff *ctx)
+{
+	struct sk_buff___navstar *kskb = bpf_cast_to_kern_ctx(ctx);
+
+	return kskb->mark;
+}
+
+/* Returns the kernel's skb->mark as the verdict (a test run reports any value). */
+SEC("tc")
+int core_skb_mark(struct __sk_buff *ctx)
+{
+	return kernel_mark(ctx);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -119,6 +119,21 @@ class CoreKfuncLoadTest {
     }
 
     @Test
+    void kfuncCallAndCoReReadInALinkedSubprogramAreRelocatedWithIt() {
+        ObjectSpec spec = new ElfObjectReader().read(Kernel.testObject("core_skb"), "core_skb.o");
+        ProgramSpec program = spec.program("core_skb_mark");
+        assertEquals(2, program.kfuncCalls().getFirst().instructionIndex(), "subprogram placed after the 2-insn main");
+        assertEquals(3, program.coreRelocations().getFirst().instruction());
+        try (BpfObject object = BpfObject.load(spec, LoadOptions.defaults())) {
+            for (int mark : new int[] {0, 0x42, 0x7ffffffe}) {
+                byte[] packet = packet("000000000000", 8);
+                assertEquals(mark, object.program("core_skb_mark").testRun(packet, contextWithMark(mark), 0, 1,
+                        packet.length + 64).returnValue());
+            }
+        }
+    }
+
+    @Test
     void missingKernelTypeFailsNamingProgramInstructionTypeAndAccessAndLeaksNothing() {
         byte[] object = Kernel.testObject("core_missing_type");
         KernelBtf.vmlinux(); // read once before counting: the cached kernel BTF holds no descriptor anyway

@@ -146,6 +146,27 @@ class ElfFormatErrorsTest {
 
     // ---------------------------------------------------------------- helpers
 
+    @Test
+    void shouldRejectCallToAnUndefinedSymbolThatIsNoKfunc() {
+        byte[] bytes = TestObjects.bytes(TestObjects.CORE);
+        // Rename the ELF symbol bpf_cast_to_kern_ctx (not its BTF declaration): an undefined call, no kfunc.
+        ElfFile elf = new ElfFile(bytes, NAME);
+        int strtab = sectionData(bytes, sectionIndex(bytes, ".strtab"));
+        long strtabSize = elf.section(".strtab").orElseThrow().size();
+        byte[] name = "bpf_cast_to_kern_ctx\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        int at = -1;
+        for (int i = strtab; i + name.length <= strtab + strtabSize && at < 0; i++) {
+            if (java.util.Arrays.equals(bytes, i, i + name.length, name, 0, name.length)) {
+                at = i;
+            }
+        }
+        assertTrue(at > 0, "symbol name in .strtab");
+        bytes[at + name.length - 2] = 'X';
+        String message = message(bytes);
+        assertTrue(message.contains("call to undefined symbol 'bpf_cast_to_kern_ctX': only kernel functions declared"
+                + " 'extern ... __ksym' (kfuncs, in BTF DATASEC .ksyms) may be called undefined"), message);
+    }
+
     private static byte[] progs() {
         return TestObjects.bytes(TestObjects.PROGS);
     }
