@@ -54,7 +54,7 @@ public final class BpfProgram implements AutoCloseable {
             throw new BpfException("program " + spec.name() + " has " + spec.coreRelocations().size()
                     + " CO-RE relocations, which need its object's BTF: load it through BpfObject.load");
         }
-        byte[] instructions = spec.kfuncCalls().isEmpty() ? spec.instructions()
+        byte[] instructions = spec.kfuncReferences().isEmpty() ? spec.instructions()
                 : ProgramBinder.bind(spec, null, KernelBtf.vmlinux());
         return load(spec, instructions, 0, LoadOptions.defaults());
     }

@@ -16,9 +16,9 @@
  * buffer, array and hash of maps), global data ({@code .data}, {@code .rodata}, {@code .bss}) as mmapable arrays,
  * CO-RE relocations of every kind (fields and bitfields, so {@code BPF_CORE_READ} and
  * {@code BPF_CORE_READ_BITFIELD} work; type ids, existence and sizes; enum values), and calls to vmlinux kfuncs
- * declared {@code extern ... __ksym} (such as {@code bpf_cast_to_kern_ctx}). Refused with a clear error: legacy
- * {@code maps}, {@code __kconfig} externs, typed {@code __ksym} variables, kfuncs of kernel modules, missing
- * {@code __weak} kfuncs, {@code .values} initialisers of maps of maps.
+ * declared {@code extern ... __ksym} (such as {@code bpf_cast_to_kern_ctx}), {@code __weak} ones guarded by
+ * {@code bpf_ksym_exists()} included. Refused with a clear error: legacy {@code maps}, {@code __kconfig} externs,
+ * typed {@code __ksym} variables, kfuncs of kernel modules, {@code .values} initialisers of maps of maps.
  *
  * <p>Network namespaces: BPF_LINK_CREATE and if_nametoindex resolve interfaces in the calling thread's namespace,
  * so {@link io.navstar.loader.NetworkNamespace#run} performs them on a short-lived platform thread that entered

@@ -3,6 +3,7 @@ package io.navstar.loader;
 import io.navstar.loader.btf.CoreRelocation;
 import io.navstar.loader.btf.CoreRelocationException;
 import io.navstar.loader.elf.ElfObjectReader;
+import io.navstar.loader.spec.KfuncReference;
 import io.navstar.loader.spec.ObjectSpec;
 import io.navstar.loader.spec.ProgramSpec;
 import io.navstar.loader.sys.Bpf;
@@ -84,7 +85,7 @@ class CoreKfuncLoadTest {
         assertTrue(kinds.containsAll(Set.of(CoreRelocation.Kind.FIELD_BYTE_OFFSET, CoreRelocation.Kind.FIELD_BYTE_SIZE,
                 CoreRelocation.Kind.FIELD_LSHIFT_U64, CoreRelocation.Kind.FIELD_RSHIFT_U64,
                 CoreRelocation.Kind.FIELD_SIGNED, CoreRelocation.Kind.FIELD_EXISTS)), kinds.toString());
-        assertEquals("bpf_cast_to_kern_ctx", program.kfuncCalls().getFirst().name());
+        assertEquals("bpf_cast_to_kern_ctx", program.kfuncReferences().getFirst().name());
 
         try (BpfObject object = BpfObject.load(spec, LoadOptions.defaults())) {
             BpfProgram read = object.program("core_skb_read");
@@ -122,7 +123,7 @@ class CoreKfuncLoadTest {
     void kfuncCallAndCoReReadInALinkedSubprogramAreRelocatedWithIt() {
         ObjectSpec spec = new ElfObjectReader().read(Kernel.testObject("core_skb"), "core_skb.o");
         ProgramSpec program = spec.program("core_skb_mark");
-        assertEquals(2, program.kfuncCalls().getFirst().instructionIndex(), "subprogram placed after the 2-insn main");
+        assertEquals(2, program.kfuncReferences().getFirst().instructionIndex(), "subprogram placed after the 2-insn main");
         assertEquals(3, program.coreRelocations().getFirst().instruction());
         try (BpfObject object = BpfObject.load(spec, LoadOptions.defaults())) {
             for (int mark : new int[] {0, 0x42, 0x7ffffffe}) {
@@ -130,6 +131,22 @@ class CoreKfuncLoadTest {
                 assertEquals(mark, object.program("core_skb_mark").testRun(packet, contextWithMark(mark), 0, 1,
                         packet.length + 64).returnValue());
             }
+        }
+    }
+
+    @Test
+    void weakKfuncsAreGuardedByBpfKsymExistsAsInLibbpf() {
+        ObjectSpec spec = new ElfObjectReader().read(Kernel.testObject("kfunc_weak"), "kfunc_weak.o");
+        ProgramSpec program = spec.program("kfunc_weak");
+        assertEquals(Set.of("navstar_no_such_kfunc", "bpf_cast_to_kern_ctx"), program.kfuncReferences().stream()
+                .map(KfuncReference::name).collect(Collectors.toSet()));
+        assertTrue(program.kfuncReferences().stream().allMatch(KfuncReference::weak));
+        assertEquals(2, program.kfuncReferences().stream().filter(KfuncReference::address).count(),
+                "one bpf_ksym_exists address load per kfunc");
+        try (BpfObject object = BpfObject.load(spec, LoadOptions.defaults())) {
+            byte[] packet = packet("000000000000", 8);
+            assertEquals(2 | 4, object.program("kfunc_weak").testRun(packet).returnValue(),
+                    "2: the missing kfunc's address is 0; 4: the present one's is not, and it returned a pointer");
         }
     }
 

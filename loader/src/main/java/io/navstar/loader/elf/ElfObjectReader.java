@@ -6,7 +6,7 @@ import io.navstar.loader.btf.BtfFormatException;
 import io.navstar.loader.btf.BtfType;
 import io.navstar.loader.btf.CoreRelocation;
 import io.navstar.loader.btf.DataSectionLayout;
-import io.navstar.loader.spec.KfuncCall;
+import io.navstar.loader.spec.KfuncReference;
 import io.navstar.loader.spec.MapRelocation;
 import io.navstar.loader.spec.MapSpec;
 import io.navstar.loader.spec.MapType;
@@ -415,7 +415,7 @@ public final class ElfObjectReader {
             }
             byte[] out = new byte[total * INSN];
             List<MapRelocation> mapRelocations = new ArrayList<>();
-            List<KfuncCall> kfuncCalls = new ArrayList<>();
+            List<KfuncReference> kfuncReferences = new ArrayList<>();
             List<CoreRelocation> coreRelocations = new ArrayList<>();
             for (int p = 0; p < placed.size(); p++) {
                 Function function = placed.get(p);
@@ -439,15 +439,20 @@ public final class ElfObjectReader {
                             setSrcReg(out, newIndex, BPF_PSEUDO_FUNC);
                             putImm(out, newIndex + 1, 0);
                         }
-                    } else if ((data[i * INSN] & 0xff) == BPF_CALL) {
-                        kfuncCall(function, data, i, newIndex).ifPresent(call -> {
-                            // Marked as a kfunc call now; the kernel's FUNC id goes in at load time.
-                            setSrcReg(out, newIndex, BPF_PSEUDO_KFUNC_CALL);
-                            putImm(out, newIndex, 0);
-                            kfuncCalls.add(call);
-                        });
                     } else {
-                        mapRelocation(function, data, i, newIndex, out).ifPresent(mapRelocations::add);
+                        Optional<KfuncReference> kfunc = kfuncReference(function, data, i, newIndex);
+                        if (kfunc.isPresent()) {
+                            // The kernel's FUNC id goes in at load time; a call is marked as a kfunc call now.
+                            if (!kfunc.get().address()) {
+                                setSrcReg(out, newIndex, BPF_PSEUDO_KFUNC_CALL);
+                            } else {
+                                putImm(out, newIndex + 1, 0);
+                            }
+                            putImm(out, newIndex, 0);
+                            kfuncReferences.add(kfunc.get());
+                        } else {
+                            mapRelocation(function, data, i, newIndex, out).ifPresent(mapRelocations::add);
+                        }
                     }
                     if ((data[i * INSN] & 0xff) == BPF_LD_IMM64) {
                         i++;
@@ -457,31 +462,36 @@ public final class ElfObjectReader {
             byte[][] info = infoRecords(placed, placement);
             return new ProgramSpec(main.name(), main.section().name(), kind.type(), kind.attachType(), license, out,
                     mapRelocations, info[0], info[0].length == 0 ? 0 : BtfExt.FUNC_INFO_SIZE, info[1],
-                    info[1].length == 0 ? 0 : BtfExt.LINE_INFO_SIZE, coreRelocations, kfuncCalls);
+                    info[1].length == 0 ? 0 : BtfExt.LINE_INFO_SIZE, coreRelocations, kfuncReferences);
         }
 
         /**
-         * A call against an undefined symbol: a kfunc, when the object's BTF declares the symbol as an extern
-         * FUNC in the .ksyms DATASEC ({@code extern ... __ksym}); anything else undefined is refused.
+         * A call or ld_imm64 against an undefined symbol: a kfunc, when the object's BTF declares the symbol as an
+         * extern FUNC in the .ksyms DATASEC ({@code extern ... __ksym}); anything else undefined is refused.
          */
-        private Optional<KfuncCall> kfuncCall(Function function, byte[] data, int i, int newIndex) {
+        private Optional<KfuncReference> kfuncReference(Function function, byte[] data, int i, int newIndex) {
             ElfFile.Symbol symbol = relocationsBySection.getOrDefault(function.section().index(), Map.of()).get(i);
             if (symbol == null || symbol.sectionIndex() != ElfFile.SHN_UNDEF) {
                 return Optional.empty();
             }
+            boolean address = (data[i * INSN] & 0xff) == BPF_LD_IMM64;
             At where = new At(function.section(), i);
+            String reference = (address ? "address of" : "call to") + " undefined symbol '" + symbol.name() + "'";
             if (btf == null) {
-                throw elf.fail(where + ": call to undefined symbol '" + symbol.name()
-                        + "': kfuncs need the object's BTF (compile with clang -g)");
+                throw elf.fail(where + ": " + reference + ": kfuncs need the object's BTF (compile with clang -g)");
             }
             int funcType = kfuncs.getOrDefault(symbol.name(), 0);
             if (funcType == 0) {
-                throw elf.fail(where + ": call to undefined symbol '" + symbol.name() + "': only kernel functions"
-                        + " declared 'extern ... __ksym' (kfuncs, in BTF DATASEC .ksyms) may be called undefined");
+                throw elf.fail(where + ": " + reference + ": only kernel functions declared 'extern ... __ksym'"
+                        + " (kfuncs, in BTF DATASEC .ksyms) may be " + (address ? "referenced" : "called")
+                        + " undefined; extern variables (__kconfig, typed __ksym) are not supported");
             }
-            return Optional.of(new KfuncCall(newIndex, symbol.name(), symbol.bind() == ElfFile.STB_WEAK, funcType));
+            if (address && i + 1 >= function.end()) {
+                throw elf.fail(where + ": ld_imm64 is cut off by the end of function " + function.name());
+            }
+            return Optional.of(new KfuncReference(newIndex, symbol.name(), address, symbol.bind() == ElfFile.STB_WEAK,
+                    funcType));
         }
-
 
         /** An instruction of a section, for error messages: rendered only when an error is thrown. */
         private record At(ElfFile.Section section, long instruction) {

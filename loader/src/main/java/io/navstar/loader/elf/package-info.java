@@ -8,9 +8,9 @@
  * data sections ({@code .data*}, {@code .rodata*}, {@code .bss*}, one single-entry array each).
  *
  * <p>Also read, for the loader to bind at load time: CO-RE relocations ({@code .BTF.ext} core_relo records, kept
- * per program as {@link io.navstar.loader.btf.CoreRelocation}s) and calls to kernel functions declared
- * {@code extern ... __ksym} (kept as {@link io.navstar.loader.spec.KfuncCall}s, the call marked
- * BPF_PSEUDO_KFUNC_CALL), with the {@code .ksyms} DATASEC rewritten so the kernel accepts the object's BTF.
+ * per program as {@link io.navstar.loader.btf.CoreRelocation}s) and calls to (and address loads of) kernel
+ * functions declared {@code extern ... __ksym} (kept as {@link io.navstar.loader.spec.KfuncReference}s, a call
+ * marked BPF_PSEUDO_KFUNC_CALL), with the {@code .ksyms} DATASEC rewritten so the kernel accepts the object's BTF.
  *
  * <p>Refused, each with an {@link io.navstar.loader.elf.ElfFormatException} or
  * {@link io.navstar.loader.btf.BtfFormatException} saying so: legacy {@code maps} sections, {@code __kconfig}

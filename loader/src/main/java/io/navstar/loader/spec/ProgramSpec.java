@@ -23,7 +23,8 @@ import java.util.Objects;
  * @param lineInfoRecordSize size of one bpf_line_info record, 0 when none
  * @param coreRelocations    CO-RE relocations, instruction indices in this program, applied at load time against
  *                           the kernel's BTF (see {@link io.navstar.loader.btf.CoreRelocator})
- * @param kfuncCalls         calls to kernel functions, resolved at load time against the kernel's BTF
+ * @param kfuncReferences    calls to kernel functions and loads of their addresses, resolved at load time
+ *                           against the kernel's BTF
  */
 public record ProgramSpec(
         String name,
@@ -38,7 +39,7 @@ public record ProgramSpec(
         byte[] lineInfo,
         int lineInfoRecordSize,
         List<CoreRelocation> coreRelocations,
-        List<KfuncCall> kfuncCalls) {
+        List<KfuncReference> kfuncReferences) {
 
     /** Size in bytes of one eBPF instruction. */
     public static final int INSTRUCTION_SIZE = 8;
@@ -55,7 +56,7 @@ public record ProgramSpec(
         funcInfo = funcInfo == null ? new byte[0] : funcInfo;
         lineInfo = lineInfo == null ? new byte[0] : lineInfo;
         coreRelocations = coreRelocations == null ? List.of() : List.copyOf(coreRelocations);
-        kfuncCalls = kfuncCalls == null ? List.of() : List.copyOf(kfuncCalls);
+        kfuncReferences = kfuncReferences == null ? List.of() : List.copyOf(kfuncReferences);
     }
 
     /** A program with neither CO-RE relocations nor kfunc calls (hand-assembled, or from an older reader). */
@@ -68,7 +69,7 @@ public record ProgramSpec(
 
     /** True when loading needs the kernel's BTF (CO-RE relocations or kfunc calls). */
     public boolean needsKernelBtf() {
-        return !coreRelocations.isEmpty() || !kfuncCalls.isEmpty();
+        return !coreRelocations.isEmpty() || !kfuncReferences.isEmpty();
     }
 
     /** Number of instructions. */
