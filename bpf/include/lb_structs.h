@@ -72,6 +72,7 @@ struct lb_flow_key {
 #define LB_FLOW_F_CLOSING 1u  /* a FIN or RST was seen: the entry lives the closing timeout */
 #define LB_FLOW_F_HAIRPIN 2u  /* the client is its own backend: source rewritten to the hairpin address */
 #define LB_FLOW_F_REPLIED 4u  /* a reply was seen (on the forward entry, or on a reverse entry where one exists) */
+#define LB_FLOW_F_CSUM    8u  /* csum_diff holds the rewrite's checksum difference (forward entries only) */
 
 /*
  * Connection-table value (forward direction, keyed by client -> VIP): where the flow goes. The
@@ -85,7 +86,13 @@ struct lb_flow {
 	__u16 flags;           /* LB_FLOW_F_* */
 	__u32 backend_id;
 	__u32 vip_id;
-	__u32 pad;             /* always zero */
+	/*
+	 * With LB_FLOW_F_CSUM: what rewriting a client's packet of this flow adds to its checksums, as two 16-bit
+	 * one's-complement sums (RFC 1624): bits 31..16 for the addresses (IPv4 header and L4 pseudo header), bits
+	 * 15..0 for the ports; a reply's are their complements. Without the flag (entries of older programs, hairpin
+	 * flows) it is zero and the difference is computed per packet.
+	 */
+	__u32 csum_diff;
 	__u64 expires_ns;      /* CLOCK_MONOTONIC ns (lb_now) after which the entry is dead */
 };
 

@@ -61,4 +61,10 @@ static __always_inline __u32 lb_csum_diff_words(const void *from, const void *to
 	return sum;
 }
 
+/* Folds a one's-complement sum to 16 bits without complementing it. */
+static __always_inline __u16 lb_csum_fold_sum(__u64 sum)
+{
+	return (__u16)~lb_csum_fold(sum);
+}
+
 #endif

@@ -120,6 +120,30 @@ static __always_inline int lb_needs_reverse_entry(const struct lb_backend *backe
 }
 
 /*
+ * The checksum difference of rewriting tuple from into tuple to, packed as struct lb_flow's csum_diff (addresses
+ * in bits 31..16, ports in 15..0, each a folded one's-complement sum; RFC 1624 eqn. 3); never zero, so zero can
+ * mean "not known".
+ */
+static __always_inline __u32 lb_tuple_csum_diff(const struct lb_flow_key *from, const struct lb_flow_key *to)
+{
+	__u16 from_ports[2] = { from->sport, from->dport };
+	__u16 to_ports[2] = { to->sport, to->dport };
+	__u32 addr;
+
+	if (from->family == LB_AF_INET) {
+		__u32 from_addr[2] = { from->src[0], from->dst[0] };
+		__u32 to_addr[2] = { to->src[0], to->dst[0] };
+
+		addr = lb_csum_diff_words(from_addr, to_addr, 4);
+	} else {
+		addr = lb_csum_diff_words(from->src, to->src, 8) + lb_csum_diff_words(from->dst, to->dst, 8);
+	}
+	/* a difference of zero is 0 or 0xffff in one's complement: 0xffff keeps the packed value non-zero */
+	return ((__u32)(lb_csum_fold_sum(addr) ?: 0xffff) << 16) |
+	       (lb_csum_fold_sum(lb_csum_diff_words(from_ports, to_ports, 2)) ?: 0xffff);
+}
+
+/*
  * The reverse-NAT entry of a new flow whose backend lb_backend_vips cannot answer for: keyed by the reply's tuple,
  * backend -> reply_to (the client, or the hairpin address when the client is the backend).
  */
@@ -138,7 +162,7 @@ static __always_inline void lb_insert_reverse(const struct lb_pkt *pkt, const st
 	lb_copy_addr(rev.vip_addr, pkt->key.dst);
 	lb_copy_addr(rev.client_addr, pkt->key.src);
 	rev.vip_port = pkt->key.dport;
-	rev.flags = flow->flags;
+	rev.flags = flow->flags & ~LB_FLOW_F_CSUM;
 	rev.backend_id = flow->backend_id;
 	rev.vip_id = flow->vip_id;
 	rev.expires_ns = flow->expires_ns;
@@ -195,7 +219,8 @@ static __always_inline void lb_first_reply(__u16 *flags, __u64 now, __u32 vip_id
  * The flags are written without atomics; a flag lost to a race with the other direction costs one more event, or a
  * longer life.
  */
-static __always_inline int lb_reply(struct lb_pkt *pkt, __u32 bytes, int hairpin, struct lb_flow_key *to)
+static __always_inline int lb_reply(struct lb_pkt *pkt, __u32 bytes, int hairpin, struct lb_flow_key *to,
+				    __u32 *csum_diff)
 {
 	struct lb_vip_key key = {};
 	struct lb_backend_vip *known;
@@ -204,6 +229,7 @@ static __always_inline int lb_reply(struct lb_pkt *pkt, __u32 bytes, int hairpin
 	__u64 now;
 
 	/* *to first holds the forward tuple (client -> VIP), then becomes the reply's new tuple (VIP -> client). */
+	*csum_diff = 0;
 	lb_endpoint_key(&key, pkt->key.src, pkt->key.sport, pkt);
 	known = bpf_map_lookup_elem(&lb_backend_vips, &key);
 	if (known && !(known->flags & LB_BACKEND_VIP_F_SHARED))
@@ -241,6 +267,9 @@ static __always_inline int lb_reply(struct lb_pkt *pkt, __u32 bytes, int hairpin
 	}
 	lb_count(&lb_backend_stats, flow->backend_id, bytes, 0, 0);
 	lb_first_reply(&flow->flags, now, flow->vip_id, flow->backend_id, pkt, to->src, to->sport, to->dst, to->dport);
+	/* the reply undoes the client's rewrite: the complement of each half (never zero: ~0xffff is not stored) */
+	if ((flow->flags & LB_FLOW_F_CSUM) && !hairpin)
+		*csum_diff = ~flow->csum_diff;
 	/* client -> VIP becomes VIP -> client (for hairpin the client is the backend, the reply's source) */
 	lb_copy_addr(to->src, to->dst);
 	lb_copy_addr(to->dst, hairpin ? pkt->key.src : pkt->key.dst);
@@ -253,7 +282,8 @@ static __always_inline int lb_reply(struct lb_pkt *pkt, __u32 bytes, int hairpin
  * Ingress decision for a packet from a client (tc ingress or XDP). On LB_REWRITE, *to is the new tuple
  * and *back says the packet must leave through the interface it came in on (hairpin).
  */
-static __always_inline int lb_ingress(struct lb_pkt *pkt, __u32 bytes, struct lb_flow_key *to, int *back)
+static __always_inline int lb_ingress(struct lb_pkt *pkt, __u32 bytes, struct lb_flow_key *to, int *back,
+				      __u32 *csum_diff)
 {
 	struct lb_config *cfg = lb_cfg();
 	__u64 now = lb_now();
@@ -268,11 +298,12 @@ static __always_inline int lb_ingress(struct lb_pkt *pkt, __u32 bytes, struct lb
 
 	*to = pkt->key;
 	*back = 0;
+	*csum_diff = 0;
 	has_hairpin = lb_hairpin_addr(cfg, pkt->key.family, hairpin);
 
 	/* A hairpin flow's reply: backend -> hairpin address. Restore VIP -> client and send it back. */
 	if (has_hairpin && lb_addr_eq(pkt->key.dst, hairpin)) {
-		if (!lb_reply(pkt, bytes, 1, to))
+		if (!lb_reply(pkt, bytes, 1, to, csum_diff))
 			return LB_PASS;
 		*back = 1;
 		return LB_REWRITE;
@@ -290,6 +321,8 @@ static __always_inline int lb_ingress(struct lb_pkt *pkt, __u32 bytes, struct lb
 			lb_copy_addr(to->src, hairpin);
 			*back = 1;
 		}
+		if (flow->flags & LB_FLOW_F_CSUM)
+			*csum_diff = flow->csum_diff;
 		lb_count(&lb_vip_stats, flow->vip_id, bytes, 0, 0);
 		lb_count(&lb_backend_stats, flow->backend_id, bytes, 0, 0);
 		return LB_REWRITE;
@@ -319,17 +352,21 @@ static __always_inline int lb_ingress(struct lb_pkt *pkt, __u32 bytes, struct lb
 	if (lb_closing(pkt))
 		new_flow.flags |= LB_FLOW_F_CLOSING;
 
+	lb_copy_addr(to->dst, backend->addr);
+	to->dport = backend->port;
 	if (has_hairpin && lb_addr_eq(backend->addr, pkt->key.src)) {
 		new_flow.flags |= LB_FLOW_F_HAIRPIN;
 		lb_copy_addr(to->src, hairpin);
 		*back = 1;
+	} else {
+		/* Not for hairpin flows: their rewrite depends on the configured hairpin address, which may change. */
+		new_flow.csum_diff = lb_tuple_csum_diff(&pkt->key, to);
+		new_flow.flags |= LB_FLOW_F_CSUM;
+		*csum_diff = new_flow.csum_diff;
 	}
 	if (lb_needs_reverse_entry(backend, pkt))
 		lb_insert_reverse(pkt, backend, &new_flow, (new_flow.flags & LB_FLOW_F_HAIRPIN) ? hairpin : pkt->key.src);
 	bpf_map_update_elem(&lb_flows, &pkt->key, &new_flow, BPF_ANY);
-
-	lb_copy_addr(to->dst, backend->addr);
-	to->dport = backend->port;
 	lb_count(&lb_vip_stats, vip->vip_id, bytes, 1, 0);
 	lb_count(&lb_backend_stats, backend_id, bytes, 1, 0);
 	lb_emit(now, LB_EVENT_NEW_FLOW, vip->vip_id, backend_id, pkt->key.family, pkt->key.proto,
@@ -338,19 +375,21 @@ static __always_inline int lb_ingress(struct lb_pkt *pkt, __u32 bytes, struct lb
 }
 
 /* Egress decision for a packet towards a client (tc egress): a backend's reply shows the VIP. */
-static __always_inline int lb_egress(struct lb_pkt *pkt, __u32 bytes, struct lb_flow_key *to)
+static __always_inline int lb_egress(struct lb_pkt *pkt, __u32 bytes, struct lb_flow_key *to, __u32 *csum_diff)
 {
-	return lb_reply(pkt, bytes, 0, to) ? LB_REWRITE : LB_PASS;
+	return lb_reply(pkt, bytes, 0, to, csum_diff) ? LB_REWRITE : LB_PASS;
 }
 
 /*
  * Writes the tuple *to over the packet at data (Ethernet first; headers bounds-checked here) and updates
- * the IPv4 header checksum (RFC 1624). The L4 checksum is left to the caller, which gets the checksum
+ * the IPv4 header checksum (RFC 1624). known_diff, when not zero, is the flow's checksum difference
+ * (struct lb_flow's csum_diff, or its complement for a reply) and spares computing it. The L4 checksum is left to the caller, which gets the checksum
  * differences of the addresses (pseudo header) and of the ports: tc applies them with bpf_l4_csum_replace
  * (CHECKSUM_PARTIAL aware), XDP by hand. Returns 0, or -1 when a header is out of bounds.
  */
 static __always_inline int lb_rewrite_headers(void *data, void *data_end, const struct lb_pkt *pkt,
-					      const struct lb_flow_key *to, __s64 *addr_diff, __s64 *port_diff)
+					      const struct lb_flow_key *to, __u32 known_diff, __s64 *addr_diff,
+					      __s64 *port_diff)
 {
 	__u16 from_ports[2] = { pkt->key.sport, pkt->key.dport };
 	__u16 to_ports[2] = { to->sport, to->dport };
@@ -367,7 +406,7 @@ static __always_inline int lb_rewrite_headers(void *data, void *data_end, const 
 
 		if ((void *)(ip + 1) > data_end)
 			return -1;
-		*addr_diff = lb_csum_diff_words(from_addr, to_addr, 4);
+		*addr_diff = known_diff ? known_diff >> 16 : lb_csum_diff_words(from_addr, to_addr, 4);
 		ip->saddr = to_addr[0];
 		ip->daddr = to_addr[1];
 		ip->check = lb_csum_apply(ip->check, *addr_diff);
@@ -378,15 +417,19 @@ static __always_inline int lb_rewrite_headers(void *data, void *data_end, const 
 
 		if ((void *)(ip6 + 1) > data_end)
 			return -1;
-		__builtin_memcpy(from_addr, pkt->key.src, 16);
-		__builtin_memcpy(from_addr + 4, pkt->key.dst, 16);
-		__builtin_memcpy(to_addr, to->src, 16);
-		__builtin_memcpy(to_addr + 4, to->dst, 16);
-		*addr_diff = lb_csum_diff_words(from_addr, to_addr, 16);
+		if (known_diff) {
+			*addr_diff = known_diff >> 16;
+		} else {
+			__builtin_memcpy(from_addr, pkt->key.src, 16);
+			__builtin_memcpy(from_addr + 4, pkt->key.dst, 16);
+			__builtin_memcpy(to_addr, to->src, 16);
+			__builtin_memcpy(to_addr + 4, to->dst, 16);
+			*addr_diff = lb_csum_diff_words(from_addr, to_addr, 16);
+		}
 		__builtin_memcpy(&ip6->saddr, to->src, 16);
 		__builtin_memcpy(&ip6->daddr, to->dst, 16);
 	}
-	*port_diff = lb_csum_diff_words(from_ports, to_ports, 2);
+	*port_diff = known_diff ? known_diff & 0xffff : lb_csum_diff_words(from_ports, to_ports, 2);
 	ports[0] = to_ports[0];
 	ports[1] = to_ports[1];
 	return 0;

@@ -55,7 +55,7 @@ static __always_inline int lb_tc_ip_summed(struct __sk_buff *skb)
  * helper's BPF_F_MARK_MANGLED_0 does.
  */
 static __always_inline int lb_tc_rewrite(struct __sk_buff *skb, const struct lb_pkt *pkt,
-					 const struct lb_flow_key *to)
+					 const struct lb_flow_key *to, __u32 known_diff)
 {
 	int udp = pkt->key.proto == IPPROTO_UDP_;
 	__u64 l4_flags = udp ? BPF_F_MARK_MANGLED_0 : 0;
@@ -70,7 +70,7 @@ static __always_inline int lb_tc_rewrite(struct __sk_buff *skb, const struct lb_
 
 	if ((void *)(check + 1) > data_end)
 		return -1;
-	if (lb_rewrite_headers(data, data_end, pkt, to, &addr_diff, &port_diff))
+	if (lb_rewrite_headers(data, data_end, pkt, to, known_diff, &addr_diff, &port_diff))
 		return -1;
 	if (!lb_has_l4_csum(pkt) || (udp && *check == 0))
 		return 0;
@@ -153,12 +153,13 @@ int lb_tc_ingress(struct __sk_buff *skb)
 {
 	struct lb_pkt pkt = {};
 	struct lb_flow_key to;
+	__u32 csum_diff;
 	int back = 0;
 
 	lb_tc_pull(skb);
 	if (lb_parse((void *)(long)skb->data, (void *)(long)skb->data_end, skb->len, &pkt))
 		return LB_TCX_NEXT;
-	switch (lb_ingress(&pkt, skb->len, &to, &back)) {
+	switch (lb_ingress(&pkt, skb->len, &to, &back, &csum_diff)) {
 	case LB_REWRITE:
 		break;
 	case LB_REFUSE:
@@ -166,7 +167,7 @@ int lb_tc_ingress(struct __sk_buff *skb)
 	default:
 		return LB_TCX_NEXT;
 	}
-	if (lb_tc_rewrite(skb, &pkt, &to))
+	if (lb_tc_rewrite(skb, &pkt, &to, csum_diff))
 		return LB_TCX_DROP;
 	if (back) {
 		if (lb_tc_turn_around(skb))
@@ -181,13 +182,14 @@ int lb_tc_egress(struct __sk_buff *skb)
 {
 	struct lb_pkt pkt = {};
 	struct lb_flow_key to;
+	__u32 csum_diff;
 
 	lb_tc_pull(skb);
 	if (lb_parse((void *)(long)skb->data, (void *)(long)skb->data_end, skb->len, &pkt))
 		return LB_TCX_NEXT;
-	if (lb_egress(&pkt, skb->len, &to) != LB_REWRITE)
+	if (lb_egress(&pkt, skb->len, &to, &csum_diff) != LB_REWRITE)
 		return LB_TCX_NEXT;
-	if (lb_tc_rewrite(skb, &pkt, &to))
+	if (lb_tc_rewrite(skb, &pkt, &to, csum_diff))
 		return LB_TCX_DROP;
 	return LB_TCX_PASS;
 }

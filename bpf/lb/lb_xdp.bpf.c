@@ -6,7 +6,7 @@
 
 /* Writes the tuple *to over the packet's and updates the TCP/UDP checksum by hand (RFC 1624). */
 static __always_inline int lb_xdp_rewrite(struct xdp_md *ctx, const struct lb_pkt *pkt,
-					  const struct lb_flow_key *to)
+					  const struct lb_flow_key *to, __u32 known_diff)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -19,7 +19,7 @@ static __always_inline int lb_xdp_rewrite(struct xdp_md *ctx, const struct lb_pk
 
 	if ((void *)(check + 1) > data_end)
 		return -1;
-	if (lb_rewrite_headers(data, data_end, pkt, to, &addr_diff, &port_diff))
+	if (lb_rewrite_headers(data, data_end, pkt, to, known_diff, &addr_diff, &port_diff))
 		return -1;
 	if (!lb_has_l4_csum(pkt))
 		return 0;
@@ -104,11 +104,12 @@ int lb_xdp_ingress(struct xdp_md *ctx)
 	void *data_end = (void *)(long)ctx->data_end;
 	struct lb_pkt pkt = {};
 	struct lb_flow_key to;
+	__u32 csum_diff;
 	int back = 0;
 
 	if (lb_parse(data, data_end, data_end - data, &pkt))
 		return XDP_PASS;
-	switch (lb_ingress(&pkt, data_end - data, &to, &back)) {
+	switch (lb_ingress(&pkt, data_end - data, &to, &back, &csum_diff)) {
 	case LB_REWRITE:
 		break;
 	case LB_REFUSE:
@@ -116,7 +117,7 @@ int lb_xdp_ingress(struct xdp_md *ctx)
 	default:
 		return XDP_PASS;
 	}
-	if (lb_xdp_rewrite(ctx, &pkt, &to))
+	if (lb_xdp_rewrite(ctx, &pkt, &to, csum_diff))
 		return XDP_DROP;
 	if (back) {
 		if (lb_xdp_turn_around(ctx))

@@ -31,6 +31,7 @@ public final class Abi {
     public static final int FLOW_CLOSING = 1;
     public static final int FLOW_HAIRPIN = 2;
     public static final int FLOW_REPLIED = 4;
+    public static final int FLOW_CSUM = 8;
 
     /** LB_BACKEND_VIP_F_* (append-only). */
     public static final int BACKEND_VIP_SHARED = 1;

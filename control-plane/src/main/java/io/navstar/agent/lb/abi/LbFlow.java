@@ -26,7 +26,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
  * 	__u16 flags;           &#47;* LB_FLOW_F_* *&#47;
  * 	__u32 backend_id;
  * 	__u32 vip_id;
- * 	__u32 pad;             &#47;* always zero *&#47;
+ * 	__u32 csum_diff;       &#47;* with LB_FLOW_F_CSUM: the rewrite's checksum difference *&#47;
  * 	__u64 expires_ns;      &#47;* CLOCK_MONOTONIC ns (lb_now) after which the entry is dead *&#47;
  * };
  * </pre>
@@ -40,7 +40,7 @@ public final class LbFlow extends Flyweight {
             JAVA_SHORT.withName("flags"),
             JAVA_INT.withName("backend_id"),
             JAVA_INT.withName("vip_id"),
-            JAVA_INT.withName("pad"),
+            JAVA_INT.withName("csum_diff"),
             JAVA_LONG.withName("expires_ns")).withName("lb_flow");
 
     /** Codec for typed maps. */
@@ -61,7 +61,7 @@ public final class LbFlow extends Flyweight {
     private static final long FLAGS = LAYOUT.byteOffset(PathElement.groupElement("flags"));
     private static final long BACKEND_ID = LAYOUT.byteOffset(PathElement.groupElement("backend_id"));
     private static final long VIP_ID = LAYOUT.byteOffset(PathElement.groupElement("vip_id"));
-    private static final long PAD = LAYOUT.byteOffset(PathElement.groupElement("pad"));
+    private static final long CSUM_DIFF = LAYOUT.byteOffset(PathElement.groupElement("csum_diff"));
     private static final long EXPIRES_NS = LAYOUT.byteOffset(PathElement.groupElement("expires_ns"));
 
     @Override
@@ -123,12 +123,16 @@ public final class LbFlow extends Flyweight {
         return this;
     }
 
-    public int pad() {
-        return segment.get(JAVA_INT_UNALIGNED, offset + PAD);
+    /**
+     * csum_diff: with {@link Abi#FLOW_CSUM}, the rewrite's checksum difference (addresses in bits 31..16, ports in
+     * 15..0, each a folded one's-complement sum); zero otherwise.
+     */
+    public int csumDiff() {
+        return segment.get(JAVA_INT_UNALIGNED, offset + CSUM_DIFF);
     }
 
-    public LbFlow pad(int value) {
-        segment.set(JAVA_INT_UNALIGNED, offset + PAD, value);
+    public LbFlow csumDiff(int value) {
+        segment.set(JAVA_INT_UNALIGNED, offset + CSUM_DIFF, value);
         return this;
     }
 

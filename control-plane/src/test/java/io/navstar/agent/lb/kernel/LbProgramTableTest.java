@@ -419,6 +419,62 @@ class LbProgramTableTest {
         }
     }
 
+    /**
+     * RFC 1624's difference of replacing the 16-bit words of from by those of to, folded, zero as 0xffff; the words
+     * read as the data plane loads them on this (little-endian) host: RFC 1071 section 2(B), the sum is byte-order
+     * independent up to a swap of its two bytes.
+     */
+    static int foldedDifference(byte[] from, byte[] to) {
+        long sum = 0;
+        for (int i = 0; i < from.length; i += 2) {
+            sum += (~(((from[i + 1] & 0xff) << 8) | (from[i] & 0xff))) & 0xffff;
+            sum += ((to[i + 1] & 0xff) << 8) | (to[i] & 0xff);
+        }
+        while ((sum >> 16) != 0) {
+            sum = (sum & 0xffff) + (sum >> 16);
+        }
+        return sum == 0 ? 0xffff : (int) sum;
+    }
+
+    @Test
+    void trackedPacketsUseTheChecksumDifferenceStoredInTheFlow() {
+        LbTestSupport.assumeRoot();
+        BpfProgram in = plane.program("lb_tc_ingress");
+        BpfProgram xdp = plane.program("lb_xdp_ingress");
+        in.testRun(tcp("10.0.1.40", 49000, "11.0.0.1", 80, SYN, 1, 0, new byte[0]));
+        try (Arena arena = Arena.ofConfined()) {
+            LbFlowKey key = LbFlowKey.CODEC.newFlyweight();
+            key.wrap(arena.allocate(LbFlowKey.LAYOUT), 0);
+            key.clear().src(InetAddress.ofLiteral("10.0.1.40")).dst(InetAddress.ofLiteral("11.0.0.1"))
+                    .sport(49000).dport(80).proto(6).family(Abi.AF_INET);
+            LbFlow flow = LbFlow.CODEC.newFlyweight();
+            flow.wrap(arena.allocate(LbFlow.LAYOUT), 0);
+            var flows = plane.map("lb_flows");
+            assertTrue(flows.get(key.segment(), flow.segment()));
+            assertEquals(Abi.FLOW_CSUM, flow.flags() & Abi.FLOW_CSUM, "the difference is stored");
+            // 10.0.1.40 -> 11.0.0.1 becomes 10.0.1.40 -> 10.0.2.2; port 80 becomes 8080
+            int addr = foldedDifference(new byte[] {10, 0, 1, 40, 11, 0, 0, 1}, new byte[] {10, 0, 1, 40, 10, 0, 2, 2});
+            int ports = foldedDifference(new byte[] {(byte) (49000 >> 8), (byte) 49000, 0, 80},
+                    new byte[] {(byte) (49000 >> 8), (byte) 49000, 8080 >> 8, (byte) 8080});
+            assertEquals(addr << 16 | ports, flow.csumDiff());
+
+            byte[] ack = tcp("10.0.1.40", 49000, "11.0.0.1", 80, ACK, 2, 1, HELLO);
+            byte[] expected = tcp("10.0.1.40", 49000, "10.0.2.2", 8080, ACK, 2, 1, HELLO);
+            assertArrayEquals(expected, in.testRun(ack).dataOut());
+            assertArrayEquals(expected, xdp.testRun(ack).dataOut());
+
+            // a wrong stored difference shows in the output: the programs use it rather than computing their own
+            flows.put(key.segment(), flow.csumDiff(flow.csumDiff() ^ 0x0001_0000).segment());
+            assertTrue(!checksumsValid(in.testRun(ack).dataOut()), "tc used the stored difference");
+            assertTrue(!checksumsValid(xdp.testRun(ack).dataOut()), "xdp used the stored difference");
+
+            // an entry written by an older program (no LB_FLOW_F_CSUM, zero difference) is computed per packet
+            flows.put(key.segment(), flow.flags(flow.flags() & ~Abi.FLOW_CSUM).csumDiff(0).segment());
+            assertArrayEquals(expected, in.testRun(ack).dataOut());
+            assertArrayEquals(expected, xdp.testRun(ack).dataOut());
+        }
+    }
+
     /** Bytes one lb_event takes in the ring: the record and its 8-byte header, rounded up to 8 (kernel/bpf/ringbuf.c). */
     static final int EVENT_RECORD_BYTES = (int) ((LbEvent.LAYOUT.byteSize() + 8 + 7) & ~7);
 
