@@ -1,25 +1,35 @@
 #!/usr/bin/env bash
 # dnsperf side by side: navstar (Spartan), unbound and dnsmasq serving the same local records, and
 # the same forwarded names cached from one upstream; then navstar's failover with a dead first
-# upstream. Every server listens on its own 127.0.54.x address; all traffic stays on loopback.
+# upstream, and the heap held by 1,000,000 cached names. Every server listens on its own NET.x
+# address (default 127.0.55.x), port PORT; all traffic stays on loopback. Unattended: about 5 minutes
+# with the defaults; prints the tables and the navstar/unbound ratios.
 #
-#   jmh/scripts/dns-bench.sh            # DURATION=10 s per run, NAMES=1000 local names
-#   DURATION=5 NAMES=200 jmh/scripts/dns-bench.sh
+#   jmh/scripts/dns-bench.sh
+#   DURATION=3 ROUNDS=1 LAT_ROUNDS=3 jmh/scripts/dns-bench.sh      # quicker, noisier
 #
+# Warm-up: every server gets the same runs first (its cache filled with the forwarded names, then a
+# saturating WARM-second run per workload), so navstar's JIT is warm and nobody is measured cold.
 # Throughput: dnsperf -l DURATION with CLIENTS clients and OUTSTANDING queries in flight (saturating),
 # ROUNDS rounds with the servers interleaved, median reported (a shared 2-core machine is noisy).
 # CPU us/query: the server process's user+system time during the throughput run divided by the
 # queries it answered (robust to a machine shared with other work, unlike queries/s).
-# Latency: runs at a fixed RATE (-Q) that every server sustains, with -v; p50/p99 computed from
-# dnsperf's per-query latencies (median over rounds). Then navstar's event-loop heap allocation per
-# query and, when the jmh module is built, the heap used by 1,000,000 cached answers.
+# Latency: LAT_ROUNDS rounds; in each, every server in turn (the order rotated each round) gets
+# LAT_DURATION s at a fixed RATE (-Q) that all of them sustain, with -v; p50/p99/p99.9 come from
+# dnsperf's per-query latencies. Reported: the median of the rounds, the spread of p99 (min-max), and
+# navstar/unbound p99 ratios (of the medians, and the median of the per-round paired ratios: a pair
+# runs seconds apart, so it shares the machine's load). navstar's JVM logs GC and safepoints; the
+# pauses that fell inside its latency runs are counted. Then navstar's event-loop heap allocation
+# per query, and the heap used by 1,000,000 cached answers.
 # Needs: java 25, mvn, dnsperf, unbound, dnsmasq, python3.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 DURATION=${DURATION:-5}
 ROUNDS=${ROUNDS:-3}
-LAT_DURATION=${LAT_DURATION:-3}
+LAT_DURATION=${LAT_DURATION:-2}
+LAT_ROUNDS=${LAT_ROUNDS:-7}
+WARM=${WARM:-3}
 NAMES=${NAMES:-1000}
 FWD_NAMES=${FWD_NAMES:-1000}
 CLIENTS=${CLIENTS:-4}
@@ -28,8 +38,9 @@ OUTSTANDING=${OUTSTANDING:-200}
 RATE=${RATE:-20000}
 LOOPS=${LOOPS:-$(nproc)}
 BATCH=${BATCH:-16}
-PORT=5300
-NAV=127.0.54.1; UB=127.0.54.2; DM=127.0.54.3; UP=127.0.54.4; HOLE=127.0.54.5; NAVFO=127.0.54.6
+PORT=${PORT:-5300}
+NET=${NET:-127.0.55} # loopback addresses NET.1-6
+NAV=$NET.1; UB=$NET.2; DM=$NET.3; UP=$NET.4; HOLE=$NET.5; NAVFO=$NET.6
 
 WORK=$(mktemp -d /tmp/nsd-bench.XXXXXX)
 PIDS=()
@@ -128,7 +139,8 @@ dnsmasq -k --conf-file=/dev/null --no-resolv --no-hosts --addn-hosts="$WORK/dnsm
 # decoders bound every access themselves and are fuzzed); index bounds checks stay on.
 JVM=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xms1g -Xmx1g -XX:+UseParallelGC
      -Dio.netty.leakDetection.level=disabled -Dio.netty.buffer.checkAccessible=false -cp "$CP")
-"${JVM[@]}" io.navstar.dns.server.DnsServerMain --listen $NAV:$PORT --upstream $UP:$PORT \
+"${JVM[@]}" -Xlog:gc,safepoint:file="$WORK/navstar-jvm.log":uptime \
+  io.navstar.dns.server.DnsServerMain --listen $NAV:$PORT --upstream $UP:$PORT \
   --records "$WORK/navstar.records" --loops "$LOOPS" --batch "$BATCH" --stats-seconds 1 >"$WORK/navstar.log" 2>&1 & PIDS+=($!); SPID[navstar]=$!
 
 # failover: a black hole that reads and drops everything, listed first, then the real upstream
@@ -161,41 +173,48 @@ perf() { # $1 address, $2 query file, $3 server pid -> "qps lost cpu_us_per_quer
   awk -v ticks=$((after - before)) -v tick_us="$TICK_US" '/Queries per second/ {q=$4} /Queries lost/ {l=$3}
     /Queries completed/ {c=$3} END {printf "%.0f %s %.2f", q, l, (c > 0 ? ticks * tick_us / c : 0)}' "$WORK/perf.out"
 }
-latency() { # $1 address, $2 query file -> "p50_ms p99_ms"
+latency() { # $1 address, $2 query file -> "p50_ms p99_ms p99.9_ms"
   dnsperf -s "$1" -p $PORT -d "$2" -l "$LAT_DURATION" -c "$CLIENTS" -T 1 -Q "$RATE" -v 2>/dev/null | awk '/^> / {print $NF}' |
-    sort -n | awk '{a[NR]=$1} END {if (NR==0) {print "- -"} else {printf "%.3f %.3f", a[int(NR*0.5)+1]*1000, a[int(NR*0.99)]*1000}}'
+    sort -n | awk '{a[NR]=$1} END {if (NR==0) {print "- - -"} else {printf "%.3f %.3f %.3f", a[int(NR*0.5)+1]*1000, a[int(NR*0.99)]*1000, a[int(NR*0.999)]*1000}}'
 }
+jvm_log_lines() { wc -l < "$WORK/navstar-jvm.log"; }
 
-# warm every cache with the forwarded names
+# the same warm-up for every server: caches filled with the forwarded names, then one saturating run
+# per workload (navstar's JIT compiles its hot paths here, not inside a measured run)
 for a in $NAV $UB $DM; do dnsperf -s $a -p $PORT -d "$WORK/fwd.q" -n 1 -q 50 >/dev/null 2>&1; done
-# JIT warm-up for navstar (the others are native): one short run per workload
-dnsperf -s $NAV -p $PORT -d "$WORK/local.q" -l 3 -c "$CLIENTS" -T "$THREADS" -q "$OUTSTANDING" >/dev/null 2>&1
-dnsperf -s $NAV -p $PORT -d "$WORK/fwd.q" -l 2 -c "$CLIENTS" -T "$THREADS" -q "$OUTSTANDING" >/dev/null 2>&1
+for workload in local fwd; do
+  for a in $NAV $UB $DM; do
+    dnsperf -s $a -p $PORT -d "$WORK/$workload.q" -l "$WARM" -c "$CLIENTS" -T "$THREADS" -q "$OUTSTANDING" >/dev/null 2>&1
+  done
+done
 
-echo "dnsperf: ${DURATION}s per run, $ROUNDS rounds (median), $CLIENTS clients, $THREADS threads, $OUTSTANDING outstanding; latency at $RATE q/s"
-echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); navstar: $LOOPS loops, recvmmsg batch $BATCH"
-median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {if (NR==0) print "-"; else print a[int((NR+1)/2)]}'; }
-declare -A QPS LOST P50 P99 CPU
+SERVERS=(navstar:$NAV unbound:$UB dnsmasq:$DM)
+echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); navstar: $LOOPS event loops (reuseport sockets), recvmmsg batch $BATCH; unbound: num-threads $(nproc), so-reuseport yes"
+median() { # of the numbers on stdin; the mean of the middle two when their count is even
+  tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {if (NR==0) print "-"; else if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2] + a[NR/2+1]) / 2}'
+}
+spread() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {if (NR==0) print "-"; else printf "%s-%s", a[1], a[NR]}'; }
+
+echo
+echo "throughput: dnsperf ${DURATION}s per run, $ROUNDS rounds (median), $CLIENTS clients, $THREADS threads, $OUTSTANDING outstanding"
+declare -A QPS LOST CPU P50 P99 P999 PAIR
 for round in $(seq 1 "$ROUNDS"); do
   for workload in local fwd; do
-    for pair in navstar:$NAV unbound:$UB dnsmasq:$DM; do
+    for pair in "${SERVERS[@]}"; do
       name=${pair%%:*}; addr=${pair#*:}
       read -r qps lost cpu <<<"$(perf "$addr" "$WORK/$workload.q" "${SPID[$name]}")"
-      read -r p50 p99 <<<"$(latency "$addr" "$WORK/$workload.q")"
       QPS[$name-$workload]+=" $qps"; LOST[$name-$workload]+=" $lost"; CPU[$name-$workload]+=" $cpu"
-      P50[$name-$workload]+=" $p50"; P99[$name-$workload]+=" $p99"
     done
   done
 done
-printf '%-20s %10s %26s %6s %8s %8s %12s\n' "server / workload" "queries/s" "(each round)" "lost" "p50 ms" "p99 ms" "CPU us/query"
+printf '%-20s %10s %26s %6s %12s\n' "server / workload" "queries/s" "(each round)" "lost" "CPU us/query"
 declare -A MED
 for workload in local fwd; do
   for name in navstar unbound dnsmasq; do
     k=$name-$workload
     MED[$k]=$(echo "${QPS[$k]}" | median)
-    printf '%-20s %10s %26s %6s %8s %8s %12s\n' "$name / $workload" "${MED[$k]}" "(${QPS[$k]# })" \
-      "$(echo "${LOST[$k]}" | median)" "$(echo "${P50[$k]}" | median)" "$(echo "${P99[$k]}" | median)" \
-      "$(echo "${CPU[$k]}" | median)"
+    printf '%-20s %10s %26s %6s %12s\n' "$name / $workload" "${MED[$k]}" "(${QPS[$k]# })" \
+      "$(echo "${LOST[$k]}" | median)" "$(echo "${CPU[$k]}" | median)"
   done
 done
 for workload in local fwd; do
@@ -203,9 +222,46 @@ for workload in local fwd; do
     -v cn="$(echo "${CPU[navstar-$workload]}" | median)" -v cu="$(echo "${CPU[unbound-$workload]}" | median)" \
     'BEGIN {printf "ratio %-5s queries/s navstar/unbound %.2f, navstar/dnsmasq %.2f; CPU per query navstar/unbound %.2f\n", w, n/u, n/d, cn/cu}'
 done
-echo "navstar event loops, last interval: $(grep '^stats' "$WORK/navstar.log" | awk '$4 != "(+0)"' | tail -1)"
+
+echo
+echo "latency: $RATE q/s for ${LAT_DURATION}s per run, $CLIENTS clients, $LAT_ROUNDS rounds, servers interleaved (order rotated each round)"
+PAUSES=""; loads=""
+for round in $(seq 1 "$LAT_ROUNDS"); do
+  loads+=" $(cut -d' ' -f1 /proc/loadavg)"
+  for workload in local fwd; do
+    for i in 0 1 2; do
+      pair=${SERVERS[$(( (i + round) % 3 ))]}
+      name=${pair%%:*}; addr=${pair#*:}
+      [ "$name" = navstar ] && from=$(jvm_log_lines)
+      read -r p50 p99 p999 <<<"$(latency "$addr" "$WORK/$workload.q")"
+      [ "$name" = navstar ] && PAUSES+="$(tail -n +"$((from + 1))" "$WORK/navstar-jvm.log")"$'\n'
+      P50[$name-$workload]+=" $p50"; P99[$name-$workload]+=" $p99"; P999[$name-$workload]+=" $p999"
+    done
+    PAIR[$workload]+=" $(echo "${P99[navstar-$workload]##* } ${P99[unbound-$workload]##* }" | awk '{printf "%.2f", $1 / $2}')"
+  done
+done
+printf '%-20s %8s %8s %18s %10s\n' "server / workload" "p50 ms" "p99 ms" "p99 spread ms" "p99.9 ms"
+for workload in local fwd; do
+  for name in navstar unbound dnsmasq; do
+    k=$name-$workload
+    printf '%-20s %8s %8s %18s %10s\n' "$name / $workload" "$(echo "${P50[$k]}" | median)" "$(echo "${P99[$k]}" | median)" \
+      "$(echo "${P99[$k]}" | spread)" "$(echo "${P999[$k]}" | median)"
+  done
+done
+for workload in local fwd; do
+  awk -v n="$(echo "${P99[navstar-$workload]}" | median)" -v u="$(echo "${P99[unbound-$workload]}" | median)" \
+    -v d="$(echo "${P99[dnsmasq-$workload]}" | median)" -v w="$workload" -v pm="$(echo "${PAIR[$workload]}" | median)" \
+    -v pr="${PAIR[$workload]# }" \
+    'BEGIN {printf "ratio %-5s p99 navstar/unbound %.2f (median of per-round pairs %.2f; each round %s), navstar/dnsmasq %.2f\n", w, n/u, pm, pr, n/d}'
+done
+echo "machine load (1 min) at each latency round:$loads"
+printf '%s' "$PAUSES" | awk '/Pause/ {g++; v=$NF; sub("ms", "", v); if (v + 0 > gm) gm = v + 0}
+  /Safepoint/ {s++; for (i = 1; i <= NF; i++) if ($i == "Total:") {t = $(i + 1) / 1e6; if (t > sm) sm = t}}
+  END {printf "navstar JVM inside its latency runs: %d GC pauses (longest %.3f ms), %d safepoints in all (longest %.3f ms)\n", g, gm, s, sm}'
+echo "navstar event loops, last busy interval: $(grep '^stats' "$WORK/navstar.log" | awk '$4 != "(+0)"' | tail -1)"
 
 # failover: every query a cache miss; the first upstream drops everything
+echo
 echo "failover: upstreams [black hole $HOLE, unbound $UP], unique names (cache misses), 5 s at 2000 q/s"
 dnsperf -s $NAVFO -p $PORT -d "$WORK/failover-warmup.q" -l 3 -c 2 -T 1 -Q 2000 -t 2 >/dev/null 2>&1 || true # JIT warm-up
 dnsperf -s $NAVFO -p $PORT -d "$WORK/failover.q" -l 5 -c 2 -T 1 -Q 2000 -t 2 -v 2>/dev/null > "$WORK/failover.out" || true
@@ -217,5 +273,6 @@ echo "  $(cat "$WORK/failover.bad")"
 # cache memory: compiled here from jmh/src so the script needs only dns-edge built
 mkdir -p "$WORK/bench"
 "$JAVA_HOME/bin/javac" -proc:none -nowarn -d "$WORK/bench" -cp "$CP" jmh/src/main/java/io/navstar/bench/dns/DnsCacheMemory.java
+echo
 echo "cache memory (1,000,000 cached forwarded answers):"
 "$JAVA_HOME/bin/java" -Xmx4g -XX:+UseParallelGC -cp "$WORK/bench:$CP" io.navstar.bench.dns.DnsCacheMemory 1000000 2>/dev/null | sed 's/^/  /'

@@ -213,4 +213,23 @@ class LocalZoneServerTest {
         assertNotNull(answer);
         assertTrue(server.metrics().snapshot().queries("11.in-addr.arpa", DnsWire.RCODE_NOERROR) >= 1);
     }
+
+    @Test
+    void namesOneLiveThreadPerEventLoopWhoseAllocationCountersAdvanceWithQueries() throws Exception {
+        long[] ids = server.loopThreadIds();
+        assertEquals(Runtime.getRuntime().availableProcessors(), ids.length);
+        assertEquals(ids.length, java.util.Arrays.stream(ids).distinct().count());
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long before = java.util.Arrays.stream(threads.getThreadAllocatedBytes(ids)).sum();
+        for (java.lang.management.ThreadInfo info : threads.getThreadInfo(ids)) {
+            assertNotNull(info, "every id names a live thread");
+            assertTrue(info.getThreadName().startsWith("navstar-dns"), info.getThreadName());
+        }
+        TestResolver resolver = new TestResolver(address, 2000);
+        for (int i = 0; i < 50; i++) {
+            resolver.udp(VIP, DnsWire.TYPE_A);
+        }
+        assertTrue(java.util.Arrays.stream(threads.getThreadAllocatedBytes(ids)).sum() > before,
+                "netty allocates per datagram read on the loops, so their counters must move");
+    }
 }
