@@ -56,10 +56,11 @@ final class ProgramBinder {
         }
         ByteBuffer buffer = ByteBuffer.wrap(code).order(ByteOrder.LITTLE_ENDIAN);
         for (KfuncReference reference : program.kfuncReferences()) {
+            long end = ((long) reference.instructionIndex() + (reference.address() ? 2 : 1))
+                    * ProgramSpec.INSTRUCTION_SIZE;
             int at = reference.instructionIndex() * ProgramSpec.INSTRUCTION_SIZE;
-            int opcode = reference.instructionIndex() < 0 || at + ProgramSpec.INSTRUCTION_SIZE > code.length ? -1
-                    : code[at] & 0xff;
-            if (reference.address() ? opcode != LD_IMM64 || at + 2 * ProgramSpec.INSTRUCTION_SIZE > code.length
+            int opcode = reference.instructionIndex() < 0 || end > code.length ? -1 : code[at] & 0xff;
+            if (reference.address() ? opcode != LD_IMM64
                     : opcode != BPF_CALL) {
                 throw new CoreRelocationException("program " + program.name() + ": kfunc " + reference.name()
                         + " at instruction " + reference.instructionIndex() + ", which is not "

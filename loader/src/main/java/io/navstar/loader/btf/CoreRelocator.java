@@ -533,11 +533,11 @@ public final class CoreRelocator {
     // ---------------------------------------------------------------- patching
 
     private void patch(byte[] code, CoreRelocation relocation, Resolution resolution) {
-        int at = relocation.instruction() * INSN;
-        if (relocation.instruction() < 0 || at + INSN > code.length) {
+        if (relocation.instruction() < 0 || (long) relocation.instruction() * INSN + INSN > code.length) {
             throw fail(relocation, "instruction " + relocation.instruction() + " is outside the program's "
                     + code.length / INSN + " instructions");
         }
+        int at = relocation.instruction() * INSN;
         ByteBuffer buffer = ByteBuffer.wrap(code).order(ByteOrder.LITTLE_ENDIAN);
         int opcode = code[at] & 0xff;
         int instructionClass = opcode & 0x07;

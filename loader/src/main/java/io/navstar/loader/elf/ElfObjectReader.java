@@ -516,7 +516,7 @@ public final class ElfObjectReader {
             At where = new At(function.section(), i);
             if (opcode == BPF_CALL && srcReg == BPF_PSEUDO_CALL) {
                 if (symbol != null && symbol.sectionIndex() == ElfFile.SHN_UNDEF) {
-                    return null; // a kfunc: kfuncCall records it
+                    return null; // a kfunc: kfuncReference records it
                 }
                 if (symbol == null) {
                     // A call the compiler resolved within the section: imm is relative to the next instruction.
@@ -540,7 +540,7 @@ public final class ElfObjectReader {
             }
             if (opcode == BPF_CALL && symbol != null) {
                 throw elf.fail(where + ": call with src_reg " + srcReg + " against symbol '" + symbol.name()
-                        + "': kfuncs and other extern calls are not supported");
+                        + "': clang marks calls against symbols src_reg 1 (BPF_PSEUDO_CALL)");
             }
             return null;
         }

@@ -212,6 +212,9 @@ class CoreRelocatorTest {
         CoreRelocationException outside = assertThrows(CoreRelocationException.class, () -> relocator.apply("prog",
                 code, List.of(new CoreRelocation(7, lSkb, "0:3", CoreRelocation.Kind.FIELD_BYTE_OFFSET))));
         assertTrue(outside.getMessage().contains("outside the program's 1 instructions"), outside.getMessage());
+        assertThrows(CoreRelocationException.class, () -> relocator.apply("prog", code, List.of(
+                new CoreRelocation(400_000_000, lSkb, "0:3", CoreRelocation.Kind.FIELD_BYTE_OFFSET))),
+                "an index whose byte offset overflows an int");
         byte[] jump = {0x05, 0, 0, 0, 8, 0, 0, 0};
         CoreRelocationException notPatchable = assertThrows(CoreRelocationException.class, () -> relocator.apply(
                 "prog", jump, List.of(new CoreRelocation(0, lSkb, "0:3", CoreRelocation.Kind.FIELD_BYTE_OFFSET))));
