@@ -18,7 +18,7 @@ import java.util.Optional;
 
 /**
  * Probes for what the loader needs from this machine, each answered in words a user can act on: privileges
- * (capget: CAP_BPF, CAP_NET_ADMIN, CAP_SYS_ADMIN), bpffs, kernel version, and whether a map or program type
+ * (capget: CAP_BPF, CAP_NET_ADMIN, CAP_SYS_ADMIN), bpffs, kernel version, kernel BTF, and whether a map or program type
  * loads at all (by creating a tiny one, as bpftool feature probe does). Threading: stateless; any thread.
  */
 public final class Features {
@@ -62,6 +62,7 @@ public final class Features {
         }
         String release = kernelRelease();
         kernelProblem(release).ifPresent(problems::add);
+        kernelBtfProblem(KernelBtf.VMLINUX).ifPresent(problems::add);
         if (problems.stream().noneMatch(p -> p.startsWith("not privileged"))) {
             for (MapType type : MapType.values()) {
                 mapTypeProblem(type).ifPresent(problems::add);
@@ -110,6 +111,15 @@ public final class Features {
     }
 
     /** A complaint when {@code release} is older than {@link #MINIMUM_KERNEL}. */
+    /** Whether the kernel exposes its BTF, which CO-RE relocations and kfunc calls (navstar's tc programs) need. */
+    static Optional<String> kernelBtfProblem(Path vmlinux) {
+        if (Files.isReadable(vmlinux)) {
+            return Optional.empty();
+        }
+        return Optional.of("no kernel BTF at " + vmlinux + ": navstar's tc programs use CO-RE and kfuncs, which need"
+                + " it. Boot a kernel built with CONFIG_DEBUG_INFO_BTF=y (most distribution kernels are)");
+    }
+
     static Optional<String> kernelProblem(String release) {
         String[] parts = release.split("[.-]");
         try {

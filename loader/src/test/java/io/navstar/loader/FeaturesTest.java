@@ -32,6 +32,15 @@ class FeaturesTest {
     }
 
     @Test
+    void missingKernelBtfIsNamedWithWhatNeedsItAndTheConfigOption() {
+        String problem = Features.kernelBtfProblem(java.nio.file.Path.of("/nonexistent/btf/vmlinux")).orElseThrow();
+        assertTrue(problem.startsWith("no kernel BTF at /nonexistent/btf/vmlinux: navstar's tc programs use CO-RE"),
+                problem);
+        assertTrue(problem.contains("CONFIG_DEBUG_INFO_BTF=y"), problem);
+        assertTrue(Features.kernelBtfProblem(KernelBtf.VMLINUX).isEmpty(), "this machine has kernel BTF");
+    }
+
+    @Test
     void unsupportedTypeIsNamedWithTheKernelAndWhatToDo() {
         String problem = Features.unsupported("map type RINGBUF",
                 new BpfException("BPF_MAP_CREATE", io.navstar.loader.sys.Errno.EINVAL, "creating map \"probe\""));
