@@ -306,10 +306,7 @@ class LbProgramTableTest {
         BpfProgram in = plane.program("lb_tc_ingress");
         in.testRun(tcp("10.0.1.7", 42000, "11.0.0.1", 80, SYN, 1, 0, new byte[0]));
         try (Arena arena = Arena.ofConfined()) {
-            LbFlowKey key = LbFlowKey.CODEC.newFlyweight();
-            key.wrap(arena.allocate(LbFlowKey.LAYOUT), 0);
-            key.clear().src(InetAddress.ofLiteral("10.0.1.7")).dst(InetAddress.ofLiteral("11.0.0.1"))
-                    .sport(42000).dport(80).proto(6).family(Abi.AF_INET);
+            LbFlowKey key = flowKey4(arena, "10.0.1.7", 42000, "11.0.0.1", 80, 6);
             LbFlow flow = LbFlow.CODEC.newFlyweight();
             flow.wrap(arena.allocate(LbFlow.LAYOUT), 0);
             assertTrue(plane.map("lb_flows").get(key.segment(), flow.segment()));
@@ -332,10 +329,7 @@ class LbProgramTableTest {
         LbTestSupport.assumeRoot();
         plane.program("lb_tc_ingress").testRun(udp("10.0.1.9", 52000, "11.0.0.1", 53, QUERY));
         try (Arena arena = Arena.ofConfined()) {
-            LbFlowKey key = LbFlowKey.CODEC.newFlyweight();
-            key.wrap(arena.allocate(LbFlowKey.LAYOUT), 0);
-            key.clear().src(InetAddress.ofLiteral("10.0.1.9")).dst(InetAddress.ofLiteral("11.0.0.1"))
-                    .sport(52000).dport(53).proto(17).family(Abi.AF_INET);
+            LbFlowKey key = flowKey4(arena, "10.0.1.9", 52000, "11.0.0.1", 53, 17);
             LbFlow flow = LbFlow.CODEC.newFlyweight();
             flow.wrap(arena.allocate(LbFlow.LAYOUT), 0);
             assertTrue(plane.map("lb_flows").get(key.segment(), flow.segment()));
@@ -347,13 +341,18 @@ class LbProgramTableTest {
         }
     }
 
+    /** A key of lb_flows or lb_reverse for an IPv4 tuple, in arena. */
+    static LbFlowKey flowKey4(Arena arena, String src, int sport, String dst, int dport, int proto) {
+        LbFlowKey key = LbFlowKey.CODEC.newFlyweight();
+        key.wrap(arena.allocate(LbFlowKey.LAYOUT), 0);
+        return key.clear().src(InetAddress.ofLiteral(src)).dst(InetAddress.ofLiteral(dst)).sport(sport).dport(dport)
+                .proto(proto).family(Abi.AF_INET);
+    }
+
     /** Whether lb_reverse holds an entry for the reply tuple backend -> client (TCP/IPv4). */
     static boolean hasReverseEntry(String backend, int backendPort, String client, int clientPort) {
         try (Arena arena = Arena.ofConfined()) {
-            LbFlowKey key = LbFlowKey.CODEC.newFlyweight();
-            key.wrap(arena.allocate(LbFlowKey.LAYOUT), 0);
-            key.clear().src(InetAddress.ofLiteral(backend)).dst(InetAddress.ofLiteral(client)).sport(backendPort)
-                    .dport(clientPort).proto(6).family(Abi.AF_INET);
+            LbFlowKey key = flowKey4(arena, backend, backendPort, client, clientPort, 6);
             return plane.map("lb_reverse").get(key.segment(), arena.allocate(LbReverseNat.LAYOUT));
         }
     }
@@ -443,10 +442,7 @@ class LbProgramTableTest {
         BpfProgram xdp = plane.program("lb_xdp_ingress");
         in.testRun(tcp("10.0.1.40", 49000, "11.0.0.1", 80, SYN, 1, 0, new byte[0]));
         try (Arena arena = Arena.ofConfined()) {
-            LbFlowKey key = LbFlowKey.CODEC.newFlyweight();
-            key.wrap(arena.allocate(LbFlowKey.LAYOUT), 0);
-            key.clear().src(InetAddress.ofLiteral("10.0.1.40")).dst(InetAddress.ofLiteral("11.0.0.1"))
-                    .sport(49000).dport(80).proto(6).family(Abi.AF_INET);
+            LbFlowKey key = flowKey4(arena, "10.0.1.40", 49000, "11.0.0.1", 80, 6);
             LbFlow flow = LbFlow.CODEC.newFlyweight();
             flow.wrap(arena.allocate(LbFlow.LAYOUT), 0);
             var flows = plane.map("lb_flows");
