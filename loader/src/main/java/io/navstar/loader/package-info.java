@@ -11,7 +11,8 @@
  * machine lacks.
  *
  * <p>What an object may contain: programs in the sections {@link io.navstar.loader.elf.ProgramSection} knows
- * ({@code xdp}, {@code tc}, {@code tcx/ingress}, {@code tcx/egress}, the cgroup sock_addr hooks), bpf-to-bpf calls
+ * ({@code xdp}, {@code tc}, {@code tcx/ingress}, {@code tcx/egress}, {@code socket}, the cgroup sock_addr hooks
+ * {@code cgroup/{connect,sendmsg,recvmsg,getpeername,getsockname}{4,6}}), bpf-to-bpf calls
  * and callbacks, BTF-defined maps in {@code .maps} (hash, LRU hash, array, per-CPU array and hash, LPM trie, ring
  * buffer, array and hash of maps), global data ({@code .data}, {@code .rodata}, {@code .bss}) as mmapable arrays,
  * CO-RE relocations of every kind (fields and bitfields, so {@code BPF_CORE_READ} and
