@@ -23,7 +23,7 @@
 #ifndef LB_EVENTS_BYTES
 #define LB_EVENTS_BYTES (1 << 22)
 #endif
-/* Unread event bytes past which a new event wakes the consumer (about 7,000 events; see lb_event_wakeup). */
+/* Each multiple of this many unread event bytes wakes the consumer once (about 7,000 events; see lb_event_wakeup). */
 #ifndef LB_EVENTS_WAKEUP_BYTES
 #define LB_EVENTS_WAKEUP_BYTES (LB_EVENTS_BYTES / 8)
 #endif
