@@ -102,6 +102,10 @@ public final class LoaderTour {
             out.printf("  refused by the verifier (%s), last lines of its log:%n", e.programName());
             lines.subList(Math.max(0, lines.size() - 3), lines.size()).forEach(line -> out.println("    | " + line));
             return;
+        } catch (ObjectFormatException e) { // CO-RE or a kfunc the running kernel's BTF does not have
+            refused++;
+            out.println("  refused against this kernel's BTF: " + e.getMessage());
+            return;
         } catch (BpfException e) {
             refused++;
             out.println("  refused: " + e.getMessage());

@@ -34,6 +34,7 @@ class LoaderTourTest {
         assertTrue(output.lines().anyMatch(line -> line.matches("\\s+link\\s+cgroup\\s+id \\d+.*<- connect4_rewrite")), output);
         assertTrue(output.contains("XDP_TX"), "udp_reflect's test run reflects the packet:\n" + output);
         assertTrue(output.contains("refused by the verifier (read_without_bounds_check)"), output);
+        assertTrue(output.contains("refused against this kernel's BTF: program core_missing_type"), output);
 
         String sandbox = "navstar-tour-" + ProcessHandle.current().pid();
         assertFalse(Files.exists(java.nio.file.Path.of("/run/netns", sandbox)), "namespace removed");
