@@ -5,6 +5,7 @@ import io.navstar.agent.lb.kernel.LbDataPlane;
 import io.navstar.agent.lb.kernel.LbSettings;
 import io.navstar.agent.lb.model.DesiredStateJson;
 import io.navstar.agent.lb.plan.Reconciler;
+import io.navstar.agent.lb.support.TestPackets;
 import io.navstar.loader.BpfProgram;
 import io.navstar.loader.TestRun;
 import io.navstar.loader.ringbuf.RingBuffer;
@@ -94,20 +95,20 @@ public class LbProgramBench {
                 List.of(), null, 0, null, 0));
         syn = new byte[FRESH][];
         for (int i = 0; i < FRESH; i++) {
-            syn[i] = Packets.tcp4("10." + (200 + (i >> 16)) + "." + ((i >> 8) & 0xff) + "." + (i & 0xff), 40000,
+            syn[i] = tcp4("10." + (200 + (i >> 16)) + "." + ((i >> 8) & 0xff) + "." + (i & 0xff), 40000,
                     "11.0.0.1", 80, 0x02, 64);
         }
-        ack = Packets.tcp4("10.0.1.2", 40001, "11.0.0.1", 80, 0x10, 64);
+        ack = tcp4("10.0.1.2", 40001, "11.0.0.1", 80, 0x10, 64);
         if (FULL) {
             fill();
         }
-        ingress.testRun(Packets.tcp4("10.0.1.2", 40001, "11.0.0.1", 80, 0x02, 64)); // the tracked flow's SYN
+        ingress.testRun(tcp4("10.0.1.2", 40001, "11.0.0.1", 80, 0x02, 64)); // the tracked flow's SYN
     }
 
     /** Fills the connection table with FLOWS flows of clients 10.128.0.0/10 (never used by the measured SYNs). */
     private void fill() {
         for (int i = 0; i < FLOWS; i++) {
-            ingress.testRun(Packets.tcp4("10." + (128 + (i >> 16)) + "." + ((i >> 8) & 0xff) + "." + (i & 0xff), 41000,
+            ingress.testRun(tcp4("10." + (128 + (i >> 16)) + "." + ((i >> 8) & 0xff) + "." + (i & 0xff), 41000,
                     "11.0.0.1", 80, 0x02, 64));
             if ((i & 1023) == 0) {
                 drainEvents();
@@ -214,5 +215,10 @@ public class LbProgramBench {
     @Benchmark
     public int xdpNewFlow() {
         return xdpNewRun().returnValue();
+    }
+
+    /** A TCP/IPv4 frame with valid checksums and {@code payload} zero bytes, built as the table tests build them. */
+    private static byte[] tcp4(String src, int sport, String dst, int dport, int flags, int payload) {
+        return TestPackets.tcp(src, sport, dst, dport, flags, 1, flags == 0x02 ? 0 : 1, new byte[payload]);
     }
 }
