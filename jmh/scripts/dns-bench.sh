@@ -189,7 +189,8 @@ for workload in local fwd; do
 done
 
 SERVERS=(navstar:$NAV unbound:$UB dnsmasq:$DM)
-echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); navstar: $LOOPS event loops (reuseport sockets), recvmmsg batch $BATCH; unbound: num-threads $(nproc), so-reuseport yes"
+echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); navstar: $LOOPS event loops, started with" \
+  "$(grep -o '[0-9]* reuseport sockets' "$WORK/navstar.log" | head -1), recvmmsg batch $BATCH; unbound: num-threads $(nproc), so-reuseport yes"
 median() { # of the numbers on stdin; the mean of the middle two when their count is even
   tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {if (NR==0) print "-"; else if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2] + a[NR/2+1]) / 2}'
 }
