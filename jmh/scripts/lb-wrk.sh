@@ -9,8 +9,8 @@
 #     the peer while a program is attached (drivers/net/veth.c),
 #   - through iptables DNAT with 10,000 services ahead of the one used (kube-proxy's chain layout),
 #   - through HAProxy (userspace TCP proxy) on the node.
-# The paths are measured in interleaved rounds (every path once per round, in the same order), so a drift of the
-# machine's load hits them all alike; the table gives each path's median over the rounds, and its ratio to direct
+# The paths are measured in interleaved rounds (every path once per round, the order rotated by one each round), so
+# a drift of the machine's load hits them all alike; the table gives each path's median over the rounds, and its ratio to direct
 # is the median of the per-round ratios (each path against the direct run of its own round), as dns-bench.sh does.
 # Beside each rate: the agent's CPU (ms per second of the run, from /proc/<pid>/stat), its context switches per
 # second (all threads), and the machine's softirq share (from /proc/stat).
@@ -211,6 +211,7 @@ settle_agent() {
     before=$(agent_cpu); sleep 0.5; after=$(agent_cpu)
     [ $((after - before)) -le $(( $(getconf CLK_TCK) / 100 )) ] && return 0
   done
+  echo "  (the agent did not settle in 15 s; measuring anyway)"
 }
 stop_agent() {
   kill -CONT "$AGENT_PID" 2>/dev/null || true
@@ -267,43 +268,57 @@ echo "Minuteman wrk: ${SECONDS_PER_RUN}s per run, $ROUNDS rounds, $CONNS connect
 echo "machine load at start: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs"
 wrk_run http://10.10.1.2:8080/ "" "" > /dev/null          # warm the backend's JIT up before measuring anything
 wrk_run http://10.10.1.2:8080/ "" close > /dev/null
+run_direct() { measure direct "direct to backend" http://10.10.1.2:8080/; }
+run_sock() {
+  start_agent --mode sock --cgroup "$CGROUP"
+  warm_agent http://11.0.0.1/ "$CGROUP"
+  measure sock "VIP, sock mode" http://11.0.0.1/ "$CGROUP"
+  stop_agent
+}
+run_tc() {
+  start_agent --mode tc --netns "$NODE" --interfaces 'vc,vb*'
+  warm_agent http://11.0.0.1/
+  has tc && measure tc "VIP, tc mode" http://11.0.0.1/
+  if has tc-stopped; then
+    kill -STOP "$AGENT_PID"
+    measure tc-stopped "VIP, tc, agent stopped" http://11.0.0.1/
+    kill -CONT "$AGENT_PID"
+  fi
+  stop_agent
+}
+run_xdp() {
+  start_agent --mode xdp --netns "$NODE" --interfaces 'vc,vb*'
+  warm_agent http://11.0.0.1/
+  measure xdp "VIP, xdp mode" http://11.0.0.1/
+  stop_agent
+}
+run_xdp_floor() {
+  for dev in vc vb1; do ip -n "$NODE" link set dev "$dev" xdpdrv obj "$WORK/xdp_pass.o" sec xdp; done
+  measure xdp-floor "direct, empty XDP on veths" http://10.10.1.2:8080/
+  for dev in vc vb1; do ip -n "$NODE" link set dev "$dev" xdpdrv off; done
+}
+run_iptables() {
+  install_kube
+  measure iptables "iptables DNAT, 10k services" http://12.0.39.250/
+  remove_kube
+}
+run_haproxy() { measure haproxy "HAProxy (tcp mode)" http://10.10.0.1:8081/; }
+
+ORDER=()
+has direct && ORDER+=(run_direct)
+has sock && ORDER+=(run_sock)
+{ has tc || has tc-stopped; } && ORDER+=(run_tc)
+has xdp && ORDER+=(run_xdp)
+has xdp-floor && ORDER+=(run_xdp_floor)
+has iptables && ORDER+=(run_iptables)
+has haproxy && ORDER+=(run_haproxy)
+# Each round starts one path later than the one before, so no path always runs right after the same other path (a
+# path inherits its predecessor's TIME_WAIT sockets on a shared address pair, and the machine's drift).
 for round in $(seq "$ROUNDS"); do
   echo "round $round (load $(cut -d' ' -f1 /proc/loadavg))"
-  has direct && measure direct "direct to backend" http://10.10.1.2:8080/
-  if has sock; then
-    start_agent --mode sock --cgroup "$CGROUP"
-    warm_agent http://11.0.0.1/ "$CGROUP"
-    measure sock "VIP, sock mode" http://11.0.0.1/ "$CGROUP"
-    stop_agent
-  fi
-  if has tc || has tc-stopped; then
-    start_agent --mode tc --netns "$NODE" --interfaces 'vc,vb*'
-    warm_agent http://11.0.0.1/
-    has tc && measure tc "VIP, tc mode" http://11.0.0.1/
-    if has tc-stopped; then
-      kill -STOP "$AGENT_PID"
-      measure tc-stopped "VIP, tc, agent stopped" http://11.0.0.1/
-      kill -CONT "$AGENT_PID"
-    fi
-    stop_agent
-  fi
-  if has xdp; then
-    start_agent --mode xdp --netns "$NODE" --interfaces 'vc,vb*'
-    warm_agent http://11.0.0.1/
-    measure xdp "VIP, xdp mode" http://11.0.0.1/
-    stop_agent
-  fi
-  if has xdp-floor; then
-    for dev in vc vb1; do ip -n "$NODE" link set dev "$dev" xdpdrv obj "$WORK/xdp_pass.o" sec xdp; done
-    measure xdp-floor "direct, empty XDP on veths" http://10.10.1.2:8080/
-    for dev in vc vb1; do ip -n "$NODE" link set dev "$dev" xdpdrv off; done
-  fi
-  if has iptables; then
-    install_kube
-    measure iptables "iptables DNAT, 10k services" http://12.0.39.250/
-    remove_kube
-  fi
-  has haproxy && measure haproxy "HAProxy (tcp mode)" http://10.10.0.1:8081/
+  for k in $(seq 0 $((${#ORDER[@]} - 1))); do
+    "${ORDER[$(( (k + round - 1) % ${#ORDER[@]} ))]}"
+  done
 done
 
 median() { # "a;b;c;" -> median
