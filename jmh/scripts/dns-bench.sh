@@ -21,6 +21,10 @@
 # runs seconds apart, so it shares the machine's load). navstar's JVM logs GC and safepoints; the
 # pauses that fell inside its latency runs are counted. Then navstar's event-loop heap allocation
 # per query, and the heap used by 1,000,000 cached answers.
+# Reading p99 on a shared machine: with other work running, a server thread that waits for a core
+# for a few ms delays a whole burst of queries, so one run's p99 follows the machine, not the server
+# (per-round navstar/unbound ratios from 0.1 to 100 were seen at load 6-9, for both workloads, with
+# navstar ahead in half the rounds); quote the ratios only from a quiet machine, and with their spread.
 # Needs: java 25, mvn, dnsperf, unbound, dnsmasq, python3.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
