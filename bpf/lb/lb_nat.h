@@ -173,12 +173,12 @@ static __always_inline void lb_insert_reverse(const struct lb_pkt *pkt, const st
  * The forward entry of the flow a reply belongs to, through the VIP recorded for the reply's source endpoint: the
  * client's tuple is (client, the reply's destination port) -> (VIP, VIP port), the client being the reply's
  * destination, or for a hairpin flow the backend itself. The entry must name this backend and agree on hairpin, or
- * the reply is not this flow's. Fills *fwd with the forward tuple. The entry's expiry is not asked: it governs the
- * client's direction (a stale entry makes the next client packet choose again), while a reply that matches the
- * entry can only be this flow's.
+ * the reply is not this flow's. Fills *fwd with the forward tuple. An expired entry answers for nothing: the LRU
+ * keeps dead flows until it needs the room, and a later connection straight to the backend on the same tuple (a
+ * reused client port) must not have its replies turned into the VIP's.
  */
 static __always_inline struct lb_flow *lb_reply_forward(const struct lb_pkt *pkt, const struct lb_backend_vip *known,
-							 int hairpin, struct lb_flow_key *fwd)
+							 int hairpin, struct lb_flow_key *fwd, __u64 now)
 {
 	struct lb_flow *flow;
 
@@ -192,7 +192,7 @@ static __always_inline struct lb_flow *lb_reply_forward(const struct lb_pkt *pkt
 	flow = bpf_map_lookup_elem(&lb_flows, fwd);
 	if (!flow || flow->backend_port != pkt->key.sport || !lb_addr_eq(flow->backend_addr, pkt->key.src))
 		return NULL;
-	if (!hairpin != !(flow->flags & LB_FLOW_F_HAIRPIN))
+	if (!hairpin != !(flow->flags & LB_FLOW_F_HAIRPIN) || flow->expires_ns < now)
 		return NULL;
 	return flow;
 }
@@ -232,8 +232,10 @@ static __always_inline int lb_reply(struct lb_pkt *pkt, __u32 bytes, int hairpin
 	*csum_diff = 0;
 	lb_endpoint_key(&key, pkt->key.src, pkt->key.sport, pkt);
 	known = bpf_map_lookup_elem(&lb_backend_vips, &key);
-	if (known && !(known->flags & LB_BACKEND_VIP_F_SHARED))
-		flow = lb_reply_forward(pkt, known, hairpin, to);
+	if (known && !(known->flags & LB_BACKEND_VIP_F_SHARED)) {
+		now = lb_now();
+		flow = lb_reply_forward(pkt, known, hairpin, to, now);
+	}
 	if (!flow) {
 		r = bpf_map_lookup_elem(&lb_reverse, &pkt->key);
 		if (r) {
@@ -254,11 +256,11 @@ static __always_inline int lb_reply(struct lb_pkt *pkt, __u32 bytes, int hairpin
 		/* A flow of a shared endpoint from before it was shared has no reverse entry: its VIP is the first. */
 		if (!known || !(known->flags & LB_BACKEND_VIP_F_SHARED))
 			return 0;
-		flow = lb_reply_forward(pkt, known, hairpin, to);
+		now = lb_now();
+		flow = lb_reply_forward(pkt, known, hairpin, to, now);
 		if (!flow)
 			return 0;
 	}
-	now = lb_now();
 	if (!(flow->flags & LB_FLOW_F_CLOSING)) {
 		__u64 timeout = lb_timeout(lb_cfg(), pkt->key.proto, 0);
 

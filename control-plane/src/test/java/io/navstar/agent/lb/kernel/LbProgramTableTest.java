@@ -397,6 +397,30 @@ class LbProgramTableTest {
     }
 
     @Test
+    void anExpiredFlowNoLongerTurnsItsBackendsRepliesIntoTheVips() {
+        LbTestSupport.assumeRoot();
+        BpfProgram in = plane.program("lb_tc_ingress");
+        BpfProgram out = plane.program("lb_tc_egress");
+        in.testRun(tcp("10.0.1.32", 47100, "11.0.0.5", 80, SYN, 1, 0, new byte[0]));
+        byte[] reply = tcp("10.0.6.2", 8080, "10.0.1.32", 47100, SYN | ACK, 9, 2, new byte[0]);
+        assertArrayEquals(tcp("11.0.0.5", 80, "10.0.1.32", 47100, SYN | ACK, 9, 2, new byte[0]),
+                out.testRun(reply).dataOut(), "a live flow's reply comes from the VIP");
+        try (Arena arena = Arena.ofConfined()) {
+            LbFlowKey key = flowKey4(arena, "10.0.1.32", 47100, "11.0.0.5", 80, 6);
+            LbFlow flow = LbFlow.CODEC.newFlyweight();
+            flow.wrap(arena.allocate(LbFlow.LAYOUT), 0);
+            var flows = plane.map("lb_flows");
+            assertTrue(flows.get(key.segment(), flow.segment()));
+            // the flow ended a second ago; the LRU still holds it, as it does until it needs the room
+            flows.put(key.segment(), flow.expiresNs(System.nanoTime() - Duration.ofSeconds(1).toNanos()).segment());
+        }
+        // the client now reaches the backend straight from the same port: that connection's replies stay its own
+        TestRun direct = out.testRun(reply);
+        assertEquals(TCX_NEXT, direct.returnValue());
+        assertArrayEquals(reply, direct.dataOut());
+    }
+
+    @Test
     void aBackendOfTwoVipsRepliesAsTheVipEachFlowChose() {
         LbTestSupport.assumeRoot();
         BpfProgram in = plane.program("lb_tc_ingress");
