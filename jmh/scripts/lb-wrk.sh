@@ -7,6 +7,8 @@
 #   - straight to the backend with an empty XDP program (XDP_PASS) on the node's veths in driver mode: xdp mode's
 #     floor on veth, which turns every skb into an XDP buffer (a copy when the headroom is short) and drops GSO on
 #     the peer while a program is attached (drivers/net/veth.c),
+#   - straight to the backend with empty tc programs (TC_ACT_OK) at ingress and egress of the node's veths
+#     (clsact: iproute2 6.1 cannot attach tcx), tc mode's floor: the cost of running any program at those hooks,
 #   - through iptables DNAT with 10,000 services ahead of the one used (kube-proxy's chain layout),
 #   - through HAProxy (userspace TCP proxy) on the node.
 # The paths are measured in interleaved rounds (every path once per round, the order rotated by one each round), so
@@ -18,7 +20,7 @@
 # removed on exit. Needs root, wrk, haproxy, iptables, and `make build` (control-plane classes + bpf objects).
 # Environment: LB_WRK_SECONDS (default 5), LB_WRK_ROUNDS (default 3), LB_WRK_CONNECTIONS (default 16),
 # LB_WRK_THREADS (default 2), LB_WRK_PATHS (default all:
-# "direct sock tc tc-stopped xdp xdp-floor iptables haproxy").
+# "direct sock tc tc-stopped tc-floor xdp xdp-floor iptables haproxy").
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -34,7 +36,7 @@ SECONDS_PER_RUN=${LB_WRK_SECONDS:-5}
 CONNS=${LB_WRK_CONNECTIONS:-16}
 THREADS=${LB_WRK_THREADS:-2}
 ROUNDS=${LB_WRK_ROUNDS:-3}
-PATHS=${LB_WRK_PATHS:-direct sock tc tc-stopped xdp xdp-floor iptables haproxy}
+PATHS=${LB_WRK_PATHS:-direct sock tc tc-stopped tc-floor xdp xdp-floor iptables haproxy}
 SERVER_PID=""; AGENT_PID=""
 
 cleanup() {
@@ -264,6 +266,11 @@ if has xdp-floor; then
     'char LICENSE[] __attribute__((section("license"), used)) = "GPL";' > "$WORK/xdp_pass.c"
   clang -O2 -g -target bpf -I "/usr/include/$(gcc -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)" -c "$WORK/xdp_pass.c" -o "$WORK/xdp_pass.o"
 fi
+if has tc-floor; then
+  printf '%s\n' '#include <linux/bpf.h>' '__attribute__((section("tc"), used)) int tc_pass(struct __sk_buff *skb) { return 0; }' \
+    'char LICENSE[] __attribute__((section("license"), used)) = "GPL";' > "$WORK/tc_pass.c"
+  clang -O2 -g -target bpf -I "/usr/include/$(gcc -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)" -c "$WORK/tc_pass.c" -o "$WORK/tc_pass.o"
+fi
 echo "Minuteman wrk: ${SECONDS_PER_RUN}s per run, $ROUNDS rounds, $CONNS connections, $THREADS threads, paths: $PATHS"
 echo "machine load at start: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs"
 wrk_run http://10.10.1.2:8080/ "" "" > /dev/null          # warm the backend's JIT up before measuring anything
@@ -297,6 +304,14 @@ run_xdp_floor() {
   measure xdp-floor "direct, empty XDP on veths" http://10.10.1.2:8080/
   for dev in vc vb1; do ip -n "$NODE" link set dev "$dev" xdpdrv off; done
 }
+run_tc_floor() {
+  for dev in vc vb1; do
+    ip netns exec "$NODE" tc qdisc add dev "$dev" clsact
+    for dir in ingress egress; do ip netns exec "$NODE" tc filter add dev "$dev" "$dir" bpf da obj "$WORK/tc_pass.o" sec tc; done
+  done
+  measure tc-floor "direct, empty tc on veths" http://10.10.1.2:8080/
+  for dev in vc vb1; do ip netns exec "$NODE" tc qdisc del dev "$dev" clsact; done
+}
 run_iptables() {
   install_kube
   measure iptables "iptables DNAT, 10k services" http://12.0.39.250/
@@ -308,6 +323,7 @@ ORDER=()
 has direct && ORDER+=(run_direct)
 has sock && ORDER+=(run_sock)
 { has tc || has tc-stopped; } && ORDER+=(run_tc)
+has tc-floor && ORDER+=(run_tc_floor)
 has xdp && ORDER+=(run_xdp)
 has xdp-floor && ORDER+=(run_xdp_floor)
 has iptables && ORDER+=(run_iptables)
@@ -344,6 +360,10 @@ for key in "${LABELS[@]}"; do
     "$(median "$(column "${KEEP[$key]}" 1)")" "$kr" "$(median "$(column "${KEEP[$key]}" 2)")" "$(median "$(column "${KEEP[$key]}" 3)")" \
     "$(median "$(column "${CLOSE[$key]}" 1)")" "$cr" "$(median "$(column "${CLOSE[$key]}" 2)")" "$(median "$(column "${CLOSE[$key]}" 3)")"
 done
+if has tc && has tc-floor; then
+  printf '  tc mode against its floor (direct with empty tc programs), median of per-round ratios: keep-alive %s, new connections %s\n' \
+    "$(median "$(paired "${KEEP[tc]}" "${KEEP[tc-floor]}")")" "$(median "$(paired "${CLOSE[tc]}" "${CLOSE[tc-floor]}")")"
+fi
 if has xdp && has xdp-floor; then
   printf '  xdp mode against its veth floor (direct with an empty XDP program), median of per-round ratios: keep-alive %s, new connections %s\n' \
     "$(median "$(paired "${KEEP[xdp]}" "${KEEP[xdp-floor]}")")" "$(median "$(paired "${CLOSE[xdp]}" "${CLOSE[xdp-floor]}")")"
