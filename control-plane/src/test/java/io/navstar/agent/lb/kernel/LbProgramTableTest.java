@@ -312,9 +312,7 @@ class LbProgramTableTest {
         in.testRun(tcp("10.0.1.7", 42000, "11.0.0.1", 80, SYN, 1, 0, new byte[0]));
         try (Arena arena = Arena.ofConfined()) {
             LbFlowKey key = flowKey4(arena, "10.0.1.7", 42000, "11.0.0.1", 80, 6);
-            LbFlow flow = LbFlow.CODEC.newFlyweight();
-            flow.wrap(arena.allocate(LbFlow.LAYOUT), 0);
-            assertTrue(plane.map("lb_flows").get(key.segment(), flow.segment()));
+            LbFlow flow = readFlow(arena, key);
             long now = System.nanoTime(); // CLOCK_MONOTONIC, as bpf_ktime_get_ns()
             assertTrue(flow.expiresNs() - now > Duration.ofMinutes(59).toNanos(), "established: the TCP timeout");
             assertEquals(0, flow.flags() & Abi.FLOW_CLOSING);
@@ -335,9 +333,7 @@ class LbProgramTableTest {
         plane.program("lb_tc_ingress").testRun(udp("10.0.1.9", 52000, "11.0.0.1", 53, QUERY));
         try (Arena arena = Arena.ofConfined()) {
             LbFlowKey key = flowKey4(arena, "10.0.1.9", 52000, "11.0.0.1", 53, 17);
-            LbFlow flow = LbFlow.CODEC.newFlyweight();
-            flow.wrap(arena.allocate(LbFlow.LAYOUT), 0);
-            assertTrue(plane.map("lb_flows").get(key.segment(), flow.segment()));
+            LbFlow flow = readFlow(arena, key);
             long left = flow.expiresNs() - System.nanoTime();
             assertTrue(left > Duration.ofSeconds(59).toNanos() && left <= Duration.ofMinutes(1).toNanos(),
                     "the configured UDP timeout of 1 min, was " + left + " ns");
@@ -352,6 +348,14 @@ class LbProgramTableTest {
         key.wrap(arena.allocate(LbFlowKey.LAYOUT), 0);
         return key.clear().src(InetAddress.ofLiteral(src)).dst(InetAddress.ofLiteral(dst)).sport(sport).dport(dport)
                 .proto(proto).family(Abi.AF_INET);
+    }
+
+    /** lb_flows' entry for key, in arena; fails the test when there is none. */
+    static LbFlow readFlow(Arena arena, LbFlowKey key) {
+        LbFlow flow = LbFlow.CODEC.newFlyweight();
+        flow.wrap(arena.allocate(LbFlow.LAYOUT), 0);
+        assertTrue(plane.map("lb_flows").get(key.segment(), flow.segment()), "lb_flows has the flow");
+        return flow;
     }
 
     /** Whether lb_reverse holds an entry for the reply tuple backend -> client (TCP/IPv4). */
@@ -407,10 +411,8 @@ class LbProgramTableTest {
                 out.testRun(reply).dataOut(), "a live flow's reply comes from the VIP");
         try (Arena arena = Arena.ofConfined()) {
             LbFlowKey key = flowKey4(arena, "10.0.1.32", 47100, "11.0.0.5", 80, 6);
-            LbFlow flow = LbFlow.CODEC.newFlyweight();
-            flow.wrap(arena.allocate(LbFlow.LAYOUT), 0);
+            LbFlow flow = readFlow(arena, key);
             var flows = plane.map("lb_flows");
-            assertTrue(flows.get(key.segment(), flow.segment()));
             // the flow ended a second ago; the LRU still holds it, as it does until it needs the room
             flows.put(key.segment(), flow.expiresNs(System.nanoTime() - Duration.ofSeconds(1).toNanos()).segment());
         }
@@ -472,10 +474,8 @@ class LbProgramTableTest {
         in.testRun(tcp("10.0.1.40", 49000, "11.0.0.1", 80, SYN, 1, 0, new byte[0]));
         try (Arena arena = Arena.ofConfined()) {
             LbFlowKey key = flowKey4(arena, "10.0.1.40", 49000, "11.0.0.1", 80, 6);
-            LbFlow flow = LbFlow.CODEC.newFlyweight();
-            flow.wrap(arena.allocate(LbFlow.LAYOUT), 0);
+            LbFlow flow = readFlow(arena, key);
             var flows = plane.map("lb_flows");
-            assertTrue(flows.get(key.segment(), flow.segment()));
             assertEquals(Abi.FLOW_CSUM, flow.flags() & Abi.FLOW_CSUM, "the difference is stored");
             // 10.0.1.40 -> 11.0.0.1 becomes 10.0.1.40 -> 10.0.2.2; port 80 becomes 8080
             int addr = foldedDifference(new byte[] {10, 0, 1, 40, 11, 0, 0, 1}, new byte[] {10, 0, 1, 40, 10, 0, 2, 2});
