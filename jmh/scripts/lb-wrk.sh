@@ -20,7 +20,9 @@
 # removed on exit. Needs root, wrk, haproxy, iptables, and `make build` (control-plane classes + bpf objects).
 # Environment: LB_WRK_SECONDS (default 5), LB_WRK_ROUNDS (default 3), LB_WRK_CONNECTIONS (default 16),
 # LB_WRK_THREADS (default 2), LB_WRK_PATHS (default all:
-# "direct sock tc tc-stopped tc-floor xdp xdp-floor iptables haproxy").
+# "direct sock tc tc-stopped tc-floor xdp xdp-floor iptables haproxy"); LB_WRK_PERF=<dir>: a system-wide
+# `perf record -a -g` beside each run, saved as <dir>/<path>-<keep|close>-r<round>.data (compare paths with
+# `perf report -i ... --sort sym`; the sampling costs a few percent, so rates from such a run are not the figures).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -37,7 +39,7 @@ CONNS=${LB_WRK_CONNECTIONS:-16}
 THREADS=${LB_WRK_THREADS:-2}
 ROUNDS=${LB_WRK_ROUNDS:-3}
 PATHS=${LB_WRK_PATHS:-direct sock tc tc-stopped tc-floor xdp xdp-floor iptables haproxy}
-SERVER_PID=""; AGENT_PID=""
+SERVER_PID=""; AGENT_PID=""; PERF_TAG=warm-up; ROUND=0
 
 cleanup() {
   set +e
@@ -120,12 +122,19 @@ wrk_run() { # url cgroup close
   [ -n "${LB_WRK_NSTAT:-}" ] && nstat_snap "$WORK/nstat0"
   [ -n "${LB_WRK_THREADS_CPU:-}" ] && [ -n "$AGENT_PID" ] && thread_ticks > "$WORK/threads0"
   c0=$(agent_cpu); s0=$(agent_switches); q0=$(softirq); t0=$(date +%s%N)
+  local perf_pid=""
+  if [ -n "${LB_WRK_PERF:-}" ]; then
+    mkdir -p "$LB_WRK_PERF"
+    perf record -q -a -g -o "$LB_WRK_PERF/$PERF_TAG-${close:-keep}-r$ROUND.data" -- sleep "$SECONDS_PER_RUN" 2>/dev/null &
+    perf_pid=$!
+  fi
   if [ -n "$cg" ]; then
     out=$(sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$cg" "${cmd[@]}")
   else
     out=$("${cmd[@]}")
   fi
   t1=$(date +%s%N); c1=$(agent_cpu); s1=$(agent_switches); q1=$(softirq)
+  [ -n "$perf_pid" ] && wait "$perf_pid"
   [ -n "${LB_WRK_NSTAT:-}" ] && nstat_snap "$WORK/nstat1" && nstat_delta "$WORK/nstat0" "$WORK/nstat1" >&2
   [ -n "${LB_WRK_THREADS_CPU:-}" ] && [ -n "$AGENT_PID" ] && thread_cpu "$WORK/threads0" >&2
   awk -v out="$(awk '/Requests\/sec:/ { print $2 }' <<<"$out")" -v c0="$c0" -v c1="$c1" -v s0="$s0" -v s1="$s1" \
@@ -189,6 +198,7 @@ warm_agent() { # url [cgroup]
 }
 measure() { # key label url [cgroup]
   local keep close
+  PERF_TAG=$1
   keep=$(wrk_run "$3" "${4:-}" "")
   close=$(wrk_run "$3" "${4:-}" close)
   record "$1" "$2" "$keep" "$close"
@@ -331,6 +341,7 @@ has haproxy && ORDER+=(run_haproxy)
 # Each round starts one path later than the one before, so no path always runs right after the same other path (a
 # path inherits its predecessor's TIME_WAIT sockets on a shared address pair, and the machine's drift).
 for round in $(seq "$ROUNDS"); do
+  ROUND=$round
   echo "round $round (load $(cut -d' ' -f1 /proc/loadavg))"
   for k in $(seq 0 $((${#ORDER[@]} - 1))); do
     "${ORDER[$(( (k + round - 1) % ${#ORDER[@]} ))]}"
