@@ -131,6 +131,16 @@ struct lb_backend_vip {
 };
 
 /*
+ * lb_vip_filter: LB_VIP_FILTER_WORDS __u64 words, one bit per hash of a VIP address (lb_vip_filter_bit in
+ * lb_helpers.h; Abi.vipFilterBit in Java). A clear bit means no VIP has the address. Written by the control plane
+ * only: a VIP's bit is set before the VIP is installed and never cleared.
+ */
+#define LB_VIP_FILTER_WORDS 8192u
+
+/* lb_state's one __u64 value: flags the data plane sets and nothing clears (append-only). */
+#define LB_STATE_F_REVERSE_UNINDEXED 1u  /* some lb_reverse entries belong to endpoints lb_backend_vips lacks */
+
+/*
  * sock mode: what a socket connected (or sending) to a backend really asked for, keyed by socket
  * cookie and backend, so getpeername() and recvmsg() show the VIP. Mirror: LbSockKey / LbSockNat.
  */

@@ -37,6 +37,8 @@
 
 #define LB_NO_BACKEND 0xffffffffu
 
+#define LB_EEXIST     17  /* errno-base.h: a BPF_NOEXIST update found the key */
+
 #define ETH_ALEN      6
 #define ETH_HLEN      14
 #define ETH_P_IP      0x0800

@@ -71,6 +71,41 @@ static __always_inline struct lb_config *lb_cfg(void)
 	return bpf_map_lookup_elem(&lb_config, &zero);
 }
 
+/* The lb_vip_filter bit of an address (16 bytes; IPv4 in the first 4, the rest zero). Abi.vipFilterBit in Java
+ * computes the same from the same bytes read as host-order words. */
+static __always_inline __u32 lb_vip_filter_bit(const __u32 *addr)
+{
+	return lb_mix32(addr[0] ^ addr[1] ^ addr[2] ^ addr[3]) & (LB_VIP_FILTER_WORDS * 64 - 1);
+}
+
+/* False when no VIP has this address (its filter bit is clear); true may be a false positive. */
+static __always_inline int lb_maybe_vip_addr(const __u32 *addr)
+{
+	__u32 bit = lb_vip_filter_bit(addr);
+	__u32 word = bit >> 6;
+	__u64 *w = bpf_map_lookup_elem(&lb_vip_filter, &word);
+
+	return !w || ((*w >> (bit & 63)) & 1);
+}
+
+/* The LB_STATE_F_* flags. */
+static __always_inline __u64 lb_state_flags(void)
+{
+	__u32 zero = 0;
+	__u64 *flags = bpf_map_lookup_elem(&lb_state, &zero);
+
+	return flags ? *flags : 0;
+}
+
+static __always_inline void lb_state_set(__u64 flag)
+{
+	__u32 zero = 0;
+	__u64 *flags = bpf_map_lookup_elem(&lb_state, &zero);
+
+	if (flags && !(*flags & flag))
+		__sync_fetch_and_or(flags, flag);
+}
+
 static __always_inline __u64 lb_timeout(const struct lb_config *cfg, __u8 proto, int closing)
 {
 	__u64 t;

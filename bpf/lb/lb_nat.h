@@ -103,6 +103,7 @@ static __always_inline int lb_needs_reverse_entry(const struct lb_backend *backe
 	struct lb_vip_key key = {};
 	struct lb_backend_vip first = {};
 	struct lb_backend_vip *known;
+	long err;
 
 	lb_endpoint_key(&key, backend->addr, backend->port, pkt);
 	known = bpf_map_lookup_elem(&lb_backend_vips, &key);
@@ -116,7 +117,15 @@ static __always_inline int lb_needs_reverse_entry(const struct lb_backend *backe
 	}
 	lb_copy_addr(first.vip_addr, pkt->key.dst);
 	first.vip_port = pkt->key.dport;
-	return bpf_map_update_elem(&lb_backend_vips, &key, &first, BPF_NOEXIST) ? 1 : 0;
+	err = bpf_map_update_elem(&lb_backend_vips, &key, &first, BPF_NOEXIST);
+	if (!err)
+		return 0;
+	/* -EEXIST: another CPU recorded the endpoint first, so it is indexed and a reply that finds no forward entry
+	 * through it looks the reverse entry up. Else (full) the endpoint stays unindexed, and egress must look
+	 * lb_reverse up for every packet whose source lb_backend_vips does not know, from now on. */
+	if (err != -LB_EEXIST)
+		lb_state_set(LB_STATE_F_REVERSE_UNINDEXED);
+	return 1;
 }
 
 /*
@@ -237,6 +246,11 @@ static __always_inline int lb_reply(struct lb_pkt *pkt, __u32 bytes, int hairpin
 		flow = lb_reply_forward(pkt, known, hairpin, to, now);
 	}
 	if (!flow) {
+		/* Every endpoint with reverse entries is in lb_backend_vips unless that map once was full (or the pins
+		 * predate it): then the flag says so. Else a packet from an unknown source is no reply (on a node, every
+		 * packet towards a backend meets this program too), and one hash lookup settles it. */
+		if (!known && !(lb_state_flags() & LB_STATE_F_REVERSE_UNINDEXED))
+			return 0;
 		r = bpf_map_lookup_elem(&lb_reverse, &pkt->key);
 		if (r) {
 			now = lb_now();
@@ -288,7 +302,7 @@ static __always_inline int lb_ingress(struct lb_pkt *pkt, __u32 bytes, struct lb
 				      __u32 *csum_diff)
 {
 	struct lb_config *cfg = lb_cfg();
-	__u64 now = lb_now();
+	__u64 now;
 	struct lb_vip_key vip_key = {};
 	struct lb_vip_info *vip;
 	struct lb_backend *backend;
@@ -310,6 +324,11 @@ static __always_inline int lb_ingress(struct lb_pkt *pkt, __u32 bytes, struct lb
 		*back = 1;
 		return LB_REWRITE;
 	}
+	/* No VIP has the destination address (a backend's reply, traffic between containers): one array read. A VIP's
+	 * bit is set before it is installed and stays set after it is removed, so its flows go on until they expire. */
+	if (!lb_maybe_vip_addr(pkt->key.dst))
+		return LB_PASS;
+	now = lb_now();
 
 	/* A SYN opens a connection, so no established one can own the tuple: it picks a backend afresh
 	 * from the current table (a reused client port must not follow an old, maybe removed, backend;

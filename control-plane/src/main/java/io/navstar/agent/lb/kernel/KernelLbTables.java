@@ -1,5 +1,6 @@
 package io.navstar.agent.lb.kernel;
 
+import io.navstar.agent.lb.abi.Abi;
 import io.navstar.agent.lb.abi.LbBackend;
 import io.navstar.agent.lb.abi.LbVipInfo;
 import io.navstar.agent.lb.abi.LbVipKey;
@@ -19,6 +20,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * {@link KernelTables} over the pinned maps of an {@link LbDataPlane}. Maglev tables are written straight
@@ -44,6 +46,10 @@ public final class KernelLbTables implements KernelTables, AutoCloseable {
     private final LbBackend backend = LbBackend.CODEC.newFlyweight();
     private final MemorySegment index;
     private final MemorySegment vipStatsZero;
+    private final BpfMap vipFilter;
+    /** lb_vip_filter as this process last wrote or read it (the control plane is its only writer). */
+    private final long[] filterWords = new long[Abi.VIP_FILTER_WORDS];
+    private final MemorySegment filterWord;
 
     public KernelLbTables(LbDataPlane plane) {
         this.vips = plane.map("lb_vips");
@@ -62,6 +68,61 @@ public final class KernelLbTables implements KernelTables, AutoCloseable {
         backend.wrap(arena.allocate(LbBackend.LAYOUT), 0);
         index = arena.allocate(JAVA_INT);
         vipStatsZero = arena.allocate(vipStats.kernelValueSize(), 8);
+        vipFilter = plane.map("lb_vip_filter");
+        filterWord = arena.allocate(JAVA_LONG);
+        readFilter();
+        markInstalledVips();
+        markUnindexedReverseEntries(plane);
+    }
+
+    private void readFilter() {
+        for (int i = 0; i < filterWords.length; i++) {
+            index.set(JAVA_INT, 0, i);
+            filterWords[i] = vipFilter.get(index, filterWord) ? filterWord.get(JAVA_LONG, 0) : 0;
+        }
+    }
+
+    /** Sets the filter bits of the VIPs already in the kernel: pins made before lb_vip_filter existed get theirs. */
+    private void markInstalledVips() {
+        for (VipKey vip : readVips().keySet()) {
+            fillKey(vip);
+            markFilter();
+        }
+    }
+
+    /**
+     * Pins made before lb_backend_vips existed hold reverse entries no endpoint record points at: say so in
+     * lb_state, or egress would pass their replies unNATed (lb_reply in bpf/lb/lb_nat.h).
+     */
+    private static void markUnindexedReverseEntries(LbDataPlane plane) {
+        BpfMap reverse = plane.map("lb_reverse");
+        BpfMap endpoints = plane.map("lb_backend_vips");
+        try (Arena local = Arena.ofConfined()) {
+            MemorySegment reverseKey = local.allocate(reverse.keySize(), 8);
+            MemorySegment endpointKey = local.allocate(endpoints.keySize(), 8);
+            if (reverse.nextKey(MemorySegment.NULL, reverseKey) == 0
+                    && endpoints.nextKey(MemorySegment.NULL, endpointKey) != 0) {
+                BpfMap state = plane.map("lb_state");
+                MemorySegment key = local.allocate(JAVA_INT);
+                MemorySegment flags = local.allocate(JAVA_LONG);
+                long old = state.get(key, flags) ? flags.get(JAVA_LONG, 0) : 0;
+                flags.set(JAVA_LONG, 0, old | Abi.STATE_REVERSE_UNINDEXED);
+                state.put(key, flags);
+            }
+        }
+    }
+
+    /** Sets the filter bit of the address in vipKey (written before the VIP itself, so no packet misses it). */
+    private void markFilter() {
+        int bit = Abi.vipFilterBit(vipKey.segment(), 0);
+        int word = bit >>> 6;
+        long mask = 1L << (bit & 63);
+        if ((filterWords[word] & mask) == 0) {
+            filterWords[word] |= mask;
+            index.set(JAVA_INT, 0, word);
+            filterWord.set(JAVA_LONG, 0, filterWords[word]);
+            vipFilter.put(index, filterWord);
+        }
     }
 
     @Override
@@ -187,6 +248,7 @@ public final class KernelLbTables implements KernelTables, AutoCloseable {
     @Override
     public void putVip(VipKey key, int vipId, int tableOffset, int tableSize) {
         fillKey(key);
+        markFilter();
         vipInfo.clear().vipId(vipId).tableOffset(tableOffset).tableSize(tableSize);
         vips.put(vipKey.segment(), vipInfo.segment());
     }

@@ -49,6 +49,7 @@ import static io.navstar.agent.lb.support.TestPackets.tcp;
 import static io.navstar.agent.lb.support.TestPackets.udp;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -368,6 +369,10 @@ class LbProgramTableTest {
 
     /** lb_backend_vips' entry for a TCP/IPv4 backend endpoint, or null. */
     static LbBackendVip backendVip(String backend, int port, Arena arena) {
+        return backendVipIn(plane, backend, port, arena);
+    }
+
+    static LbBackendVip backendVipIn(LbDataPlane plane, String backend, int port, Arena arena) {
         LbVipKey key = LbVipKey.CODEC.newFlyweight();
         key.wrap(arena.allocate(LbVipKey.LAYOUT), 0);
         key.clear().addr(InetAddress.ofLiteral(backend)).port(port).proto(6).family(Abi.AF_INET);
@@ -612,5 +617,125 @@ class LbProgramTableTest {
         assertArrayEquals(tcp("10.0.1.8", 43001, "10.0.3.2", 8080, SYN, 1, 0, new byte[0]),
                 in.testRun(tcp("10.0.1.8", 43001, "11.0.0.1", 80, SYN, 1, 0, new byte[0])).dataOut());
         Reconciler.recover(tables, 1000).apply(DesiredStateJson.parse(STATE));
+    }
+
+    /** lb_vip_filter's word holding the bit of an IPv4 address, and that bit's mask. */
+    static long[] filterWordAndMask(String address) {
+        try (Arena arena = Arena.ofConfined()) {
+            LbVipKey key = LbVipKey.CODEC.newFlyweight();
+            key.wrap(arena.allocate(LbVipKey.LAYOUT), 0);
+            key.clear().addr(InetAddress.ofLiteral(address));
+            int bit = Abi.vipFilterBit(key.segment(), 0);
+            MemorySegment index = arena.allocate(JAVA_INT);
+            index.set(JAVA_INT, 0, bit >>> 6);
+            MemorySegment word = arena.allocate(JAVA_LONG);
+            assertTrue(plane.map("lb_vip_filter").get(index, word));
+            return new long[] {bit >>> 6, word.get(JAVA_LONG, 0), 1L << (bit & 63)};
+        }
+    }
+
+    static void writeFilterWord(int index, long value) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment key = arena.allocate(JAVA_INT);
+            key.set(JAVA_INT, 0, index);
+            MemorySegment word = arena.allocate(JAVA_LONG);
+            word.set(JAVA_LONG, 0, value);
+            plane.map("lb_vip_filter").put(key, word);
+        }
+    }
+
+    @Test
+    void ingressLooksNoFurtherThanTheVipFilterForAddressesNoVipHas() {
+        LbTestSupport.assumeRoot();
+        BpfProgram in = plane.program("lb_tc_ingress");
+        in.testRun(tcp("10.0.1.41", 44100, "11.0.0.1", 80, SYN, 1, 0, new byte[0]));
+        byte[] ack = tcp("10.0.1.41", 44100, "11.0.0.1", 80, ACK, 2, 1, new byte[0]);
+        assertArrayEquals(tcp("10.0.1.41", 44100, "10.0.2.2", 8080, ACK, 2, 1, new byte[0]), in.testRun(ack).dataOut());
+        assertEquals(Abi.VIP_FILTER_WORDS, plane.map("lb_vip_filter").maxEntries(), "LB_VIP_FILTER_WORDS");
+        long[] filter = filterWordAndMask("11.0.0.1");
+        assertTrue((filter[1] & filter[2]) != 0, "an installed VIP's address has its bit");
+        // with the bit cleared, the program passes the tracked flow's packet without looking the flow up
+        writeFilterWord((int) filter[0], filter[1] & ~filter[2]);
+        TestRun passed = in.testRun(ack);
+        assertEquals(TCX_NEXT, passed.returnValue());
+        assertArrayEquals(ack, passed.dataOut());
+        // tables opened over these pins (an agent restart) set the bits of every installed VIP again
+        new KernelLbTables(plane).close();
+        assertEquals(filter[1], filterWordAndMask("11.0.0.1")[1]);
+        assertArrayEquals(tcp("10.0.1.41", 44100, "10.0.2.2", 8080, ACK, 2, 1, new byte[0]), in.testRun(ack).dataOut());
+    }
+
+    @Test
+    void aRemovedVipsTrackedFlowsGoOnWhileItTakesNoNewOnes() {
+        LbTestSupport.assumeRoot();
+        BpfProgram in = plane.program("lb_tc_ingress");
+        in.testRun(tcp("10.0.1.42", 44200, "11.0.0.5", 80, SYN, 1, 0, new byte[0]));
+        // 11.0.0.5 is the address of no other VIP
+        String without = STATE.replace(",\n  {\"vip\": \"11.0.0.5:80\", \"protocol\": \"tcp\", \"backends\": [{\"endpoint\": \"10.0.6.2:8080\"}]}", "");
+        assertTrue(!without.equals(STATE) && !without.contains("11.0.0.5"));
+        Reconciler.recover(tables, 1000).apply(DesiredStateJson.parse(without));
+        try {
+            assertArrayEquals(tcp("10.0.1.42", 44200, "10.0.6.2", 8080, ACK, 2, 1, new byte[0]),
+                    in.testRun(tcp("10.0.1.42", 44200, "11.0.0.5", 80, ACK, 2, 1, new byte[0])).dataOut(),
+                    "the established flow keeps its backend (the address keeps its filter bit)");
+            byte[] syn = tcp("10.0.1.42", 44201, "11.0.0.5", 80, SYN, 1, 0, new byte[0]);
+            TestRun fresh = in.testRun(syn);
+            assertEquals(TCX_NEXT, fresh.returnValue(), "a new connection to the removed VIP is not ours");
+            assertArrayEquals(syn, fresh.dataOut());
+        } finally {
+            Reconciler.recover(tables, 1000).apply(DesiredStateJson.parse(STATE));
+        }
+    }
+
+    @Test
+    void anEndpointLbBackendVipsHasNoRoomForKeepsReverseEntriesThatEgressLooksUp() {
+        LbTestSupport.assumeRoot();
+        Path otherPins = LbTestSupport.pinDirectory("ptf");
+        LbDataPlane own = LbDataPlane.open(LbSettings.forTests(otherPins));
+        try (KernelLbTables ownTables = new KernelLbTables(own); Arena arena = Arena.ofConfined()) {
+            Reconciler.recover(ownTables, 1000).apply(DesiredStateJson.parse(
+                    "{\"vips\": [{\"vip\": \"11.0.0.7:80\", \"backends\": [{\"endpoint\": \"10.0.7.2:8080\"}]}]}"));
+            BpfProgram in = own.program("lb_tc_ingress");
+            BpfProgram out = own.program("lb_tc_egress");
+            // a reverse entry no lb_backend_vips record points at is not looked up while lb_state says none exist
+            LbFlowKey orphanKey = flowKey4(arena, "10.0.8.2", 8080, "10.0.1.51", 49100, 6);
+            LbReverseNat orphan = LbReverseNat.CODEC.newFlyweight();
+            orphan.wrap(arena.allocate(LbReverseNat.LAYOUT), 0);
+            orphan.clear().vipAddr(InetAddress.ofLiteral("11.0.0.8")).clientAddr(InetAddress.ofLiteral("10.0.1.51"))
+                    .vipPort(80).expiresNs(Long.MAX_VALUE);
+            own.map("lb_reverse").put(orphanKey.segment(), orphan.segment());
+            byte[] orphanReply = tcp("10.0.8.2", 8080, "10.0.1.51", 49100, ACK, 5, 5, new byte[0]);
+            assertEquals(TCX_NEXT, out.testRun(orphanReply).returnValue());
+            // fill lb_backend_vips with other endpoints: the first flow to 10.0.7.2:8080 cannot record its VIP
+            var endpoints = own.map("lb_backend_vips");
+            int n = endpoints.maxEntries();
+            long keySize = LbVipKey.LAYOUT.byteSize();
+            long valueSize = LbBackendVip.LAYOUT.byteSize();
+            MemorySegment keys = arena.allocate(keySize * n, 8);
+            MemorySegment values = arena.allocate(valueSize * n, 8);
+            LbVipKey key = LbVipKey.CODEC.newFlyweight();
+            for (int i = 0; i < n; i++) {
+                key.wrap(keys, i * keySize);
+                key.addr(InetAddress.ofLiteral("10.99." + (i >> 8 & 0xff) + "." + (i & 0xff))).port(1 + (i >> 16))
+                        .proto(6).family(Abi.AF_INET);
+            }
+            assertEquals(n, endpoints.updateBatch(keys, values, n, 0));
+            assertArrayEquals(tcp("10.0.1.50", 49000, "10.0.7.2", 8080, SYN, 1, 0, new byte[0]),
+                    in.testRun(tcp("10.0.1.50", 49000, "11.0.0.7", 80, SYN, 1, 0, new byte[0])).dataOut());
+            assertTrue(backendVipIn(own, "10.0.7.2", 8080, arena) == null, "no room to record the endpoint");
+            MemorySegment zero = arena.allocate(JAVA_INT);
+            MemorySegment flags = arena.allocate(JAVA_LONG);
+            assertTrue(own.map("lb_state").get(zero, flags));
+            assertEquals(Abi.STATE_REVERSE_UNINDEXED, flags.get(JAVA_LONG, 0), "the data plane says so in lb_state");
+            assertArrayEquals(tcp("11.0.0.7", 80, "10.0.1.50", 49000, SYN | ACK, 9, 2, new byte[0]),
+                    out.testRun(tcp("10.0.7.2", 8080, "10.0.1.50", 49000, SYN | ACK, 9, 2, new byte[0])).dataOut(),
+                    "the reply finds the flow's own reverse entry");
+            assertArrayEquals(tcp("11.0.0.8", 80, "10.0.1.51", 49100, ACK, 5, 5, new byte[0]),
+                    out.testRun(orphanReply).dataOut(), "and so does every unindexed reverse entry, from now on");
+        } finally {
+            own.unpin();
+            own.close();
+            LbTestSupport.deleteTree(otherPins);
+        }
     }
 }
