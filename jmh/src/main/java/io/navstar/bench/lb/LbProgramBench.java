@@ -59,6 +59,7 @@ public class LbProgramBench {
     private Path pins;
     private LbDataPlane plane;
     private BpfProgram ingress;
+    private BpfProgram egress;
     private BpfProgram empty;
     private BpfProgram xdpIngress;
     private BpfProgram xdpEmpty;
@@ -66,6 +67,9 @@ public class LbProgramBench {
     private byte[][] syn;
     private int nextSyn;
     private byte[] ack;
+    /** The tracked flow's packet as rewritten (client -> backend), and the backend's reply to it. */
+    private byte[] forwarded;
+    private byte[] reply;
 
     @Setup
     public void setup() {
@@ -79,6 +83,7 @@ public class LbProgramBench {
                     + "{\"endpoint\":\"10.0.4.2:8080\"}]}]}"));
         }
         ingress = plane.program("lb_tc_ingress");
+        egress = plane.program("lb_tc_egress");
         events = RingBuffer.open(plane.map("lb_events"));
         // r0 = -1 (TCX_NEXT); exit
         byte[] insns = ByteBuffer.allocate(16).order(java.nio.ByteOrder.LITTLE_ENDIAN)
@@ -103,6 +108,10 @@ public class LbProgramBench {
             fill();
         }
         ingress.testRun(tcp4("10.0.1.2", 40001, "11.0.0.1", 80, 0x02, 64)); // the tracked flow's SYN
+        forwarded = ingress.testRun(ack).dataOut();
+        String backend = (forwarded[30] & 0xff) + "." + (forwarded[31] & 0xff) + "." + (forwarded[32] & 0xff) + "."
+                + (forwarded[33] & 0xff);
+        reply = tcp4(backend, 8080, "10.0.1.2", 40001, 0x10, 64);
     }
 
     /** Fills the connection table with FLOWS flows of clients 10.128.0.0/10 (never used by the measured SYNs). */
@@ -173,6 +182,21 @@ public class LbProgramBench {
 
     TestRun newRun() {
         return ingress.testRun(nextSyn(), REPEAT, 256);
+    }
+
+    /** A backend's reply meeting the ingress program of its own interface: not to a VIP, passed on. */
+    TestRun replyPassingIngressRun() {
+        return ingress.testRun(reply, REPEAT, 256);
+    }
+
+    /** The forwarded request meeting the egress program of the backend's interface: no reply, passed on. */
+    TestRun requestPassingEgressRun() {
+        return egress.testRun(forwarded, REPEAT, 256);
+    }
+
+    /** The backend's reply at the client's egress: the VIP put back as its source. */
+    TestRun replyRun() {
+        return egress.testRun(reply, REPEAT, 256);
     }
 
     TestRun xdpFloorRun() {

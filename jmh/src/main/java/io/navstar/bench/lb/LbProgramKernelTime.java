@@ -31,6 +31,9 @@ public final class LbProgramKernelTime {
             int[] xdpFloor = new int[calls];
             int[] xdpTracked = new int[calls];
             int[] xdpFresh = new int[calls];
+            int[] replyIn = new int[calls];
+            int[] requestOut = new int[calls];
+            int[] replyOut = new int[calls];
             for (int i = 0; i < calls; i++) {
                 if (i % 1000 == 0) {
                     bench.drainEvents();
@@ -41,6 +44,9 @@ public final class LbProgramKernelTime {
                 xdpFloor[i] = bench.xdpFloorRun().durationNanos();
                 xdpTracked[i] = bench.xdpTrackedRun().durationNanos();
                 xdpFresh[i] = bench.xdpNewRun().durationNanos();
+                replyIn[i] = bench.replyPassingIngressRun().durationNanos();
+                requestOut[i] = bench.requestPassingEgressRun().durationNanos();
+                replyOut[i] = bench.replyRun().durationNanos();
             }
             int entriesAfter = bench.flowEntries();
             Summary f = Summary.of(floor);
@@ -54,6 +60,9 @@ public final class LbProgramKernelTime {
             System.out.printf("  tc:  empty program (floor) %4d / %4d / %6.1f%n", f.min, f.median, f.iqMean);
             t.print("tc:  tracked flow         ", f);
             n.print("tc:  new flow             ", f);
+            Summary.of(replyOut).print("tc:  reply NAT, egress    ", f);
+            Summary.of(replyIn).print("tc:  reply pass, ingress  ", f);
+            Summary.of(requestOut).print("tc:  request pass, egress ", f);
             System.out.printf("  xdp: empty program (floor) %4d / %4d / %6.1f%n", xf.min, xf.median, xf.iqMean);
             Summary.of(xdpTracked).print("xdp: tracked flow         ", xf);
             Summary.of(xdpFresh).print("xdp: new flow             ", xf);
