@@ -2,11 +2,32 @@
 # dnsperf side by side: navstar (Spartan), unbound and dnsmasq serving the same local records, and
 # the same forwarded names cached from one upstream; then navstar's failover with a dead first
 # upstream, and the heap held by 1,000,000 cached names. Every server listens on its own NET.x
-# address (default 127.0.55.x), port PORT; all traffic stays on loopback. Unattended: about 5 minutes
+# address (default 127.0.55.x), port PORT; all traffic stays on loopback. Unattended: about 8 minutes
 # with the defaults; prints the tables and the navstar/unbound ratios.
 #
-#   jmh/scripts/dns-bench.sh
+#   jmh/scripts/dns-bench.sh                  # MODE=all: shared, then pinned, then failover and memory
+#   MODE=pinned jmh/scripts/dns-bench.sh      # only the pinned (server capacity) mode
+#   MODE=shared jmh/scripts/dns-bench.sh      # only the shared mode, failover and memory
 #   DURATION=3 ROUNDS=1 LAT_ROUNDS=3 jmh/scripts/dns-bench.sh      # quicker, noisier
+#
+# Two modes, both printed by default:
+# - shared: every server may use every core (unbound num-threads = cores, navstar LOOPS event loops)
+#   and dnsperf runs beside them on the same 2 cores. Its queries/s are bounded by dnsperf as much as
+#   by the server: dnsperf spends 5-14 us of CPU per query here (more against a server that sleeps
+#   between queries, since each query then wakes it), as much as or more than the servers themselves.
+# - pinned: a second instance of each server runs on core SERVER_CPU alone (unbound num-threads 1,
+#   navstar 1 event loop, which beat 2 loops on one core; dnsmasq is single-threaded) and dnsperf runs
+#   on core LOAD_CPU alone. With a whole core each, dnsperf is still the bottleneck (its core ~100 %
+#   busy, the server's 50-90 %: printed as the "whole core" table). So for capacity the server gets
+#   half of its core: a spinning burner shares SERVER_CPU with it (the scheduler splits a core evenly
+#   between two runnable single-threaded processes), dnsperf then has twice the server's CPU and
+#   keeps it saturated. The script checks and prints that: dnsperf's core well below 100 %, the server
+#   near its 50 % share, and how often the serving thread slept (blocked with nothing to read) per
+#   1000 queries. Capacity per core = queries answered / server CPU seconds (user + system, which
+#   includes the softirq work done in its context, i.e. sending the answers over loopback).
+#   Then p50/p99 with each server alone on its core at a fixed RATE far below capacity.
+#   unbound gets so-rcvbuf/so-sndbuf 4m like navstar's sockets (without it a saturating run overflows
+#   its socket queue and dnsperf waits out lost queries); dnsmasq has no such option and loses some.
 #
 # Warm-up: every server gets the same runs first (its cache filled with the forwarded names, then a
 # saturating WARM-second run per workload), so navstar's JIT is warm and nobody is measured cold.
@@ -25,7 +46,8 @@
 # for a few ms delays a whole burst of queries, so one run's p99 follows the machine, not the server
 # (per-round navstar/unbound ratios from 0.1 to 100 were seen at load 6-9, for both workloads, with
 # navstar ahead in half the rounds); quote the ratios only from a quiet machine, and with their spread.
-# Needs: java 25, mvn, dnsperf, unbound, dnsmasq, python3.
+# The pinned mode's p99 is steadier: nothing but the server runs on its core.
+# Needs: java 25, mvn, dnsperf, unbound, dnsmasq, python3, taskset (util-linux).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -43,8 +65,18 @@ RATE=${RATE:-20000}
 LOOPS=${LOOPS:-$(nproc)}
 BATCH=${BATCH:-16}
 PORT=${PORT:-5300}
-NET=${NET:-127.0.55} # loopback addresses NET.1-6
+NET=${NET:-127.0.55} # loopback addresses NET.1-9
 NAV=$NET.1; UB=$NET.2; DM=$NET.3; UP=$NET.4; HOLE=$NET.5; NAVFO=$NET.6
+PNAV=$NET.7; PUB=$NET.8; PDM=$NET.9 # the pinned instances
+MODE=${MODE:-all}           # all | shared | pinned
+SERVER_CPU=${SERVER_CPU:-1} # pinned mode: the servers' core
+LOAD_CPU=${LOAD_CPU:-0}     # pinned mode: dnsperf's core
+PIN_LOOPS=${PIN_LOOPS:-1}   # navstar event loops on its one core
+CAP_CLIENTS=${CAP_CLIENTS:-16}
+CAP_THREADS=${CAP_THREADS:-2}
+CAP_OUTSTANDING=${CAP_OUTSTANDING:-1000}
+case $MODE in all | shared | pinned) ;; *) echo "MODE must be all, shared or pinned" >&2; exit 2 ;; esac
+if [ "$MODE" != shared ] && [ "$(nproc)" -lt 2 ]; then echo "pinned mode needs 2 cores" >&2; exit 2; fi
 
 WORK=$(mktemp -d /tmp/nsd-bench.XXXXXX)
 PIDS=()
@@ -99,6 +131,8 @@ server:
   port: $PORT
   num-threads: $2
   so-reuseport: yes
+  so-rcvbuf: 4m
+  so-sndbuf: 4m
   do-daemonize: no
   username: ""
   chroot: ""
@@ -126,35 +160,55 @@ cat "$WORK/upstream.conf" "$WORK/miss.conf" > "$WORK/upstream-all.conf"
 unbound_conf $UP 1 "$WORK/upstream-all.conf" "" > "$WORK/upstream-unbound.conf"
 unbound -d -c "$WORK/upstream-unbound.conf" >"$WORK/upstream.log" 2>&1 & PIDS+=($!)
 
-# unbound under test: local records, fwd.test forwarded to the upstream and cached
+# The servers under test: local records, fwd.test forwarded to the upstream and cached. The shared
+# instances may use every core; the pinned ones are confined to SERVER_CPU (their JVM, GC and JIT
+# threads included) and get the same configuration with one thread.
 printf '  local-zone: "fwd.test." transparent\n' >> "$WORK/unbound-local.conf"
-unbound_conf $UB "$(nproc)" "$WORK/unbound-local.conf" "forward-zone:
+declare -A SPID
+start_unbound() { # $1 key, $2 address, $3 threads, $4... command prefix
+  local key=$1 addr=$2 threads=$3; shift 3
+  unbound_conf "$addr" "$threads" "$WORK/unbound-local.conf" "forward-zone:
   name: \"fwd.test.\"
-  forward-addr: $UP@$PORT" > "$WORK/unbound.conf"
-unbound -d -c "$WORK/unbound.conf" >"$WORK/unbound.log" 2>&1 & PIDS+=($!); declare -A SPID; SPID[unbound]=$!
-
-# dnsmasq under test: same records, authoritative-ish for the local domain, fwd.test forwarded
-dnsmasq -k --conf-file=/dev/null --no-resolv --no-hosts --addn-hosts="$WORK/dnsmasq.hosts" \
-  --local=/thisdcos.directory/ --server=/fwd.test/$UP#$PORT --listen-address=$DM --bind-interfaces \
-  --port=$PORT --cache-size=10000 --user=root --pid-file= --log-facility=- >"$WORK/dnsmasq.log" 2>&1 & PIDS+=($!); SPID[dnsmasq]=$!
-
-# navstar under test
+  forward-addr: $UP@$PORT" > "$WORK/$key.conf"
+  "$@" unbound -d -c "$WORK/$key.conf" >"$WORK/$key.log" 2>&1 & PIDS+=($!); SPID[$key]=$!
+}
+start_dnsmasq() { # $1 key, $2 address, $3... command prefix
+  local key=$1 addr=$2; shift 2
+  "$@" dnsmasq -k --conf-file=/dev/null --no-resolv --no-hosts --addn-hosts="$WORK/dnsmasq.hosts" \
+    --local=/thisdcos.directory/ --server=/fwd.test/$UP#$PORT --listen-address="$addr" --bind-interfaces \
+    --port=$PORT --cache-size=10000 --user=root --pid-file= --log-facility=- >"$WORK/$key.log" 2>&1 & PIDS+=($!); SPID[$key]=$!
+}
 # netty tuning: no leak-detection sampling, no reference-count check on every buffer read (the DNS
 # decoders bound every access themselves and are fuzzed); index bounds checks stay on.
 JVM=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xms1g -Xmx1g -XX:+UseParallelGC
      -Dio.netty.leakDetection.level=disabled -Dio.netty.buffer.checkAccessible=false -cp "$CP")
-"${JVM[@]}" -Xlog:gc,safepoint:file="$WORK/navstar-jvm.log":uptime \
-  io.navstar.dns.server.DnsServerMain --listen $NAV:$PORT --upstream $UP:$PORT \
-  --records "$WORK/navstar.records" --loops "$LOOPS" --batch "$BATCH" --stats-seconds 1 >"$WORK/navstar.log" 2>&1 & PIDS+=($!); SPID[navstar]=$!
+start_navstar() { # $1 key, $2 address, $3 event loops, $4... command prefix
+  local key=$1 addr=$2 loops=$3; shift 3
+  "$@" "${JVM[@]}" -Xlog:gc,safepoint:file="$WORK/$key-jvm.log":uptime \
+    io.navstar.dns.server.DnsServerMain --listen "$addr:$PORT" --upstream $UP:$PORT \
+    --records "$WORK/navstar.records" --loops "$loops" --batch "$BATCH" --stats-seconds 1 >"$WORK/$key.log" 2>&1 & PIDS+=($!); SPID[$key]=$!
+}
+if [ "$MODE" != pinned ]; then
+  start_unbound unbound $UB "$(nproc)"
+  start_dnsmasq dnsmasq $DM
+  start_navstar navstar $NAV "$LOOPS"
+fi
+if [ "$MODE" != shared ]; then
+  start_unbound unbound-pinned $PUB 1 taskset -c "$SERVER_CPU"
+  start_dnsmasq dnsmasq-pinned $PDM taskset -c "$SERVER_CPU"
+  start_navstar navstar-pinned $PNAV "$PIN_LOOPS" taskset -c "$SERVER_CPU"
+fi
 
 # failover: a black hole that reads and drops everything, listed first, then the real upstream
-python3 -c "
+if [ "$MODE" != pinned ]; then
+  python3 -c "
 import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('$HOLE', $PORT))
 while True: s.recv(4096)
 " & PIDS+=($!)
-"${JVM[@]}" io.navstar.dns.server.DnsServerMain --listen $NAVFO:$PORT --upstream $HOLE:$PORT --upstream $UP:$PORT \
-  --loops "$LOOPS" --batch "$BATCH" >"$WORK/navstar-failover.log" 2>&1 & PIDS+=($!)
+  "${JVM[@]}" io.navstar.dns.server.DnsServerMain --listen $NAVFO:$PORT --upstream $HOLE:$PORT --upstream $UP:$PORT \
+    --loops "$LOOPS" --batch "$BATCH" >"$WORK/navstar-failover.log" 2>&1 & PIDS+=($!)
+fi
 
 wait_up() { # $1 address, $2 name
   for _ in $(seq 1 100); do
@@ -163,121 +217,244 @@ wait_up() { # $1 address, $2 name
   done
   echo "server on $1 did not answer $2" >&2; cat "$WORK"/*.log >&2; exit 1
 }
-for a in $NAV $UB $DM; do wait_up $a svc0.marathon.l4lb.thisdcos.directory; done
 wait_up $UP host0.fwd.test
-wait_up $NAVFO host0.fwd.test
+if [ "$MODE" != pinned ]; then
+  for a in $NAV $UB $DM; do wait_up $a svc0.marathon.l4lb.thisdcos.directory; done
+  wait_up $NAVFO host0.fwd.test
+fi
+if [ "$MODE" != shared ]; then
+  for a in $PNAV $PUB $PDM; do wait_up $a svc0.marathon.l4lb.thisdcos.directory; done
+fi
 
 TICK_US=$((1000000 / $(getconf CLK_TCK)))
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # utime + stime of a server process
+ON=() # command prefix for dnsperf: empty in shared mode, taskset to LOAD_CPU in pinned mode
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # utime + stime of a process (all its threads)
 perf() { # $1 address, $2 query file, $3 server pid -> "qps lost cpu_us_per_query"
   local before after
   before=$(cpu_ticks "$3")
-  dnsperf -s "$1" -p $PORT -d "$2" -l "$DURATION" -c "$CLIENTS" -T "$THREADS" -q "$OUTSTANDING" 2>&1 >"$WORK/perf.out"
+  "${ON[@]}" dnsperf -s "$1" -p $PORT -d "$2" -l "$DURATION" -c "$CLIENTS" -T "$THREADS" -q "$OUTSTANDING" 2>&1 >"$WORK/perf.out"
   after=$(cpu_ticks "$3")
   awk -v ticks=$((after - before)) -v tick_us="$TICK_US" '/Queries per second/ {q=$4} /Queries lost/ {l=$3}
     /Queries completed/ {c=$3} END {printf "%.0f %s %.2f", q, l, (c > 0 ? ticks * tick_us / c : 0)}' "$WORK/perf.out"
 }
 latency() { # $1 address, $2 query file -> "p50_ms p99_ms p99.9_ms"
-  dnsperf -s "$1" -p $PORT -d "$2" -l "$LAT_DURATION" -c "$CLIENTS" -T 1 -Q "$RATE" -v 2>/dev/null | awk '/^> / {print $NF}' |
+  "${ON[@]}" dnsperf -s "$1" -p $PORT -d "$2" -l "$LAT_DURATION" -c "$CLIENTS" -T 1 -Q "$RATE" -v 2>/dev/null | awk '/^> / {print $NF}' |
     sort -n | awk '{a[NR]=$1} END {if (NR==0) {print "- - -"} else {printf "%.3f %.3f %.3f", a[int(NR*0.5)+1]*1000, a[int(NR*0.99)]*1000, a[int(NR*0.999)]*1000}}'
 }
-jvm_log_lines() { wc -l < "$WORK/navstar-jvm.log"; }
-
-# the same warm-up for every server: caches filled with the forwarded names, then one saturating run
-# per workload (navstar's JIT compiles its hot paths here, not inside a measured run)
-for a in $NAV $UB $DM; do dnsperf -s $a -p $PORT -d "$WORK/fwd.q" -n 1 -q 50 >/dev/null 2>&1; done
-for workload in local fwd; do
-  for a in $NAV $UB $DM; do
-    dnsperf -s $a -p $PORT -d "$WORK/$workload.q" -l "$WARM" -c "$CLIENTS" -T "$THREADS" -q "$OUTSTANDING" >/dev/null 2>&1
-  done
-done
-
-SERVERS=(navstar:$NAV unbound:$UB dnsmasq:$DM)
-echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); navstar: $LOOPS event loops, started with" \
-  "$(grep -o '[0-9]* reuseport sockets' "$WORK/navstar.log" | head -1), recvmmsg batch $BATCH; unbound: num-threads $(nproc), so-reuseport yes"
 median() { # of the numbers on stdin; the mean of the middle two when their count is even
   tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {if (NR==0) print "-"; else if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2] + a[NR/2+1]) / 2}'
 }
 spread() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {if (NR==0) print "-"; else printf "%s-%s", a[1], a[NR]}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a == "-" || b == "-" || b + 0 == 0) print "-"; else printf "%.2f", a / b}'; }
 
-echo
-echo "throughput: dnsperf ${DURATION}s per run, $ROUNDS rounds (median), $CLIENTS clients, $THREADS threads, $OUTSTANDING outstanding"
-declare -A QPS LOST CPU P50 P99 P999 PAIR
-for round in $(seq 1 "$ROUNDS"); do
+warm_up() { # $@ addresses: caches filled with the forwarded names, then one saturating run per workload
+  local a workload
+  for a in "$@"; do "${ON[@]}" dnsperf -s "$a" -p $PORT -d "$WORK/fwd.q" -n 1 -q 50 >/dev/null 2>&1; done
   for workload in local fwd; do
-    for pair in "${SERVERS[@]}"; do
-      name=${pair%%:*}; addr=${pair#*:}
-      read -r qps lost cpu <<<"$(perf "$addr" "$WORK/$workload.q" "${SPID[$name]}")"
-      QPS[$name-$workload]+=" $qps"; LOST[$name-$workload]+=" $lost"; CPU[$name-$workload]+=" $cpu"
+    for a in "$@"; do
+      "${ON[@]}" dnsperf -s "$a" -p $PORT -d "$WORK/$workload.q" -l "$WARM" -c "$CLIENTS" -T "$THREADS" -q "$OUTSTANDING" >/dev/null 2>&1
     done
   done
-done
-printf '%-20s %10s %26s %6s %12s\n' "server / workload" "queries/s" "(each round)" "lost" "CPU us/query"
-declare -A MED
-for workload in local fwd; do
-  for name in navstar unbound dnsmasq; do
-    k=$name-$workload
-    MED[$k]=$(echo "${QPS[$k]}" | median)
-    printf '%-20s %10s %26s %6s %12s\n' "$name / $workload" "${MED[$k]}" "(${QPS[$k]# })" \
-      "$(echo "${LOST[$k]}" | median)" "$(echo "${CPU[$k]}" | median)"
-  done
-done
-for workload in local fwd; do
-  awk -v n="${MED[navstar-$workload]}" -v u="${MED[unbound-$workload]}" -v d="${MED[dnsmasq-$workload]}" -v w="$workload" \
-    -v cn="$(echo "${CPU[navstar-$workload]}" | median)" -v cu="$(echo "${CPU[unbound-$workload]}" | median)" \
-    'BEGIN {printf "ratio %-5s queries/s navstar/unbound %.2f, navstar/dnsmasq %.2f; CPU per query navstar/unbound %.2f\n", w, n/u, n/d, cn/cu}'
-done
+}
 
-echo
-echo "latency: $RATE q/s for ${LAT_DURATION}s per run, $CLIENTS clients, $LAT_ROUNDS rounds, servers interleaved (order rotated each round)"
-PAUSES=""; loads=""
-for round in $(seq 1 "$LAT_ROUNDS"); do
-  loads+=" $(cut -d' ' -f1 /proc/loadavg)"
-  for workload in local fwd; do
-    for i in 0 1 2; do
-      pair=${SERVERS[$(( (i + round) % 3 ))]}
-      name=${pair%%:*}; addr=${pair#*:}
-      [ "$name" = navstar ] && from=$(jvm_log_lines)
-      read -r p50 p99 p999 <<<"$(latency "$addr" "$WORK/$workload.q")"
-      [ "$name" = navstar ] && PAUSES+="$(tail -n +"$((from + 1))" "$WORK/navstar-jvm.log")"$'\n'
-      P50[$name-$workload]+=" $p50"; P99[$name-$workload]+=" $p99"; P999[$name-$workload]+=" $p999"
+# Latency phase, for either mode: $1 key suffix of the servers ("" or "-pinned"), $2... name:address
+latency_phase() {
+  local sfx=$1; shift
+  local servers=("$@") round workload i pair name addr from p50 p99 p999 k
+  local -A P50=() P99=() P999=() PAIR=()
+  local pauses="" loads=""
+  echo "latency: $RATE q/s for ${LAT_DURATION}s per run, $CLIENTS clients, $LAT_ROUNDS rounds, servers interleaved (order rotated each round)"
+  for round in $(seq 1 "$LAT_ROUNDS"); do
+    loads+=" $(cut -d' ' -f1 /proc/loadavg)"
+    for workload in local fwd; do
+      for i in 0 1 2; do
+        pair=${servers[$(( (i + round) % 3 ))]}
+        name=${pair%%:*}; addr=${pair#*:}
+        [ "$name" = navstar ] && from=$(wc -l < "$WORK/navstar$sfx-jvm.log")
+        read -r p50 p99 p999 <<<"$(latency "$addr" "$WORK/$workload.q")"
+        [ "$name" = navstar ] && pauses+="$(tail -n +"$((from + 1))" "$WORK/navstar$sfx-jvm.log")"$'\n'
+        P50[$name-$workload]+=" $p50"; P99[$name-$workload]+=" $p99"; P999[$name-$workload]+=" $p999"
+      done
+      PAIR[$workload]+=" $(ratio "${P99[navstar-$workload]##* }" "${P99[unbound-$workload]##* }")"
     done
-    PAIR[$workload]+=" $(echo "${P99[navstar-$workload]##* } ${P99[unbound-$workload]##* }" | awk '{printf "%.2f", $1 / $2}')"
   done
-done
-printf '%-20s %8s %8s %18s %10s\n' "server / workload" "p50 ms" "p99 ms" "p99 spread ms" "p99.9 ms"
-for workload in local fwd; do
-  for name in navstar unbound dnsmasq; do
-    k=$name-$workload
-    printf '%-20s %8s %8s %18s %10s\n' "$name / $workload" "$(echo "${P50[$k]}" | median)" "$(echo "${P99[$k]}" | median)" \
-      "$(echo "${P99[$k]}" | spread)" "$(echo "${P999[$k]}" | median)"
+  printf '%-20s %8s %8s %18s %10s\n' "server / workload" "p50 ms" "p99 ms" "p99 spread ms" "p99.9 ms"
+  for workload in local fwd; do
+    for name in navstar unbound dnsmasq; do
+      k=$name-$workload
+      printf '%-20s %8s %8s %18s %10s\n' "$name / $workload" "$(echo "${P50[$k]}" | median)" "$(echo "${P99[$k]}" | median)" \
+        "$(echo "${P99[$k]}" | spread)" "$(echo "${P999[$k]}" | median)"
+    done
   done
-done
-for workload in local fwd; do
-  awk -v n="$(echo "${P99[navstar-$workload]}" | median)" -v u="$(echo "${P99[unbound-$workload]}" | median)" \
-    -v d="$(echo "${P99[dnsmasq-$workload]}" | median)" -v w="$workload" -v pm="$(echo "${PAIR[$workload]}" | median)" \
-    -v pr="${PAIR[$workload]# }" \
-    'BEGIN {printf "ratio %-5s p99 navstar/unbound %.2f (median of per-round pairs %.2f; each round %s), navstar/dnsmasq %.2f\n", w, n/u, pm, pr, n/d}'
-done
-echo "machine load (1 min) at each latency round:$loads"
-printf '%s' "$PAUSES" | awk '/Pause/ {g++; v=$NF; sub("ms", "", v); if (v + 0 > gm) gm = v + 0}
-  /Safepoint/ {s++; for (i = 1; i <= NF; i++) if ($i == "Total:") {t = $(i + 1) / 1e6; if (t > sm) sm = t}}
-  END {printf "navstar JVM inside its latency runs: %d GC pauses (longest %.3f ms), %d safepoints in all (longest %.3f ms)\n", g, gm, s, sm}'
-echo "navstar event loops, last busy interval: $(grep '^stats' "$WORK/navstar.log" | awk '$4 != "(+0)"' | tail -1)"
+  for workload in local fwd; do
+    echo "ratio $(printf '%-5s' $workload) p99 navstar/unbound $(ratio "$(echo "${P99[navstar-$workload]}" | median)" "$(echo "${P99[unbound-$workload]}" | median)")" \
+      "(median of per-round pairs $(echo "${PAIR[$workload]}" | median); each round ${PAIR[$workload]# })," \
+      "navstar/dnsmasq $(ratio "$(echo "${P99[navstar-$workload]}" | median)" "$(echo "${P99[dnsmasq-$workload]}" | median)")"
+  done
+  echo "machine load (1 min) at each latency round:$loads"
+  printf '%s' "$pauses" | awk '/Pause/ {g++; v=$NF; sub("ms", "", v); if (v + 0 > gm) gm = v + 0}
+    /Safepoint/ {s++; for (i = 1; i <= NF; i++) if ($i == "Total:") {t = $(i + 1) / 1e6; if (t > sm) sm = t}}
+    END {printf "navstar JVM inside its latency runs: %d GC pauses (longest %.3f ms), %d safepoints in all (longest %.3f ms)\n", g, gm, s, sm}'
+}
 
-# failover: every query a cache miss; the first upstream drops everything
-echo
-echo "failover: upstreams [black hole $HOLE, unbound $UP], unique names (cache misses), 5 s at 2000 q/s"
-dnsperf -s $NAVFO -p $PORT -d "$WORK/failover-warmup.q" -l 3 -c 2 -T 1 -Q 2000 -t 2 >/dev/null 2>&1 || true # JIT warm-up
-dnsperf -s $NAVFO -p $PORT -d "$WORK/failover.q" -l 5 -c 2 -T 1 -Q 2000 -t 2 -v 2>/dev/null > "$WORK/failover.out" || true
-awk '/^> / {print $NF} /^> / && $2 != "NOERROR" {bad++} END {print "non-NOERROR " bad+0 > "/dev/stderr"}' "$WORK/failover.out" 2>"$WORK/failover.bad" |
-  sort -n | awk '{a[NR]=$1} END {printf "  answers %d  p50 %.3f ms  p99 %.3f ms  max %.3f ms\n", NR, a[int(NR*0.5)+1]*1000, a[int(NR*0.99)]*1000, a[NR]*1000}'
-grep -E "Queries (sent|completed|lost)" <(dnsperf -s $NAVFO -p $PORT -d "$WORK/failover.q" -l 1 -Q 500 -t 2 2>&1) | sed 's/^/ /' || true
-echo "  $(cat "$WORK/failover.bad")"
+shared_mode() {
+  ON=()
+  warm_up $NAV $UB $DM
+  local SERVERS=(navstar:$NAV unbound:$UB dnsmasq:$DM) round workload pair name addr qps lost cpu k
+  local -A QPS=() LOST=() CPU=() MED=()
+  echo
+  echo "== shared mode: servers and dnsperf on all $(nproc) cores (bounded by dnsperf as much as by the server)"
+  echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); navstar: $LOOPS event loops, started with" \
+    "$(grep -o '[0-9]* reuseport sockets' "$WORK/navstar.log" | head -1), recvmmsg batch $BATCH; unbound: num-threads $(nproc), so-reuseport yes"
+  echo "throughput: dnsperf ${DURATION}s per run, $ROUNDS rounds (median), $CLIENTS clients, $THREADS threads, $OUTSTANDING outstanding"
+  for round in $(seq 1 "$ROUNDS"); do
+    for workload in local fwd; do
+      for pair in "${SERVERS[@]}"; do
+        name=${pair%%:*}; addr=${pair#*:}
+        read -r qps lost cpu <<<"$(perf "$addr" "$WORK/$workload.q" "${SPID[$name]}")"
+        QPS[$name-$workload]+=" $qps"; LOST[$name-$workload]+=" $lost"; CPU[$name-$workload]+=" $cpu"
+      done
+    done
+  done
+  printf '%-20s %10s %26s %6s %12s\n' "server / workload" "queries/s" "(each round)" "lost" "CPU us/query"
+  for workload in local fwd; do
+    for name in navstar unbound dnsmasq; do
+      k=$name-$workload
+      MED[$k]=$(echo "${QPS[$k]}" | median)
+      printf '%-20s %10s %26s %6s %12s\n' "$name / $workload" "${MED[$k]}" "(${QPS[$k]# })" \
+        "$(echo "${LOST[$k]}" | median)" "$(echo "${CPU[$k]}" | median)"
+    done
+  done
+  for workload in local fwd; do
+    echo "ratio $(printf '%-5s' $workload) queries/s navstar/unbound $(ratio "${MED[navstar-$workload]}" "${MED[unbound-$workload]}")," \
+      "navstar/dnsmasq $(ratio "${MED[navstar-$workload]}" "${MED[dnsmasq-$workload]}");" \
+      "CPU per query navstar/unbound $(ratio "$(echo "${CPU[navstar-$workload]}" | median)" "$(echo "${CPU[unbound-$workload]}" | median)")"
+  done
+  echo
+  latency_phase "" "${SERVERS[@]}"
+  echo "navstar event loops, last busy interval: $(grep '^stats' "$WORK/navstar.log" | awk '$4 != "(+0)"' | tail -1)"
+}
 
-# cache memory: compiled here from jmh/src so the script needs only dns-edge built
-mkdir -p "$WORK/bench"
-"$JAVA_HOME/bin/javac" -proc:none -nowarn -d "$WORK/bench" -cp "$CP" jmh/src/main/java/io/navstar/bench/dns/DnsCacheMemory.java
-echo
-echo "cache memory (1,000,000 cached forwarded answers):"
-"$JAVA_HOME/bin/java" -Xmx4g -XX:+UseParallelGC -cp "$WORK/bench:$CP" io.navstar.bench.dns.DnsCacheMemory 1000000 2>/dev/null | sed 's/^/  /'
+# ---- pinned mode ----
+cpu_busy() { awk -v c="cpu$1" '$1 == c {print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6}' /proc/stat; } # busy, idle ticks
+serving_threads() { # the threads of server pid $1 that answer queries: navstar's event loops, else the process
+  local t found=""
+  for t in /proc/"$1"/task/*; do
+    if grep -q '^navstar-dns' "$t/comm" 2>/dev/null; then found+=" $t/status"; fi
+  done
+  echo "${found:-/proc/$1/status}"
+}
+sleeps() { # voluntary context switches (blocking waits) of the given status files, summed
+  # shellcheck disable=SC2086
+  awk '/^voluntary_ctxt_switches/ {s += $2} END {print s + 0}' $1
+}
+# One pinned run: $1 address, $2 query file, $3 server pid, $4 "burn" to share the server's core with
+# a spinning burner. Prints "qps lost server% dnsperf% loadcpu% servercpu% burner% us/query sleeps/kq".
+pinned_run() {
+  local addr=$1 qfile=$2 pid=$3 burn=$4 burner="" threads b0 i0 b1 j0 t0 bt0=0 s0 t1 bt1=0 s1 b0b i0b b1b j0b sl0 sl1 u s r
+  threads=$(serving_threads "$pid")
+  if [ "$burn" = burn ]; then
+    # pure user-space spin that ends by itself (this runs in a subshell, outside the cleanup trap)
+    taskset -c "$SERVER_CPU" bash -c "SECONDS=0; while (( SECONDS < $DURATION + 10 )); do :; done" >/dev/null 2>&1 & burner=$!
+    sleep 0.2
+    bt0=$(cpu_ticks "$burner")
+  fi
+  read -r b0 i0 <<<"$(cpu_busy "$LOAD_CPU")"; read -r b1 j0 <<<"$(cpu_busy "$SERVER_CPU")"
+  t0=$(cpu_ticks "$pid"); sl0=$(sleeps "$threads"); s0=$(date +%s%N)
+  { TIMEFORMAT='%U %S %R'; time taskset -c "$LOAD_CPU" dnsperf -s "$addr" -p $PORT -d "$qfile" -l "$DURATION" \
+      -c "$CAP_CLIENTS" -T "$CAP_THREADS" -q "$CAP_OUTSTANDING" -t 1 >"$WORK/perf.out" 2>&1; } 2>"$WORK/time.out"
+  t1=$(cpu_ticks "$pid"); sl1=$(sleeps "$threads"); s1=$(date +%s%N)
+  read -r b0b i0b <<<"$(cpu_busy "$LOAD_CPU")"; read -r b1b j0b <<<"$(cpu_busy "$SERVER_CPU")"
+  if [ -n "$burner" ]; then bt1=$(cpu_ticks "$burner"); kill "$burner"; wait "$burner" 2>/dev/null || true; fi
+  read -r u s r < "$WORK/time.out"
+  awk -v st=$((t1 - t0)) -v bt=$((bt1 - bt0)) -v wall_ms=$(( (s1 - s0) / 1000000 )) -v tick_us="$TICK_US" \
+    -v u="$u" -v s="$s" -v r="$r" -v sl=$((sl1 - sl0)) \
+    -v lc=$(( (b0b - b0) * 100 / (b0b - b0 + i0b - i0 + 1) )) -v sc=$(( (b1b - b1) * 100 / (b1b - b1 + j0b - j0 + 1) )) \
+    '/Queries per second/ {q = $4} /Queries lost/ {l = $3} /Queries completed/ {c = $3}
+     END {printf "%.0f %s %.0f %.0f %d %d %.0f %.2f %.1f", q, l, st * tick_us / 10 / wall_ms, (u + s) * 100 / r, lc, sc,
+          bt * tick_us / 10 / wall_ms, (c > 0 ? st * tick_us / c : 0), (c > 0 ? sl * 1000 / c : 0)}' "$WORK/perf.out"
+}
+
+pinned_mode() {
+  ON=(taskset -c "$LOAD_CPU")
+  warm_up $PNAV $PUB $PDM
+  local SERVERS=(navstar:$PNAV unbound:$PUB dnsmasq:$PDM) round workload i pair name addr k
+  local qps lost srv dp lc sc bu us sl
+  local -A QPS=() LOST=() SRV=() DP=() US=() SL=() BU=() CAPQ=() CAPC=() WQ=() WS=() WD=() PAIRQ=() PAIRC=()
+  echo
+  echo "== pinned mode: each server alone on core $SERVER_CPU, dnsperf alone on core $LOAD_CPU"
+  echo "machine: load $(cut -d' ' -f1-3 /proc/loadavg); navstar: $PIN_LOOPS event loop, recvmmsg batch $BATCH; unbound: num-threads 1;" \
+    "dnsperf: $CAP_CLIENTS clients, $CAP_THREADS threads, $CAP_OUTSTANDING outstanding, ${DURATION}s per run, $ROUNDS rounds, servers interleaved"
+  for round in $(seq 1 "$ROUNDS"); do
+    for workload in local fwd; do
+      for i in 0 1 2; do
+        pair=${SERVERS[$(( (i + round) % 3 ))]}
+        name=${pair%%:*}; addr=${pair#*:}; k=$name-$workload
+        read -r qps lost srv dp lc sc bu us sl <<<"$(pinned_run "$addr" "$WORK/$workload.q" "${SPID[$name-pinned]}" whole)"
+        WQ[$k]+=" $qps"; WS[$k]+=" $srv"; WD[$k]+=" $lc"
+        read -r qps lost srv dp lc sc bu us sl <<<"$(pinned_run "$addr" "$WORK/$workload.q" "${SPID[$name-pinned]}" burn)"
+        QPS[$k]+=" $qps"; LOST[$k]+=" $lost"; SRV[$k]+=" $srv"; DP[$k]+=" $lc"; BU[$k]+=" $bu"; US[$k]+=" $us"; SL[$k]+=" $sl"
+        CAPQ[$k]+=" $qps"; CAPC[$k]+=" $(awk -v u="$us" 'BEGIN {printf "%.0f", (u > 0 ? 1e6 / u : 0)}')"
+      done
+      PAIRQ[$workload]+=" $(ratio "${CAPQ[navstar-$workload]##* }" "${CAPQ[unbound-$workload]##* }")"
+      PAIRC[$workload]+=" $(ratio "${CAPC[navstar-$workload]##* }" "${CAPC[unbound-$workload]##* }")"
+    done
+  done
+  echo "whole core each (server core $SERVER_CPU, dnsperf core $LOAD_CPU): medians"
+  printf '%-20s %10s %14s %16s %s\n' "server / workload" "queries/s" "server CPU %" "dnsperf core %" "bound by"
+  for workload in local fwd; do
+    for name in navstar unbound dnsmasq; do
+      k=$name-$workload
+      printf '%-20s %10s %14s %16s %s\n' "$name / $workload" "$(echo "${WQ[$k]}" | median)" "$(echo "${WS[$k]}" | median)" \
+        "$(echo "${WD[$k]}" | median)" "$(awk -v d="$(echo "${WD[$k]}" | median)" -v s="$(echo "${WS[$k]}" | median)" \
+          'BEGIN {print (d >= 95 && s < 95) ? "dnsperf (its core full, the server not)" : (s >= 95 ? "server" : "neither (machine load?)")}')"
+    done
+  done
+  echo
+  echo "capacity: the server shares core $SERVER_CPU with a spinning burner (half a core each), dnsperf has core $LOAD_CPU: medians"
+  printf '%-20s %10s %6s %9s %9s %10s %12s %12s %14s\n' "server / workload" "queries/s" "lost" "server %" "burner %" \
+    "dnsperf %" "sleeps/1000q" "CPU us/query" "q/s per core"
+  for workload in local fwd; do
+    for name in navstar unbound dnsmasq; do
+      k=$name-$workload
+      printf '%-20s %10s %6s %9s %9s %10s %12s %12s %14s\n' "$name / $workload" "$(echo "${QPS[$k]}" | median)" \
+        "$(echo "${LOST[$k]}" | median)" "$(echo "${SRV[$k]}" | median)" "$(echo "${BU[$k]}" | median)" \
+        "$(echo "${DP[$k]}" | median)" "$(echo "${SL[$k]}" | median)" "$(echo "${US[$k]}" | median)" "$(echo "${CAPC[$k]}" | median)"
+    done
+  done
+  for workload in local fwd; do
+    echo "ratio $(printf '%-5s' $workload) capacity per core navstar/unbound $(ratio "$(echo "${CAPC[navstar-$workload]}" | median)" "$(echo "${CAPC[unbound-$workload]}" | median)")" \
+      "(median of per-round pairs $(echo "${PAIRC[$workload]}" | median); each round ${PAIRC[$workload]# });" \
+      "queries/s on half a core $(ratio "$(echo "${QPS[navstar-$workload]}" | median)" "$(echo "${QPS[unbound-$workload]}" | median)")" \
+      "(per-round pairs $(echo "${PAIRQ[$workload]}" | median));" \
+      "navstar/dnsmasq $(ratio "$(echo "${CAPC[navstar-$workload]}" | median)" "$(echo "${CAPC[dnsmasq-$workload]}" | median)")"
+  done
+  echo "(saturated means: dnsperf's core well below 100 %, the server near its 50 % share, few sleeps per 1000 queries;"
+  echo " q/s per core = 1e6 / CPU us per query, the server's user+system time including the softirq work in its context)"
+  echo
+  latency_phase "-pinned" "${SERVERS[@]}"
+}
+
+extras() {
+  ON=()
+  # failover: every query a cache miss; the first upstream drops everything
+  echo
+  echo "failover: upstreams [black hole $HOLE, unbound $UP], unique names (cache misses), 5 s at 2000 q/s"
+  dnsperf -s $NAVFO -p $PORT -d "$WORK/failover-warmup.q" -l 3 -c 2 -T 1 -Q 2000 -t 2 >/dev/null 2>&1 || true # JIT warm-up
+  dnsperf -s $NAVFO -p $PORT -d "$WORK/failover.q" -l 5 -c 2 -T 1 -Q 2000 -t 2 -v 2>/dev/null > "$WORK/failover.out" || true
+  awk '/^> / {print $NF} /^> / && $2 != "NOERROR" {bad++} END {print "non-NOERROR " bad+0 > "/dev/stderr"}' "$WORK/failover.out" 2>"$WORK/failover.bad" |
+    sort -n | awk '{a[NR]=$1} END {printf "  answers %d  p50 %.3f ms  p99 %.3f ms  max %.3f ms\n", NR, a[int(NR*0.5)+1]*1000, a[int(NR*0.99)]*1000, a[NR]*1000}'
+  grep -E "Queries (sent|completed|lost)" <(dnsperf -s $NAVFO -p $PORT -d "$WORK/failover.q" -l 1 -Q 500 -t 2 2>&1) | sed 's/^/ /' || true
+  echo "  $(cat "$WORK/failover.bad")"
+
+  # cache memory: compiled here from jmh/src so the script needs only dns-edge built
+  mkdir -p "$WORK/bench"
+  "$JAVA_HOME/bin/javac" -proc:none -nowarn -d "$WORK/bench" -cp "$CP" jmh/src/main/java/io/navstar/bench/dns/DnsCacheMemory.java
+  echo
+  echo "cache memory (1,000,000 cached forwarded answers):"
+  "$JAVA_HOME/bin/java" -Xmx4g -XX:+UseParallelGC -cp "$WORK/bench:$CP" io.navstar.bench.dns.DnsCacheMemory 1000000 2>/dev/null | sed 's/^/  /'
+}
+
+if [ "$MODE" != pinned ]; then shared_mode; fi
+if [ "$MODE" != shared ]; then pinned_mode; fi
+if [ "$MODE" != pinned ]; then extras; fi
