@@ -25,7 +25,8 @@
 #   near its 50 % share, and how often the serving thread slept (blocked with nothing to read) per
 #   1000 queries. Capacity per core = queries answered / server CPU seconds (user + system, which
 #   includes the softirq work done in its context, i.e. sending the answers over loopback).
-#   Then p50/p99 with each server alone on its core at a fixed RATE far below capacity.
+#   Then p50/p99 with each server alone on its core at a fixed RATE far below capacity, its serving
+#   threads SCHED_FIFO (LAT_FIFO=1) so other work on the machine does not delay them.
 #   unbound gets so-rcvbuf/so-sndbuf 4m like navstar's sockets (without it a saturating run overflows
 #   its socket queue and dnsperf waits out lost queries); dnsmasq has no such option and loses some.
 #
@@ -75,6 +76,7 @@ PIN_LOOPS=${PIN_LOOPS:-1}   # navstar event loops on its one core
 CAP_CLIENTS=${CAP_CLIENTS:-16}
 CAP_THREADS=${CAP_THREADS:-2}
 CAP_OUTSTANDING=${CAP_OUTSTANDING:-1000}
+LAT_FIFO=${LAT_FIFO:-1}     # pinned latency runs: the servers' serving threads SCHED_FIFO
 case $MODE in all | shared | pinned) ;; *) echo "MODE must be all, shared or pinned" >&2; exit 2 ;; esac
 if [ "$MODE" != shared ] && [ "$(nproc)" -lt 2 ]; then echo "pinned mode needs 2 cores" >&2; exit 2; fi
 
@@ -432,7 +434,20 @@ pinned_mode() {
   echo "(saturated means: dnsperf's core well below 100 %, the server near its 50 % share, few sleeps per 1000 queries;"
   echo " q/s per core = 1e6 / CPU us per query, the server's user+system time including the softirq work in its context)"
   echo
+  # The serving threads run SCHED_FIFO for the latency runs (all three servers alike), so a compile
+  # or test of someone else's that lands on core SERVER_CPU cannot hold a woken server back for a
+  # scheduler slice; at RATE they are mostly idle, and the kernel's RT throttling caps them anyway.
+  # (Never dnsperf: it busy-waits for its rate and would starve its own timer thread.)
+  local tids=""
+  if [ "$LAT_FIFO" = 1 ]; then
+    for name in navstar unbound dnsmasq; do
+      for t in $(serving_threads "${SPID[$name-pinned]}"); do tids+=" $(basename "$(dirname "$t")")"; done
+    done
+    for t in $tids; do chrt -f -p 10 "$t" >/dev/null; done
+    echo "serving threads SCHED_FIFO 10 during the latency runs (LAT_FIFO=0 to leave them SCHED_OTHER)"
+  fi
   latency_phase "-pinned" "${SERVERS[@]}"
+  for t in $tids; do chrt -o -p 0 "$t" >/dev/null 2>&1 || true; done
 }
 
 extras() {

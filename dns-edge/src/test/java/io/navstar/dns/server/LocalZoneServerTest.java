@@ -202,6 +202,19 @@ class LocalZoneServerTest {
     }
 
     @Test
+    void listensOnIpv4AddressesWithIpv4SocketsNotDualStackOnes() throws Exception {
+        // /proc/net/udp lists AF_INET sockets, /proc/net/udp6 AF_INET6 ones (a dual-stack socket bound
+        // to an IPv4 address shows there as ::ffff:a.b.c.d); addresses are hex in host byte order.
+        byte[] ip = address.getAddress().getAddress();
+        String entry = String.format("%02X%02X%02X%02X:%04X ", ip[3], ip[2], ip[1], ip[0], address.getPort());
+        String udp = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/net/udp"));
+        String udp6 = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/net/udp6"));
+        long v4 = udp.lines().filter(l -> l.contains(entry)).count();
+        assertEquals(Runtime.getRuntime().availableProcessors(), v4, "one AF_INET reuseport socket per event loop: " + entry);
+        assertFalse(udp6.contains(entry), "no dual-stack socket for an IPv4 address: " + entry);
+    }
+
+    @Test
     void countsQueriesByZoneAndResponseCode() throws Exception {
         TestResolver resolver = new TestResolver(address, 2000);
         long before = server.metrics().snapshot().queries(DnsConfig.DEFAULT_DOMAIN, DnsWire.RCODE_NXDOMAIN);
