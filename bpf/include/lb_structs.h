@@ -131,11 +131,12 @@ struct lb_backend_vip {
 };
 
 /*
- * lb_vip_filter: LB_VIP_FILTER_WORDS __u64 words, one bit per hash of a VIP address (lb_vip_filter_bit in
- * lb_helpers.h; Abi.vipFilterBit in Java). A clear bit means no VIP has the address. Written by the control plane
- * only: a VIP's bit is set before the VIP is installed and never cleared.
+ * lb_vip_filter and lb_backend_filter: LB_ADDR_FILTER_WORDS __u64 words each, one bit per hash of an address
+ * (lb_addr_filter_bit in lb_helpers.h; Abi.addressFilterBit in Java). A clear bit means no VIP (no backend) has the
+ * address. Written by the control plane only: a bit is set before the VIP (the backend) is installed and never
+ * cleared, so flows of a removed VIP or backend go on until they expire.
  */
-#define LB_VIP_FILTER_WORDS 8192u
+#define LB_ADDR_FILTER_WORDS 8192u
 
 /* lb_state's one __u64 value: flags the data plane sets and nothing clears (append-only). */
 #define LB_STATE_F_REVERSE_UNINDEXED 1u  /* some lb_reverse entries belong to endpoints lb_backend_vips lacks */

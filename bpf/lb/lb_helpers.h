@@ -71,19 +71,20 @@ static __always_inline struct lb_config *lb_cfg(void)
 	return bpf_map_lookup_elem(&lb_config, &zero);
 }
 
-/* The lb_vip_filter bit of an address (16 bytes; IPv4 in the first 4, the rest zero). Abi.vipFilterBit in Java
- * computes the same from the same bytes read as host-order words. */
-static __always_inline __u32 lb_vip_filter_bit(const __u32 *addr)
+/* An address filter's bit for an address (16 bytes; IPv4 in the first 4, the rest zero). Abi.addressFilterBit in
+ * Java computes the same from the same bytes read as host-order words. */
+static __always_inline __u32 lb_addr_filter_bit(const __u32 *addr)
 {
-	return lb_mix32(addr[0] ^ addr[1] ^ addr[2] ^ addr[3]) & (LB_VIP_FILTER_WORDS * 64 - 1);
+	return lb_mix32(addr[0] ^ addr[1] ^ addr[2] ^ addr[3]) & (LB_ADDR_FILTER_WORDS * 64 - 1);
 }
 
-/* False when no VIP has this address (its filter bit is clear); true may be a false positive. */
-static __always_inline int lb_maybe_vip_addr(const __u32 *addr)
+/* False when the address's bit in filter (lb_vip_filter or lb_backend_filter) is clear; true may be a false
+ * positive. */
+static __always_inline int lb_addr_maybe_in(void *filter, const __u32 *addr)
 {
-	__u32 bit = lb_vip_filter_bit(addr);
+	__u32 bit = lb_addr_filter_bit(addr);
 	__u32 word = bit >> 6;
-	__u64 *w = bpf_map_lookup_elem(&lb_vip_filter, &word);
+	__u64 *w = bpf_map_lookup_elem(filter, &word);
 
 	return !w || ((*w >> (bit & 63)) & 1);
 }

@@ -73,16 +73,26 @@ struct {
 	__uint(pinning, LB_PINNING);
 } lb_backend_vips SEC(".maps");
 
-/* A bit per hash of a VIP address (LB_VIP_FILTER_WORDS in lb_structs.h): a packet whose destination's bit is clear
+/* A bit per hash of a VIP address (LB_ADDR_FILTER_WORDS in lb_structs.h): a packet whose destination's bit is clear
  * goes to no VIP, and ingress passes it after one array read instead of two hash lookups (on a node, half of all
  * packets that meet an ingress program are replies from backends). Written by the control plane. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, LB_VIP_FILTER_WORDS);
+	__uint(max_entries, LB_ADDR_FILTER_WORDS);
 	__type(key, __u32);
 	__type(value, __u64);
 	__uint(pinning, LB_PINNING);
 } lb_vip_filter SEC(".maps");
+
+/* The same over backend addresses: a packet whose source's bit is clear is no backend's reply, and egress passes it
+ * after one array read (a hash lookup keyed by the client's port lands in a cold bucket every time). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, LB_ADDR_FILTER_WORDS);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LB_PINNING);
+} lb_backend_filter SEC(".maps");
 
 /* LB_STATE_F_* flags (one element), set by the data plane: with none set, a packet whose source is not in
  * lb_backend_vips is no reply, and egress passes it without looking lb_reverse up. */

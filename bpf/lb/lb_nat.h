@@ -239,6 +239,11 @@ static __always_inline int lb_reply(struct lb_pkt *pkt, __u32 bytes, int hairpin
 
 	/* *to first holds the forward tuple (client -> VIP), then becomes the reply's new tuple (VIP -> client). */
 	*csum_diff = 0;
+	/* Not from a backend's address (a request on its way to a backend, which meets this program too): no reply,
+	 * unless lb_state says reverse entries exist that the checks below would not find otherwise. */
+	if (!lb_addr_maybe_in(&lb_backend_filter, pkt->key.src) &&
+	    !(lb_state_flags() & LB_STATE_F_REVERSE_UNINDEXED))
+		return 0;
 	lb_endpoint_key(&key, pkt->key.src, pkt->key.sport, pkt);
 	known = bpf_map_lookup_elem(&lb_backend_vips, &key);
 	if (known && !(known->flags & LB_BACKEND_VIP_F_SHARED)) {
@@ -326,15 +331,16 @@ static __always_inline int lb_ingress(struct lb_pkt *pkt, __u32 bytes, struct lb
 	}
 	/* No VIP has the destination address (a backend's reply, traffic between containers): one array read. A VIP's
 	 * bit is set before it is installed and stays set after it is removed, so its flows go on until they expire. */
-	if (!lb_maybe_vip_addr(pkt->key.dst))
+	if (!lb_addr_maybe_in(&lb_vip_filter, pkt->key.dst))
 		return LB_PASS;
 	now = lb_now();
 
 	/* A SYN opens a connection, so no established one can own the tuple: it picks a backend afresh
 	 * from the current table (a reused client port must not follow an old, maybe removed, backend;
-	 * a retransmitted SYN lands on the same Maglev cell anyway). So a SYN does not look the table up. */
-	flow = lb_new_connection(pkt) ? NULL : bpf_map_lookup_elem(&lb_flows, &pkt->key);
-	if (flow && flow->expires_ns >= now) {
+	 * a retransmitted SYN lands on the same Maglev cell anyway). It still looks the tuple up: an entry
+	 * left by an earlier connection on the same client port is written over below. */
+	flow = bpf_map_lookup_elem(&lb_flows, &pkt->key);
+	if (flow && flow->expires_ns >= now && !lb_new_connection(pkt)) {
 		lb_touch(&flow->expires_ns, &flow->flags, pkt, cfg, now);
 		lb_copy_addr(to->dst, flow->backend_addr);
 		to->dport = flow->backend_port;
@@ -387,7 +393,15 @@ static __always_inline int lb_ingress(struct lb_pkt *pkt, __u32 bytes, struct lb
 	}
 	if (lb_needs_reverse_entry(backend, pkt))
 		lb_insert_reverse(pkt, backend, &new_flow, (new_flow.flags & LB_FLOW_F_HAIRPIN) ? hairpin : pkt->key.src);
-	bpf_map_update_elem(&lb_flows, &pkt->key, &new_flow, BPF_ANY);
+	/* The tuple's old entry (a client port reused after TIME_WAIT, common at high connection rates, or an expired
+	 * flow) is written over in place: an LRU insert takes a node from the free list and frees the one it replaces,
+	 * which under wrk through a VIP cost more than the rest of the new-flow path (perf: bpf_lru_pop_free,
+	 * htab_lru_map_update_elem, bpf_lru_push_free). Only packets of this same tuple can read the entry meanwhile:
+	 * the old connection's strays, or this SYN's retransmits, which pick the same backend. */
+	if (flow)
+		*flow = new_flow;
+	else
+		bpf_map_update_elem(&lb_flows, &pkt->key, &new_flow, BPF_ANY);
 	lb_count(&lb_vip_stats, vip->vip_id, bytes, 1, 0);
 	lb_count(&lb_backend_stats, backend_id, bytes, 1, 0);
 	lb_emit(now, LB_EVENT_NEW_FLOW, vip->vip_id, backend_id, pkt->key.family, pkt->key.proto,

@@ -40,8 +40,8 @@ public final class Abi {
     /** LB_STATE_F_* (append-only): flags of lb_state, set by the data plane. */
     public static final long STATE_REVERSE_UNINDEXED = 1;
 
-    /** LB_VIP_FILTER_WORDS: 64-bit words of lb_vip_filter. */
-    public static final int VIP_FILTER_WORDS = 8192;
+    /** LB_ADDR_FILTER_WORDS: 64-bit words of lb_vip_filter and of lb_backend_filter. */
+    public static final int ADDR_FILTER_WORDS = 8192;
 
     /** LB_NO_BACKEND: no backend id. */
     public static final int NO_BACKEND = 0xffffffff;
@@ -55,10 +55,10 @@ public final class Abi {
     }
 
     /**
-     * lb_vip_filter's bit for the 16-byte address field at offset (lb_vip_filter_bit in bpf/lb/lb_helpers.h: the four
-     * words as the host reads them, xor-folded, then murmur3's 32-bit finaliser).
+     * An address filter's bit for the 16-byte address field at offset (lb_addr_filter_bit in bpf/lb/lb_helpers.h: the
+     * four words as the host reads them, xor-folded, then murmur3's 32-bit finaliser).
      */
-    public static int vipFilterBit(MemorySegment segment, long offset) {
+    public static int addressFilterBit(MemorySegment segment, long offset) {
         int h = segment.get(JAVA_INT_UNALIGNED, offset) ^ segment.get(JAVA_INT_UNALIGNED, offset + 4)
                 ^ segment.get(JAVA_INT_UNALIGNED, offset + 8) ^ segment.get(JAVA_INT_UNALIGNED, offset + 12);
         h ^= h >>> 16;
@@ -66,7 +66,7 @@ public final class Abi {
         h ^= h >>> 13;
         h *= 0xc2b2ae35;
         h ^= h >>> 16;
-        return h & (VIP_FILTER_WORDS * 64 - 1);
+        return h & (ADDR_FILTER_WORDS * 64 - 1);
     }
 
     /** Reads a 16-byte address field: IPv4 (family AF_INET) from its first 4 bytes, else all 16. */

@@ -46,10 +46,8 @@ public final class KernelLbTables implements KernelTables, AutoCloseable {
     private final LbBackend backend = LbBackend.CODEC.newFlyweight();
     private final MemorySegment index;
     private final MemorySegment vipStatsZero;
-    private final BpfMap vipFilter;
-    /** lb_vip_filter as this process last wrote or read it (the control plane is its only writer). */
-    private final long[] filterWords = new long[Abi.VIP_FILTER_WORDS];
-    private final MemorySegment filterWord;
+    private final AddressFilter vipFilter;
+    private final AddressFilter backendFilter;
 
     public KernelLbTables(LbDataPlane plane) {
         this.vips = plane.map("lb_vips");
@@ -68,25 +66,21 @@ public final class KernelLbTables implements KernelTables, AutoCloseable {
         backend.wrap(arena.allocate(LbBackend.LAYOUT), 0);
         index = arena.allocate(JAVA_INT);
         vipStatsZero = arena.allocate(vipStats.kernelValueSize(), 8);
-        vipFilter = plane.map("lb_vip_filter");
-        filterWord = arena.allocate(JAVA_LONG);
-        readFilter();
-        markInstalledVips();
+        vipFilter = new AddressFilter(plane.map("lb_vip_filter"), arena);
+        backendFilter = new AddressFilter(plane.map("lb_backend_filter"), arena);
+        markInstalled();
         markUnindexedReverseEntries(plane);
     }
 
-    private void readFilter() {
-        for (int i = 0; i < filterWords.length; i++) {
-            index.set(JAVA_INT, 0, i);
-            filterWords[i] = vipFilter.get(index, filterWord) ? filterWord.get(JAVA_LONG, 0) : 0;
-        }
-    }
-
-    /** Sets the filter bits of the VIPs already in the kernel: pins made before lb_vip_filter existed get theirs. */
-    private void markInstalledVips() {
+    /** Sets the filter bits of the VIPs and backends already in the kernel (pins made before the filters existed). */
+    private void markInstalled() {
         for (VipKey vip : readVips().keySet()) {
             fillKey(vip);
-            markFilter();
+            vipFilter.add(vipKey.segment(), 0);
+        }
+        for (Endpoint endpoint : readBackends().values()) {
+            backend.clear().addr(endpoint.address());
+            backendFilter.add(backend.segment(), 0);
         }
     }
 
@@ -112,18 +106,6 @@ public final class KernelLbTables implements KernelTables, AutoCloseable {
         }
     }
 
-    /** Sets the filter bit of the address in vipKey (written before the VIP itself, so no packet misses it). */
-    private void markFilter() {
-        int bit = Abi.vipFilterBit(vipKey.segment(), 0);
-        int word = bit >>> 6;
-        long mask = 1L << (bit & 63);
-        if ((filterWords[word] & mask) == 0) {
-            filterWords[word] |= mask;
-            index.set(JAVA_INT, 0, word);
-            filterWord.set(JAVA_LONG, 0, filterWords[word]);
-            vipFilter.put(index, filterWord);
-        }
-    }
 
     @Override
     public int maglevCells() {
@@ -219,6 +201,7 @@ public final class KernelLbTables implements KernelTables, AutoCloseable {
                 keys.setAtIndex(JAVA_INT, i, ids[i]);
                 b.wrap(values, i * size);
                 b.clear().addr(endpoints[i].address()).port(endpoints[i].port()).family(endpoints[i].family());
+                backendFilter.add(values, i * size); // before any Maglev cell names the backend
             }
             writeBatch(backends, keys, values, ids.length);
         }
@@ -248,7 +231,7 @@ public final class KernelLbTables implements KernelTables, AutoCloseable {
     @Override
     public void putVip(VipKey key, int vipId, int tableOffset, int tableSize) {
         fillKey(key);
-        markFilter();
+        vipFilter.add(vipKey.segment(), 0); // before the VIP, so no packet to it misses the filter
         vipInfo.clear().vipId(vipId).tableOffset(tableOffset).tableSize(tableSize);
         vips.put(vipKey.segment(), vipInfo.segment());
     }

@@ -619,28 +619,28 @@ class LbProgramTableTest {
         Reconciler.recover(tables, 1000).apply(DesiredStateJson.parse(STATE));
     }
 
-    /** lb_vip_filter's word holding the bit of an IPv4 address, and that bit's mask. */
-    static long[] filterWordAndMask(String address) {
+    /** An address filter's word index holding the bit of an IPv4 address, the word, and that bit's mask. */
+    static long[] filterWordAndMask(String filter, String address) {
         try (Arena arena = Arena.ofConfined()) {
             LbVipKey key = LbVipKey.CODEC.newFlyweight();
             key.wrap(arena.allocate(LbVipKey.LAYOUT), 0);
             key.clear().addr(InetAddress.ofLiteral(address));
-            int bit = Abi.vipFilterBit(key.segment(), 0);
+            int bit = Abi.addressFilterBit(key.segment(), 0);
             MemorySegment index = arena.allocate(JAVA_INT);
             index.set(JAVA_INT, 0, bit >>> 6);
             MemorySegment word = arena.allocate(JAVA_LONG);
-            assertTrue(plane.map("lb_vip_filter").get(index, word));
+            assertTrue(plane.map(filter).get(index, word));
             return new long[] {bit >>> 6, word.get(JAVA_LONG, 0), 1L << (bit & 63)};
         }
     }
 
-    static void writeFilterWord(int index, long value) {
+    static void writeFilterWord(String filter, int index, long value) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment key = arena.allocate(JAVA_INT);
             key.set(JAVA_INT, 0, index);
             MemorySegment word = arena.allocate(JAVA_LONG);
             word.set(JAVA_LONG, 0, value);
-            plane.map("lb_vip_filter").put(key, word);
+            plane.map(filter).put(key, word);
         }
     }
 
@@ -651,18 +651,62 @@ class LbProgramTableTest {
         in.testRun(tcp("10.0.1.41", 44100, "11.0.0.1", 80, SYN, 1, 0, new byte[0]));
         byte[] ack = tcp("10.0.1.41", 44100, "11.0.0.1", 80, ACK, 2, 1, new byte[0]);
         assertArrayEquals(tcp("10.0.1.41", 44100, "10.0.2.2", 8080, ACK, 2, 1, new byte[0]), in.testRun(ack).dataOut());
-        assertEquals(Abi.VIP_FILTER_WORDS, plane.map("lb_vip_filter").maxEntries(), "LB_VIP_FILTER_WORDS");
-        long[] filter = filterWordAndMask("11.0.0.1");
+        assertEquals(Abi.ADDR_FILTER_WORDS, plane.map("lb_vip_filter").maxEntries(), "LB_ADDR_FILTER_WORDS");
+        long[] filter = filterWordAndMask("lb_vip_filter", "11.0.0.1");
         assertTrue((filter[1] & filter[2]) != 0, "an installed VIP's address has its bit");
         // with the bit cleared, the program passes the tracked flow's packet without looking the flow up
-        writeFilterWord((int) filter[0], filter[1] & ~filter[2]);
+        writeFilterWord("lb_vip_filter", (int) filter[0], filter[1] & ~filter[2]);
         TestRun passed = in.testRun(ack);
         assertEquals(TCX_NEXT, passed.returnValue());
         assertArrayEquals(ack, passed.dataOut());
         // tables opened over these pins (an agent restart) set the bits of every installed VIP again
         new KernelLbTables(plane).close();
-        assertEquals(filter[1], filterWordAndMask("11.0.0.1")[1]);
+        assertEquals(filter[1], filterWordAndMask("lb_vip_filter", "11.0.0.1")[1]);
         assertArrayEquals(tcp("10.0.1.41", 44100, "10.0.2.2", 8080, ACK, 2, 1, new byte[0]), in.testRun(ack).dataOut());
+    }
+
+    @Test
+    void egressLooksNoFurtherThanTheBackendFilterForSourcesNoBackendHas() {
+        LbTestSupport.assumeRoot();
+        BpfProgram in = plane.program("lb_tc_ingress");
+        BpfProgram out = plane.program("lb_tc_egress");
+        in.testRun(tcp("10.0.1.43", 44300, "11.0.0.1", 80, SYN, 1, 0, new byte[0]));
+        byte[] reply = tcp("10.0.2.2", 8080, "10.0.1.43", 44300, SYN | ACK, 9, 2, new byte[0]);
+        byte[] natted = tcp("11.0.0.1", 80, "10.0.1.43", 44300, SYN | ACK, 9, 2, new byte[0]);
+        assertArrayEquals(natted, out.testRun(reply).dataOut());
+        long[] filter = filterWordAndMask("lb_backend_filter", "10.0.2.2");
+        assertTrue((filter[1] & filter[2]) != 0, "an installed backend's address has its bit");
+        writeFilterWord("lb_backend_filter", (int) filter[0], filter[1] & ~filter[2]);
+        TestRun passed = out.testRun(reply);
+        assertEquals(TCX_NEXT, passed.returnValue(), "with the bit clear the source is taken for no backend");
+        assertArrayEquals(reply, passed.dataOut());
+        new KernelLbTables(plane).close();
+        assertEquals(filter[1], filterWordAndMask("lb_backend_filter", "10.0.2.2")[1], "reopened tables set it again");
+        assertArrayEquals(natted, out.testRun(reply).dataOut());
+    }
+
+    @Test
+    void aSynOnAReusedClientPortPicksAfreshAndRewritesTheOldEntryInPlace() {
+        LbTestSupport.assumeRoot();
+        BpfProgram in = plane.program("lb_tc_ingress");
+        byte[] syn = tcp("10.0.1.44", 44400, "11.0.0.1", 80, SYN, 1, 0, new byte[0]);
+        assertArrayEquals(tcp("10.0.1.44", 44400, "10.0.2.2", 8080, SYN, 1, 0, new byte[0]), in.testRun(syn).dataOut());
+        in.testRun(tcp("10.0.1.44", 44400, "11.0.0.1", 80, FIN | ACK, 2, 1, new byte[0]));
+        Reconciler.recover(tables, 1000).apply(DesiredStateJson.parse(STATE.replace("\"10.0.2.2:8080\"", "\"10.0.3.2:8080\"")));
+        try (Arena arena = Arena.ofConfined()) {
+            LbFlowKey key = flowKey4(arena, "10.0.1.44", 44400, "11.0.0.1", 80, 6);
+            assertTrue((readFlow(arena, key).flags() & Abi.FLOW_CLOSING) != 0);
+            // the client port comes back (TIME_WAIT reused): the new connection follows the current table
+            assertArrayEquals(tcp("10.0.1.44", 44400, "10.0.3.2", 8080, SYN, 7, 0, new byte[0]),
+                    in.testRun(tcp("10.0.1.44", 44400, "11.0.0.1", 80, SYN, 7, 0, new byte[0])).dataOut());
+            LbFlow flow = readFlow(arena, key);
+            assertEquals(InetAddress.ofLiteral("10.0.3.2"), flow.backendAddr(Abi.AF_INET));
+            assertEquals(0, flow.flags() & (Abi.FLOW_CLOSING | Abi.FLOW_REPLIED), "the old connection's flags are gone");
+            assertArrayEquals(tcp("10.0.1.44", 44400, "10.0.3.2", 8080, ACK, 8, 1, new byte[0]),
+                    in.testRun(tcp("10.0.1.44", 44400, "11.0.0.1", 80, ACK, 8, 1, new byte[0])).dataOut());
+        } finally {
+            Reconciler.recover(tables, 1000).apply(DesiredStateJson.parse(STATE));
+        }
     }
 
     @Test
