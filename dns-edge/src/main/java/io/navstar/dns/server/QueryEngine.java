@@ -138,7 +138,8 @@ public final class QueryEngine implements Forwarder.Replies {
             return rcodeOnly(alloc, tcp, RCODE_REFUSED, false);
         }
         ZoneSnapshot snapshot = zones.current();
-        Zone zone = query.qclass() == CLASS_IN ? snapshot.findZone(query.nameLower(), query.nameLength()) : null;
+        Zone zone = query.qclass() == CLASS_IN ? snapshot.findZone(query.nameLower(), query.nameLength(),
+                query.labelStarts(), query.suffixHashes(), query.labelCount()) : null;
         boolean recursion = recursionFilter.allows(sender);
         if (zone != null) {
             ByteBuf out = begin(alloc, tcp, 512);
@@ -203,7 +204,8 @@ public final class QueryEngine implements Forwarder.Replies {
         int rcode = node == null ? RCODE_NXDOMAIN : RCODE_NOERROR;
         int flags = FLAG_QR | FLAG_AA | (query.flags() & (FLAG_RD | FLAG_CD)) | (recursion ? FLAG_RA : 0) | rcode;
         writer.header(query.id(), flags, 1, 0, 0, 0);
-        writer.question(query.nameOriginal(), query.nameLower(), query.nameLength(), query.qtype(), query.qclass());
+        writer.question(query.nameOriginal(), query.nameLength(), query.qtype(), query.qclass(), query.labelStarts(),
+                query.suffixHashes(), query.labelCount());
         int answers = 0;
         int additional = 0;
         if (node != null) {

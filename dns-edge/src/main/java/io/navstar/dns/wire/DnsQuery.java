@@ -28,6 +28,9 @@ public final class DnsQuery {
     private final byte[] nameOriginal = new byte[Names.MAX_NAME_LENGTH];
     private int nameLength;
     private int nameHash;
+    private final int[] labelStarts = new int[Names.MAX_LABELS];
+    private final int[] suffixHashes = new int[Names.MAX_LABELS];
+    private int labelCount;
     private int id;
     private int flags;
     private int qtype;
@@ -51,6 +54,7 @@ public final class DnsQuery {
         ednsVersion = 0;
         dnssecOk = false;
         nameLength = 0;
+        labelCount = 0;
         qtype = 0;
         qclass = 0;
         if (length < HEADER_SIZE) {
@@ -82,7 +86,8 @@ public final class DnsQuery {
         qclass = buf.getUnsignedShort(base + pos + 2);
         pos += 4;
         questionEnd = pos;
-        nameHash = Names.hash(nameLower, 0, nameLength);
+        labelCount = Names.suffixHashes(nameLower, nameLength, labelStarts, suffixHashes);
+        nameHash = labelCount > 0 ? suffixHashes[0] : Names.hash(nameLower, 0, nameLength);
 
         // Skip answer and authority (queries normally have none), then look for OPT in additional.
         int skipCount = buf.getUnsignedShort(base + OFFSET_ANCOUNT) + buf.getUnsignedShort(base + OFFSET_NSCOUNT);
@@ -152,6 +157,21 @@ public final class DnsQuery {
 
     public int nameLength() {
         return nameLength;
+    }
+
+    /** Labels in the question name (the root label not counted). */
+    public int labelCount() {
+        return labelCount;
+    }
+
+    /** Offsets of the question name's labels; the first {@link #labelCount()} entries are valid. */
+    public int[] labelStarts() {
+        return labelStarts;
+    }
+
+    /** {@link Names#hash} of the question name's suffix at each of {@link #labelStarts()}. */
+    public int[] suffixHashes() {
+        return suffixHashes;
     }
 
     /** {@link Names#hash} of the lowercase question name. */

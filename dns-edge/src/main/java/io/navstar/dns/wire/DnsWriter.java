@@ -150,6 +150,21 @@ public final class DnsWriter {
         buf.writeShort(0);
     }
 
+    /**
+     * {@link #question(byte[], byte[], int, int, int)} with the name's suffix hashes already computed
+     * by {@link Names#suffixHashes} (a decoded query has them): no hashing here.
+     */
+    public void question(byte[] original, int nameLength, int qtype, int qclass, int[] labelStarts,
+                         int[] suffixHashes, int labelCount) {
+        int at = size();
+        buf.writeBytes(original, 0, nameLength);
+        for (int k = 0; k < labelCount; k++) {
+            remember(at + labelStarts[k], suffixHashes[k]);
+        }
+        buf.writeShort(qtype);
+        buf.writeShort(qclass);
+    }
+
     private void register(int at, byte[] lower, int from, int length) {
         int label = from;
         int pos = at;

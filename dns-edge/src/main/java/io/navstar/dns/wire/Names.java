@@ -37,13 +37,44 @@ public final class Names {
         return (b >= 'A' && b <= 'Z') ? (byte) (b | 0x20) : b;
     }
 
-    /** Hash of a lowercase wire name range; the one hash every table in dns-edge uses. */
+    /** Most labels in a name, the root label excluded (255 octets, each label at least 2). */
+    public static final int MAX_LABELS = 127;
+
+    /**
+     * Hash of a lowercase wire name range; the one hash every table in dns-edge uses. Computed from
+     * the last octet backwards, so one backward pass over a name yields the hash of every suffix
+     * ({@link #suffixHashes}): zone lookup and compression need the hash of each label's suffix.
+     */
     public static int hash(byte[] name, int offset, int length) {
         int h = 1;
-        for (int i = offset; i < offset + length; i++) {
+        for (int i = offset + length - 1; i >= offset; i--) {
             h = 31 * h + name[i];
         }
         return h;
+    }
+
+    /**
+     * For the well-formed wire name {@code name[0, length)}: the offset of each label in
+     * {@code starts} and {@code hash(name, starts[k], length - starts[k])} in {@code hashes}, in one
+     * forward and one backward pass instead of one hash per suffix. The root label is not counted.
+     * Both arrays need {@link #MAX_LABELS} entries.
+     *
+     * @return the number of labels
+     */
+    public static int suffixHashes(byte[] name, int length, int[] starts, int[] hashes) {
+        int count = 0;
+        for (int p = 0; p < length - 1 && name[p] != 0 && count < MAX_LABELS; p += 1 + name[p]) {
+            starts[count++] = p;
+        }
+        int k = count - 1;
+        int h = 1;
+        for (int i = length - 1; i >= 0 && k >= 0; i--) {
+            h = 31 * h + name[i];
+            if (i == starts[k]) {
+                hashes[k--] = h;
+            }
+        }
+        return count;
     }
 
     /**

@@ -79,6 +79,27 @@ public final class ZoneSnapshot {
         return null;
     }
 
+    /**
+     * {@link #findZone(byte[], int)} with the suffix hashes already computed by
+     * {@link Names#suffixHashes} (a decoded query has them): no hashing here.
+     */
+    public Zone findZone(byte[] name, int length, int[] labelStarts, int[] suffixHashes, int labelCount) {
+        for (int k = 0; k <= labelCount; k++) {
+            int label = k < labelCount ? labelStarts[k] : length - 1; // then the root suffix
+            int hash = k < labelCount ? suffixHashes[k] : Names.hash(name, label, 1);
+            for (int i = hash & zoneMask; ; i = (i + 1) & zoneMask) {
+                Zone z = zoneTable[i];
+                if (z == null) {
+                    break;
+                }
+                if (z.apexHash() == hash && java.util.Arrays.equals(z.apex(), 0, z.apex().length, name, label, length)) {
+                    return z;
+                }
+            }
+        }
+        return null;
+    }
+
     /** The node of {@code name[0, length)} whose {@link Names#hash} is {@code hash}, or null. */
     public NameNode findNode(byte[] name, int length, int hash) {
         for (int i = hash & nodeMask; ; i = (i + 1) & nodeMask) {

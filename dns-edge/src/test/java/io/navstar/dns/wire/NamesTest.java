@@ -15,6 +15,33 @@ class NamesTest {
     }
 
     @Test
+    void suffixHashesEqualTheHashOfEverySuffixInOnePass() {
+        java.util.Random random = new java.util.Random(7);
+        int[] starts = new int[Names.MAX_LABELS];
+        int[] hashes = new int[Names.MAX_LABELS];
+        for (int n = 0; n < 500; n++) {
+            StringBuilder text = new StringBuilder();
+            boolean longLabels = n % 50 == 0; // up to 3 labels of up to 63 octets: still within 255
+            int labels = 1 + random.nextInt(longLabels ? 3 : 8);
+            for (int l = 0; l < labels; l++) {
+                int len = 1 + random.nextInt(longLabels ? 63 : 12);
+                for (int c = 0; c < len; c++) {
+                    text.append((char) ('a' + random.nextInt(26)));
+                }
+                text.append(l + 1 < labels ? "." : "");
+            }
+            byte[] wire = Names.toWire(text.toString());
+            int count = Names.suffixHashes(wire, wire.length, starts, hashes);
+            assertEquals(labels, count, text::toString);
+            for (int k = 0, at = 0; k < count; k++, at = Names.nextLabel(wire, at)) {
+                assertEquals(at, starts[k], text::toString);
+                assertEquals(Names.hash(wire, at, wire.length - at), hashes[k], text::toString);
+            }
+        }
+        assertEquals(0, Names.suffixHashes(Names.ROOT, 1, starts, hashes), "the root name has no labels");
+    }
+
+    @Test
     void readsNameFollowingBackwardPointerAndLowercases() {
         byte[] msg = concat(Names.toWire("b.example"), bytes(1, 'A', 0xC0, 0));
         byte[] lower = new byte[255];
