@@ -2,7 +2,7 @@
 # dnsperf side by side: navstar (Spartan), unbound and dnsmasq serving the same local records, and
 # the same forwarded names cached from one upstream; then navstar's failover with a dead first
 # upstream, and the heap held by 1,000,000 cached names. Every server listens on its own NET.x
-# address (default 127.0.55.x), port PORT; all traffic stays on loopback. Unattended: about 8 minutes
+# address (default 127.0.55.x), port PORT; all traffic stays on loopback. Unattended: about 9 minutes
 # with the defaults; prints the tables and the navstar/unbound ratios.
 #
 #   jmh/scripts/dns-bench.sh                  # MODE=all: shared, then pinned, then failover and memory
