@@ -4,7 +4,42 @@
  * incrementally (RFC 1624) by hand: XDP has no csum helpers for packet fields. */
 #include "lb_nat.h"
 
-/* Writes the tuple *to over the packet's and updates the TCP/UDP checksum by hand (RFC 1624). */
+#include <bpf/bpf_core_read.h>
+#include "kern_skb.h"
+
+/*
+ * True when the packet is an skb whose L4 checksum is CHECKSUM_PARTIAL: the field holds only the pseudo-header sum,
+ * to be completed later over the segment. XDP programs are written for packets off the wire, whose checksums are
+ * complete, and a driver that could hand over partial ones refuses XDP (virtio_net while guest checksum offload is
+ * on); veth does not: it runs XDP on the skbs its peer sends, and a container's TCP stack sends CHECKSUM_PARTIAL.
+ * So on a veth the skb is looked at (struct veth_xdp_buff, drivers/net/veth.c); on any other device, or for an
+ * xdp_frame redirected into a veth (no skb), the checksum is complete.
+ */
+static __always_inline int lb_xdp_partial_csum(struct xdp_md *ctx)
+{
+	struct xdp_buff___navstar *xdp = bpf_cast_to_kern_ctx(ctx);
+	const struct rtnl_link_ops___navstar *ops = xdp->rxq->dev->rtnl_link_ops;
+	struct veth_xdp_buff___navstar *veth = (void *)xdp;
+	struct sk_buff___navstar *skb = NULL;
+	const char *kind;
+	char name[5];
+
+	if (!ops)
+		return 0;  /* a physical device's driver has no rtnl_link_ops */
+	kind = BPF_CORE_READ(ops, kind);
+	if (!kind || bpf_probe_read_kernel_str(name, sizeof(name), kind) != sizeof(name) ||
+	    name[0] != 'v' || name[1] != 'e' || name[2] != 't' || name[3] != 'h')
+		return 0;
+	if (bpf_probe_read_kernel(&skb, sizeof(skb), &veth->skb) || !skb)
+		return 0;
+	return BPF_CORE_READ_BITFIELD_PROBED(skb, ip_summed) == CHECKSUM_PARTIAL;
+}
+
+/*
+ * Writes the tuple *to over the packet's and updates the TCP/UDP checksum by hand (RFC 1624): as a full checksum
+ * (address and port changes), or for a CHECKSUM_PARTIAL skb on a veth as a pseudo-header sum (the address change
+ * only, added; see lb_tc_rewrite, which does the same in tc mode).
+ */
 static __always_inline int lb_xdp_rewrite(struct xdp_md *ctx, const struct lb_pkt *pkt,
 					  const struct lb_flow_key *to, __u32 known_diff)
 {
@@ -21,8 +56,17 @@ static __always_inline int lb_xdp_rewrite(struct xdp_md *ctx, const struct lb_pk
 		return -1;
 	if (lb_rewrite_headers(data, data_end, pkt, to, known_diff, &addr_diff, &port_diff))
 		return -1;
-	if (!lb_has_l4_csum(pkt))
+	if (!lb_has_l4_csum(pkt) || (pkt->key.proto == IPPROTO_UDP_ && *check == 0))
 		return 0;
+	if (lb_xdp_partial_csum(ctx)) {
+		data = (void *)(long)ctx->data;
+		data_end = (void *)(long)ctx->data_end;
+		check = data + csum_off;
+		if ((void *)(check + 1) > data_end)
+			return -1;
+		*check = ~lb_csum_fold((__u64)*check + (__u32)addr_diff);
+		return 0;
+	}
 	sum = lb_csum_apply(lb_csum_apply(*check, addr_diff), port_diff);
 	if (pkt->key.proto == IPPROTO_UDP_ && sum == 0)
 		sum = 0xffff;  /* RFC 768: a computed zero is sent as all ones */

@@ -6,7 +6,8 @@ import io.navstar.agent.lb.plan.Reconciler;
 import io.navstar.agent.lb.support.LbTestSupport;
 import io.navstar.agent.lb.support.LbTopology;
 import io.navstar.loader.NetworkNamespace;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -18,8 +19,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The tc programs' L4 checksum update on CHECKSUM_PARTIAL packets, which BPF_PROG_TEST_RUN cannot make (it builds
- * CHECKSUM_NONE skbs; LbProgramTableTest covers those). A client's TCP stack hands its veth CHECKSUM_PARTIAL
+ * The L4 checksum update of the tc programs, and of the XDP program on a veth, on CHECKSUM_PARTIAL packets, which
+ * BPF_PROG_TEST_RUN cannot make (it builds CHECKSUM_NONE skbs and complete XDP buffers; LbProgramTableTest covers
+ * those). veth runs XDP on the skbs its peer sends, so xdp mode meets partial checksums too (lb_xdp_partial_csum);
+ * treated as full checksums, every rewritten packet failed here. A client's TCP stack hands its veth CHECKSUM_PARTIAL
  * packets (veth offers NETIF_F_HW_CSUM), and they reach the node's tc hooks so: the checksum field holds only the
  * pseudo-header sum. Over veth all the way, nobody would ever complete that checksum (a CHECKSUM_PARTIAL skb counts
  * as verified on receive), so a wrong field would go unnoticed; here the node's two veths have transmit checksum
@@ -29,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *
  * <p>Needs root; namespaces from {@link LbTopology}, removed on close.
  */
-class LbTcChecksumOffloadTest {
+class LbChecksumOffloadTest {
     /** SIOCETHTOOL with ETHTOOL_STXCSUM (include/uapi/linux/ethtool.h), data 0: transmit checksumming off. */
     private static final String TX_CSUM_OFF = """
             import array, fcntl, socket, struct, sys
@@ -42,8 +45,9 @@ class LbTcChecksumOffloadTest {
                     sys.exit(name + ': tx checksumming still on')
             """;
 
-    @Test
-    void partialChecksumsLeaveTheNodeValidWhenTheKernelCompletesThem() throws Exception {
+    @ParameterizedTest
+    @EnumSource(value = LbMode.class, names = {"TC", "XDP"})
+    void partialChecksumsLeaveTheNodeValidWhenTheKernelCompletesThem(LbMode mode) throws Exception {
         LbTestSupport.assumeRoot();
         Path pins = LbTestSupport.pinDirectory("csum");
         try (LbTopology topo = new LbTopology("csum", 1, 8L << 20)) {
@@ -51,7 +55,7 @@ class LbTcChecksumOffloadTest {
             try (KernelLbTables tables = new KernelLbTables(plane); LbAttachments links = new LbAttachments(plane)) {
                 Reconciler.recover(tables, 1000).apply(DesiredStateJson.parse("{\"vips\":[{\"vip\":\"11.0.0.1:80\","
                         + "\"backends\":[{\"endpoint\":\"" + topo.backends.getFirst().endpoint() + "\"}]}]}"));
-                links.attachInterface(NetworkNamespace.named(topo.node), "vc", LbMode.TC);
+                links.attachInterface(NetworkNamespace.named(topo.node), "vc", mode);
                 sh("ip", "netns", "exec", topo.node, "python3", "-c", TX_CSUM_OFF, "vc", "vb1");
                 String backendNs = topo.prefix + "-b1";
                 long clientErrorsBefore = inCsumErrors(topo.client);
