@@ -217,4 +217,21 @@ int lb_tc_egress(struct __sk_buff *skb)
 	return LB_TCX_PASS;
 }
 
+/*
+ * xdp mode's tcx ingress: sends back out of its interface a hairpin packet lb_xdp_ingress rewrote and marked in the
+ * XDP metadata (lb_xdp_pass_turnaround: XDP_TX cannot reach a veth peer without NAPI). Any other packet passes after
+ * one comparison of two context fields.
+ */
+SEC("tcx/ingress")
+int lb_tc_turnaround(struct __sk_buff *skb)
+{
+	__u32 *mark = (void *)(long)skb->data_meta;
+
+	if ((void *)(mark + 1) > (void *)(long)skb->data || *mark != LB_XDP_META_TURN_AROUND)
+		return LB_TCX_NEXT;
+	if (lb_tc_turn_around(skb))
+		return LB_TCX_DROP;
+	return bpf_redirect(skb->ifindex, 0);
+}
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
-/* lb_xdp.bpf.c: xdp mode's forward path, before an skb exists. Replies are reverse-translated by tc
- * mode's egress program (lb_tc.bpf.c, tcx/egress), which shares every map. Checksums are updated
+/* lb_xdp.bpf.c: xdp mode's forward path, before an skb exists (on a physical device; on a veth XDP runs on the
+ * peer's skbs). Replies are reverse-translated by tc mode's egress program (lb_tc.bpf.c, tcx/egress), which shares
+ * every map; on a veth, hairpin packets are sent back by lb_tc_turnaround at tcx ingress. Checksums are updated
  * incrementally (RFC 1624) by hand: XDP has no csum helpers for packet fields. */
 #include "lb_nat.h"
 
@@ -15,24 +16,46 @@
  * So on a veth the skb is looked at (struct veth_xdp_buff, drivers/net/veth.c); on any other device, or for an
  * xdp_frame redirected into a veth (no skb), the checksum is complete.
  */
-static __always_inline int lb_xdp_partial_csum(struct xdp_md *ctx)
+static __always_inline int lb_xdp_on_veth(struct xdp_md *ctx)
 {
 	struct xdp_buff___navstar *xdp = bpf_cast_to_kern_ctx(ctx);
 	const struct rtnl_link_ops___navstar *ops = xdp->rxq->dev->rtnl_link_ops;
-	struct veth_xdp_buff___navstar *veth = (void *)xdp;
-	struct sk_buff___navstar *skb = NULL;
 	const char *kind;
 	char name[5];
 
 	if (!ops)
 		return 0;  /* a physical device's driver has no rtnl_link_ops */
 	kind = BPF_CORE_READ(ops, kind);
-	if (!kind || bpf_probe_read_kernel_str(name, sizeof(name), kind) != sizeof(name) ||
-	    name[0] != 'v' || name[1] != 'e' || name[2] != 't' || name[3] != 'h')
-		return 0;
-	if (bpf_probe_read_kernel(&skb, sizeof(skb), &veth->skb) || !skb)
+	return kind && bpf_probe_read_kernel_str(name, sizeof(name), kind) == sizeof(name) &&
+	       name[0] == 'v' && name[1] == 'e' && name[2] == 't' && name[3] == 'h';
+}
+
+static __always_inline int lb_xdp_partial_csum(struct xdp_md *ctx, int on_veth)
+{
+	struct veth_xdp_buff___navstar *veth = bpf_cast_to_kern_ctx(ctx);
+	struct sk_buff___navstar *skb = NULL;
+
+	if (!on_veth || bpf_probe_read_kernel(&skb, sizeof(skb), &veth->skb) || !skb)
 		return 0;
 	return BPF_CORE_READ_BITFIELD_PROBED(skb, ip_summed) == CHECKSUM_PARTIAL;
+}
+
+/*
+ * Hands a hairpin packet, rewritten, to lb_tc_turnaround (tcx ingress of the same veth) to send back: XDP_TX into a
+ * veth needs NAPI on the peer (drivers/net/veth.c, veth_xdp_xmit: -ENXIO without), which a container's eth0 has only
+ * with GRO or an XDP program of its own. The mark travels in the XDP metadata area, which veth keeps on the skb.
+ */
+static __always_inline int lb_xdp_pass_turnaround(struct xdp_md *ctx)
+{
+	__u32 *mark;
+
+	if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(*mark)))
+		return XDP_DROP;
+	mark = (void *)(long)ctx->data_meta;
+	if ((void *)(mark + 1) > (void *)(long)ctx->data)
+		return XDP_DROP;
+	*mark = LB_XDP_META_TURN_AROUND;
+	return XDP_PASS;
 }
 
 /*
@@ -41,7 +64,7 @@ static __always_inline int lb_xdp_partial_csum(struct xdp_md *ctx)
  * only, added; see lb_tc_rewrite, which does the same in tc mode).
  */
 static __always_inline int lb_xdp_rewrite(struct xdp_md *ctx, const struct lb_pkt *pkt,
-					  const struct lb_flow_key *to, __u32 known_diff)
+					  const struct lb_flow_key *to, __u32 known_diff, int partial)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -58,12 +81,7 @@ static __always_inline int lb_xdp_rewrite(struct xdp_md *ctx, const struct lb_pk
 		return -1;
 	if (!lb_has_l4_csum(pkt) || (pkt->key.proto == IPPROTO_UDP_ && *check == 0))
 		return 0;
-	if (lb_xdp_partial_csum(ctx)) {
-		data = (void *)(long)ctx->data;
-		data_end = (void *)(long)ctx->data_end;
-		check = data + csum_off;
-		if ((void *)(check + 1) > data_end)
-			return -1;
+	if (partial) {
 		*check = ~lb_csum_fold((__u64)*check + (__u32)addr_diff);
 		return 0;
 	}
@@ -150,6 +168,7 @@ int lb_xdp_ingress(struct xdp_md *ctx)
 	struct lb_flow_key to;
 	__u32 csum_diff;
 	int back = 0;
+	int on_veth;
 
 	if (lb_parse(data, data_end, data_end - data, &pkt))
 		return XDP_PASS;
@@ -161,9 +180,12 @@ int lb_xdp_ingress(struct xdp_md *ctx)
 	default:
 		return XDP_PASS;
 	}
-	if (lb_xdp_rewrite(ctx, &pkt, &to, csum_diff))
+	on_veth = lb_xdp_on_veth(ctx);
+	if (lb_xdp_rewrite(ctx, &pkt, &to, csum_diff, lb_has_l4_csum(&pkt) && lb_xdp_partial_csum(ctx, on_veth)))
 		return XDP_DROP;
 	if (back) {
+		if (on_veth)
+			return lb_xdp_pass_turnaround(ctx);
 		if (lb_xdp_turn_around(ctx))
 			return XDP_DROP;
 		return XDP_TX;

@@ -95,6 +95,11 @@ public final class LbAttachments implements AutoCloseable {
                             : xdp.attachXdp(namespace, ifname, XdpMode.GENERIC);
                 }
             }));
+            // hairpin packets XDP rewrote come back through tcx ingress (lb_tc_turnaround in bpf/lb/lb_tc.bpf.c)
+            BpfProgram turnaround = plane.program("lb_tc_turnaround");
+            pins.add(attachOnce("tc-" + tag + "-turn", () -> namespace == null
+                    ? turnaround.attachTcx(io.navstar.loader.sys.Libc.ifNameToIndex(ifname), AttachType.TCX_INGRESS)
+                    : turnaround.attachTcx(namespace, ifname, AttachType.TCX_INGRESS)));
         } else {
             throw new IllegalArgumentException("sock mode attaches to a cgroup, not an interface");
         }
@@ -108,7 +113,7 @@ public final class LbAttachments implements AutoCloseable {
     public void forgetInterface(NetworkNamespace namespace, String ifname) {
         String ns = namespace == null ? "host" : namespace.path().getFileName().toString();
         String tag = ns + "-" + ifname;
-        for (String pin : List.of("tc-" + tag + "-in", "xdp-" + tag, "tc-" + tag + "-out")) {
+        for (String pin : List.of("tc-" + tag + "-in", "xdp-" + tag, "tc-" + tag + "-turn", "tc-" + tag + "-out")) {
             BpfLink link = links.remove(pin);
             if (link != null) {
                 link.close();

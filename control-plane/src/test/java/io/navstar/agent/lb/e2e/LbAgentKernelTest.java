@@ -20,6 +20,8 @@ import io.navstar.loader.NetworkNamespace;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -170,12 +172,13 @@ class LbAgentKernelTest {
         }
     }
 
-    @Test
-    void hairpinClientThatIsItsOwnBackendReachesItselfThroughTheVip() throws Exception {
+    @ParameterizedTest
+    @EnumSource(value = LbMode.class, names = {"TC", "XDP"})
+    void hairpinClientThatIsItsOwnBackendReachesItselfThroughTheVip(LbMode mode) throws Exception {
         LbTestSupport.assumeRoot();
         Path pins = LbTestSupport.pinDirectory("hairpin");
         String b1ns = topo.prefix + "-b1";
-        LbAgent agent = agent(LbMode.TC, pins, null, List.of("vc", "vb*"), List.of());
+        LbAgent agent = agent(mode, pins, null, List.of("vc", "vb*"), List.of());
         LbTopology.sh("ip", "-n", b1ns, "route", "add", "11.0.0.0/8", "via", "10.10.1.1");
         try {
             agent.apply(web(topo.backends.get(0).endpoint()));
