@@ -147,11 +147,14 @@ struct {
 	__uint(pinning, LB_PINNING);
 } lb_events SEC(".maps");
 
-/* lb_now()'s per-CPU cache: the coarse clock as last read, and the jiffies value it was read at. Private to
+/* lb_now()'s per-CPU cache: the coarse clock as last read, and the jiffies value it was read at; and lb_syn_lookup's
+ * per-CPU estimate of client port reuse. Private to
  * each object (not pinned, not seen by the control plane). */
 struct lb_clock {
 	__u64 jiffies;
 	__u64 ns;
+	__u32 syns;         /* SYNs seen by this CPU (lb_syn_lookup) */
+	__u32 reuse_score;  /* how often this CPU's SYNs lately found their tuple in lb_flows, x1024 (lb_syn_lookup) */
 };
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -299,6 +299,34 @@ static __always_inline int lb_reply(struct lb_pkt *pkt, __u32 bytes, int hairpin
 	return 1;
 }
 
+/* lb_syn_lookup: the reuse score (x1024, an average over about the last 8 looked-up SYNs) above which every SYN looks
+ * its tuple up, and how often a SYN looks it up anyway to keep the score current. */
+#define LB_SYN_REUSE_THRESHOLD 128
+#define LB_SYN_SAMPLE_MASK     15
+
+/*
+ * The entry a SYN's tuple already has in lb_flows, or NULL. Writing over it in place spares the LRU insert, which
+ * takes a node from the free list and frees the one it replaces: under wrk through a VIP, where the client reuses
+ * its ports after TIME_WAIT, the insert cost more than the rest of the new-flow path. For a tuple never seen the
+ * lookup is pure cost (a cold bucket), so each CPU keeps an average of how often its SYNs found their tuple, and
+ * looks up every SYN while that is over 1 in 8, else one SYN in 16 to notice when it changes.
+ */
+static __always_inline struct lb_flow *lb_syn_lookup(const struct lb_pkt *pkt)
+{
+	__u32 zero = 0;
+	struct lb_clock *c = bpf_map_lookup_elem(&lb_clock, &zero);
+	struct lb_flow *flow;
+
+	if (!c)
+		return NULL;
+	c->syns++;
+	if (c->reuse_score < LB_SYN_REUSE_THRESHOLD && (c->syns & LB_SYN_SAMPLE_MASK))
+		return NULL;
+	flow = bpf_map_lookup_elem(&lb_flows, &pkt->key);
+	c->reuse_score = c->reuse_score - (c->reuse_score >> 3) + (flow ? 128 : 0);
+	return flow;
+}
+
 /*
  * Ingress decision for a packet from a client (tc ingress or XDP). On LB_REWRITE, *to is the new tuple
  * and *back says the packet must leave through the interface it came in on (hairpin).
@@ -337,9 +365,12 @@ static __always_inline int lb_ingress(struct lb_pkt *pkt, __u32 bytes, struct lb
 
 	/* A SYN opens a connection, so no established one can own the tuple: it picks a backend afresh
 	 * from the current table (a reused client port must not follow an old, maybe removed, backend;
-	 * a retransmitted SYN lands on the same Maglev cell anyway). It still looks the tuple up: an entry
-	 * left by an earlier connection on the same client port is written over below. */
-	flow = bpf_map_lookup_elem(&lb_flows, &pkt->key);
+	 * a retransmitted SYN lands on the same Maglev cell anyway). It looks the tuple up only to find an
+	 * entry left by an earlier connection on the same client port, to write over below (lb_syn_lookup). */
+	if (lb_new_connection(pkt))
+		flow = lb_syn_lookup(pkt);
+	else
+		flow = bpf_map_lookup_elem(&lb_flows, &pkt->key);
 	if (flow && flow->expires_ns >= now && !lb_new_connection(pkt)) {
 		lb_touch(&flow->expires_ns, &flow->flags, pkt, cfg, now);
 		lb_copy_addr(to->dst, flow->backend_addr);
