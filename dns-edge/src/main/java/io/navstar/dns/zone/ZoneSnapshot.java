@@ -62,14 +62,9 @@ public final class ZoneSnapshot {
         while (label < length) {
             int suffixLength = length - label;
             int hash = Names.hash(name, label, suffixLength);
-            for (int i = hash & zoneMask; ; i = (i + 1) & zoneMask) {
-                Zone z = zoneTable[i];
-                if (z == null) {
-                    break;
-                }
-                if (z.apexHash() == hash && java.util.Arrays.equals(z.apex(), 0, z.apex().length, name, label, length)) {
-                    return z;
-                }
+            Zone z = zoneAt(hash, name, label, length);
+            if (z != null) {
+                return z;
             }
             if (name[label] == 0) {
                 break;
@@ -77,6 +72,19 @@ public final class ZoneSnapshot {
             label = Names.nextLabel(name, label);
         }
         return null;
+    }
+
+    /** The zone whose apex is the suffix of name from label, whose hash is given; null when none (linear probing). */
+    private Zone zoneAt(int hash, byte[] name, int label, int length) {
+        for (int i = hash & zoneMask; ; i = (i + 1) & zoneMask) {
+            Zone z = zoneTable[i];
+            if (z == null) {
+                return null;
+            }
+            if (z.apexHash() == hash && java.util.Arrays.equals(z.apex(), 0, z.apex().length, name, label, length)) {
+                return z;
+            }
+        }
     }
 
     /**
@@ -87,14 +95,9 @@ public final class ZoneSnapshot {
         for (int k = 0; k <= labelCount; k++) {
             int label = k < labelCount ? labelStarts[k] : length - 1; // then the root suffix
             int hash = k < labelCount ? suffixHashes[k] : Names.hash(name, label, 1);
-            for (int i = hash & zoneMask; ; i = (i + 1) & zoneMask) {
-                Zone z = zoneTable[i];
-                if (z == null) {
-                    break;
-                }
-                if (z.apexHash() == hash && java.util.Arrays.equals(z.apex(), 0, z.apex().length, name, label, length)) {
-                    return z;
-                }
+            Zone z = zoneAt(hash, name, label, length);
+            if (z != null) {
+                return z;
             }
         }
         return null;
