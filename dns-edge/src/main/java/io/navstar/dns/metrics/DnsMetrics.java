@@ -62,6 +62,11 @@ public final class DnsMetrics {
         overloaded.increment();
     }
 
+    /** {@code count} UDP answers the kernel would not take (send buffer full), dropped. */
+    public void countOverloaded(int count) {
+        overloaded.add(count);
+    }
+
     public void countTcpPaused() {
         tcpPaused.increment();
     }
@@ -105,12 +110,13 @@ public final class DnsMetrics {
      * @param queriesByZone zone name ({@link #DEFAULT_FORWARD_ZONE} for default forwarding) to answers by
      *     response code (0 NOERROR, 2 SERVFAIL, 3 NXDOMAIN, 5 REFUSED, ...)
      * @param malformed queries answered FORMERR/NOTIMP/BADVERS
-     * @param dropped datagrams dropped unanswered (shorter than a header, or responses)
+     * @param dropped datagrams dropped unanswered (shorter than a header, responses, or longer than a
+     *     UDP receive slot), and answers the kernel refused for a reason other than a full buffer
      * @param refused recursion refused to clients outside the allowed ranges
      * @param truncated UDP answers sent with TC because they exceeded the client's size
      * @param tcpQueries queries received over TCP
      * @param overloaded queries shed under overload: forwarded ones refused because too many were in
-     *     flight, or UDP queries dropped while the socket's send queue was full
+     *     flight, or UDP answers dropped because the socket's send buffer was full (EAGAIN)
      * @param coalesced forwarded queries that joined an identical query already in flight
      * @param tcpPaused times a TCP client's reading was paused because it did not read its answers
      * @param cache cache counters, null before a server registered its cache

@@ -16,6 +16,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.IoEventLoop;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
@@ -58,6 +59,12 @@ public final class DnsServer implements AutoCloseable {
     private final Map<EventLoop, QueryEngine> engines = new IdentityHashMap<>();
     private final List<Forwarder> forwarders = new ArrayList<>();
     private final List<Channel> channels = new ArrayList<>();
+    private final List<UdpQuerySocket> udpSockets = new ArrayList<>();
+    /**
+     * UDP query transport while both exist: {@code ffm} ({@link UdpQuerySocket}) unless the system
+     * property {@code navstar.dns.udp} says {@code netty} (A/B benchmarks of the two paths).
+     */
+    private static final boolean NETTY_UDP = "netty".equals(System.getProperty("navstar.dns.udp"));
     private final List<InetSocketAddress> bound = new ArrayList<>();
     private final AtomicInteger tcpConnections = new AtomicInteger();
     private EventLoopGroup group;
@@ -135,6 +142,21 @@ public final class DnsServer implements AutoCloseable {
         InetSocketAddress address = requested;
         for (EventExecutor executor : group) {
             EventLoop loop = (EventLoop) executor;
+            if (!NETTY_UDP) {
+                UdpQuerySocket socket;
+                try {
+                    socket = UdpQuerySocket.open((IoEventLoop) loop, address, config.udpReceiveBatch(),
+                            config.maxUdpPayload(), 4 << 20, engines.get(loop), metrics);
+                } catch (java.io.IOException e) {
+                    throw new IllegalStateException("cannot bind DNS to " + address + ": " + e.getMessage()
+                            + PRODUCTION_HINT, e);
+                }
+                udpSockets.add(socket);
+                if (address.getPort() == 0) { // the other reuseport sockets and TCP take the port chosen
+                    address = new InetSocketAddress(address.getAddress(), socket.port());
+                }
+                continue;
+            }
             // An IPv4 address gets an AF_INET socket, not netty's default dual-stack AF_INET6 one: each
             // datagram then skips the IPv6 socket layer and the v4-mapped address conversions in the
             // kernel and in netty (udpv6_recvmsg/udpv6_sendmsg were 1.3 % of a loaded loop's CPU).
@@ -184,6 +206,9 @@ public final class DnsServer implements AutoCloseable {
         LOG.info("DNS serving {} on UDP ({} reuseport sockets) and TCP", address, config.eventLoops());
     }
 
+    private static final String PRODUCTION_HINT = " (in production the addresses live on a dummy interface:"
+            + " ip link add spartan type dummy; ip addr add 198.51.100.1/32 dev spartan; ...; ip link set spartan up)";
+
     private static SocketProtocolFamily family(InetSocketAddress address) {
         return address.getAddress() instanceof Inet6Address ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET;
     }
@@ -193,8 +218,7 @@ public final class DnsServer implements AutoCloseable {
         bind.await();
         if (!bind.isSuccess()) {
             throw new IllegalStateException("cannot bind DNS to " + address + ": " + bind.cause().getMessage()
-                    + " (in production the addresses live on a dummy interface: ip link add spartan type dummy;"
-                    + " ip addr add 198.51.100.1/32 dev spartan; ...; ip link set spartan up)", bind.cause());
+                    + PRODUCTION_HINT, bind.cause());
         }
         return bind.channel();
     }
@@ -226,6 +250,10 @@ public final class DnsServer implements AutoCloseable {
 
     @Override
     public void close() {
+        for (UdpQuerySocket socket : udpSockets) {
+            socket.closeOnLoop();
+        }
+        udpSockets.clear();
         for (Channel ch : channels) {
             ch.close().awaitUninterruptibly();
         }

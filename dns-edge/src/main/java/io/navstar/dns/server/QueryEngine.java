@@ -17,7 +17,6 @@ import io.navstar.dns.zone.Zone;
 import io.navstar.dns.zone.ZoneSnapshot;
 import io.navstar.dns.zone.ZoneSource;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.socket.DatagramPacket;
 
@@ -53,8 +52,8 @@ public final class QueryEngine implements Forwarder.Replies {
     private final int prefetchMinHits;
     private final int prefetchPercent;
     private Forwarder forwarder;
-    /** Caller-supplied response buffer for {@link #answerInto}; null: take pooled buffers. */
-    private ByteBuf provided;
+    /** Reused holders for clients known by address (netty UDP, TCP, benchmarks). */
+    private final QueryClient.Inet inetClient = new QueryClient.Inet();
 
     public QueryEngine(DnsConfig config, ZoneSource zones, AnswerCache cache, ForwardZones forwardZones,
                        DnsMetrics metrics) {
@@ -77,8 +76,8 @@ public final class QueryEngine implements Forwarder.Replies {
     }
 
     /**
-     * Handles one UDP query from {@code sender}; writes the answer (without flushing) on {@code channel}
-     * unless it was dropped or forwarded.
+     * Handles one UDP query from {@code sender} read by a netty channel; writes the answer (without
+     * flushing) on {@code channel} unless it was dropped or forwarded.
      */
     public void onUdp(Channel channel, ByteBuf in, InetSocketAddress sender) {
         if (!channel.isWritable()) {
@@ -87,38 +86,62 @@ public final class QueryEngine implements Forwarder.Replies {
             metrics.countOverloaded();
             return;
         }
-        ByteBuf out = answer(channel, channel.alloc(), in, in.readerIndex(), in.readableBytes(), sender, false);
-        if (out != null) {
+        ByteBuf out = channel.alloc().ioBuffer(512);
+        if (answer(channel, out, in, in.readerIndex(), in.readableBytes(), inetClient.set(sender), false) > 0) {
             channel.write(new DatagramPacket(out, sender), channel.voidPromise());
+        } else {
+            out.release();
         }
+    }
+
+    /**
+     * Handles one UDP query read by {@code socket}: writes the answer into {@code out} (from its writer
+     * index) and returns its length, or 0 when the query was dropped or handed to the forwarder, whose
+     * answer later goes out through {@code socket} to {@code client.address()}.
+     */
+    int onUdp(UdpQuerySocket socket, ByteBuf out, ByteBuf in, int base, int length, QueryClient client) {
+        return answer(socket, out, in, base, length, client, false);
     }
 
     /** Handles one TCP query (the frame without its length prefix); writes the framed answer. */
     public void onTcp(Channel channel, ByteBuf frame, int base, int length) {
         metrics.countTcpQuery();
-        ByteBuf out = answer(channel, channel.alloc(), frame, base, length,
-                (InetSocketAddress) channel.remoteAddress(), true);
-        if (out != null) {
+        ByteBuf out = channel.alloc().ioBuffer(514);
+        if (answer(channel, out, frame, base, length, inetClient.set((InetSocketAddress) channel.remoteAddress()),
+                true) > 0) {
             channel.write(out, channel.voidPromise());
+        } else {
+            out.release();
         }
     }
 
     /**
-     * Decodes and answers one query. Returns the response (prefixed with its length over TCP), or null
-     * when it was dropped or handed to the forwarder. {@code channel} is only used to forward; the
-     * benchmarks pass null for names that are local or cached.
+     * Answers a UDP query into {@code out} from its writer index (benchmarks: the engine's work alone,
+     * without a transport). Names that are neither local nor cached are not forwarded: they get SERVFAIL.
+     *
+     * @return bytes written, 0 when the query was dropped
      */
-    public ByteBuf answer(Channel channel, ByteBufAllocator alloc, ByteBuf in, int base, int length,
-                   InetSocketAddress sender, boolean tcp) {
+    public int answerInto(ByteBuf out, ByteBuf in, int base, int length, InetSocketAddress sender) {
+        return answer(null, out, in, base, length, inetClient.set(sender), false);
+    }
+
+    /**
+     * Decodes and answers one query into {@code out}, from its writer index (prefixed with the length
+     * over TCP). Returns the bytes written, or 0 when the query was dropped or handed to the forwarder,
+     * which answers later through {@code replyPath} (the UDP socket or TCP channel the query came on;
+     * null: do not forward).
+     */
+    private int answer(Object replyPath, ByteBuf out, ByteBuf in, int base, int length, QueryClient client,
+                       boolean tcp) {
         int outcome = query.decode(in, base, length);
         if (outcome == DnsQuery.OUTCOME_DROP) {
             metrics.countDropped();
-            return null;
+            return 0;
         }
         int limit = tcp ? MAX_TCP_MESSAGE : query.udpLimit(maxUdpPayload);
         if (outcome != DnsQuery.OUTCOME_QUERY) {
             metrics.countMalformed();
-            ByteBuf out = begin(alloc, tcp, 64 + query.nameLength());
+            begin(out, tcp);
             int rcode = outcome == DnsQuery.OUTCOME_NOTIMP ? RCODE_NOTIMP
                     : outcome == DnsQuery.OUTCOME_BADVERS ? RCODE_BADVERS : RCODE_FORMERR;
             int flags = FLAG_QR | (query.flags() & (OPCODE_MASK | FLAG_RD)) | (rcode & RCODE_MASK);
@@ -135,21 +158,21 @@ public final class QueryEngine implements Forwarder.Replies {
         }
         if (query.qtype() == TYPE_AXFR || query.qtype() == TYPE_IXFR) {
             refusedCounters.count(RCODE_REFUSED); // zone transfers are not served, local or forwarded
-            return rcodeOnly(alloc, tcp, RCODE_REFUSED, false);
+            return rcodeOnly(out, tcp, RCODE_REFUSED, false);
         }
         ZoneSnapshot snapshot = zones.current();
         Zone zone = query.qclass() == CLASS_IN ? snapshot.findZone(query.nameLower(), query.nameLength(),
                 query.labelStarts(), query.suffixHashes(), query.labelCount()) : null;
-        boolean recursion = recursionFilter.allows(sender);
+        boolean recursion = client.allowedBy(recursionFilter);
         if (zone != null) {
-            ByteBuf out = begin(alloc, tcp, 512);
+            begin(out, tcp);
             answerLocal(snapshot, zone, limit, recursion);
             return finish(out, tcp);
         }
         if (!recursion) {
             metrics.countRefused();
             refusedCounters.count(RCODE_REFUSED);
-            return rcodeOnly(alloc, tcp, RCODE_REFUSED, recursion);
+            return rcodeOnly(out, tcp, RCODE_REFUSED, recursion);
         }
         UpstreamGroup group = forwardZones.find(query.nameLower(), query.nameLength());
         QueryCounters counters = group.counters();
@@ -163,28 +186,28 @@ public final class QueryEngine implements Forwarder.Replies {
                 cache.recordPrefetch();
                 forwarder.prefetch(probe.copy(), entry, group, counters);
             }
-            ByteBuf out = begin(alloc, tcp, entry.messageLength() + OPT_RR_SIZE);
+            begin(out, tcp);
             writeEntry(entry, query.id(), query.flags(), query.nameOriginal(), query.nameLength(), query.qtype(),
                     query.qclass(), query.edns(), query.dnssecOk(), limit, now, false);
             counters.count(entry.rcode());
             return finish(out, tcp);
         }
         cache.recordMiss();
-        boolean started = forwarder.forward(probe.copy(), query.nameOriginal(), query.qtype(), query.qclass(),
-                query.id(), query.flags(), query.edns(), limit, query.dnssecOk(), channel, tcp ? null : sender,
+        boolean started = replyPath != null && forwarder.forward(probe.copy(), query.nameOriginal(), query.qtype(), query.qclass(),
+                query.id(), query.flags(), query.edns(), limit, query.dnssecOk(), replyPath, tcp ? null : client.address(),
                 group, counters, entry);
         if (!started) {
             if (group.size() > 0) {
                 metrics.countOverloaded();
             }
             counters.count(RCODE_SERVFAIL);
-            return rcodeOnly(alloc, tcp, RCODE_SERVFAIL, true);
+            return rcodeOnly(out, tcp, RCODE_SERVFAIL, true);
         }
-        return null;
+        return 0;
     }
 
-    private ByteBuf rcodeOnly(ByteBufAllocator alloc, boolean tcp, int rcode, boolean recursionAvailable) {
-        ByteBuf out = begin(alloc, tcp, 64 + query.nameLength());
+    private int rcodeOnly(ByteBuf out, boolean tcp, int rcode, boolean recursionAvailable) {
+        begin(out, tcp);
         int flags = FLAG_QR | (query.flags() & (FLAG_RD | FLAG_CD)) | (recursionAvailable ? FLAG_RA : 0) | rcode;
         writer.header(query.id(), flags, 1, 0, 0, query.edns() ? 1 : 0);
         writer.question(query.nameOriginal(), query.nameLower(), query.nameLength(), query.qtype(), query.qclass());
@@ -313,60 +336,46 @@ public final class QueryEngine implements Forwarder.Replies {
         }
     }
 
-    /**
-     * Answers a UDP query into {@code out} instead of a pooled buffer (benchmarks: isolates this
-     * engine's work from netty's buffer pool, whose handles recycle only on netty threads).
-     *
-     * @return bytes written, 0 when the query was dropped or would be forwarded
-     */
-    public int answerInto(ByteBuf out, ByteBuf in, int base, int length, InetSocketAddress sender) {
-        provided = out;
-        try {
-            ByteBuf r = answer(null, null, in, base, length, sender, false);
-            return r == null ? 0 : r.readableBytes();
-        } finally {
-            provided = null;
-        }
-    }
-
-    private ByteBuf begin(ByteBufAllocator alloc, boolean tcp, int capacity) {
-        ByteBuf out = provided != null ? provided : alloc.ioBuffer(capacity + 2);
+    private void begin(ByteBuf out, boolean tcp) {
         if (tcp) {
             out.writeShort(0);
         }
         writer.begin(out);
-        return out;
     }
 
-    private ByteBuf finish(ByteBuf out, boolean tcp) {
+    /** Ends the message begun on {@code out}; returns the bytes written (with the TCP length prefix). */
+    private int finish(ByteBuf out, boolean tcp) {
+        int size = writer.size();
         if (tcp) {
-            out.setShort(0, out.readableBytes() - 2);
+            out.setShort(writer.base() - 2, size);
+            return size + 2;
         }
-        return out;
+        return size;
     }
 
     @Override
     public void answer(PendingQuery pq, CacheEntry entry, boolean stale) {
-        Channel channel = pq.channel();
-        if (!channel.isActive()) {
+        ByteBuf out = replyBuffer(pq);
+        if (out == null) {
             return;
         }
         boolean tcp = pq.sender() == null;
-        ByteBuf out = begin(channel.alloc(), tcp, entry.messageLength() + OPT_RR_SIZE);
+        begin(out, tcp);
         writeEntry(entry, pq.clientId(), pq.clientFlags(), pq.nameOriginal(), pq.nameLength(), pq.qtype(),
                 pq.qclass(), pq.clientEdns(), pq.dnssecOk(), pq.clientLimit(), System.nanoTime(), stale);
         pq.counters().count(entry.rcode());
-        send(channel, finish(out, tcp), pq.sender());
+        finish(out, tcp);
+        send(pq, out);
     }
 
     @Override
     public void servfail(PendingQuery pq) {
-        Channel channel = pq.channel();
-        if (!channel.isActive()) {
+        ByteBuf out = replyBuffer(pq);
+        if (out == null) {
             return;
         }
         boolean tcp = pq.sender() == null;
-        ByteBuf out = begin(channel.alloc(), tcp, 64 + pq.nameLength());
+        begin(out, tcp);
         int flags = FLAG_QR | FLAG_RA | (pq.clientFlags() & (FLAG_RD | FLAG_CD)) | RCODE_SERVFAIL;
         writer.header(pq.clientId(), flags, 1, 0, 0, pq.clientEdns() ? 1 : 0);
         writer.writeBytesRaw(pq.nameOriginal(), pq.nameLength());
@@ -376,14 +385,29 @@ public final class QueryEngine implements Forwarder.Replies {
             writer.opt(maxUdpPayload, 0, pq.dnssecOk());
         }
         pq.counters().count(RCODE_SERVFAIL);
-        send(channel, finish(out, tcp), pq.sender());
+        finish(out, tcp);
+        send(pq, out);
     }
 
-    private static void send(Channel channel, ByteBuf out, InetSocketAddress sender) {
-        if (sender == null) {
+    /** A buffer for a late answer on the path the query came in on; null when that path is closed. */
+    private static ByteBuf replyBuffer(PendingQuery pq) {
+        if (pq.replyPath() instanceof UdpQuerySocket socket) {
+            return socket.lateAnswerBuffer();
+        }
+        Channel channel = (Channel) pq.replyPath();
+        return channel.isActive() ? channel.alloc().ioBuffer(512) : null;
+    }
+
+    private static void send(PendingQuery pq, ByteBuf out) {
+        if (pq.replyPath() instanceof UdpQuerySocket socket) {
+            socket.sendLateAnswer(out, pq.sender());
+            return;
+        }
+        Channel channel = (Channel) pq.replyPath();
+        if (pq.sender() == null) {
             channel.writeAndFlush(out, channel.voidPromise());
         } else {
-            channel.writeAndFlush(new DatagramPacket(out, sender), channel.voidPromise());
+            channel.writeAndFlush(new DatagramPacket(out, pq.sender()), channel.voidPromise());
         }
     }
 }

@@ -9,7 +9,8 @@ import java.util.List;
  * Which client addresses may use recursion (forwarding and the cache): a list of CIDR ranges.
  * Immutable; {@link #allows} is allocation-free for IPv4 clients (it reads the address as an int
  * through {@link Inet4Address#hashCode()}, which OpenJDK defines as the address itself) and copies the
- * 16 address bytes for IPv6 clients.
+ * 16 address bytes for IPv6 clients; {@link #allowsV4} and {@link #allowsV6} take raw addresses (the
+ * UDP transport reads them from the kernel's sockaddr) and allocate nothing.
  */
 public final class SourceFilter {
     private final int[] v4Network;
@@ -74,15 +75,23 @@ public final class SourceFilter {
         }
         InetAddress address = client.getAddress();
         if (address instanceof Inet4Address) {
-            int ip = address.hashCode(); // OpenJDK: Inet4Address.hashCode() is the address
-            for (int i = 0; i < v4Network.length; i++) {
-                if ((ip & v4Mask[i]) == v4Network[i]) {
-                    return true;
-                }
-            }
-            return false;
+            return allowsV4(address.hashCode()); // OpenJDK: Inet4Address.hashCode() is the address
         }
-        byte[] ip = address.getAddress();
+        return allowsV6(address.getAddress());
+    }
+
+    /** Whether the IPv4 address {@code ip} (most significant byte first, as on the wire) is allowed. */
+    public boolean allowsV4(int ip) {
+        for (int i = 0; i < v4Network.length; i++) {
+            if ((ip & v4Mask[i]) == v4Network[i]) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether the 16-byte IPv6 address {@code ip} is allowed; allocation-free. */
+    public boolean allowsV6(byte[] ip) {
         for (int i = 0; i < v6Network.length; i++) {
             if (matches(ip, v6Network[i], v6Prefix[i])) {
                 return true;

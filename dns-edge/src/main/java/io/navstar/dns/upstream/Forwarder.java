@@ -142,12 +142,14 @@ public final class Forwarder {
 
     /**
      * Starts forwarding a client's query. {@code key} is an immutable copy; {@code previous} is the
-     * expired cache entry, if any, to serve stale if every upstream fails.
+     * expired cache entry, if any, to serve stale if every upstream fails. {@code replyPath} is where
+     * the server will send the answer (kept for it, never used here); {@code sender} the UDP client, or
+     * null over TCP.
      *
      * @return false when too many queries are in flight or the group is empty (caller answers SERVFAIL)
      */
     public boolean forward(CacheKey key, byte[] nameOriginal, int qtype, int qclass, int clientId, int clientFlags,
-                           boolean clientEdns, int clientLimit, boolean dnssecOk, Channel channel,
+                           boolean clientEdns, int clientLimit, boolean dnssecOk, Object replyPath,
                            InetSocketAddress sender, UpstreamGroup group, QueryCounters counters,
                            CacheEntry previous) {
         if (pending >= maxPending || group.size() == 0) {
@@ -156,7 +158,7 @@ public final class Forwarder {
         long now = System.nanoTime();
         PendingQuery pq = new PendingQuery(java.util.Arrays.copyOf(nameOriginal, key.nameLength()),
                 key.nameLength(), qtype, qclass, key, clientId, clientFlags, clientEdns, clientLimit, dnssecOk,
-                channel, sender, false, group, counters, previous, now);
+                replyPath, sender, false, group, counters, previous, now);
         PendingQuery leader = inFlight.get(key);
         if (leader != null && leader.addFollower(pq)) {
             metrics.countCoalesced(); // answered with the leader's result, no upstream query of its own

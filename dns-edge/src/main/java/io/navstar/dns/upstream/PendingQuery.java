@@ -3,7 +3,6 @@ package io.navstar.dns.upstream;
 import io.navstar.dns.cache.CacheEntry;
 import io.navstar.dns.cache.CacheKey;
 import io.navstar.dns.metrics.QueryCounters;
-import io.netty.channel.Channel;
 import io.netty.util.concurrent.Future;
 
 import java.net.InetSocketAddress;
@@ -30,7 +29,7 @@ public final class PendingQuery {
     final boolean clientEdns;
     final int clientUdpLimit;
     final boolean dnssecOk;
-    final Channel channel;
+    final Object replyPath;
     final InetSocketAddress sender;
     final boolean prefetch;
     final UpstreamGroup group;
@@ -53,7 +52,7 @@ public final class PendingQuery {
     boolean done;
 
     PendingQuery(byte[] nameOriginal, int nameLength, int qtype, int qclass, CacheKey key, int clientId,
-                 int clientFlags, boolean clientEdns, int clientUdpLimit, boolean dnssecOk, Channel channel,
+                 int clientFlags, boolean clientEdns, int clientUdpLimit, boolean dnssecOk, Object replyPath,
                  InetSocketAddress sender, boolean prefetch, UpstreamGroup group, QueryCounters counters,
                  CacheEntry previous, long startNanos) {
         this.nameOriginal = nameOriginal;
@@ -66,7 +65,7 @@ public final class PendingQuery {
         this.clientEdns = clientEdns;
         this.clientUdpLimit = clientUdpLimit;
         this.dnssecOk = dnssecOk;
-        this.channel = channel;
+        this.replyPath = replyPath;
         this.sender = sender;
         this.prefetch = prefetch;
         this.group = group;
@@ -126,9 +125,12 @@ public final class PendingQuery {
         return dnssecOk;
     }
 
-    /** Channel to answer on: the UDP server socket or the client's TCP connection. */
-    public Channel channel() {
-        return channel;
+    /**
+     * Where the answer goes, opaque to the forwarder: the server's UDP socket or the client's TCP
+     * channel the query came in on; null for a prefetch.
+     */
+    public Object replyPath() {
+        return replyPath;
     }
 
     /** Client address for UDP; null over TCP. */
