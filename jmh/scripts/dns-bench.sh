@@ -9,6 +9,13 @@
 #   MODE=pinned jmh/scripts/dns-bench.sh      # only the pinned (server capacity) mode
 #   MODE=shared jmh/scripts/dns-bench.sh      # only the shared mode, failover and memory
 #   DURATION=3 ROUNDS=1 LAT_ROUNDS=3 jmh/scripts/dns-bench.sh      # quicker, noisier
+#   BASELINE=HEAD~3 jmh/scripts/dns-bench.sh  # also navstar as of that git revision ("base"), side by side
+#   DNSMASQ=0 jmh/scripts/dns-bench.sh        # leave dnsmasq out (shorter runs)
+#
+# BASELINE=<rev> compiles dns-edge's main sources of that revision (git archive, javac, the same
+# dependency jars) and runs it as a fourth server "base" in every table, interleaved with the others,
+# with navstar/base ratios beside the navstar/unbound ones: a change to navstar measured against its
+# predecessor in one run. BASE_OPTS adds JVM options to the base instance only.
 #
 # Two modes, both printed by default:
 # - shared: every server may use every core (unbound num-threads = cores, navstar LOOPS event loops)
@@ -69,6 +76,12 @@ PORT=${PORT:-5300}
 NET=${NET:-127.0.55} # loopback addresses NET.1-9
 NAV=$NET.1; UB=$NET.2; DM=$NET.3; UP=$NET.4; HOLE=$NET.5; NAVFO=$NET.6
 PNAV=$NET.7; PUB=$NET.8; PDM=$NET.9 # the pinned instances
+BASE=$NET.10; PBASE=$NET.11        # BASELINE's navstar, shared and pinned
+BASELINE=${BASELINE:-}
+BASE_OPTS=${BASE_OPTS:-}
+DNSMASQ=${DNSMASQ:-1}
+NAMES_LIST="navstar${BASELINE:+ base} unbound"
+if [ "$DNSMASQ" = 1 ]; then NAMES_LIST+=" dnsmasq"; fi
 MODE=${MODE:-all}           # all | shared | pinned
 SERVER_CPU=${SERVER_CPU:-1} # pinned mode: the servers' core
 LOAD_CPU=${LOAD_CPU:-0}     # pinned mode: dnsperf's core
@@ -95,6 +108,14 @@ if [ ! -f dns-edge/target/classes/io/navstar/dns/server/DnsServerMain.class ]; t
 fi
 JAVA_HOME=$JAVA_HOME mvn -B -q -o -pl dns-edge dependency:build-classpath -Dmdep.outputFile="$WORK/cp.txt" >/dev/null
 CP="dns-edge/target/classes:$(cat "$WORK/cp.txt")"
+if [ -n "$BASELINE" ]; then # navstar as of BASELINE, compiled from that revision's sources
+  mkdir -p "$WORK/base-src" "$WORK/base-classes"
+  git archive "$BASELINE" dns-edge/src/main | tar -x -C "$WORK/base-src"
+  find "$WORK/base-src" -name '*.java' > "$WORK/base-sources.txt"
+  "$JAVA_HOME/bin/javac" -proc:none -nowarn -d "$WORK/base-classes" -cp "$(cat "$WORK/cp.txt")" @"$WORK/base-sources.txt"
+  if [ -d "$WORK/base-src/dns-edge/src/main/resources" ]; then cp -r "$WORK/base-src/dns-edge/src/main/resources/." "$WORK/base-classes/"; fi
+  echo "base: navstar as of $(git rev-parse --short "$BASELINE") ($(git log -1 --format=%s "$BASELINE" | cut -c1-80))${BASE_OPTS:+, JVM options $BASE_OPTS}"
+fi
 
 # ---- the records: NAMES local A records, FWD_NAMES names served by the upstream ----
 python3 - "$WORK" "$NAMES" "$FWD_NAMES" <<'PY'
@@ -185,20 +206,27 @@ start_dnsmasq() { # $1 key, $2 address, $3... command prefix
 JVM=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xms1g -Xmx1g -XX:+UseParallelGC
      -Dio.netty.leakDetection.level=disabled -Dio.netty.buffer.checkAccessible=false -cp "$CP")
 start_navstar() { # $1 key, $2 address, $3 event loops, $4... command prefix
-  local key=$1 addr=$2 loops=$3; shift 3
-  "$@" "${JVM[@]}" -Xlog:gc,safepoint:file="$WORK/$key-jvm.log":uptime \
+  local key=$1 addr=$2 loops=$3 jvm=("${JVM[@]}"); shift 3
+  if [ "${key%-pinned}" = base ]; then # the same JVM options, BASELINE's classes
+    jvm=("${JVM[@]/#dns-edge\/target\/classes:/$WORK/base-classes:}")
+    # shellcheck disable=SC2206
+    [ -n "$BASE_OPTS" ] && jvm=("${jvm[0]}" $BASE_OPTS "${jvm[@]:1}")
+  fi
+  "$@" "${jvm[@]}" -Xlog:gc,safepoint:file="$WORK/$key-jvm.log":uptime \
     io.navstar.dns.server.DnsServerMain --listen "$addr:$PORT" --upstream $UP:$PORT \
     --records "$WORK/navstar.records" --loops "$loops" --batch "$BATCH" --stats-seconds 1 >"$WORK/$key.log" 2>&1 & PIDS+=($!); SPID[$key]=$!
 }
 if [ "$MODE" != pinned ]; then
   start_unbound unbound $UB "$(nproc)"
-  start_dnsmasq dnsmasq $DM
+  if [ "$DNSMASQ" = 1 ]; then start_dnsmasq dnsmasq $DM; fi
   start_navstar navstar $NAV "$LOOPS"
+  if [ -n "$BASELINE" ]; then start_navstar base $BASE "$LOOPS"; fi
 fi
 if [ "$MODE" != shared ]; then
   start_unbound unbound-pinned $PUB 1 taskset -c "$SERVER_CPU"
-  start_dnsmasq dnsmasq-pinned $PDM taskset -c "$SERVER_CPU"
+  if [ "$DNSMASQ" = 1 ]; then start_dnsmasq dnsmasq-pinned $PDM taskset -c "$SERVER_CPU"; fi
   start_navstar navstar-pinned $PNAV "$PIN_LOOPS" taskset -c "$SERVER_CPU"
+  if [ -n "$BASELINE" ]; then start_navstar base-pinned $PBASE "$PIN_LOOPS" taskset -c "$SERVER_CPU"; fi
 fi
 
 # failover: a black hole that reads and drops everything, listed first, then the real upstream
@@ -212,6 +240,14 @@ while True: s.recv(4096)
     --loops "$LOOPS" --batch "$BATCH" >"$WORK/navstar-failover.log" 2>&1 & PIDS+=($!)
 fi
 
+address_of() { # $1 server name, $2 shared|pinned
+  case $1-$2 in
+    navstar-shared) echo $NAV ;; unbound-shared) echo $UB ;; dnsmasq-shared) echo $DM ;; base-shared) echo $BASE ;;
+    navstar-pinned) echo $PNAV ;; unbound-pinned) echo $PUB ;; dnsmasq-pinned) echo $PDM ;; base-pinned) echo $PBASE ;;
+  esac
+}
+addresses() { local n; for n in $NAMES_LIST; do address_of "$n" "$1"; done; } # $1 shared|pinned
+servers() { local n; for n in $NAMES_LIST; do echo "$n:$(address_of "$n" "$1")"; done; } # name:address pairs
 wait_up() { # $1 address, $2 name
   for _ in $(seq 1 100); do
     if dig @"$1" -p $PORT "$2" A +time=1 +tries=1 +short 2>/dev/null | grep -q .; then return 0; fi
@@ -221,11 +257,11 @@ wait_up() { # $1 address, $2 name
 }
 wait_up $UP host0.fwd.test
 if [ "$MODE" != pinned ]; then
-  for a in $NAV $UB $DM; do wait_up $a svc0.marathon.l4lb.thisdcos.directory; done
+  for a in $(addresses shared); do wait_up $a svc0.marathon.l4lb.thisdcos.directory; done
   wait_up $NAVFO host0.fwd.test
 fi
 if [ "$MODE" != shared ]; then
-  for a in $PNAV $PUB $PDM; do wait_up $a svc0.marathon.l4lb.thisdcos.directory; done
+  for a in $(addresses pinned); do wait_up $a svc0.marathon.l4lb.thisdcos.directory; done
 fi
 
 TICK_US=$((1000000 / $(getconf CLK_TCK)))
@@ -263,14 +299,15 @@ warm_up() { # $@ addresses: caches filled with the forwarded names, then one sat
 latency_phase() {
   local sfx=$1; shift
   local servers=("$@") round workload i pair name addr from p50 p99 p999 k
-  local -A P50=() P99=() P999=() PAIR=()
+  local -A P50=() P99=() P999=() PAIR=() PAIRB=()
+  local n=${#servers[@]}
   local pauses="" loads=""
   echo "latency: $RATE q/s for ${LAT_DURATION}s per run, $CLIENTS clients, $LAT_ROUNDS rounds, servers interleaved (order rotated each round)"
   for round in $(seq 1 "$LAT_ROUNDS"); do
     loads+=" $(cut -d' ' -f1 /proc/loadavg)"
     for workload in local fwd; do
-      for i in 0 1 2; do
-        pair=${servers[$(( (i + round) % 3 ))]}
+      for ((i = 0; i < n; i++)); do
+        pair=${servers[$(( (i + round) % n ))]}
         name=${pair%%:*}; addr=${pair#*:}
         [ "$name" = navstar ] && from=$(wc -l < "$WORK/navstar$sfx-jvm.log")
         read -r p50 p99 p999 <<<"$(latency "$addr" "$WORK/$workload.q")"
@@ -278,11 +315,12 @@ latency_phase() {
         P50[$name-$workload]+=" $p50"; P99[$name-$workload]+=" $p99"; P999[$name-$workload]+=" $p999"
       done
       PAIR[$workload]+=" $(ratio "${P99[navstar-$workload]##* }" "${P99[unbound-$workload]##* }")"
+      if [ -n "$BASELINE" ]; then PAIRB[$workload]+=" $(ratio "${P99[navstar-$workload]##* }" "${P99[base-$workload]##* }")"; fi
     done
   done
   printf '%-20s %8s %8s %18s %10s\n' "server / workload" "p50 ms" "p99 ms" "p99 spread ms" "p99.9 ms"
   for workload in local fwd; do
-    for name in navstar unbound dnsmasq; do
+    for name in $NAMES_LIST; do
       k=$name-$workload
       printf '%-20s %8s %8s %18s %10s\n' "$name / $workload" "$(echo "${P50[$k]}" | median)" "$(echo "${P99[$k]}" | median)" \
         "$(echo "${P99[$k]}" | spread)" "$(echo "${P999[$k]}" | median)"
@@ -291,7 +329,12 @@ latency_phase() {
   for workload in local fwd; do
     echo "ratio $(printf '%-5s' $workload) p99 navstar/unbound $(ratio "$(echo "${P99[navstar-$workload]}" | median)" "$(echo "${P99[unbound-$workload]}" | median)")" \
       "(median of per-round pairs $(echo "${PAIR[$workload]}" | median); each round ${PAIR[$workload]# })," \
-      "navstar/dnsmasq $(ratio "$(echo "${P99[navstar-$workload]}" | median)" "$(echo "${P99[dnsmasq-$workload]}" | median)")"
+      "navstar/dnsmasq $(ratio "$(echo "${P99[navstar-$workload]}" | median)" "$(echo "${P99[dnsmasq-$workload]:-}" | median)")"
+    if [ -n "$BASELINE" ]; then
+      echo "ratio $(printf '%-5s' $workload) navstar/base p50 $(ratio "$(echo "${P50[navstar-$workload]}" | median)" "$(echo "${P50[base-$workload]}" | median)")," \
+        "p99 $(ratio "$(echo "${P99[navstar-$workload]}" | median)" "$(echo "${P99[base-$workload]}" | median)")" \
+        "(median of per-round pairs $(echo "${PAIRB[$workload]}" | median); each round ${PAIRB[$workload]# })"
+    fi
   done
   echo "machine load (1 min) at each latency round:$loads"
   printf '%s' "$pauses" | awk '/Pause/ {g++; v=$NF; sub("ms", "", v); if (v + 0 > gm) gm = v + 0}
@@ -301,9 +344,11 @@ latency_phase() {
 
 shared_mode() {
   ON=()
-  warm_up $NAV $UB $DM
-  local SERVERS=(navstar:$NAV unbound:$UB dnsmasq:$DM) round workload pair name addr qps lost cpu k
+  # shellcheck disable=SC2046
+  warm_up $(addresses shared)
+  local SERVERS round workload pair name addr qps lost cpu k
   local -A QPS=() LOST=() CPU=() MED=()
+  mapfile -t SERVERS < <(servers shared)
   echo
   echo "== shared mode: servers and dnsperf on all $(nproc) cores (bounded by dnsperf as much as by the server)"
   echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); navstar: $LOOPS event loops, started with" \
@@ -320,7 +365,7 @@ shared_mode() {
   done
   printf '%-20s %10s %26s %6s %12s\n' "server / workload" "queries/s" "(each round)" "lost" "CPU us/query"
   for workload in local fwd; do
-    for name in navstar unbound dnsmasq; do
+    for name in $NAMES_LIST; do
       k=$name-$workload
       MED[$k]=$(echo "${QPS[$k]}" | median)
       printf '%-20s %10s %26s %6s %12s\n' "$name / $workload" "${MED[$k]}" "(${QPS[$k]# })" \
@@ -329,8 +374,12 @@ shared_mode() {
   done
   for workload in local fwd; do
     echo "ratio $(printf '%-5s' $workload) queries/s navstar/unbound $(ratio "${MED[navstar-$workload]}" "${MED[unbound-$workload]}")," \
-      "navstar/dnsmasq $(ratio "${MED[navstar-$workload]}" "${MED[dnsmasq-$workload]}");" \
+      "navstar/dnsmasq $(ratio "${MED[navstar-$workload]}" "${MED[dnsmasq-$workload]:-}");" \
       "CPU per query navstar/unbound $(ratio "$(echo "${CPU[navstar-$workload]}" | median)" "$(echo "${CPU[unbound-$workload]}" | median)")"
+    if [ -n "$BASELINE" ]; then
+      echo "ratio $(printf '%-5s' $workload) queries/s navstar/base $(ratio "${MED[navstar-$workload]}" "${MED[base-$workload]}")," \
+        "CPU per query navstar/base $(ratio "$(echo "${CPU[navstar-$workload]}" | median)" "$(echo "${CPU[base-$workload]}" | median)")"
+    fi
   done
   echo
   latency_phase "" "${SERVERS[@]}"
@@ -379,18 +428,21 @@ pinned_run() {
 
 pinned_mode() {
   ON=(taskset -c "$LOAD_CPU")
-  warm_up $PNAV $PUB $PDM
-  local SERVERS=(navstar:$PNAV unbound:$PUB dnsmasq:$PDM) round workload i pair name addr k
+  # shellcheck disable=SC2046
+  warm_up $(addresses pinned)
+  local SERVERS round workload i pair name addr k n
   local qps lost srv dp lc sc bu us sl
-  local -A QPS=() LOST=() SRV=() DP=() US=() SL=() BU=() CAPQ=() CAPC=() WQ=() WS=() WD=() PAIRQ=() PAIRC=()
+  local -A QPS=() LOST=() SRV=() DP=() US=() SL=() BU=() CAPQ=() CAPC=() WQ=() WS=() WD=() PAIRQ=() PAIRC=() PAIRB=()
+  mapfile -t SERVERS < <(servers pinned)
+  n=${#SERVERS[@]}
   echo
   echo "== pinned mode: each server alone on core $SERVER_CPU, dnsperf alone on core $LOAD_CPU"
   echo "machine: load $(cut -d' ' -f1-3 /proc/loadavg); navstar: $PIN_LOOPS event loop, recvmmsg batch $BATCH; unbound: num-threads 1;" \
     "dnsperf: $CAP_CLIENTS clients, $CAP_THREADS threads, $CAP_OUTSTANDING outstanding, ${DURATION}s per run, $ROUNDS rounds, servers interleaved"
   for round in $(seq 1 "$ROUNDS"); do
     for workload in local fwd; do
-      for i in 0 1 2; do
-        pair=${SERVERS[$(( (i + round) % 3 ))]}
+      for ((i = 0; i < n; i++)); do
+        pair=${SERVERS[$(( (i + round) % n ))]}
         name=${pair%%:*}; addr=${pair#*:}; k=$name-$workload
         read -r qps lost srv dp lc sc bu us sl <<<"$(pinned_run "$addr" "$WORK/$workload.q" "${SPID[$name-pinned]}" whole)"
         WQ[$k]+=" $qps"; WS[$k]+=" $srv"; WD[$k]+=" $lc"
@@ -400,12 +452,13 @@ pinned_mode() {
       done
       PAIRQ[$workload]+=" $(ratio "${CAPQ[navstar-$workload]##* }" "${CAPQ[unbound-$workload]##* }")"
       PAIRC[$workload]+=" $(ratio "${CAPC[navstar-$workload]##* }" "${CAPC[unbound-$workload]##* }")"
+      if [ -n "$BASELINE" ]; then PAIRB[$workload]+=" $(ratio "${CAPC[navstar-$workload]##* }" "${CAPC[base-$workload]##* }")"; fi
     done
   done
   echo "whole core each (server core $SERVER_CPU, dnsperf core $LOAD_CPU): medians"
   printf '%-20s %10s %14s %16s %s\n' "server / workload" "queries/s" "server CPU %" "dnsperf core %" "bound by"
   for workload in local fwd; do
-    for name in navstar unbound dnsmasq; do
+    for name in $NAMES_LIST; do
       k=$name-$workload
       printf '%-20s %10s %14s %16s %s\n' "$name / $workload" "$(echo "${WQ[$k]}" | median)" "$(echo "${WS[$k]}" | median)" \
         "$(echo "${WD[$k]}" | median)" "$(awk -v d="$(echo "${WD[$k]}" | median)" -v s="$(echo "${WS[$k]}" | median)" \
@@ -417,7 +470,7 @@ pinned_mode() {
   printf '%-20s %10s %6s %9s %9s %10s %12s %12s %14s\n' "server / workload" "queries/s" "lost" "server %" "burner %" \
     "dnsperf %" "sleeps/1000q" "CPU us/query" "q/s per core"
   for workload in local fwd; do
-    for name in navstar unbound dnsmasq; do
+    for name in $NAMES_LIST; do
       k=$name-$workload
       printf '%-20s %10s %6s %9s %9s %10s %12s %12s %14s\n' "$name / $workload" "$(echo "${QPS[$k]}" | median)" \
         "$(echo "${LOST[$k]}" | median)" "$(echo "${SRV[$k]}" | median)" "$(echo "${BU[$k]}" | median)" \
@@ -429,7 +482,12 @@ pinned_mode() {
       "(median of per-round pairs $(echo "${PAIRC[$workload]}" | median); each round ${PAIRC[$workload]# });" \
       "queries/s on half a core $(ratio "$(echo "${QPS[navstar-$workload]}" | median)" "$(echo "${QPS[unbound-$workload]}" | median)")" \
       "(per-round pairs $(echo "${PAIRQ[$workload]}" | median));" \
-      "navstar/dnsmasq $(ratio "$(echo "${CAPC[navstar-$workload]}" | median)" "$(echo "${CAPC[dnsmasq-$workload]}" | median)")"
+      "navstar/dnsmasq $(ratio "$(echo "${CAPC[navstar-$workload]}" | median)" "$(echo "${CAPC[dnsmasq-$workload]:-}" | median)")"
+    if [ -n "$BASELINE" ]; then
+      echo "ratio $(printf '%-5s' $workload) capacity per core navstar/base $(ratio "$(echo "${CAPC[navstar-$workload]}" | median)" "$(echo "${CAPC[base-$workload]}" | median)")" \
+        "(median of per-round pairs $(echo "${PAIRB[$workload]}" | median); each round ${PAIRB[$workload]# });" \
+        "queries/s on half a core $(ratio "$(echo "${QPS[navstar-$workload]}" | median)" "$(echo "${QPS[base-$workload]}" | median)")"
+    fi
   done
   echo "(saturated means: dnsperf's core well below 100 %, the server near its 50 % share, few sleeps per 1000 queries;"
   echo " q/s per core = 1e6 / CPU us per query, the server's user+system time including the softirq work in its context)"
@@ -440,7 +498,7 @@ pinned_mode() {
   # (Never dnsperf: it busy-waits for its rate and would starve its own timer thread.)
   local tids=""
   if [ "$LAT_FIFO" = 1 ]; then
-    for name in navstar unbound dnsmasq; do
+    for name in $NAMES_LIST; do
       for t in $(serving_threads "${SPID[$name-pinned]}"); do tids+=" $(basename "$(dirname "$t")")"; done
     done
     for t in $tids; do chrt -f -p 10 "$t" >/dev/null; done
