@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -31,13 +32,17 @@ import java.util.concurrent.TimeUnit;
  * The load balancer agent of one node: opens (or, after a restart, reopens) the pinned data plane, reconciles
  * it with the desired state (state file, then API calls), attaches the mode's programs (cgroup, or matching
  * interfaces as they appear), consumes first-packet events for rates and the tc/xdp health rule, and destroys
- * connected UDP sockets to removed backends. Killing the agent leaves maps, tables and links pinned, so
+ * connected UDP sockets to removed backends, and every {@link #SWEEP_INTERVAL} forgets what removed VIPs and backends
+ * left in the kernel once their flows have ended ({@link KernelLbTables#sweep}). Killing the agent leaves maps,
+ * tables and links pinned, so
  * established connections carry on; the next agent applies the same state as a no-op.
  *
  * <p>Threading: {@link #apply} is serialised; the watcher runs on one scheduler thread, events on their own.
  */
 public final class LbAgent implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LbAgent.class);
+    /** How often the kernel is swept; its flow tables are read only when a VIP or backend has gone since. */
+    public static final Duration SWEEP_INTERVAL = Duration.ofMinutes(5);
 
     private final LbAgentConfig config;
     private final LbDataPlane plane;
@@ -50,6 +55,8 @@ public final class LbAgent implements AutoCloseable {
     private final InterfaceWatcher watcher;
     private final NetworkNamespace namespace;
     private volatile DesiredState desired = DesiredState.empty();
+    private long sweptEndpoints;
+    private long sweptFilterBits;
     private LbApiServer api;
 
     private LbAgent(LbAgentConfig config) {
@@ -97,6 +104,8 @@ public final class LbAgent implements AutoCloseable {
             watcher.poll();
             scheduler.scheduleWithFixedDelay(this::pollInterfaces, 250, 250, TimeUnit.MILLISECONDS);
         }
+        long sweepMillis = SWEEP_INTERVAL.toMillis();
+        scheduler.scheduleWithFixedDelay(this::sweep, sweepMillis, sweepMillis, TimeUnit.MILLISECONDS);
         events.start();
         if (config.apiPort() > 0) {
             api = LbApiServer.start(this, config.apiPort());
@@ -108,6 +117,22 @@ public final class LbAgent implements AutoCloseable {
             watcher.poll();
         } catch (RuntimeException e) {
             LOG.warn("interface watch: {}", e.toString());
+        }
+    }
+
+    /** One {@link KernelLbTables#sweep}, serialised with applies (new flows only go to what is installed). */
+    synchronized KernelLbTables.SweepReport sweep() {
+        try {
+            KernelLbTables.SweepReport report = tables.sweep(System.nanoTime());
+            sweptEndpoints += report.removedEndpoints();
+            sweptFilterBits += report.vipBits() + report.backendBits();
+            if (report.staleEndpoints() > 0 || report.vipBits() + report.backendBits() > 0) {
+                LOG.info("swept the kernel: {}", report);
+            }
+            return report;
+        } catch (RuntimeException e) {
+            LOG.warn("sweep: {}", e.toString());
+            return null;
         }
     }
 
@@ -235,6 +260,12 @@ public final class LbAgent implements AutoCloseable {
             out.append("navstar_lb_vip_bytes_total").append(label).append(' ').append(vipTotals[at + 1]).append('\n');
             out.append("navstar_lb_vip_new_flows_total").append(label).append(' ').append(vipTotals[at + 2]).append('\n');
             out.append("navstar_lb_vip_refused_total").append(label).append(' ').append(vipTotals[at + 3]).append('\n');
+        }
+        synchronized (this) {
+            out.append("# TYPE navstar_lb_swept_endpoints_total counter\n");
+            out.append("navstar_lb_swept_endpoints_total ").append(sweptEndpoints).append('\n');
+            out.append("# TYPE navstar_lb_swept_filter_bits_total counter\n");
+            out.append("navstar_lb_swept_filter_bits_total ").append(sweptFilterBits).append('\n');
         }
         long now = System.nanoTime();
         Map<Endpoint, Integer> backendIds = new TreeMap<>();

@@ -11,15 +11,16 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * The control plane's side of an address filter map (lb_vip_filter, lb_backend_filter: one bit per hash of an address,
- * see bpf/include/lb_structs.h). Bits are only ever set: a word is written when one of its bits turns on, so an
- * address already present costs nothing. A copy of the words is read once at construction (the maps are pinned and
- * outlive the agent).
+ * see bpf/include/lb_structs.h). {@link #add} only sets bits: a word is written when one of its bits turns on, so an
+ * address already present costs nothing. Bits are cleared only by {@link #replace}, with words the caller computed
+ * from every address still in use (KernelLbTables' sweep). A copy of the words is read once at construction (the maps
+ * are pinned and outlive the agent).
  *
  * <p>Threading: one thread at a time (the owning {@link KernelLbTables}' contract).
  */
 final class AddressFilter {
     private final BpfMap map;
-    private final long[] words = new long[Abi.ADDR_FILTER_WORDS];
+    private final long[] words = emptyWords();
     private final MemorySegment index;
     private final MemorySegment word;
 
@@ -37,16 +38,57 @@ final class AddressFilter {
         }
     }
 
+    /** A filter's words with no bit set, for {@link #set} and {@link #replace}. */
+    static long[] emptyWords() {
+        return new long[Abi.ADDR_FILTER_WORDS];
+    }
+
+    /** Sets, in words, the bit of the 16-byte address field at offset in segment. */
+    static void set(long[] words, MemorySegment segment, long offset) {
+        int bit = Abi.addressFilterBit(segment, offset);
+        words[bit >>> 6] |= 1L << (bit & 63);
+    }
+
     /** Sets the bit of the 16-byte address field at offset in segment. */
     void add(MemorySegment segment, long offset) {
-        int bit = Abi.addressFilterBit(segment, offset);
-        int at = bit >>> 6;
-        long mask = 1L << (bit & 63);
-        if ((words[at] & mask) == 0) {
-            words[at] |= mask;
-            index.set(JAVA_INT, 0, at);
-            word.set(JAVA_LONG, 0, words[at]);
-            map.put(index, word);
+        int at = Abi.addressFilterBit(segment, offset) >>> 6;
+        long before = words[at];
+        set(words, segment, offset);
+        if (words[at] != before) {
+            write(at);
         }
+    }
+
+    /** True when the filter holds a bit that wanted has not. */
+    boolean hasBitsBeyond(long[] wanted) {
+        for (int i = 0; i < words.length; i++) {
+            if ((words[i] & ~wanted[i]) != 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Makes the filter hold exactly wanted, writing only the words that differ; returns how many bits were cleared.
+     * Clearing a bit makes the programs pass that address's packets untranslated, so wanted must hold the address of
+     * every VIP, backend and live flow.
+     */
+    int replace(long[] wanted) {
+        int cleared = 0;
+        for (int i = 0; i < words.length; i++) {
+            if (words[i] != wanted[i]) {
+                cleared += Long.bitCount(words[i] & ~wanted[i]);
+                words[i] = wanted[i];
+                write(i);
+            }
+        }
+        return cleared;
+    }
+
+    private void write(int at) {
+        index.set(JAVA_INT, 0, at);
+        word.set(JAVA_LONG, 0, words[at]);
+        map.put(index, word);
     }
 }

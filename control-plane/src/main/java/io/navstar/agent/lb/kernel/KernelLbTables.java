@@ -2,6 +2,9 @@ package io.navstar.agent.lb.kernel;
 
 import io.navstar.agent.lb.abi.Abi;
 import io.navstar.agent.lb.abi.LbBackend;
+import io.navstar.agent.lb.abi.LbFlow;
+import io.navstar.agent.lb.abi.LbFlowKey;
+import io.navstar.agent.lb.abi.LbReverseNat;
 import io.navstar.agent.lb.abi.LbVipInfo;
 import io.navstar.agent.lb.abi.LbVipKey;
 import io.navstar.agent.lb.model.Endpoint;
@@ -16,9 +19,14 @@ import io.navstar.loader.sys.Libc;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -48,8 +56,10 @@ public final class KernelLbTables implements KernelTables, AutoCloseable {
     private final MemorySegment vipStatsZero;
     private final AddressFilter vipFilter;
     private final AddressFilter backendFilter;
+    private final LbDataPlane plane;
 
     public KernelLbTables(LbDataPlane plane) {
+        this.plane = plane;
         this.vips = plane.map("lb_vips");
         this.backends = plane.map("lb_backends");
         this.vipStats = plane.map("lb_vip_stats");
@@ -255,6 +265,129 @@ public final class KernelLbTables implements KernelTables, AutoCloseable {
             MemorySegment.copy(backendIds, 0, keys, JAVA_INT, 0, backendIds.length);
             MemorySegment zeros = local.allocate((long) backendStats.kernelValueSize() * backendIds.length, 8);
             writeBatch(backendStats, keys, zeros, backendIds.length);
+        }
+    }
+
+    /**
+     * What one {@link #sweep} found and removed.
+     *
+     * @param staleEndpoints   lb_backend_vips records of endpoints no VIP has any more
+     * @param removedEndpoints those of them no live flow used, now deleted
+     * @param vipBits          lb_vip_filter bits cleared
+     * @param backendBits      lb_backend_filter bits cleared
+     * @param liveFlows        live lb_flows and lb_reverse entries read (0: nothing was stale, no flow was read)
+     */
+    public record SweepReport(int staleEndpoints, int removedEndpoints, int vipBits, int backendBits, long liveFlows) {
+    }
+
+    /**
+     * Forgets what removed VIPs and backends left behind, once no live flow needs it: lb_backend_vips records (the
+     * data plane adds one per endpoint and never removes it; when the map is full every new flow needs a reverse
+     * entry) and filter bits (a stale bit costs the programs a lookup per packet to or from that address). The
+     * flow tables are read only when something is stale. A flow is live while its expires_ns is ahead of nowNs
+     * (CLOCK_MONOTONIC, as bpf_ktime_get_ns; System.nanoTime() on Linux); a dead entry the LRU still holds is
+     * treated by the programs as absent (lb_nat.h), so forgetting its addresses changes nothing for its packets.
+     * Call it serialised with applies: it reads the installed VIPs and backends, and new flows only go to those.
+     */
+    public SweepReport sweep(long nowNs) {
+        long[] vipBits = AddressFilter.emptyWords();
+        for (VipKey vip : readVips().keySet()) {
+            fillKey(vip);
+            AddressFilter.set(vipBits, vipKey.segment(), 0);
+        }
+        Set<Endpoint> current = new HashSet<>(readBackends().values());
+        long[] backendBits = AddressFilter.emptyWords();
+        for (Endpoint endpoint : current) {
+            backend.clear().addr(endpoint.address());
+            AddressFilter.set(backendBits, backend.segment(), 0);
+        }
+        BpfMap endpointVips = plane.map("lb_backend_vips");
+        List<byte[]> stale = new ArrayList<>();
+        long[] staleBits = AddressFilter.emptyWords();
+        long keySize = endpointVips.keySize();
+        LbVipKey key = LbVipKey.CODEC.newFlyweight();
+        try (Arena local = Arena.ofConfined()) {
+            forEachEntry(endpointVips, local, (keys, at, values, valueAt) -> {
+                key.wrap(keys, at);
+                if (!current.contains(new Endpoint(key.addr(key.family()), key.port()))) {
+                    stale.add(keys.asSlice(at, keySize).toArray(JAVA_BYTE));
+                    AddressFilter.set(staleBits, keys, at);
+                }
+            });
+        }
+        if (stale.isEmpty() && !vipFilter.hasBitsBeyond(vipBits) && !backendFilter.hasBitsBeyond(backendBits)) {
+            return new SweepReport(0, 0, 0, 0, 0);
+        }
+        Set<Endpoint> used = new HashSet<>();
+        long[] live = new long[1];
+        LbFlowKey flowKey = LbFlowKey.CODEC.newFlyweight();
+        try (Arena local = Arena.ofConfined()) {
+            LbFlow flow = LbFlow.CODEC.newFlyweight();
+            forEachEntry(plane.map("lb_flows"), local, (keys, at, values, valueAt) -> {
+                flow.wrap(values, valueAt);
+                if (flow.expiresNs() - nowNs > 0) {
+                    live[0]++;
+                    flowKey.wrap(keys, at);
+                    AddressFilter.set(vipBits, keys, at + 16);    // the key's dst: the VIP
+                    AddressFilter.set(backendBits, values, valueAt);   // backend_addr
+                    if (hasBit(staleBits, values, valueAt)) {
+                        used.add(new Endpoint(flow.backendAddr(flowKey.family()), flow.backendPort()));
+                    }
+                }
+            });
+            LbReverseNat reverse = LbReverseNat.CODEC.newFlyweight();
+            forEachEntry(plane.map("lb_reverse"), local, (keys, at, values, valueAt) -> {
+                reverse.wrap(values, valueAt);
+                if (reverse.expiresNs() - nowNs > 0) {
+                    live[0]++;
+                    flowKey.wrap(keys, at);
+                    AddressFilter.set(backendBits, keys, at);           // the key's src: the backend
+                    AddressFilter.set(vipBits, values, valueAt);        // vip_addr
+                    if (hasBit(staleBits, keys, at)) {
+                        used.add(new Endpoint(flowKey.src(flowKey.family()), flowKey.sport()));
+                    }
+                }
+            });
+        }
+        int removed = 0;
+        try (Arena local = Arena.ofConfined()) {
+            MemorySegment segment = local.allocate(keySize, 8);
+            key.wrap(segment, 0);
+            for (byte[] bytes : stale) {
+                MemorySegment.copy(bytes, 0, segment, JAVA_BYTE, 0, bytes.length);
+                if (!used.contains(new Endpoint(key.addr(key.family()), key.port())) && endpointVips.remove(segment)) {
+                    removed++;
+                }
+            }
+        }
+        return new SweepReport(stale.size(), removed, vipFilter.replace(vipBits), backendFilter.replace(backendBits),
+                live[0]);
+    }
+
+    private static boolean hasBit(long[] words, MemorySegment segment, long offset) {
+        int bit = Abi.addressFilterBit(segment, offset);
+        return (words[bit >>> 6] & (1L << (bit & 63))) != 0;
+    }
+
+    /** An entry of a batch read: its key at keyOffset in keys, its value at valueOffset in values. */
+    @FunctionalInterface
+    private interface EntryVisitor {
+        void visit(MemorySegment keys, long keyOffset, MemorySegment values, long valueOffset);
+    }
+
+    /** Reads map in batches (BPF_MAP_LOOKUP_BATCH) and shows every entry to visitor. */
+    private static void forEachEntry(BpfMap map, Arena arena, EntryVisitor visitor) {
+        int batch = 8192;
+        long keySize = map.keySize();
+        long valueSize = map.kernelValueSize();
+        MemorySegment keys = arena.allocate(keySize * batch, 8);
+        MemorySegment values = arena.allocate(valueSize * batch, 8);
+        BatchCursor cursor = BatchCursor.start(arena, map);
+        while (!cursor.done()) {
+            int n = map.lookupBatch(cursor, keys, values, batch);
+            for (int i = 0; i < n; i++) {
+                visitor.visit(keys, i * keySize, values, i * valueSize);
+            }
         }
     }
 
