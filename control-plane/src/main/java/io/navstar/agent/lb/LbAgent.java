@@ -55,6 +55,7 @@ public final class LbAgent implements AutoCloseable {
     private final InterfaceWatcher watcher;
     private final NetworkNamespace namespace;
     private volatile DesiredState desired = DesiredState.empty();
+    private long applies;
     private long sweptEndpoints;
     private long sweptFilterBits;
     private LbApiServer api;
@@ -120,16 +121,33 @@ public final class LbAgent implements AutoCloseable {
         }
     }
 
-    /** One {@link KernelLbTables#sweep}, serialised with applies (new flows only go to what is installed). */
-    synchronized KernelLbTables.SweepReport sweep() {
+    /**
+     * One sweep of the kernel ({@link KernelLbTables#beginSweep}): begun and finished under the agent's lock, the
+     * flow tables read without it, so an apply waits for no scan; a sweep an apply overtook is dropped (the next
+     * one starts afresh). Returns its report, or null when it was dropped or failed.
+     */
+    KernelLbTables.SweepReport sweep() {
         try {
-            KernelLbTables.SweepReport report = tables.sweep(System.nanoTime());
-            sweptEndpoints += report.removedEndpoints();
-            sweptFilterBits += report.vipBits() + report.backendBits();
-            if (report.staleEndpoints() > 0 || report.vipBits() + report.backendBits() > 0) {
-                LOG.info("swept the kernel: {}", report);
+            KernelLbTables.Sweep sweep;
+            long generation;
+            synchronized (this) {
+                sweep = tables.beginSweep();
+                generation = applies;
             }
-            return report;
+            sweep.scanFlows(System.nanoTime());
+            synchronized (this) {
+                if (applies != generation) {
+                    LOG.debug("sweep dropped: the state changed while it read the flows");
+                    return null;
+                }
+                KernelLbTables.SweepReport report = tables.finishSweep(sweep);
+                sweptEndpoints += report.removedEndpoints();
+                sweptFilterBits += report.vipBits() + report.backendBits();
+                if (report.staleEndpoints() > 0 || report.vipBits() + report.backendBits() > 0) {
+                    LOG.info("swept the kernel: {}", report);
+                }
+                return report;
+            }
         } catch (RuntimeException e) {
             LOG.warn("sweep: {}", e.toString());
             return null;
@@ -156,6 +174,7 @@ public final class LbAgent implements AutoCloseable {
     }
 
     private synchronized Reconciler.Report applyInternal(DesiredState state, boolean persist) {
+        applies++;
         Reconciler.Report report = reconciler.apply(state, skipped());
         desired = state;
         if (persist && config.stateFile() != null) {
@@ -187,6 +206,7 @@ public final class LbAgent implements AutoCloseable {
 
     /** The health rule changed a skip: rebuild the tables with it. */
     private synchronized void reapply() {
+        applies++;
         Reconciler.Report report = reconciler.apply(desired, skipped());
         LOG.info("health: skipped backends now {}; {}", skipped(), report);
     }

@@ -1,6 +1,7 @@
 package io.navstar.agent.lb.kernel;
 
 import io.navstar.agent.lb.abi.Abi;
+import io.navstar.loader.BatchCursor;
 import io.navstar.loader.BpfMap;
 
 import java.lang.foreign.Arena;
@@ -32,9 +33,17 @@ final class AddressFilter {
         this.map = map;
         this.index = arena.allocate(JAVA_INT);
         this.word = arena.allocate(JAVA_LONG);
-        for (int i = 0; i < words.length; i++) {
-            index.set(JAVA_INT, 0, i);
-            words[i] = map.get(index, word) ? word.get(JAVA_LONG, 0) : 0;
+        // one BPF_MAP_LOOKUP_BATCH for the whole array (a lookup per word took 10 ms per filter)
+        try (Arena local = Arena.ofConfined()) {
+            MemorySegment keys = local.allocate(JAVA_INT, words.length);
+            MemorySegment values = local.allocate(JAVA_LONG, words.length);
+            BatchCursor cursor = BatchCursor.start(local, map);
+            while (!cursor.done()) {
+                int n = map.lookupBatch(cursor, keys, values, words.length);
+                for (int i = 0; i < n; i++) {
+                    words[keys.getAtIndex(JAVA_INT, i)] = values.getAtIndex(JAVA_LONG, i);
+                }
+            }
         }
     }
 

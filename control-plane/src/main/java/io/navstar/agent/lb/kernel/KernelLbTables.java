@@ -283,13 +283,12 @@ public final class KernelLbTables implements KernelTables, AutoCloseable {
     /**
      * Forgets what removed VIPs and backends left behind, once no live flow needs it: lb_backend_vips records (the
      * data plane adds one per endpoint and never removes it; when the map is full every new flow needs a reverse
-     * entry) and filter bits (a stale bit costs the programs a lookup per packet to or from that address). The
-     * flow tables are read only when something is stale. A flow is live while its expires_ns is ahead of nowNs
-     * (CLOCK_MONOTONIC, as bpf_ktime_get_ns; System.nanoTime() on Linux); a dead entry the LRU still holds is
-     * treated by the programs as absent (lb_nat.h), so forgetting its addresses changes nothing for its packets.
-     * Call it serialised with applies: it reads the installed VIPs and backends, and new flows only go to those.
+     * entry) and filter bits (a stale bit costs the programs a lookup per packet to or from that address). In three
+     * steps, so the slow one need not hold up applies: {@link #beginSweep} and {@link #finishSweep} serialised with
+     * applies, {@link Sweep#scanFlows} from any thread in between. The caller must drop a sweep when an apply ran
+     * between its begin and finish: new flows only go to the VIPs and backends installed at the begin.
      */
-    public SweepReport sweep(long nowNs) {
+    public Sweep beginSweep() {
         long[] vipBits = AddressFilter.emptyWords();
         for (VipKey vip : readVips().keySet()) {
             fillKey(vip);
@@ -315,53 +314,113 @@ public final class KernelLbTables implements KernelTables, AutoCloseable {
                 }
             });
         }
-        if (stale.isEmpty() && !vipFilter.hasBitsBeyond(vipBits) && !backendFilter.hasBitsBeyond(backendBits)) {
+        boolean needed = !stale.isEmpty() || vipFilter.hasBitsBeyond(vipBits) || backendFilter.hasBitsBeyond(backendBits);
+        return new Sweep(plane, vipBits, backendBits, stale, staleBits, needed);
+    }
+
+    /** Deletes the stale records no live flow used and clears the filter bits no VIP, backend or live flow has. */
+    public SweepReport finishSweep(Sweep sweep) {
+        if (!sweep.needed) {
             return new SweepReport(0, 0, 0, 0, 0);
         }
-        Set<Endpoint> used = new HashSet<>();
-        long[] live = new long[1];
-        LbFlowKey flowKey = LbFlowKey.CODEC.newFlyweight();
-        try (Arena local = Arena.ofConfined()) {
-            LbFlow flow = LbFlow.CODEC.newFlyweight();
-            forEachEntry(plane.map("lb_flows"), local, (keys, at, values, valueAt) -> {
-                flow.wrap(values, valueAt);
-                if (flow.expiresNs() - nowNs > 0) {
-                    live[0]++;
-                    flowKey.wrap(keys, at);
-                    AddressFilter.set(vipBits, keys, at + 16);    // the key's dst: the VIP
-                    AddressFilter.set(backendBits, values, valueAt);   // backend_addr
-                    if (hasBit(staleBits, values, valueAt)) {
-                        used.add(new Endpoint(flow.backendAddr(flowKey.family()), flow.backendPort()));
-                    }
-                }
-            });
-            LbReverseNat reverse = LbReverseNat.CODEC.newFlyweight();
-            forEachEntry(plane.map("lb_reverse"), local, (keys, at, values, valueAt) -> {
-                reverse.wrap(values, valueAt);
-                if (reverse.expiresNs() - nowNs > 0) {
-                    live[0]++;
-                    flowKey.wrap(keys, at);
-                    AddressFilter.set(backendBits, keys, at);           // the key's src: the backend
-                    AddressFilter.set(vipBits, values, valueAt);        // vip_addr
-                    if (hasBit(staleBits, keys, at)) {
-                        used.add(new Endpoint(flowKey.src(flowKey.family()), flowKey.sport()));
-                    }
-                }
-            });
+        if (!sweep.scanned) {
+            throw new IllegalStateException("a sweep with something stale must scan the flows before it finishes");
         }
+        BpfMap endpointVips = plane.map("lb_backend_vips");
         int removed = 0;
         try (Arena local = Arena.ofConfined()) {
-            MemorySegment segment = local.allocate(keySize, 8);
+            MemorySegment segment = local.allocate(endpointVips.keySize(), 8);
+            LbVipKey key = LbVipKey.CODEC.newFlyweight();
             key.wrap(segment, 0);
-            for (byte[] bytes : stale) {
+            for (byte[] bytes : sweep.stale) {
                 MemorySegment.copy(bytes, 0, segment, JAVA_BYTE, 0, bytes.length);
-                if (!used.contains(new Endpoint(key.addr(key.family()), key.port())) && endpointVips.remove(segment)) {
+                if (!sweep.used.contains(new Endpoint(key.addr(key.family()), key.port())) && endpointVips.remove(segment)) {
                     removed++;
                 }
             }
         }
-        return new SweepReport(stale.size(), removed, vipFilter.replace(vipBits), backendFilter.replace(backendBits),
-                live[0]);
+        return new SweepReport(sweep.stale.size(), removed, vipFilter.replace(sweep.vipBits),
+                backendFilter.replace(sweep.backendBits), sweep.liveFlows);
+    }
+
+    /** {@link #beginSweep}, {@link Sweep#scanFlows} and {@link #finishSweep} in one go, with nothing applied between. */
+    public SweepReport sweep(long nowNs) {
+        Sweep sweep = beginSweep();
+        sweep.scanFlows(nowNs);
+        return finishSweep(sweep);
+    }
+
+    /**
+     * A sweep under way: the addresses of the installed VIPs and backends, the stale lb_backend_vips records, and
+     * after {@link #scanFlows} what the live flows add. Threading: one thread at a time.
+     */
+    public static final class Sweep {
+        private final LbDataPlane plane;
+        private final long[] vipBits;
+        private final long[] backendBits;
+        private final List<byte[]> stale;
+        private final long[] staleBits;
+        private final boolean needed;
+        private final Set<Endpoint> used = new HashSet<>();
+        private long liveFlows;
+        private boolean scanned;
+
+        private Sweep(LbDataPlane plane, long[] vipBits, long[] backendBits, List<byte[]> stale, long[] staleBits,
+                boolean needed) {
+            this.plane = plane;
+            this.vipBits = vipBits;
+            this.backendBits = backendBits;
+            this.stale = stale;
+            this.staleBits = staleBits;
+            this.needed = needed;
+        }
+
+        /** True when something is stale, so the flows must be read. */
+        public boolean needed() {
+            return needed;
+        }
+
+        /**
+         * Reads lb_flows and lb_reverse (batched; about 0.4 s for a million flows) when something is stale, and keeps
+         * the addresses and stale endpoints of every live flow. A flow is live while its expires_ns is ahead of nowNs
+         * (CLOCK_MONOTONIC, as bpf_ktime_get_ns; System.nanoTime() on Linux); a dead entry the LRU still holds is
+         * treated by the programs as absent (lb_nat.h), so forgetting its addresses changes nothing for its packets.
+         */
+        public void scanFlows(long nowNs) {
+            scanned = true;
+            if (!needed) {
+                return;
+            }
+            LbFlowKey flowKey = LbFlowKey.CODEC.newFlyweight();
+            try (Arena local = Arena.ofConfined()) {
+                LbFlow flow = LbFlow.CODEC.newFlyweight();
+                forEachEntry(plane.map("lb_flows"), local, (keys, at, values, valueAt) -> {
+                    flow.wrap(values, valueAt);
+                    if (flow.expiresNs() - nowNs > 0) {
+                        liveFlows++;
+                        AddressFilter.set(vipBits, keys, at + 16);        // the key's dst: the VIP
+                        AddressFilter.set(backendBits, values, valueAt);  // backend_addr
+                        if (hasBit(staleBits, values, valueAt)) {
+                            flowKey.wrap(keys, at);
+                            used.add(new Endpoint(flow.backendAddr(flowKey.family()), flow.backendPort()));
+                        }
+                    }
+                });
+                LbReverseNat reverse = LbReverseNat.CODEC.newFlyweight();
+                forEachEntry(plane.map("lb_reverse"), local, (keys, at, values, valueAt) -> {
+                    reverse.wrap(values, valueAt);
+                    if (reverse.expiresNs() - nowNs > 0) {
+                        liveFlows++;
+                        AddressFilter.set(backendBits, keys, at);         // the key's src: the backend
+                        AddressFilter.set(vipBits, values, valueAt);      // vip_addr
+                        if (hasBit(staleBits, keys, at)) {
+                            flowKey.wrap(keys, at);
+                            used.add(new Endpoint(flowKey.src(flowKey.family()), flowKey.sport()));
+                        }
+                    }
+                });
+            }
+        }
     }
 
     private static boolean hasBit(long[] words, MemorySegment segment, long offset) {

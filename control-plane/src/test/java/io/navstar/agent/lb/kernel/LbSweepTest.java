@@ -31,6 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -183,5 +184,20 @@ class LbSweepTest {
         assertEquals(1, swept.removedEndpoints());
         assertTrue(swept.vipBits() >= 1 && swept.backendBits() >= 1, swept.toString());
         assertTrue(!hasBit("lb_vip_filter", "11.0.0.8") && !hasBit("lb_backend_filter", "10.0.7.4"));
+    }
+
+    @Test
+    void aSweepThatFoundSomethingStaleCannotFinishWithoutReadingTheFlows() {
+        reconciler.apply(DesiredStateJson.parse(BOTH));
+        plane.program("lb_tc_ingress").testRun(tcp("10.0.1.62", 49400, "11.0.0.8", 80, SYN, 1, 0, new byte[0]));
+        reconciler.apply(DesiredStateJson.parse(MOVED));
+        KernelLbTables.Sweep sweep = tables.beginSweep();
+        assertTrue(sweep.needed());
+        assertThrows(IllegalStateException.class, () -> tables.finishSweep(sweep));
+        try (Arena arena = Arena.ofConfined()) {
+            assertNotNull(backendVipIn(plane, "10.0.7.4", 8080, arena), "nothing was removed");
+        }
+        sweep.scanFlows(System.nanoTime());
+        assertEquals(0, tables.finishSweep(sweep).removedEndpoints(), "the flow is live");
     }
 }
