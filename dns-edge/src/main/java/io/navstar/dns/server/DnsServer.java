@@ -223,6 +223,11 @@ public final class DnsServer implements AutoCloseable {
         return bind.channel();
     }
 
+    /** The UDP query sockets, one per event loop and address (tests). */
+    List<UdpQuerySocket> udpSockets() {
+        return List.copyOf(udpSockets);
+    }
+
     /** The addresses actually bound (ports resolved when the config asked for port 0). */
     public List<InetSocketAddress> boundAddresses() {
         return List.copyOf(bound);

@@ -26,9 +26,11 @@ import static io.navstar.dns.wire.DnsWire.*;
 
 /**
  * Answers queries for one event loop: decodes into a reused {@link DnsQuery}, answers local zones
- * authoritatively, serves cached answers, and hands the rest to the loop's {@link Forwarder}. Local
- * answers and cache hits allocate nothing here: the response goes into a pooled buffer through a
- * reused {@link DnsWriter}.
+ * authoritatively, serves cached answers, and hands the rest to the loop's {@link Forwarder}. The
+ * answer goes into a buffer the transport gives it (a reused one for UDP, a pooled one per TCP
+ * answer) through a reused {@link DnsWriter}; local answers and cache hits allocate nothing here.
+ * A forwarded query remembers its reply path (the UDP socket or TCP channel it came on), and its
+ * answer goes back through that path when the upstream's arrives.
  *
  * <p>Confined to its event loop (UDP sockets and TCP connections of that loop share it).
  */

@@ -79,6 +79,8 @@ final class UdpQuerySocket implements EpollIoHandle {
     private final int port;
     private IoRegistration registration;
     private boolean closed;
+    /** Most datagrams one recvmmsg returned so far (tests). */
+    private int largestBatch;
 
     private UdpQuerySocket(IoEventLoop loop, InetSocketAddress address, int batch, int maxAnswer, int bufferBytes,
                            QueryEngine engine, DnsMetrics metrics) throws IOException {
@@ -161,6 +163,16 @@ final class UdpQuerySocket implements EpollIoHandle {
         return null;
     }
 
+    /** The event loop this socket is confined to. */
+    IoEventLoop loop() {
+        return loop;
+    }
+
+    /** Most datagrams one recvmmsg(2) returned since the socket opened; on the loop only (tests). */
+    int largestBatch() {
+        return largestBatch;
+    }
+
     /** The port bound (the one the kernel chose when the address asked for port 0). */
     int port() {
         return port;
@@ -194,6 +206,9 @@ final class UdpQuerySocket implements EpollIoHandle {
                 }
             }
             return 0;
+        }
+        if (read > largestBatch) {
+            largestBatch = read;
         }
         int answers = 0;
         for (int i = 0; i < read; i++) {
