@@ -308,7 +308,8 @@ public final class KernelLbTables implements KernelTables, AutoCloseable {
         try (Arena local = Arena.ofConfined()) {
             forEachEntry(endpointVips, local, (keys, at, values, valueAt) -> {
                 key.wrap(keys, at);
-                if (!current.contains(new Endpoint(key.addr(key.family()), key.port()))) {
+                // port 0 is no endpoint's: such a record can only be stale (Endpoint refuses it)
+                if (key.port() == 0 || !current.contains(new Endpoint(key.addr(key.family()), key.port()))) {
                     stale.add(keys.asSlice(at, keySize).toArray(JAVA_BYTE));
                     AddressFilter.set(staleBits, keys, at);
                 }
@@ -334,7 +335,8 @@ public final class KernelLbTables implements KernelTables, AutoCloseable {
             key.wrap(segment, 0);
             for (byte[] bytes : sweep.stale) {
                 MemorySegment.copy(bytes, 0, segment, JAVA_BYTE, 0, bytes.length);
-                if (!sweep.used.contains(new Endpoint(key.addr(key.family()), key.port())) && endpointVips.remove(segment)) {
+                boolean used = key.port() != 0 && sweep.used.contains(new Endpoint(key.addr(key.family()), key.port()));
+                if (!used && endpointVips.remove(segment)) {
                     removed++;
                 }
             }
@@ -400,7 +402,7 @@ public final class KernelLbTables implements KernelTables, AutoCloseable {
                         liveFlows++;
                         AddressFilter.set(vipBits, keys, at + 16);        // the key's dst: the VIP
                         AddressFilter.set(backendBits, values, valueAt);  // backend_addr
-                        if (hasBit(staleBits, values, valueAt)) {
+                        if (flow.backendPort() != 0 && hasBit(staleBits, values, valueAt)) {
                             flowKey.wrap(keys, at);
                             used.add(new Endpoint(flow.backendAddr(flowKey.family()), flow.backendPort()));
                         }
@@ -413,8 +415,8 @@ public final class KernelLbTables implements KernelTables, AutoCloseable {
                         liveFlows++;
                         AddressFilter.set(backendBits, keys, at);         // the key's src: the backend
                         AddressFilter.set(vipBits, values, valueAt);      // vip_addr
-                        if (hasBit(staleBits, keys, at)) {
-                            flowKey.wrap(keys, at);
+                        flowKey.wrap(keys, at);
+                        if (flowKey.sport() != 0 && hasBit(staleBits, keys, at)) {
                             used.add(new Endpoint(flowKey.src(flowKey.family()), flowKey.sport()));
                         }
                     }
