@@ -5,8 +5,8 @@
  * encoder, bounded name reader), {@code zone} (local zones the control plane publishes as immutable
  * snapshots through {@link io.navstar.dns.zone.LocalZones}), {@code cache} (forwarded answers with TTL
  * count-down, negative caching, stale serving, prefetch), {@code upstream} (parallel forwarding with
- * RTT-adaptive timeouts), {@code metrics}, and {@code server} (netty epoll UDP/TCP and the per-loop
- * query engine).
+ * RTT-adaptive timeouts), {@code metrics}, and {@code server} (UDP sockets through FFM and TCP through
+ * netty, both on netty epoll event loops, and the per-loop query engine).
  *
  * <p>Embedding: the control plane builds a {@link io.navstar.dns.server.DnsConfig} (see
  * {@link io.navstar.dns.server.DnsConfig#defaults()}), creates a {@link io.navstar.dns.zone.LocalZones},

@@ -44,8 +44,8 @@ import java.util.Map;
  * @param staleAnswerTtl TTL given to stale answers (RFC 8767 §4: 30 s)
  * @param prefetchMinHits hits after which an entry counts as popular and is refreshed near expiry
  * @param prefetchPercent refresh a popular entry once this percentage of its TTL remains
- * @param udpReceiveBatch datagrams read per recvmmsg call (netty epoll maxDatagramPayloadSize
- *     batching); 1 reads one per recvmsg
+ * @param udpReceiveBatch datagrams read per recvmmsg(2) call, and answers sent per sendmmsg(2), by each
+ *     UDP socket ({@link UdpQuerySocket}); 1 reads and answers one at a time
  */
 public record DnsConfig(List<InetSocketAddress> listenAddresses, int eventLoops, List<InetSocketAddress> upstreams,
                         Map<String, List<InetSocketAddress>> forwardZones, Duration upstreamMinTimeout,

@@ -7,19 +7,14 @@ import io.navstar.dns.upstream.Forwarder;
 import io.navstar.dns.upstream.Upstream;
 import io.navstar.dns.upstream.UpstreamGroup;
 import io.navstar.dns.zone.ZoneSource;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
-import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollChannelOption;
-import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.socket.SocketChannel;
@@ -41,9 +36,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Spartan, the edge DNS server: UDP and TCP on every configured address over netty epoll, one
- * SO_REUSEPORT UDP socket per event loop and address (the kernel spreads clients over them by flow
- * hash, so loops never share a socket), TCP with pipelined queries (RFC 7766). Each loop has its own
+ * Spartan, the edge DNS server: UDP and TCP on every configured address on netty epoll event loops,
+ * one SO_REUSEPORT UDP socket per event loop and address (the kernel spreads clients over them by flow
+ * hash, so loops never share a socket; each is a {@link UdpQuerySocket} read and written through FFM
+ * rather than a netty datagram channel, see there why), TCP with pipelined queries (RFC 7766). Each loop has its own
  * {@link QueryEngine} and {@link Forwarder}; the {@link AnswerCache}, upstreams and metrics are
  * shared. {@link #start()} and {@link #close()} from any one thread; everything else runs on the loops.
  */
@@ -60,11 +56,6 @@ public final class DnsServer implements AutoCloseable {
     private final List<Forwarder> forwarders = new ArrayList<>();
     private final List<Channel> channels = new ArrayList<>();
     private final List<UdpQuerySocket> udpSockets = new ArrayList<>();
-    /**
-     * UDP query transport while both exist: {@code ffm} ({@link UdpQuerySocket}) unless the system
-     * property {@code navstar.dns.udp} says {@code netty} (A/B benchmarks of the two paths).
-     */
-    private static final boolean NETTY_UDP = "netty".equals(System.getProperty("navstar.dns.udp"));
     private final List<InetSocketAddress> bound = new ArrayList<>();
     private final AtomicInteger tcpConnections = new AtomicInteger();
     private EventLoopGroup group;
@@ -142,42 +133,20 @@ public final class DnsServer implements AutoCloseable {
         InetSocketAddress address = requested;
         for (EventExecutor executor : group) {
             EventLoop loop = (EventLoop) executor;
-            if (!NETTY_UDP) {
-                UdpQuerySocket socket;
-                try {
-                    socket = UdpQuerySocket.open((IoEventLoop) loop, address, config.udpReceiveBatch(),
-                            config.maxUdpPayload(), 4 << 20, engines.get(loop), metrics);
-                } catch (java.io.IOException e) {
-                    throw new IllegalStateException("cannot bind DNS to " + address + ": " + e.getMessage()
-                            + PRODUCTION_HINT, e);
-                }
-                udpSockets.add(socket);
-                if (address.getPort() == 0) { // the other reuseport sockets and TCP take the port chosen
-                    address = new InetSocketAddress(address.getAddress(), socket.port());
-                }
-                continue;
+            // An IPv4 address gets an AF_INET socket, not a dual-stack AF_INET6 one: each datagram then
+            // skips the IPv6 socket layer and the v4-mapped address conversions (udpv6_recvmsg/sendmsg
+            // were 1.3 % of a loaded loop's CPU). 4 MiB socket buffers absorb bursts between reads.
+            UdpQuerySocket socket;
+            try {
+                socket = UdpQuerySocket.open((IoEventLoop) loop, address, config.udpReceiveBatch(),
+                        config.maxUdpPayload(), 4 << 20, engines.get(loop), metrics);
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("cannot bind DNS to " + address + ": " + e.getMessage()
+                        + PRODUCTION_HINT, e);
             }
-            // An IPv4 address gets an AF_INET socket, not netty's default dual-stack AF_INET6 one: each
-            // datagram then skips the IPv6 socket layer and the v4-mapped address conversions in the
-            // kernel and in netty (udpv6_recvmsg/udpv6_sendmsg were 1.3 % of a loaded loop's CPU).
-            SocketProtocolFamily family = family(address);
-            Bootstrap udp = new Bootstrap().group(loop).channelFactory(() -> new EpollDatagramChannel(family))
-                    .option(EpollChannelOption.SO_REUSEPORT, true)
-                    .option(ChannelOption.SO_RCVBUF, 4 << 20)
-                    .option(ChannelOption.SO_SNDBUF, 4 << 20)
-                    .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
-                    .handler(new UdpQueryHandler(engines.get(loop)));
-            if (config.udpReceiveBatch() > 1) {
-                // recvmmsg: netty reads up to batch datagrams of at most 4096 bytes into one buffer.
-                udp.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, 4096)
-                        .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(4096 * config.udpReceiveBatch()));
-            } else {
-                udp.option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(4096));
-            }
-            Channel ch = bindOrExplain(udp.bind(address), address);
-            channels.add(ch);
+            udpSockets.add(socket);
             if (address.getPort() == 0) { // the other reuseport sockets and TCP take the port chosen
-                address = (InetSocketAddress) ch.localAddress();
+                address = new InetSocketAddress(address.getAddress(), socket.port());
             }
         }
         SocketProtocolFamily tcpFamily = family(address);

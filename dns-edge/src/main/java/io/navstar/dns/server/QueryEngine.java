@@ -18,7 +18,6 @@ import io.navstar.dns.zone.ZoneSnapshot;
 import io.navstar.dns.zone.ZoneSource;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.socket.DatagramPacket;
 
 import java.net.InetSocketAddress;
 
@@ -54,7 +53,7 @@ public final class QueryEngine implements Forwarder.Replies {
     private final int prefetchMinHits;
     private final int prefetchPercent;
     private Forwarder forwarder;
-    /** Reused holders for clients known by address (netty UDP, TCP, benchmarks). */
+    /** Reused holder for clients known by address (TCP, benchmarks). */
     private final QueryClient.Inet inetClient = new QueryClient.Inet();
 
     public QueryEngine(DnsConfig config, ZoneSource zones, AnswerCache cache, ForwardZones forwardZones,
@@ -75,25 +74,6 @@ public final class QueryEngine implements Forwarder.Replies {
     /** Binds this engine to its loop's forwarder (created after the engine, which is its reply sink). */
     public void attach(Forwarder loopForwarder) {
         this.forwarder = loopForwarder;
-    }
-
-    /**
-     * Handles one UDP query from {@code sender} read by a netty channel; writes the answer (without
-     * flushing) on {@code channel} unless it was dropped or forwarded.
-     */
-    public void onUdp(Channel channel, ByteBuf in, InetSocketAddress sender) {
-        if (!channel.isWritable()) {
-            // The socket's send queue is over its high water mark: shed the query (UDP clients retry)
-            // instead of queueing answers without bound.
-            metrics.countOverloaded();
-            return;
-        }
-        ByteBuf out = channel.alloc().ioBuffer(512);
-        if (answer(channel, out, in, in.readerIndex(), in.readableBytes(), inetClient.set(sender), false) > 0) {
-            channel.write(new DatagramPacket(out, sender), channel.voidPromise());
-        } else {
-            out.release();
-        }
     }
 
     /**
@@ -361,7 +341,7 @@ public final class QueryEngine implements Forwarder.Replies {
         if (out == null) {
             return;
         }
-        boolean tcp = pq.sender() == null;
+        boolean tcp = !(pq.replyPath() instanceof UdpQuerySocket);
         begin(out, tcp);
         writeEntry(entry, pq.clientId(), pq.clientFlags(), pq.nameOriginal(), pq.nameLength(), pq.qtype(),
                 pq.qclass(), pq.clientEdns(), pq.dnssecOk(), pq.clientLimit(), System.nanoTime(), stale);
@@ -376,7 +356,7 @@ public final class QueryEngine implements Forwarder.Replies {
         if (out == null) {
             return;
         }
-        boolean tcp = pq.sender() == null;
+        boolean tcp = !(pq.replyPath() instanceof UdpQuerySocket);
         begin(out, tcp);
         int flags = FLAG_QR | FLAG_RA | (pq.clientFlags() & (FLAG_RD | FLAG_CD)) | RCODE_SERVFAIL;
         writer.header(pq.clientId(), flags, 1, 0, 0, pq.clientEdns() ? 1 : 0);
@@ -391,7 +371,10 @@ public final class QueryEngine implements Forwarder.Replies {
         send(pq, out);
     }
 
-    /** A buffer for a late answer on the path the query came in on; null when that path is closed. */
+    /**
+     * A buffer for a late answer on the path the query came in on (the UDP socket's reused one, or a
+     * pooled one for the TCP connection); null when that path is closed.
+     */
     private static ByteBuf replyBuffer(PendingQuery pq) {
         if (pq.replyPath() instanceof UdpQuerySocket socket) {
             return socket.lateAnswerBuffer();
@@ -406,10 +389,6 @@ public final class QueryEngine implements Forwarder.Replies {
             return;
         }
         Channel channel = (Channel) pq.replyPath();
-        if (pq.sender() == null) {
-            channel.writeAndFlush(out, channel.voidPromise());
-        } else {
-            channel.writeAndFlush(new DatagramPacket(out, pq.sender()), channel.voidPromise());
-        }
+        channel.writeAndFlush(out, channel.voidPromise());
     }
 }

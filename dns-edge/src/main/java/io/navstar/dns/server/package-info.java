@@ -1,2 +1,5 @@
-/** The netty epoll UDP/TCP server, its configuration and the per-event-loop query engine. */
+/**
+ * The server on netty epoll event loops: UDP query sockets through FFM registered on those loops, TCP
+ * through netty channels; its configuration and the per-event-loop query engine.
+ */
 package io.navstar.dns.server;
