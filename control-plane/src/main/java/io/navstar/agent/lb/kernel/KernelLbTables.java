@@ -15,7 +15,6 @@ import io.navstar.agent.lb.plan.KernelTables;
 import io.navstar.loader.BatchCursor;
 import io.navstar.loader.BpfException;
 import io.navstar.loader.BpfMap;
-import io.navstar.loader.sys.Libc;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -66,11 +65,8 @@ public final class KernelLbTables implements KernelTables, AutoCloseable {
         this.backendStats = plane.map("lb_backend_stats");
         BpfMap maglev = plane.map("lb_maglev");
         this.maglevCells = maglev.maxEntries();
-        // an array map's elements are value_size rounded up to 8 bytes (kernel/bpf/arraymap.c)
-        long bytes = (long) maglevCells * CELL_STRIDE;
-        long page = Libc.pageSize();
-        this.cells = Libc.mmap((bytes + page - 1) / page * page, Libc.PROT_READ | Libc.PROT_WRITE, maglev.fd(), 0,
-                "mapping Maglev cells lb_maglev");
+        // an array map's elements are value_size rounded up to 8 bytes (kernel/bpf/arraymap.c): CELL_STRIDE
+        this.cells = maglev.mmap(arena);
         vipKey.wrap(arena.allocate(LbVipKey.LAYOUT), 0);
         vipInfo.wrap(arena.allocate(LbVipInfo.LAYOUT), 0);
         backend.wrap(arena.allocate(LbBackend.LAYOUT), 0);
@@ -472,7 +468,6 @@ public final class KernelLbTables implements KernelTables, AutoCloseable {
 
     @Override
     public void close() {
-        Libc.munmap(cells);
-        arena.close();
+        arena.close(); // unmaps the cells too
     }
 }
