@@ -1,6 +1,7 @@
 package io.navstar.agent.lb;
 
 import io.navstar.agent.lb.health.LbEventConsumer;
+import io.navstar.agent.lb.kernel.FlowReaper;
 import io.navstar.agent.lb.kernel.KernelLbTables;
 import io.navstar.agent.lb.kernel.LbAttachments;
 import io.navstar.agent.lb.kernel.LbCounters;
@@ -33,16 +34,21 @@ import java.util.concurrent.TimeUnit;
  * it with the desired state (state file, then API calls), attaches the mode's programs (cgroup, or matching
  * interfaces as they appear), consumes first-packet events for rates and the tc/xdp health rule, and destroys
  * connected UDP sockets to removed backends, and every {@link #SWEEP_INTERVAL} forgets what removed VIPs and backends
- * left in the kernel once their flows have ended ({@link KernelLbTables#sweep}). Killing the agent leaves maps,
+ * left in the kernel once their flows have ended ({@link KernelLbTables#sweep}); expired flows are deleted
+ * ({@link FlowReaper}) at a pace set by how many the last round found. Killing the agent leaves maps,
  * tables and links pinned, so
  * established connections carry on; the next agent applies the same state as a no-op.
  *
- * <p>Threading: {@link #apply} is serialised; the watcher runs on one scheduler thread, events on their own.
+ * <p>Threading: {@link #apply} is serialised; the watcher runs on one scheduler thread, the sweep and the reaper on
+ * another (their table scans must not hold up attaching a new interface), events on their own.
  */
 public final class LbAgent implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LbAgent.class);
     /** How often the kernel is swept; its flow tables are read only when a VIP or backend has gone since. */
     public static final Duration SWEEP_INTERVAL = Duration.ofMinutes(5);
+    /** Bounds of the pause between two rounds of {@link FlowReaper}; the first round comes after the longest. */
+    public static final Duration REAP_MIN = Duration.ofSeconds(5);
+    public static final Duration REAP_MAX = Duration.ofMinutes(2);
 
     private final LbAgentConfig config;
     private final LbDataPlane plane;
@@ -52,12 +58,17 @@ public final class LbAgent implements AutoCloseable {
     private final LbCounters counters;
     private final LbEventConsumer events;
     private final ScheduledExecutorService scheduler;
+    private final ScheduledExecutorService housekeeping;
     private final InterfaceWatcher watcher;
     private final NetworkNamespace namespace;
     private volatile DesiredState desired = DesiredState.empty();
     private long applies;
     private long sweptEndpoints;
     private long sweptFilterBits;
+    private final FlowReaper reaper;
+    private volatile long reapedFlows;
+    private volatile long reapNanos;
+    private volatile Duration reapPause = REAP_MAX;
     private LbApiServer api;
 
     private LbAgent(LbAgentConfig config) {
@@ -68,9 +79,12 @@ public final class LbAgent implements AutoCloseable {
             this.reconciler = Reconciler.recover(tables, config.settings().minimumTableSize());
             this.attachments = new LbAttachments(plane);
             this.counters = new LbCounters(plane);
+            this.reaper = new FlowReaper(plane);
             this.events = new LbEventConsumer(plane.map("lb_events"), config.settings().maxBackends(),
                     config.mode() != LbMode.SOCK, this::reapply);
             this.namespace = config.netns() == null ? null : NetworkNamespace.named(config.netns());
+            this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("lb-reaper")
+                    .daemon().unstarted(r));
             this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("lb-control")
                     .daemon().unstarted(r));
             this.watcher = config.mode() == LbMode.SOCK ? null : new InterfaceWatcher(namespace,
@@ -106,7 +120,8 @@ public final class LbAgent implements AutoCloseable {
             scheduler.scheduleWithFixedDelay(this::pollInterfaces, 250, 250, TimeUnit.MILLISECONDS);
         }
         long sweepMillis = SWEEP_INTERVAL.toMillis();
-        scheduler.scheduleWithFixedDelay(this::sweep, sweepMillis, sweepMillis, TimeUnit.MILLISECONDS);
+        housekeeping.scheduleWithFixedDelay(this::sweep, sweepMillis, sweepMillis, TimeUnit.MILLISECONDS);
+        housekeeping.schedule(this::reapAndReschedule, reapPause.toMillis(), TimeUnit.MILLISECONDS);
         events.start();
         if (config.apiPort() > 0) {
             api = LbApiServer.start(this, config.apiPort());
@@ -152,6 +167,39 @@ public final class LbAgent implements AutoCloseable {
             LOG.warn("sweep: {}", e.toString());
             return null;
         }
+    }
+
+    /**
+     * One round of {@link FlowReaper}, then the next one scheduled: sooner when this round deleted over an eighth of
+     * what the tables hold (flows end faster than the pause lets them be reaped), later when under a 64th, between
+     * {@link #REAP_MIN} and {@link #REAP_MAX}. Runs without the agent's lock.
+     */
+    private void reapAndReschedule() {
+        try {
+            FlowReaper.Report report = reaper.reap(System.nanoTime());
+            reapedFlows += report.deleted();
+            reapNanos = report.nanos();
+            reapPause = nextReapPause(reapPause, report.deleted(), reaper.capacity());
+            LOG.debug("reaped {}; next round in {}", report, reapPause);
+        } catch (RuntimeException e) {
+            LOG.warn("reaping expired flows: {}", e.toString());
+        }
+        try {
+            housekeeping.schedule(this::reapAndReschedule, reapPause.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // the agent is closing
+        }
+    }
+
+    /** The pause after a round that deleted {@code deleted} of {@code capacity} entries (see reapAndReschedule). */
+    static Duration nextReapPause(Duration pause, long deleted, long capacity) {
+        Duration next = pause;
+        if (deleted > capacity / 8) {
+            next = pause.dividedBy(2);
+        } else if (deleted < capacity / 64) {
+            next = pause.multipliedBy(2);
+        }
+        return next.compareTo(REAP_MIN) < 0 ? REAP_MIN : next.compareTo(REAP_MAX) > 0 ? REAP_MAX : next;
     }
 
     private synchronized boolean attachInterface(String ifname) {
@@ -287,6 +335,12 @@ public final class LbAgent implements AutoCloseable {
             out.append("# TYPE navstar_lb_swept_filter_bits_total counter\n");
             out.append("navstar_lb_swept_filter_bits_total ").append(sweptFilterBits).append('\n');
         }
+        out.append("# TYPE navstar_lb_reaped_flows_total counter\n");
+        out.append("navstar_lb_reaped_flows_total ").append(reapedFlows).append('\n');
+        out.append("# TYPE navstar_lb_reap_seconds gauge\n");
+        out.append("navstar_lb_reap_seconds ").append(reapNanos / 1e9).append('\n');
+        out.append("# TYPE navstar_lb_reap_pause_seconds gauge\n");
+        out.append("navstar_lb_reap_pause_seconds ").append(reapPause.toMillis() / 1e3).append('\n');
         long now = System.nanoTime();
         Map<Endpoint, Integer> backendIds = new TreeMap<>();
         int idsBelow = 0;
@@ -321,6 +375,15 @@ public final class LbAgent implements AutoCloseable {
     public void close() {
         if (api != null) {
             api.close();
+        }
+        if (housekeeping != null) {
+            housekeeping.shutdownNow();
+            try {
+                // a scan under way reads the maps closed below: let it end (it checks no interrupt)
+                housekeeping.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         if (scheduler != null) {
             scheduler.shutdownNow();

@@ -1,5 +1,6 @@
 package io.navstar.bench.lb;
 
+import io.navstar.agent.lb.kernel.FlowReaper;
 import io.navstar.agent.lb.kernel.KernelLbTables;
 import io.navstar.agent.lb.kernel.LbDataPlane;
 import io.navstar.agent.lb.kernel.LbSettings;
@@ -52,9 +53,13 @@ public class LbProgramBench {
     /**
      * With system property {@code lb.bench.full=true} the connection table is filled before measuring (FLOWS flows of
      * other clients), so every new flow's insert evicts the least recently used entry, as on a node whose table has
-     * reached its size; otherwise new flows go into free entries.
+     * filled with flows nobody reaped; with {@code lb.bench.full=reaped} it is filled and then emptied by
+     * {@link FlowReaper} as if those flows had all expired, as the agent keeps it; otherwise new flows go into
+     * free entries of a table never filled.
      */
-    static final boolean FULL = Boolean.getBoolean("lb.bench.full");
+    static final String FILL = System.getProperty("lb.bench.full", "false");
+    static final boolean FULL = !FILL.equals("false");
+    static final boolean REAPED = FILL.equals("reaped");
 
     private Path pins;
     private LbDataPlane plane;
@@ -106,6 +111,10 @@ public class LbProgramBench {
         ack = tcp4("10.0.1.2", 40001, "11.0.0.1", 80, 0x10, 64);
         if (FULL) {
             fill();
+        }
+        if (REAPED) {
+            // the fill's flows live an hour: two hours on, every one of them has expired
+            new FlowReaper(plane).reap(System.nanoTime() + java.time.Duration.ofHours(2).toNanos());
         }
         ingress.testRun(tcp4("10.0.1.2", 40001, "11.0.0.1", 80, 0x02, 64)); // the tracked flow's SYN
         forwarded = ingress.testRun(ack).dataOut();

@@ -12,8 +12,8 @@ import java.util.Arrays;
  * phase of it) while, like the median, ignoring the tail a shared, loaded machine adds. For steadier figures pin
  * the JVM to one CPU ({@code jmh/scripts/lb-kernel-time.sh} does, with taskset). Run:
  * {@code java --enable-native-access=ALL-UNNAMED -cp benchmarks.jar io.navstar.bench.lb.LbProgramKernelTime [calls]}.
- * System properties {@code lb.bench.flows} (table size) and {@code lb.bench.full} (fill the table first, so new
- * flows evict) choose the table's state; see {@link LbProgramBench}. Targets (issue 3): tracked <= 2.5x floor,
+ * System properties {@code lb.bench.flows} (table size) and {@code lb.bench.full} ({@code true}: fill the table
+ * first, so new flows evict; {@code reaped}: fill it, then reap it) choose the table's state; see {@link LbProgramBench}. Targets (issue 3): tracked <= 2.5x floor,
  * new <= 10x floor. Single-threaded; needs root.
  */
 public final class LbProgramKernelTime {
@@ -55,7 +55,8 @@ public final class LbProgramKernelTime {
             Summary xf = Summary.of(xdpFloor);
             System.out.printf("kernel-timed ns/packet over %d calls (min / median / interquartile mean); connection table"
                     + " of %d entries %s, %d entries after the run%n", calls, LbProgramBench.FLOWS,
-                    LbProgramBench.FULL ? "filled before the run (every new flow evicts one)" : "empty before the run",
+                    LbProgramBench.REAPED ? "filled, then emptied by FlowReaper as if every flow had expired"
+                            : LbProgramBench.FULL ? "filled before the run (every new flow evicts one)" : "empty before the run",
                     entriesAfter);
             System.out.printf("  tc:  empty program (floor) %4d / %4d / %6.1f%n", f.min, f.median, f.iqMean);
             t.print("tc:  tracked flow         ", f);
