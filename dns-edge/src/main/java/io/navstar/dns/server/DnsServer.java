@@ -39,9 +39,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Spartan, the edge DNS server: UDP and TCP on every configured address on netty epoll event loops,
  * one SO_REUSEPORT UDP socket per event loop and address (the kernel spreads clients over them by flow
  * hash, so loops never share a socket; each is a {@link UdpQuerySocket} read and written through FFM
- * rather than a netty datagram channel, see there why), TCP with pipelined queries (RFC 7766). Each loop has its own
- * {@link QueryEngine} and {@link Forwarder}; the {@link AnswerCache}, upstreams and metrics are
- * shared. {@link #start()} and {@link #close()} from any one thread; everything else runs on the loops.
+ * rather than a netty datagram channel, see there why), TCP with pipelined queries (RFC 7766). Each
+ * loop has its own {@link QueryEngine} and {@link Forwarder}; the {@link AnswerCache}, upstreams and
+ * metrics are shared. {@link #start()} and {@link #close()} from any one thread; everything else runs on the loops.
  */
 public final class DnsServer implements AutoCloseable {
     static final Logger LOG = LoggerFactory.getLogger(DnsServer.class);

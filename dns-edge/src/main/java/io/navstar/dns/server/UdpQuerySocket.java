@@ -28,10 +28,10 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * connections and upstream sockets. UDP queries bypass netty's datagram channel because its native
  * read (netty_epoll_native recvmmsg0/recvmsg0) makes a getsockopt(IP_RECVORIGDSTADDR) system call
  * before every read and sets up each datagram slot through JNI, and every answer then costs a pooled
- * buffer and an outbound-buffer entry. Measured with jmh/scripts/dns-bench.sh (pinned mode, the
- * server alone on one core, 20,000 q/s, BASELINE = the netty channel): median answer time 66 vs 75 us
- * for local names and 63 vs 72 us for cached ones (unbound: 65 and 61 us), p99 0.81-0.84x, and
- * 1.08-1.23x the queries per CPU second.
+ * buffer and an outbound-buffer entry. Measured with jmh/scripts/dns-bench.sh, pinned mode (the
+ * server alone on one core), against the netty channel in the same runs: median answer time at
+ * 20,000 q/s 2-9 us lower (local names 66 vs 75 us in one run, 52 vs 54 in another; unbound 65 and
+ * 48), and 1.06-1.23x the queries per CPU second.
  *
  * <p>On readiness (level-triggered EPOLLIN) it reads a batch with one recvmmsg(2) into preallocated
  * native slots, hands each query to the loop's {@link QueryEngine}, which writes the answer into a

@@ -16,7 +16,6 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
-import java.net.SocketTimeoutException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -173,18 +172,9 @@ class UdpQuerySocketTest {
     }
 
     private static byte[] udpFromIpv6Loopback(InetSocketAddress server, byte[] query) throws IOException {
-        try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress("::1", 0))) {
-            socket.setSoTimeout(2000);
-            socket.send(new DatagramPacket(query, query.length, server));
-            byte[] buf = new byte[4096];
-            DatagramPacket p = new DatagramPacket(buf, buf.length);
-            try {
-                socket.receive(p);
-            } catch (SocketTimeoutException e) {
-                fail("no answer from " + server);
-            }
-            return Arrays.copyOf(buf, p.getLength());
-        }
+        byte[] answer = new TestResolver(server, 2000).udpRaw(query); // sent from ::1 to an IPv6 server
+        assertNotNull(answer, "no answer from " + server);
+        return answer;
     }
 
     /** Sockets bound to {@code port} in /proc/net/udp (or udp6): the local address column ends in :PORT. */

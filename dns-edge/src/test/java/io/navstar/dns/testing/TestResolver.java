@@ -28,9 +28,13 @@ public final class TestResolver {
         return Response.parse(udpRaw(Messages.query(4243, name, type, true, payload)));
     }
 
-    /** Sends {@code message}; returns the raw answer, or null when none came within the timeout. */
+    /**
+     * Sends {@code message} from the loopback address of the server's family; returns the raw answer,
+     * or null when none came within the timeout.
+     */
     public byte[] udpRaw(byte[] message) throws IOException {
-        try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+        String loopback = server.getAddress() instanceof java.net.Inet6Address ? "::1" : "127.0.0.1";
+        try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(loopback, 0))) {
             socket.setSoTimeout(timeoutMillis);
             socket.send(new DatagramPacket(message, message.length, server));
             byte[] buf = new byte[65535];
