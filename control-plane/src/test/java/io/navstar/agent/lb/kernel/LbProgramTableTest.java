@@ -619,13 +619,24 @@ class LbProgramTableTest {
         Reconciler.recover(tables, 1000).apply(DesiredStateJson.parse(STATE));
     }
 
-    /** An address filter's word index holding the bit of an IPv4 address, the word, and that bit's mask. */
-    static long[] filterWordAndMask(String filter, String address) {
+    /** The address filters' bit of an IPv4 address (lb_addr_filter_bit). */
+    static int addressBit(String address) {
         try (Arena arena = Arena.ofConfined()) {
             LbVipKey key = LbVipKey.CODEC.newFlyweight();
             key.wrap(arena.allocate(LbVipKey.LAYOUT), 0);
             key.clear().addr(InetAddress.ofLiteral(address));
-            int bit = Abi.addressFilterBit(key.segment(), 0);
+            return Abi.addressFilterBit(key.segment(), 0);
+        }
+    }
+
+    /** An address filter's word index holding the bit of an IPv4 address, the word, and that bit's mask. */
+    static long[] filterWordAndMask(String filter, String address) {
+        return filterWordAndMask(plane, filter, address);
+    }
+
+    static long[] filterWordAndMask(LbDataPlane plane, String filter, String address) {
+        int bit = addressBit(address);
+        try (Arena arena = Arena.ofConfined()) {
             MemorySegment index = arena.allocate(JAVA_INT);
             index.set(JAVA_INT, 0, bit >>> 6);
             MemorySegment word = arena.allocate(JAVA_LONG);

@@ -1,9 +1,7 @@
 package io.navstar.agent.lb.kernel;
 
-import io.navstar.agent.lb.abi.Abi;
 import io.navstar.agent.lb.abi.LbFlow;
 import io.navstar.agent.lb.abi.LbFlowKey;
-import io.navstar.agent.lb.abi.LbVipKey;
 import io.navstar.agent.lb.model.DesiredStateJson;
 import io.navstar.agent.lb.plan.Reconciler;
 import io.navstar.agent.lb.support.LbTestSupport;
@@ -14,18 +12,16 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.net.InetAddress;
 import java.nio.file.Path;
 
 import static io.navstar.agent.lb.kernel.LbProgramTableTest.TCX_NEXT;
+import static io.navstar.agent.lb.kernel.LbProgramTableTest.addressBit;
 import static io.navstar.agent.lb.kernel.LbProgramTableTest.backendVipIn;
+import static io.navstar.agent.lb.kernel.LbProgramTableTest.filterWordAndMask;
 import static io.navstar.agent.lb.kernel.LbProgramTableTest.flowKey4;
 import static io.navstar.agent.lb.support.TestPackets.ACK;
 import static io.navstar.agent.lb.support.TestPackets.SYN;
 import static io.navstar.agent.lb.support.TestPackets.tcp;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -78,26 +74,8 @@ class LbSweepTest {
 
     /** Whether an address filter map has the bit of an IPv4 address set. */
     private boolean hasBit(String filter, String address) {
-        try (Arena arena = Arena.ofConfined()) {
-            LbVipKey key = LbVipKey.CODEC.newFlyweight();
-            key.wrap(arena.allocate(LbVipKey.LAYOUT), 0);
-            key.clear().addr(InetAddress.ofLiteral(address));
-            int bit = Abi.addressFilterBit(key.segment(), 0);
-            MemorySegment index = arena.allocate(JAVA_INT);
-            index.set(JAVA_INT, 0, bit >>> 6);
-            MemorySegment word = arena.allocate(JAVA_LONG);
-            assertTrue(plane.map(filter).get(index, word));
-            return (word.get(JAVA_LONG, 0) & (1L << (bit & 63))) != 0;
-        }
-    }
-
-    private static int bitOf(String address) {
-        try (Arena arena = Arena.ofConfined()) {
-            LbVipKey key = LbVipKey.CODEC.newFlyweight();
-            key.wrap(arena.allocate(LbVipKey.LAYOUT), 0);
-            key.clear().addr(InetAddress.ofLiteral(address));
-            return Abi.addressFilterBit(key.segment(), 0);
-        }
+        long[] word = filterWordAndMask(plane, filter, address);
+        return (word[1] & word[2]) != 0;
     }
 
     private void expire(String client, int port, String vip) {
@@ -114,9 +92,9 @@ class LbSweepTest {
     @Test
     void aRemovedBackendsRecordAndFilterBitsGoOnceItsLastFlowHasEnded() {
         // the addresses that go must not share a filter bit with the ones that stay, or nothing could be cleared
-        assertNotEquals(bitOf("10.0.7.2"), bitOf("10.0.7.3"));
-        assertNotEquals(bitOf("10.0.7.4"), bitOf("10.0.7.3"));
-        assertNotEquals(bitOf("11.0.0.8"), bitOf("11.0.0.7"));
+        assertNotEquals(addressBit("10.0.7.2"), addressBit("10.0.7.3"));
+        assertNotEquals(addressBit("10.0.7.4"), addressBit("10.0.7.3"));
+        assertNotEquals(addressBit("11.0.0.8"), addressBit("11.0.0.7"));
         reconciler.apply(DesiredStateJson.parse(BOTH));
         BpfProgram in = plane.program("lb_tc_ingress");
         BpfProgram out = plane.program("lb_tc_egress");
