@@ -35,9 +35,8 @@ import java.util.concurrent.TimeUnit;
  * interfaces as they appear), consumes first-packet events for rates and the tc/xdp health rule, and destroys
  * connected UDP sockets to removed backends, and every {@link #SWEEP_INTERVAL} forgets what removed VIPs and backends
  * left in the kernel once their flows have ended ({@link KernelLbTables#sweep}); expired flows are deleted
- * ({@link FlowReaper}) at a pace set by how many the last round found. Killing the agent leaves maps,
- * tables and links pinned, so
- * established connections carry on; the next agent applies the same state as a no-op.
+ * ({@link FlowReaper}) at a pace set by how many the last round found. Killing the agent leaves maps, tables and
+ * links pinned, so established connections carry on; the next agent applies the same state as a no-op.
  *
  * <p>Threading: {@link #apply} is serialised; the watcher runs on one scheduler thread, the sweep and the reaper on
  * another (their table scans must not hold up attaching a new interface), events on their own.
