@@ -2,7 +2,6 @@ package io.navstar.agent.lb.kernel;
 
 import io.navstar.agent.lb.abi.LbFlow;
 import io.navstar.agent.lb.abi.LbReverseNat;
-import io.navstar.loader.BatchCursor;
 import io.navstar.loader.BpfMap;
 
 import java.lang.foreign.Arena;
@@ -26,7 +25,6 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * <p>Threading: one thread at a time; independent of applies (an expired entry is no flow to any of them).
  */
 public final class FlowReaper {
-    private static final int BATCH = 8192;
     private static final long FLOW_EXPIRES = LbFlow.LAYOUT.byteOffset(PathElement.groupElement("expires_ns"));
     private static final long REVERSE_EXPIRES = LbReverseNat.LAYOUT.byteOffset(PathElement.groupElement("expires_ns"));
 
@@ -65,30 +63,23 @@ public final class FlowReaper {
 
     private static void reap(BpfMap map, long expiresOffset, long nowNs, long[] counts) {
         long keySize = map.keySize();
-        long valueSize = map.kernelValueSize();
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment keys = arena.allocate(keySize * BATCH, 8);
-            MemorySegment values = arena.allocate(valueSize * BATCH, 8);
-            MemorySegment again = arena.allocate(valueSize, 8);
-            BatchCursor cursor = BatchCursor.start(arena, map);
-            while (!cursor.done()) {
-                int n = map.lookupBatch(cursor, keys, values, BATCH);
-                counts[0] += n;
-                for (int i = 0; i < n; i++) {
-                    if (values.get(JAVA_LONG, i * valueSize + expiresOffset) - nowNs >= 0) {
-                        continue;
-                    }
-                    MemorySegment key = keys.asSlice(i * keySize, keySize);
-                    if (!map.get(key, again)) {
-                        continue; // gone already (evicted, or a program's delete)
-                    }
-                    if (again.get(JAVA_LONG, expiresOffset) - nowNs >= 0) {
-                        counts[2]++;
-                    } else if (map.remove(key)) {
-                        counts[1]++;
-                    }
+            MemorySegment again = arena.allocate(map.kernelValueSize(), 8);
+            KernelLbTables.forEachEntry(map, arena, (keys, keyAt, values, valueAt) -> {
+                counts[0]++;
+                if (values.get(JAVA_LONG, valueAt + expiresOffset) - nowNs >= 0) {
+                    return;
                 }
-            }
+                MemorySegment key = keys.asSlice(keyAt, keySize);
+                if (!map.get(key, again)) {
+                    return; // gone already (evicted, or a program's delete)
+                }
+                if (again.get(JAVA_LONG, expiresOffset) - nowNs >= 0) {
+                    counts[2]++;
+                } else if (map.remove(key)) {
+                    counts[1]++;
+                }
+            });
         }
     }
 }

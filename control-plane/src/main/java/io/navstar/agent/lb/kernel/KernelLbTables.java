@@ -428,12 +428,12 @@ public final class KernelLbTables implements KernelTables, AutoCloseable {
 
     /** An entry of a batch read: its key at keyOffset in keys, its value at valueOffset in values. */
     @FunctionalInterface
-    private interface EntryVisitor {
+    interface EntryVisitor {
         void visit(MemorySegment keys, long keyOffset, MemorySegment values, long valueOffset);
     }
 
     /** Reads map in batches (BPF_MAP_LOOKUP_BATCH) and shows every entry to visitor. */
-    private static void forEachEntry(BpfMap map, Arena arena, EntryVisitor visitor) {
+    static void forEachEntry(BpfMap map, Arena arena, EntryVisitor visitor) {
         int batch = 8192;
         long keySize = map.keySize();
         long valueSize = map.kernelValueSize();
