@@ -90,12 +90,22 @@ CAP_CLIENTS=${CAP_CLIENTS:-16}
 CAP_THREADS=${CAP_THREADS:-2}
 CAP_OUTSTANDING=${CAP_OUTSTANDING:-1000}
 LAT_FIFO=${LAT_FIFO:-1}     # pinned latency runs: the servers' serving threads SCHED_FIFO
+LAT_WARM=${LAT_WARM:-3}     # seconds at RATE per server and workload before the latency rounds
+TURNAROUND=${TURNAROUND:-1} # latency runs: also the server turnaround from a tcpdump capture on lo
+BOOTSTRAP=${BOOTSTRAP:-2000} # resamples of the rounds for the pooled-p99 ratio's confidence interval
+LAT_PY=$PWD/jmh/scripts/dns-bench-lat.py
 case $MODE in all | shared | pinned) ;; *) echo "MODE must be all, shared or pinned" >&2; exit 2 ;; esac
 if [ "$MODE" != shared ] && [ "$(nproc)" -lt 2 ]; then echo "pinned mode needs 2 cores" >&2; exit 2; fi
 
 WORK=$(mktemp -d /tmp/nsd-bench.XXXXXX)
 PIDS=()
+declare -A SPID
 cleanup() {
+  local key
+  for key in "${!SPID[@]}"; do # a server that died during the run says why
+    if ! kill -0 "${SPID[$key]}" 2>/dev/null; then echo "server $key exited during the run; its log ends:" >&2; tail -5 "$WORK/$key.log" >&2; fi
+  done
+  if [ -f "$WORK/tcpdump.pid" ]; then kill -INT "$(cat "$WORK/tcpdump.pid")" 2>/dev/null || true; fi
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
   rm -rf "$WORK"
@@ -187,7 +197,6 @@ unbound -d -c "$WORK/upstream-unbound.conf" >"$WORK/upstream.log" 2>&1 & PIDS+=(
 # instances may use every core; the pinned ones are confined to SERVER_CPU (their JVM, GC and JIT
 # threads included) and get the same configuration with one thread.
 printf '  local-zone: "fwd.test." transparent\n' >> "$WORK/unbound-local.conf"
-declare -A SPID
 start_unbound() { # $1 key, $2 address, $3 threads, $4... command prefix
   local key=$1 addr=$2 threads=$3; shift 3
   unbound_conf "$addr" "$threads" "$WORK/unbound-local.conf" "forward-zone:
@@ -212,7 +221,7 @@ start_navstar() { # $1 key, $2 address, $3 event loops, $4... command prefix
     # shellcheck disable=SC2206
     [ -n "$BASE_OPTS" ] && jvm=("${jvm[0]}" $BASE_OPTS "${jvm[@]:1}")
   fi
-  "$@" "${jvm[@]}" -Xlog:gc,safepoint:file="$WORK/$key-jvm.log":uptime \
+  "$@" "${jvm[@]}" -Xlog:gc,safepoint,deoptimization=debug:file="$WORK/$key-jvm.log":uptime \
     io.navstar.dns.server.DnsServerMain --listen "$addr:$PORT" --upstream $UP:$PORT \
     --records "$WORK/navstar.records" --loops "$loops" --batch "$BATCH" --stats-seconds 1 >"$WORK/$key.log" 2>&1 & PIDS+=($!); SPID[$key]=$!
 }
@@ -275,13 +284,46 @@ perf() { # $1 address, $2 query file, $3 server pid -> "qps lost cpu_us_per_quer
   awk -v ticks=$((after - before)) -v tick_us="$TICK_US" '/Queries per second/ {q=$4} /Queries lost/ {l=$3}
     /Queries completed/ {c=$3} END {printf "%.0f %s %.2f", q, l, (c > 0 ? ticks * tick_us / c : 0)}' "$WORK/perf.out"
 }
-latency() { # $1 address, $2 query file -> "p50_ms p99_ms p99.9_ms"
-  "${ON[@]}" dnsperf -s "$1" -p $PORT -d "$2" -l "$LAT_DURATION" -c "$CLIENTS" -T 1 -Q "$RATE" -v 2>/dev/null | awk '/^> / {print $NF}' |
-    sort -n | awk '{a[NR]=$1} END {if (NR==0) {print "- - -"} else {printf "%.3f %.3f %.3f", a[int(NR*0.5)+1]*1000, a[int(NR*0.99)]*1000, a[int(NR*0.999)]*1000}}'
+serving_cpu_ms() { # CPU time (user + system) used so far by the serving threads of server pid $1, in ms
+  local f t=0
+  for f in $(serving_threads "$1"); do t=$((t + $(awk '{print $14 + $15}' "${f%/status}/stat" 2>/dev/null || echo 0))); done
+  echo $((t * TICK_US / 1000))
+}
+# One latency run: $1 address, $2 query file, $3 server pid, $4 output prefix in $WORK/lat. Prints
+# "client: p50 p99 p99.9 max (ms) answers timeouts, turnaround: p50 p99 p99.9 max (us) pairs unmatched,
+# tcpdump drops, serving-thread CPU ms" and leaves $4.client and $4.turn (histograms) for the pooling.
+latency() {
+  local addr=$1 qfile=$2 pid=$3 out=$4 tp="" i drops=- c0 c1
+  if [ "$TURNAROUND" = 1 ]; then
+    # -Z root: tcpdump would otherwise drop to its own user and fail to write into WORK (mode 700)
+    taskset -c "$LOAD_CPU" tcpdump -i lo -n -p -Z root -s 64 -B 8192 --immediate-mode --time-stamp-precision=nano \
+      -w "$out.pcap" "udp and host $addr and port $PORT" 2>"$out.tcpdump" & tp=$!
+    echo "$tp" > "$WORK/tcpdump.pid"
+    # capturing once it says "listening on": printed after the socket is bound and the filter set
+    for i in $(seq 1 250); do
+      if grep -q 'listening on' "$out.tcpdump" || ! kill -0 "$tp" 2>/dev/null; then break; fi
+      sleep 0.02
+    done
+    if ! grep -q 'listening on' "$out.tcpdump"; then echo "tcpdump did not start capturing: $(cat "$out.tcpdump")" >&2; exit 1; fi
+  fi
+  c0=$(serving_cpu_ms "$pid")
+  "${ON[@]}" dnsperf -s "$addr" -p $PORT -d "$qfile" -l "$LAT_DURATION" -c "$CLIENTS" -T 1 -Q "$RATE" -v 2>/dev/null >"$out.perf" || true
+  c1=$(serving_cpu_ms "$pid")
+  if [ -n "$tp" ]; then
+    sleep 0.05 # immediate mode hands a packet over within about 1 ms; then SIGINT makes tcpdump flush and exit
+    kill -INT "$tp"; wait "$tp" 2>/dev/null || true; rm -f "$WORK/tcpdump.pid"
+    drops=$(awk '/dropped by kernel/ {print $1}' "$out.tcpdump")
+    python3 "$LAT_PY" run "$out" "$out.pcap" "$addr" "$PORT" <"$out.perf" | tr '\n' ' '
+  else
+    python3 "$LAT_PY" run "$out" <"$out.perf" | tr '\n' ' '
+  fi
+  echo "${drops:--} $((c1 - c0))"
+  rm -f "$out.perf" "$out.pcap" "$out.tcpdump"
 }
 median() { # of the numbers on stdin; the mean of the middle two when their count is even
   tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {if (NR==0) print "-"; else if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2] + a[NR/2+1]) / 2}'
 }
+maxof() { tr ' ' '\n' | grep -v -e '^$' -e '^-$' | sort -g | tail -1 | grep . || echo -; }
 spread() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {if (NR==0) print "-"; else printf "%s-%s", a[1], a[NR]}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a == "-" || b == "-" || b + 0 == 0) print "-"; else printf "%.2f", a / b}'; }
 
@@ -298,48 +340,94 @@ warm_up() { # $@ addresses: caches filled with the forwarded names, then one sat
 # Latency phase, for either mode: $1 key suffix of the servers ("" or "-pinned"), $2... name:address
 latency_phase() {
   local sfx=$1; shift
-  local servers=("$@") round workload i pair name addr from p50 p99 p999 k
-  local -A P50=() P99=() P999=() PAIR=() PAIRB=()
+  local servers=("$@") round workload i pair name addr from k pid
+  local c50 c99 c999 cmax ans tmo t50 t99 t999 tmax pairs unm drops cpu
+  local -A P50=() P99=() P999=() PAIR=() PAIRB=() MAX=() SLOW=() T50=() T99=() T999=() TMAX=() CPU=()
+  local -A ANS=() PAIRS=() DROPS=()
   local n=${#servers[@]}
-  local pauses="" loads=""
-  echo "latency: $RATE q/s for ${LAT_DURATION}s per run, $CLIENTS clients, $LAT_ROUNDS rounds, servers interleaved (order rotated each round)"
+  local pauses="" loads="" stalls=""
+  rm -rf "$WORK/lat"; mkdir -p "$WORK/lat"
+  echo "latency: $RATE q/s for ${LAT_DURATION}s per run, $CLIENTS clients, $LAT_ROUNDS rounds, servers interleaved (order rotated each round);" \
+    "first ${LAT_WARM}s at $RATE q/s per server and workload (not measured)"
+  # warm-up at the measured rate: a server tuned by saturating runs (navstar's JIT compiled its loop
+  # with the blocking epoll_wait branch never taken) meets idle gaps here first, not in round 1
+  for workload in local fwd; do
+    for pair in "${servers[@]}"; do
+      [ "$LAT_WARM" -gt 0 ] || continue
+      "${ON[@]}" dnsperf -s "${pair#*:}" -p $PORT -d "$WORK/$workload.q" -l "$LAT_WARM" -c "$CLIENTS" -T 1 -Q "$RATE" >/dev/null 2>&1 || true
+    done
+  done
   for round in $(seq 1 "$LAT_ROUNDS"); do
     loads+=" $(cut -d' ' -f1 /proc/loadavg)"
     for workload in local fwd; do
       for ((i = 0; i < n; i++)); do
         pair=${servers[$(( (i + round) % n ))]}
-        name=${pair%%:*}; addr=${pair#*:}
+        name=${pair%%:*}; addr=${pair#*:}; k=$name-$workload; pid=${SPID[$name$sfx]}
         [ "$name" = navstar ] && from=$(wc -l < "$WORK/navstar$sfx-jvm.log")
-        read -r p50 p99 p999 <<<"$(latency "$addr" "$WORK/$workload.q")"
+        read -r c50 c99 c999 cmax ans tmo t50 t99 t999 tmax pairs unm drops cpu \
+          <<<"$(latency "$addr" "$WORK/$workload.q" "$pid" "$WORK/lat/$k-$round")"
         [ "$name" = navstar ] && pauses+="$(tail -n +"$((from + 1))" "$WORK/navstar$sfx-jvm.log")"$'\n'
-        P50[$name-$workload]+=" $p50"; P99[$name-$workload]+=" $p99"; P999[$name-$workload]+=" $p999"
+        P50[$k]+=" $c50"; P99[$k]+=" $c99"; P999[$k]+=" $c999"; MAX[$k]+=" $cmax"; CPU[$k]+=" $cpu"
+        T50[$k]+=" $t50"; T99[$k]+=" $t99"; T999[$k]+=" $t999"; TMAX[$k]+=" $tmax"
+        ANS[$k]=$(( ${ANS[$k]:-0} + ans )); PAIRS[$k]=$(( ${PAIRS[$k]:-0} + ${pairs/-/0} )); DROPS[$k]=$(( ${DROPS[$k]:-0} + ${drops/-/0} ))
+        if awk -v m="$cmax" 'BEGIN {exit !(m != "-" && m > 100)}'; then
+          SLOW[$k]=$(( ${SLOW[$k]:-0} + 1 ))
+          stalls+="  $name / $workload round $round: slowest answer $cmax ms (client), $tmax us (turnaround), $tmo timeouts;"
+          stalls+=" serving thread(s) used $cpu ms CPU in the run"$'\n'
+        fi
       done
       PAIR[$workload]+=" $(ratio "${P99[navstar-$workload]##* }" "${P99[unbound-$workload]##* }")"
       if [ -n "$BASELINE" ]; then PAIRB[$workload]+=" $(ratio "${P99[navstar-$workload]##* }" "${P99[base-$workload]##* }")"; fi
     done
   done
-  printf '%-20s %8s %8s %18s %10s\n' "server / workload" "p50 ms" "p99 ms" "p99 spread ms" "p99.9 ms"
+  echo "client view (dnsperf: query sent to answer received), medians of the rounds; max = the slowest answer of all rounds"
+  printf '%-20s %8s %8s %18s %10s %10s %14s\n' "server / workload" "p50 ms" "p99 ms" "p99 spread ms" "p99.9 ms" "max ms" "runs >100 ms"
   for workload in local fwd; do
     for name in $NAMES_LIST; do
       k=$name-$workload
-      printf '%-20s %8s %8s %18s %10s\n' "$name / $workload" "$(echo "${P50[$k]}" | median)" "$(echo "${P99[$k]}" | median)" \
-        "$(echo "${P99[$k]}" | spread)" "$(echo "${P999[$k]}" | median)"
+      printf '%-20s %8s %8s %18s %10s %10s %14s\n' "$name / $workload" "$(echo "${P50[$k]}" | median)" "$(echo "${P99[$k]}" | median)" \
+        "$(echo "${P99[$k]}" | spread)" "$(echo "${P999[$k]}" | median)" "$(echo "${MAX[$k]}" | maxof)" \
+        "${SLOW[$k]:-0} of $LAT_ROUNDS"
     done
   done
+  if [ "$TURNAROUND" = 1 ]; then
+    echo "server turnaround (tcpdump on lo: the query's packet to the answer's, matched by client port and DNS id), medians of the rounds"
+    printf '%-20s %8s %8s %18s %10s %10s %18s\n' "server / workload" "p50 us" "p99 us" "p99 spread us" "p99.9 us" "max us" "matched / dropped"
+    for workload in local fwd; do
+      for name in $NAMES_LIST; do
+        k=$name-$workload
+        printf '%-20s %8s %8s %18s %10s %10s %18s\n' "$name / $workload" "$(echo "${T50[$k]}" | median)" "$(echo "${T99[$k]}" | median)" \
+          "$(echo "${T99[$k]}" | spread)" "$(echo "${T999[$k]}" | median)" "$(echo "${TMAX[$k]}" | maxof)" \
+          "$(awk -v p="${PAIRS[$k]}" -v a="${ANS[$k]}" 'BEGIN {printf "%.1f %%", (a > 0 ? p * 100 / a : 0)}') / ${DROPS[$k]}"
+      done
+    done
+    echo "(matched: answers seen on the wire as a % of dnsperf's answers; dropped: packets tcpdump lost)"
+  fi
   for workload in local fwd; do
     echo "ratio $(printf '%-5s' $workload) p99 navstar/unbound $(ratio "$(echo "${P99[navstar-$workload]}" | median)" "$(echo "${P99[unbound-$workload]}" | median)")" \
       "(median of per-round pairs $(echo "${PAIR[$workload]}" | median); each round ${PAIR[$workload]# })," \
       "navstar/dnsmasq $(ratio "$(echo "${P99[navstar-$workload]}" | median)" "$(echo "${P99[dnsmasq-$workload]:-}" | median)")"
+    if [ "$TURNAROUND" = 1 ]; then
+      echo "ratio $(printf '%-5s' $workload) turnaround navstar/unbound p50 $(ratio "$(echo "${T50[navstar-$workload]}" | median)" "$(echo "${T50[unbound-$workload]}" | median)")," \
+        "p99 $(ratio "$(echo "${T99[navstar-$workload]}" | median)" "$(echo "${T99[unbound-$workload]}" | median)")"
+    fi
     if [ -n "$BASELINE" ]; then
       echo "ratio $(printf '%-5s' $workload) navstar/base p50 $(ratio "$(echo "${P50[navstar-$workload]}" | median)" "$(echo "${P50[base-$workload]}" | median)")," \
         "p99 $(ratio "$(echo "${P99[navstar-$workload]}" | median)" "$(echo "${P99[base-$workload]}" | median)")" \
         "(median of per-round pairs $(echo "${PAIRB[$workload]}" | median); each round ${PAIRB[$workload]# })"
     fi
   done
+  python3 "$LAT_PY" pool "$WORK/lat" "local fwd" "$NAMES_LIST" "$BOOTSTRAP"
+  rm -rf "$WORK/lat"
+  if [ -n "$stalls" ]; then
+    echo "runs with an answer slower than 100 ms (serving-thread CPU per run, median: navstar $(echo "${CPU[navstar-local]} ${CPU[navstar-fwd]}" | median) ms):"
+    printf '%s' "$stalls"
+  fi
   echo "machine load (1 min) at each latency round:$loads"
   printf '%s' "$pauses" | awk '/Pause/ {g++; v=$NF; sub("ms", "", v); if (v + 0 > gm) gm = v + 0}
     /Safepoint/ {s++; for (i = 1; i <= NF; i++) if ($i == "Total:") {t = $(i + 1) / 1e6; if (t > sm) sm = t}}
-    END {printf "navstar JVM inside its latency runs: %d GC pauses (longest %.3f ms), %d safepoints in all (longest %.3f ms)\n", g, gm, s, sm}'
+    /trap_bci=/ {u++; if (/make_not_entrant/) ne++; for (i = 2; i <= NF; i++) if ($i ~ /^trap_bci=/) {m = $(i - 1); sub(/\(.*/, "", m); if (!(m in seen) && nm < 3) {seen[m]; ms = ms (nm++ ? ", " : " in ") m}}}
+    END {printf "navstar JVM inside its latency runs: %d GC pauses (longest %.3f ms), %d safepoints in all (longest %.3f ms), %d uncommon traps (%d discarding compiled code)%s\n", g, gm, s, sm, u, ne, ms}'
 }
 
 shared_mode() {
