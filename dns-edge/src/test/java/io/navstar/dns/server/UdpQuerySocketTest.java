@@ -43,8 +43,9 @@ class UdpQuerySocketTest {
         try (DnsServer server = start(config)) {
             InetSocketAddress address = server.boundAddresses().getFirst();
             UdpQuerySocket socket = server.udpSockets().getFirst();
-            // Hold the loop so every query is queued in the socket before it reads: its next reads then
-            // take full batches of 16 (recvmmsg) and answer each batch with one sendmmsg.
+            // Hold the loop so every query is queued in the socket before it reads. It then reads the
+            // first query alone and answers it, then full batches of 16 (recvmmsg), each answered with
+            // one sendmmsg, then the last 7, each answered as soon as it is written.
             CountDownLatch held = new CountDownLatch(1);
             CountDownLatch release = new CountDownLatch(1);
             socket.loop().execute(() -> {
@@ -71,8 +72,13 @@ class UdpQuerySocketTest {
                 assertEquals("11.0.0.1", r.answers().getFirst().data());
                 assertEquals(i % 2 == 0, r.hasOpt());
             }
-            assertEquals(config.udpReceiveBatch(), socket.loop().submit(socket::largestBatch).get(),
+            int batch = config.udpReceiveBatch();
+            assertEquals(batch, socket.loop().submit(socket::largestBatch).get(),
                     "the queued queries were read in full batches");
+            int full = (clients - 1) / batch;
+            int rest = clients - 1 - full * batch;
+            assertEquals(1 + full + rest, socket.loop().submit(socket::sendCalls).get(),
+                    "one send for the first query, one per full batch, one per answer of the partial batch");
         } finally {
             sockets.forEach(DatagramSocket::close);
         }
