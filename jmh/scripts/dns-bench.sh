@@ -11,6 +11,8 @@
 #   DURATION=3 ROUNDS=1 LAT_ROUNDS=3 jmh/scripts/dns-bench.sh      # quicker, noisier
 #   BASELINE=HEAD~3 jmh/scripts/dns-bench.sh  # also navstar as of that git revision ("base"), side by side
 #   DNSMASQ=0 jmh/scripts/dns-bench.sh        # leave dnsmasq out (shorter runs)
+#   MODE=pinned DNSMASQ=0 LAT_ROUNDS=15 jmh/scripts/dns-bench.sh  # a tighter interval for "p99 no worse"
+#   TURNAROUND=0 ...                          # no tcpdump capture (client view only)
 #
 # BASELINE=<rev> compiles dns-edge's main sources of that revision (git archive, javac, the same
 # dependency jars) and runs it as a fourth server "base" in every table, interleaved with the others,
@@ -32,8 +34,14 @@
 #   near its 50 % share, and how often the serving thread slept (blocked with nothing to read) per
 #   1000 queries. Capacity per core = queries answered / server CPU seconds (user + system, which
 #   includes the softirq work done in its context, i.e. sending the answers over loopback).
-#   Then p50/p99 with each server alone on its core at a fixed RATE far below capacity, its serving
-#   threads SCHED_FIFO (LAT_FIFO=1) so other work on the machine does not delay them.
+#   Then p50/p99 with each server at a fixed RATE far below capacity, its serving threads SCHED_FIFO
+#   on SERVER_CPU (LAT_FIFO=1) so other work on the machine does not delay them, and every other
+#   thread of the server (navstar's JIT, GC and VM threads; unbound and dnsmasq have none) moved to
+#   LOAD_CPU beside dnsperf for the latency runs (LAT_ISOLATE=1). Why: a FIFO thread that busy-waits
+#   for something a SCHED_OTHER thread on its own core holds (a lock, a queue slot half-published)
+#   starves that thread until the kernel's RT throttling (sched_rt_runtime_us, 0.95 s of every 1 s)
+#   lets it run; one 2-s run once had a 0.94 s answer that way. With nothing else of the server on
+#   the FIFO core, that inversion cannot happen; the rule is the same for every server.
 #   unbound gets so-rcvbuf/so-sndbuf 4m like navstar's sockets (without it a saturating run overflows
 #   its socket queue and dnsperf waits out lost queries); dnsmasq has no such option and loses some.
 #
@@ -43,19 +51,37 @@
 # ROUNDS rounds with the servers interleaved, median reported (a shared 2-core machine is noisy).
 # CPU us/query: the server process's user+system time during the throughput run divided by the
 # queries it answered (robust to a machine shared with other work, unlike queries/s).
-# Latency: LAT_ROUNDS rounds; in each, every server in turn (the order rotated each round) gets
-# LAT_DURATION s at a fixed RATE (-Q) that all of them sustain, with -v; p50/p99/p99.9 come from
-# dnsperf's per-query latencies. Reported: the median of the rounds, the spread of p99 (min-max), and
-# navstar/unbound p99 ratios (of the medians, and the median of the per-round paired ratios: a pair
-# runs seconds apart, so it shares the machine's load). navstar's JVM logs GC and safepoints; the
-# pauses that fell inside its latency runs are counted. Then navstar's event-loop heap allocation
-# per query, and the heap used by 1,000,000 cached answers.
+# Latency: after one LAT_WARM-second run per server and workload at RATE (so navstar's JIT, warmed
+# by saturating runs that never let its loop block in epoll_wait, recompiles for idle gaps before
+# anything is measured), LAT_ROUNDS rounds; in each, every server in turn (the order rotated each
+# round) gets LAT_DURATION s at a fixed RATE (-Q) that all of them sustain, with -v. Two views:
+# - client (dnsperf): query sent to answer received, per query from dnsperf -v;
+# - turnaround (TURNAROUND=1, the default): tcpdump on lo, started and seen "listening" before
+#   dnsperf starts, timestamps in ns; each query's packet matched to its answer's by client port and
+#   DNS id: the server's own time (waking, reading, answering, sending), without dnsperf's
+#   scheduling. tcpdump runs on LOAD_CPU (dnsperf's core) and costs it some CPU, the same for every
+#   server; "matched" checks that every answer dnsperf saw was captured.
+# Per view: the median over rounds of each run's p50/p99/p99.9, the p99 spread, the slowest answer
+# and how many runs had one over 100 ms (a stall is not hidden by medians); navstar/unbound p99
+# ratios (of the medians, and of the per-round pairs: a pair runs seconds apart, so it shares the
+# machine's load). Then every round's queries pooled per server (dns-bench-lat.py): pooled
+# p50/p99/p99.9, and the navstar/unbound pooled-p99 ratio with a 95 % bootstrap confidence interval
+# (BOOTSTRAP resamples of the rounds, drawn with replacement and paired, fixed seed), read as
+# "navstar higher" (interval above 1), "navstar lower" (below 1) or "no difference resolved"; with
+# fewer than 5 rounds it says so instead. Also: in how many rounds navstar's p99 was <= unbound's.
+# The per-query data live only as per-run histograms in WORK during the phase.
+# A run with an answer over 100 ms is listed with the serving threads' CPU time and the longest time
+# any other thread of that server waited runnable for a CPU (/proc/<tid>/schedstat; a FIFO priority
+# inversion would show there as ~950 ms). navstar's JVM logs GC, safepoints and deoptimizations; the
+# GC pauses, safepoints and uncommon traps that fell inside its latency runs are counted (traps there
+# would mean compiled code still changing while measured). Then navstar's event-loop heap
+# allocation per query, and the heap used by 1,000,000 cached answers.
 # Reading p99 on a shared machine: with other work running, a server thread that waits for a core
 # for a few ms delays a whole burst of queries, so one run's p99 follows the machine, not the server
 # (per-round navstar/unbound ratios from 0.1 to 100 were seen at load 6-9, for both workloads, with
 # navstar ahead in half the rounds); quote the ratios only from a quiet machine, and with their spread.
 # The pinned mode's p99 is steadier: nothing but the server runs on its core.
-# Needs: java 25, mvn, dnsperf, unbound, dnsmasq, python3, taskset (util-linux).
+# Needs: java 25, mvn, dnsperf, unbound, dnsmasq, python3, taskset and chrt (util-linux), tcpdump.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -90,10 +116,12 @@ CAP_CLIENTS=${CAP_CLIENTS:-16}
 CAP_THREADS=${CAP_THREADS:-2}
 CAP_OUTSTANDING=${CAP_OUTSTANDING:-1000}
 LAT_FIFO=${LAT_FIFO:-1}     # pinned latency runs: the servers' serving threads SCHED_FIFO
+LAT_ISOLATE=${LAT_ISOLATE:-1} # with LAT_FIFO: the servers' non-serving threads off SERVER_CPU during latency runs
 LAT_WARM=${LAT_WARM:-3}     # seconds at RATE per server and workload before the latency rounds
 TURNAROUND=${TURNAROUND:-1} # latency runs: also the server turnaround from a tcpdump capture on lo
 BOOTSTRAP=${BOOTSTRAP:-2000} # resamples of the rounds for the pooled-p99 ratio's confidence interval
 LAT_PY=$PWD/jmh/scripts/dns-bench-lat.py
+ISOLATE=0                   # set by the pinned mode: non-serving threads kept off SERVER_CPU during latency runs
 case $MODE in all | shared | pinned) ;; *) echo "MODE must be all, shared or pinned" >&2; exit 2 ;; esac
 if [ "$MODE" != shared ] && [ "$(nproc)" -lt 2 ]; then echo "pinned mode needs 2 cores" >&2; exit 2; fi
 
@@ -279,21 +307,42 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # utime + stime of a pr
 perf() { # $1 address, $2 query file, $3 server pid -> "qps lost cpu_us_per_query"
   local before after
   before=$(cpu_ticks "$3")
-  "${ON[@]}" dnsperf -s "$1" -p $PORT -d "$2" -l "$DURATION" -c "$CLIENTS" -T "$THREADS" -q "$OUTSTANDING" 2>&1 >"$WORK/perf.out"
+  "${ON[@]}" dnsperf -s "$1" -p $PORT -d "$2" -l "$DURATION" -c "$CLIENTS" -T "$THREADS" -q "$OUTSTANDING" >"$WORK/perf.out" 2>&1
   after=$(cpu_ticks "$3")
   awk -v ticks=$((after - before)) -v tick_us="$TICK_US" '/Queries per second/ {q=$4} /Queries lost/ {l=$3}
     /Queries completed/ {c=$3} END {printf "%.0f %s %.2f", q, l, (c > 0 ? ticks * tick_us / c : 0)}' "$WORK/perf.out"
 }
-serving_cpu_ms() { # CPU time (user + system) used so far by the serving threads of server pid $1, in ms
-  local f t=0
-  for f in $(serving_threads "$1"); do t=$((t + $(awk '{print $14 + $15}' "${f%/status}/stat" 2>/dev/null || echo 0))); done
-  echo $((t * TICK_US / 1000))
+sched_snap() { # "tid run_ns runqueue_wait_ns comm" for every thread of pid $1 (/proc/<tid>/schedstat)
+  local t run wait rest
+  for t in /proc/"$1"/task/*; do
+    read -r run wait rest < "$t/schedstat" 2>/dev/null || continue
+    echo "${t##*/} $run $wait $(tr ' ' _ < "$t/comm" 2>/dev/null)"
+  done
+}
+# Between two sched_snap files $1 $2 of pid $3: "serving_run_ms other_wait_ms other_comm", the serving
+# threads' CPU time and the longest time any other thread of the server waited runnable for a CPU.
+sched_delta() {
+  local serving="" f
+  for f in $(serving_threads "$3"); do serving+=" $(basename "$(dirname "$f")")"; done
+  awk -v serving="$serving" 'BEGIN {n = split(serving, a, " "); for (i = 1; i <= n; i++) s[a[i]]}
+    NR == FNR {run[$1] = $2; wait[$1] = $3; next}
+    {if ($1 in s) r += $2 - run[$1]; else if (($1 in wait) && $3 - wait[$1] > w) {w = $3 - wait[$1]; c = $4}}
+    END {printf "%.1f %.1f %s", r / 1e6, w / 1e6, (c == "" ? "-" : c)}' "$1" "$2"
+}
+isolate_serving() { # FIFO latency runs: every thread of server pid $1 but its serving threads onto LOAD_CPU
+  local t serving=" "
+  for t in $(serving_threads "$1"); do serving+="$(basename "$(dirname "$t")") "; done
+  for t in /proc/"$1"/task/*; do
+    t=${t##*/}
+    case $serving in *" $t "*) ;; *) taskset -p -c "$LOAD_CPU" "$t" >/dev/null 2>&1 || true ;; esac
+  done
 }
 # One latency run: $1 address, $2 query file, $3 server pid, $4 output prefix in $WORK/lat. Prints
 # "client: p50 p99 p99.9 max (ms) answers timeouts, turnaround: p50 p99 p99.9 max (us) pairs unmatched,
-# tcpdump drops, serving-thread CPU ms" and leaves $4.client and $4.turn (histograms) for the pooling.
+# tcpdump drops, serving threads' CPU ms, the longest run-queue wait of another thread of the server (ms)
+# and its name" and leaves $4.client and $4.turn (histograms) for the pooling.
 latency() {
-  local addr=$1 qfile=$2 pid=$3 out=$4 tp="" i drops=- c0 c1
+  local addr=$1 qfile=$2 pid=$3 out=$4 tp="" i drops=-
   if [ "$TURNAROUND" = 1 ]; then
     # -Z root: tcpdump would otherwise drop to its own user and fail to write into WORK (mode 700)
     taskset -c "$LOAD_CPU" tcpdump -i lo -n -p -Z root -s 64 -B 8192 --immediate-mode --time-stamp-precision=nano \
@@ -306,9 +355,10 @@ latency() {
     done
     if ! grep -q 'listening on' "$out.tcpdump"; then echo "tcpdump did not start capturing: $(cat "$out.tcpdump")" >&2; exit 1; fi
   fi
-  c0=$(serving_cpu_ms "$pid")
-  "${ON[@]}" dnsperf -s "$addr" -p $PORT -d "$qfile" -l "$LAT_DURATION" -c "$CLIENTS" -T 1 -Q "$RATE" -v 2>/dev/null >"$out.perf" || true
-  c1=$(serving_cpu_ms "$pid")
+  if [ "$ISOLATE" = 1 ]; then isolate_serving "$pid"; fi # threads started since are moved too
+  sched_snap "$pid" >"$out.s0"
+  "${ON[@]}" dnsperf -s "$addr" -p "$PORT" -d "$qfile" -l "$LAT_DURATION" -c "$CLIENTS" -T 1 -Q "$RATE" -v 2>/dev/null >"$out.perf" || true
+  sched_snap "$pid" >"$out.s1"
   if [ -n "$tp" ]; then
     sleep 0.05 # immediate mode hands a packet over within about 1 ms; then SIGINT makes tcpdump flush and exit
     kill -INT "$tp"; wait "$tp" 2>/dev/null || true; rm -f "$WORK/tcpdump.pid"
@@ -317,8 +367,8 @@ latency() {
   else
     python3 "$LAT_PY" run "$out" <"$out.perf" | tr '\n' ' '
   fi
-  echo "${drops:--} $((c1 - c0))"
-  rm -f "$out.perf" "$out.pcap" "$out.tcpdump"
+  echo "${drops:--} $(sched_delta "$out.s0" "$out.s1" "$pid")"
+  rm -f "$out.perf" "$out.pcap" "$out.tcpdump" "$out.s0" "$out.s1"
 }
 median() { # of the numbers on stdin; the mean of the middle two when their count is even
   tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {if (NR==0) print "-"; else if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2] + a[NR/2+1]) / 2}'
@@ -341,8 +391,8 @@ warm_up() { # $@ addresses: caches filled with the forwarded names, then one sat
 latency_phase() {
   local sfx=$1; shift
   local servers=("$@") round workload i pair name addr from k pid
-  local c50 c99 c999 cmax ans tmo t50 t99 t999 tmax pairs unm drops cpu
-  local -A P50=() P99=() P999=() PAIR=() PAIRB=() MAX=() SLOW=() T50=() T99=() T999=() TMAX=() CPU=()
+  local c50 c99 c999 cmax ans tmo t50 t99 t999 tmax pairs drops cpu ow oc
+  local -A P50=() P99=() P999=() PAIR=() PAIRB=() MAX=() SLOW=() T50=() T99=() T999=() TMAX=() CPU=() OWAIT=() OCOMM=()
   local -A ANS=() PAIRS=() DROPS=()
   local n=${#servers[@]}
   local pauses="" loads="" stalls=""
@@ -354,7 +404,7 @@ latency_phase() {
   for workload in local fwd; do
     for pair in "${servers[@]}"; do
       [ "$LAT_WARM" -gt 0 ] || continue
-      "${ON[@]}" dnsperf -s "${pair#*:}" -p $PORT -d "$WORK/$workload.q" -l "$LAT_WARM" -c "$CLIENTS" -T 1 -Q "$RATE" >/dev/null 2>&1 || true
+      "${ON[@]}" dnsperf -s "${pair#*:}" -p "$PORT" -d "$WORK/$workload.q" -l "$LAT_WARM" -c "$CLIENTS" -T 1 -Q "$RATE" >/dev/null 2>&1 || true
     done
   done
   for round in $(seq 1 "$LAT_ROUNDS"); do
@@ -364,16 +414,17 @@ latency_phase() {
         pair=${servers[$(( (i + round) % n ))]}
         name=${pair%%:*}; addr=${pair#*:}; k=$name-$workload; pid=${SPID[$name$sfx]}
         [ "$name" = navstar ] && from=$(wc -l < "$WORK/navstar$sfx-jvm.log")
-        read -r c50 c99 c999 cmax ans tmo t50 t99 t999 tmax pairs unm drops cpu \
+        read -r c50 c99 c999 cmax ans tmo t50 t99 t999 tmax pairs _ drops cpu ow oc \
           <<<"$(latency "$addr" "$WORK/$workload.q" "$pid" "$WORK/lat/$k-$round")"
         [ "$name" = navstar ] && pauses+="$(tail -n +"$((from + 1))" "$WORK/navstar$sfx-jvm.log")"$'\n'
         P50[$k]+=" $c50"; P99[$k]+=" $c99"; P999[$k]+=" $c999"; MAX[$k]+=" $cmax"; CPU[$k]+=" $cpu"
+        if [ "$oc" != - ] && awk -v a="$ow" -v b="${OWAIT[$name]:-0}" 'BEGIN {exit !(a > b)}'; then OWAIT[$name]=$ow; OCOMM[$name]=$oc; fi
         T50[$k]+=" $t50"; T99[$k]+=" $t99"; T999[$k]+=" $t999"; TMAX[$k]+=" $tmax"
         ANS[$k]=$(( ${ANS[$k]:-0} + ans )); PAIRS[$k]=$(( ${PAIRS[$k]:-0} + ${pairs/-/0} )); DROPS[$k]=$(( ${DROPS[$k]:-0} + ${drops/-/0} ))
         if awk -v m="$cmax" 'BEGIN {exit !(m != "-" && m > 100)}'; then
           SLOW[$k]=$(( ${SLOW[$k]:-0} + 1 ))
           stalls+="  $name / $workload round $round: slowest answer $cmax ms (client), $tmax us (turnaround), $tmo timeouts;"
-          stalls+=" serving thread(s) used $cpu ms CPU in the run"$'\n'
+          stalls+=" serving thread(s) ran $cpu ms, the server's other threads waited for a CPU up to $ow ms ($oc)"$'\n'
         fi
       done
       PAIR[$workload]+=" $(ratio "${P99[navstar-$workload]##* }" "${P99[unbound-$workload]##* }")"
@@ -423,6 +474,9 @@ latency_phase() {
     echo "runs with an answer slower than 100 ms (serving-thread CPU per run, median: navstar $(echo "${CPU[navstar-local]} ${CPU[navstar-fwd]}" | median) ms):"
     printf '%s' "$stalls"
   fi
+  printf 'longest run-queue wait of a non-serving thread in one latency run:'
+  for name in $NAMES_LIST; do printf ' %s %s' "$name" "${OWAIT[$name]:-"- (no other thread)"}${OWAIT[$name]:+ ms (${OCOMM[$name]})}"; done
+  printf '%s\n' "${OWAIT[navstar]:+ (a priority inversion under SCHED_FIFO would show here as ~950 ms)}"
   echo "machine load (1 min) at each latency round:$loads"
   printf '%s' "$pauses" | awk '/Pause/ {g++; v=$NF; sub("ms", "", v); if (v + 0 > gm) gm = v + 0}
     /Safepoint/ {s++; for (i = 1; i <= NF; i++) if ($i == "Total:") {t = $(i + 1) / 1e6; if (t > sm) sm = t}}
@@ -589,11 +643,18 @@ pinned_mode() {
     for name in $NAMES_LIST; do
       for t in $(serving_threads "${SPID[$name-pinned]}"); do tids+=" $(basename "$(dirname "$t")")"; done
     done
-    for t in $tids; do chrt -f -p 10 "$t" >/dev/null; done
+    # -R (reset-on-fork): a thread a serving thread starts is SCHED_OTHER, not FIFO
+    for t in $tids; do chrt -f -R -p 10 "$t" >/dev/null; done
     echo "serving threads SCHED_FIFO 10 during the latency runs (LAT_FIFO=0 to leave them SCHED_OTHER)"
+    if [ "$LAT_ISOLATE" = 1 ]; then
+      ISOLATE=1
+      echo "the servers' other threads (navstar's JIT, GC, VM threads) on core $LOAD_CPU with dnsperf meanwhile, never beside a FIFO thread (LAT_ISOLATE=0 keeps them on core $SERVER_CPU)"
+    fi
   fi
   latency_phase "-pinned" "${SERVERS[@]}"
+  ISOLATE=0
   for t in $tids; do chrt -o -p 0 "$t" >/dev/null 2>&1 || true; done
+  for name in $NAMES_LIST; do taskset -a -p -c "$SERVER_CPU" "${SPID[$name-pinned]}" >/dev/null 2>&1 || true; done
 }
 
 extras() {
