@@ -218,6 +218,9 @@ public final class QueryEngine implements Forwarder.Replies {
                 for (int t = 0; t < node.typeCount(); t++) {
                     answers += writeRrset(node.rrsetAt(t));
                 }
+            } else if (node.answerWire(query.qtype()) instanceof byte[] wire) {
+                writer.buffer().writeBytes(wire, NameNode.WIRE_RECORDS, wire.length - NameNode.WIRE_RECORDS);
+                answers = (wire[0] & 0xFF) << 8 | wire[1] & 0xFF;
             } else {
                 RecordData[] set = node.rrset(query.qtype());
                 answers = writeRrset(set);

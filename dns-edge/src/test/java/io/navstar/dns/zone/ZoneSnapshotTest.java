@@ -1,8 +1,13 @@
 package io.navstar.dns.zone;
 
 import io.navstar.dns.wire.DnsWire;
+import io.navstar.dns.wire.DnsWriter;
 import io.navstar.dns.wire.Names;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -27,6 +32,29 @@ class ZoneSnapshotTest {
         assertEquals(0, ent.typeCount());
         assertNull(s.findNode("other.l4lb.thisdcos.directory"));
         assertEquals(1, s.findNode("web.marathon.l4lb.thisdcos.directory").rrset(DnsWire.TYPE_A).length);
+    }
+
+    @Test
+    void precompiledAnswerIsTheRrsetAsTheWriterWritesIt() {
+        ZoneSnapshot s = ZoneSnapshot.builder().zone("thisdcos.directory").zone("11.in-addr.arpa")
+                .addressWithPtr("web.thisdcos.directory", "11.0.0.1", 5).address("web.thisdcos.directory", "11.0.0.2", 5)
+                .address("web.thisdcos.directory", "fd01:c::1", 9).build();
+        NameNode web = s.findNode("web.thisdcos.directory");
+        for (int type : new int[] {DnsWire.TYPE_A, DnsWire.TYPE_AAAA}) {
+            RecordData[] set = web.rrset(type);
+            DnsWriter writer = new DnsWriter().begin(Unpooled.buffer());
+            for (RecordData rr : set) {
+                writer.writePointer(DnsWire.HEADER_SIZE);
+                rr.writeTo(writer, rr.ttl());
+            }
+            byte[] expected = ByteBufUtil.getBytes(writer.buffer());
+            byte[] wire = web.answerWire(type);
+            assertEquals(set.length, (wire[0] & 0xFF) << 8 | wire[1] & 0xFF, "record count");
+            assertArrayEquals(expected, Arrays.copyOfRange(wire, NameNode.WIRE_RECORDS, wire.length));
+        }
+        assertEquals(2, web.rrset(DnsWire.TYPE_A).length);
+        assertNull(web.answerWire(DnsWire.TYPE_TXT), "no such RRset");
+        assertNull(s.findNode("1.0.0.11.in-addr.arpa").answerWire(DnsWire.TYPE_PTR), "RDATA with a name is not precompiled");
     }
 
     @Test
