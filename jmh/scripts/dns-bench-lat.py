@@ -193,7 +193,7 @@ def cmd_pool(args):
                     r += 1
                 if hs and sum(h.n for h in hs) > 0:
                     runs.setdefault(view, {})[f"{s}-{w}"] = hs
-    others = [s for s in servers if s != 'navstar']
+    others = sorted((s for s in servers if s != 'navstar'), key=lambda s: s != 'unbound')  # unbound first
     print(f"pooled over all rounds (every query of every round), per server: p50 / p99 / p99.9")
     print(f"{'server / workload':20s} {'client p50 ms':>14s} {'p99':>7s} {'p99.9':>7s}   {'turnaround p50 us':>18s} {'p99':>7s} {'p99.9':>7s}")
     for w in workloads:

@@ -353,7 +353,10 @@ latency() {
       if grep -q 'listening on' "$out.tcpdump" || ! kill -0 "$tp" 2>/dev/null; then break; fi
       sleep 0.02
     done
-    if ! grep -q 'listening on' "$out.tcpdump"; then echo "tcpdump did not start capturing: $(cat "$out.tcpdump")" >&2; exit 1; fi
+    if ! grep -q 'listening on' "$out.tcpdump"; then
+      echo "tcpdump did not start capturing (TURNAROUND=0 to run without): $(cat "$out.tcpdump")" >&2
+      kill "$$"; exit 1 # this runs in a command substitution: end the whole script (its trap cleans up)
+    fi
   fi
   if [ "$ISOLATE" = 1 ]; then isolate_serving "$pid"; fi # threads started since are moved too
   sched_snap "$pid" >"$out.s0"
