@@ -2,7 +2,7 @@
 # dnsperf side by side: navstar (Spartan), unbound and dnsmasq serving the same local records, and
 # the same forwarded names cached from one upstream; then navstar's failover with a dead first
 # upstream, and the heap held by 1,000,000 cached names. Every server listens on its own NET.x
-# address (default 127.0.55.x), port PORT; all traffic stays on loopback. Unattended: about 9 minutes
+# address (default 127.0.55.x), port PORT; all traffic stays on loopback. Unattended: about 10 minutes
 # with the defaults; prints the tables and the navstar/unbound ratios.
 #
 #   jmh/scripts/dns-bench.sh                  # MODE=all: shared, then pinned, then failover and memory
@@ -70,9 +70,9 @@
 # "navstar higher" (interval above 1), "navstar lower" (below 1) or "no difference resolved"; with
 # fewer than 5 rounds it says so instead. Also: in how many rounds navstar's p99 was <= unbound's.
 # The per-query data live only as per-run histograms in WORK during the phase.
-# A run with an answer over 100 ms is listed with the serving threads' CPU time and the longest time
-# any other thread of that server waited runnable for a CPU (/proc/<tid>/schedstat; a FIFO priority
-# inversion would show there as ~950 ms). navstar's JVM logs GC, safepoints and deoptimizations; the
+# A run with an answer over 100 ms is listed with the serving threads' CPU time and the most time one
+# other thread of that server waited runnable for a CPU in it (/proc/<tid>/schedstat; a FIFO
+# priority inversion would show there as ~950 ms); the pinned mode prints that maximum always. navstar's JVM logs GC, safepoints and deoptimizations; the
 # GC pauses, safepoints and uncommon traps that fell inside its latency runs are counted (traps there
 # would mean compiled code still changing while measured). Then navstar's event-loop heap
 # allocation per query, and the heap used by 1,000,000 cached answers.
@@ -84,7 +84,6 @@
 # Needs: java 25, mvn, dnsperf, unbound, dnsmasq, python3, taskset and chrt (util-linux), tcpdump.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-ROOT=$PWD
 DURATION=${DURATION:-5}
 ROUNDS=${ROUNDS:-3}
 LAT_DURATION=${LAT_DURATION:-2}
@@ -320,7 +319,8 @@ sched_snap() { # "tid run_ns runqueue_wait_ns comm" for every thread of pid $1 (
   done
 }
 # Between two sched_snap files $1 $2 of pid $3: "serving_run_ms other_wait_ms other_comm", the serving
-# threads' CPU time and the longest time any other thread of the server waited runnable for a CPU.
+# threads' CPU time and the most time one other thread of the server spent runnable waiting for a CPU
+# (its total over the run, not one wait).
 sched_delta() {
   local serving="" f
   for f in $(serving_threads "$3"); do serving+=" $(basename "$(dirname "$f")")"; done
@@ -339,7 +339,7 @@ isolate_serving() { # FIFO latency runs: every thread of server pid $1 but its s
 }
 # One latency run: $1 address, $2 query file, $3 server pid, $4 output prefix in $WORK/lat. Prints
 # "client: p50 p99 p99.9 max (ms) answers timeouts, turnaround: p50 p99 p99.9 max (us) pairs unmatched,
-# tcpdump drops, serving threads' CPU ms, the longest run-queue wait of another thread of the server (ms)
+# tcpdump drops, serving threads' CPU ms, the most run-queue wait of one other thread of the server (ms)
 # and its name" and leaves $4.client and $4.turn (histograms) for the pooling.
 latency() {
   local addr=$1 qfile=$2 pid=$3 out=$4 tp="" i drops=-
@@ -427,7 +427,7 @@ latency_phase() {
         if awk -v m="$cmax" 'BEGIN {exit !(m != "-" && m > 100)}'; then
           SLOW[$k]=$(( ${SLOW[$k]:-0} + 1 ))
           stalls+="  $name / $workload round $round: slowest answer $cmax ms (client), $tmax us (turnaround), $tmo timeouts;"
-          stalls+=" serving thread(s) ran $cpu ms, the server's other threads waited for a CPU up to $ow ms ($oc)"$'\n'
+          stalls+=" serving thread(s) ran $cpu ms; of its other threads, $oc waited runnable for a CPU longest: $ow ms in all"$'\n'
         fi
       done
       PAIR[$workload]+=" $(ratio "${P99[navstar-$workload]##* }" "${P99[unbound-$workload]##* }")"
@@ -477,9 +477,11 @@ latency_phase() {
     echo "runs with an answer slower than 100 ms (serving-thread CPU per run, median: navstar $(echo "${CPU[navstar-local]} ${CPU[navstar-fwd]}" | median) ms):"
     printf '%s' "$stalls"
   fi
-  printf 'longest run-queue wait of a non-serving thread in one latency run:'
-  for name in $NAMES_LIST; do printf ' %s %s' "$name" "${OWAIT[$name]:-"- (no other thread)"}${OWAIT[$name]:+ ms (${OCOMM[$name]})}"; done
-  printf '%s\n' "${OWAIT[navstar]:+ (a priority inversion under SCHED_FIFO would show here as ~950 ms)}"
+  if [ "$sfx" = -pinned ]; then # (in shared mode every unbound thread serves, and all wait for the machine)
+    printf 'most time one non-serving thread waited runnable for a CPU in one latency run:'
+    for name in $NAMES_LIST; do printf ' %s %s' "$name" "${OWAIT[$name]:-"- (no other thread)"}${OWAIT[$name]:+ ms (${OCOMM[$name]})}"; done
+    printf '%s\n' "${OWAIT[navstar]:+ (a FIFO priority inversion would show here as ~950 ms)}"
+  fi
   echo "machine load (1 min) at each latency round:$loads"
   printf '%s' "$pauses" | awk '/Pause/ {g++; v=$NF; sub("ms", "", v); if (v + 0 > gm) gm = v + 0}
     /Safepoint/ {s++; for (i = 1; i <= NF; i++) if ($i == "Total:") {t = $(i + 1) / 1e6; if (t > sm) sm = t}}
@@ -576,7 +578,7 @@ pinned_mode() {
   # shellcheck disable=SC2046
   warm_up $(addresses pinned)
   local SERVERS round workload i pair name addr k n
-  local qps lost srv dp lc sc bu us sl
+  local qps lost srv lc bu us sl
   local -A QPS=() LOST=() SRV=() DP=() US=() SL=() BU=() CAPQ=() CAPC=() WQ=() WS=() WD=() PAIRQ=() PAIRC=() PAIRB=()
   mapfile -t SERVERS < <(servers pinned)
   n=${#SERVERS[@]}
@@ -589,9 +591,9 @@ pinned_mode() {
       for ((i = 0; i < n; i++)); do
         pair=${SERVERS[$(( (i + round) % n ))]}
         name=${pair%%:*}; addr=${pair#*:}; k=$name-$workload
-        read -r qps lost srv dp lc sc bu us sl <<<"$(pinned_run "$addr" "$WORK/$workload.q" "${SPID[$name-pinned]}" whole)"
+        read -r qps lost srv _ lc _ bu us sl <<<"$(pinned_run "$addr" "$WORK/$workload.q" "${SPID[$name-pinned]}" whole)"
         WQ[$k]+=" $qps"; WS[$k]+=" $srv"; WD[$k]+=" $lc"
-        read -r qps lost srv dp lc sc bu us sl <<<"$(pinned_run "$addr" "$WORK/$workload.q" "${SPID[$name-pinned]}" burn)"
+        read -r qps lost srv _ lc _ bu us sl <<<"$(pinned_run "$addr" "$WORK/$workload.q" "${SPID[$name-pinned]}" burn)"
         QPS[$k]+=" $qps"; LOST[$k]+=" $lost"; SRV[$k]+=" $srv"; DP[$k]+=" $lc"; BU[$k]+=" $bu"; US[$k]+=" $us"; SL[$k]+=" $sl"
         CAPQ[$k]+=" $qps"; CAPC[$k]+=" $(awk -v u="$us" 'BEGIN {printf "%.0f", (u > 0 ? 1e6 / u : 0)}')"
       done
