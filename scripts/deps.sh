@@ -20,6 +20,7 @@ wrk:wrk
 python3:python3
 cc:gcc
 nsenter:util-linux
+tcpdump:tcpdump
 openssl:openssl
 "
 missing=""

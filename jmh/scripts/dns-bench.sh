@@ -35,13 +35,15 @@
 #   1000 queries. Capacity per core = queries answered / server CPU seconds (user + system, which
 #   includes the softirq work done in its context, i.e. sending the answers over loopback).
 #   Then p50/p99 with each server at a fixed RATE far below capacity, its serving threads SCHED_FIFO
-#   on SERVER_CPU (LAT_FIFO=1) so other work on the machine does not delay them, and every other
-#   thread of the server (navstar's JIT, GC and VM threads; unbound and dnsmasq have none) moved to
-#   LOAD_CPU beside dnsperf for the latency runs (LAT_ISOLATE=1). Why: a FIFO thread that busy-waits
-#   for something a SCHED_OTHER thread on its own core holds (a lock, a queue slot half-published)
-#   starves that thread until the kernel's RT throttling (sched_rt_runtime_us, 0.95 s of every 1 s)
-#   lets it run; one 2-s run once had a 0.94 s answer that way. With nothing else of the server on
-#   the FIFO core, that inversion cannot happen; the rule is the same for every server.
+#   on SERVER_CPU (LAT_FIFO=1) so other work on the machine does not delay them; the server's other
+#   threads (navstar's JIT, GC and VM threads; unbound and dnsmasq have none) stay on its core,
+#   SCHED_OTHER, as they would in production. LAT_ISOLATE=1 moves them to LOAD_CPU beside dnsperf for
+#   the latency runs instead. Why one might: a FIFO thread that busy-waits for something a
+#   SCHED_OTHER thread on its own core holds starves that thread until the kernel's RT throttling
+#   (sched_rt_runtime_us, 0.95 s of every 1 s) lets it run; one 2-s run once had a 0.94 s answer,
+#   which may have been that (not reproduced in 40 later runs). Why it is not the default: it puts
+#   the JVM's threads on the client's core, where they delay dnsperf and so only navstar's figures.
+#   An inversion would show as a run with an answer over 100 ms and in the run-queue wait line.
 #   unbound gets so-rcvbuf/so-sndbuf 4m like navstar's sockets (without it a saturating run overflows
 #   its socket queue and dnsperf waits out lost queries); dnsmasq has no such option and loses some.
 #
@@ -115,7 +117,7 @@ CAP_CLIENTS=${CAP_CLIENTS:-16}
 CAP_THREADS=${CAP_THREADS:-2}
 CAP_OUTSTANDING=${CAP_OUTSTANDING:-1000}
 LAT_FIFO=${LAT_FIFO:-1}     # pinned latency runs: the servers' serving threads SCHED_FIFO
-LAT_ISOLATE=${LAT_ISOLATE:-1} # with LAT_FIFO: the servers' non-serving threads off SERVER_CPU during latency runs
+LAT_ISOLATE=${LAT_ISOLATE:-0} # with LAT_FIFO, 1: the servers' non-serving threads off SERVER_CPU during latency runs
 LAT_WARM=${LAT_WARM:-3}     # seconds at RATE per server and workload before the latency rounds
 TURNAROUND=${TURNAROUND:-1} # latency runs: also the server turnaround from a tcpdump capture on lo
 BOOTSTRAP=${BOOTSTRAP:-2000} # resamples of the rounds for the pooled-p99 ratio's confidence interval
@@ -237,9 +239,10 @@ start_dnsmasq() { # $1 key, $2 address, $3... command prefix
     --local=/thisdcos.directory/ --server=/fwd.test/$UP#$PORT --listen-address="$addr" --bind-interfaces \
     --port=$PORT --cache-size=10000 --user=root --pid-file= --log-facility=- >"$WORK/$key.log" 2>&1 & PIDS+=($!); SPID[$key]=$!
 }
+# JVM options as `make run` gives them (transparent huge pages for the heap), then
 # netty tuning: no leak-detection sampling, no reference-count check on every buffer read (the DNS
 # decoders bound every access themselves and are fuzzed); index bounds checks stay on.
-JVM=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xms1g -Xmx1g -XX:+UseParallelGC
+JVM=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -XX:+UseTransparentHugePages -Xms1g -Xmx1g -XX:+UseParallelGC
      -Dio.netty.leakDetection.level=disabled -Dio.netty.buffer.checkAccessible=false -cp "$CP")
 start_navstar() { # $1 key, $2 address, $3 event loops, $4... command prefix
   local key=$1 addr=$2 loops=$3 jvm=("${JVM[@]}"); shift 3
@@ -654,6 +657,8 @@ pinned_mode() {
     if [ "$LAT_ISOLATE" = 1 ]; then
       ISOLATE=1
       echo "the servers' other threads (navstar's JIT, GC, VM threads) on core $LOAD_CPU with dnsperf meanwhile, never beside a FIFO thread (LAT_ISOLATE=0 keeps them on core $SERVER_CPU)"
+    else
+      echo "the servers' other threads (navstar's JIT, GC, VM threads) stay on core $SERVER_CPU, SCHED_OTHER (LAT_ISOLATE=1 moves them to core $LOAD_CPU)"
     fi
   fi
   latency_phase "-pinned" "${SERVERS[@]}"
