@@ -4,10 +4,7 @@ JAVA_HOME   := $(shell scripts/java-home.sh 2>/dev/null)
 export JAVA_HOME
 MVN         := JAVA_HOME=$(JAVA_HOME) mvn -B
 JAVA        := $(JAVA_HOME)/bin/java
-# Transparent huge pages for the heap (the JVM madvises it; where THP is off it warns and goes on):
-# DNS cache hits walk the heap, and with 4 KiB pages a server that sleeps between queries also misses
-# the TLB at each step.
-JVM_ARGS    := --enable-native-access=ALL-UNNAMED -XX:+UseTransparentHugePages
+JVM_ARGS    := --enable-native-access=ALL-UNNAMED
 
 # eBPF objects: clang -g -O2 -target bpf, with BTF. One object per *.bpf.c.
 CLANG       ?= clang

@@ -239,10 +239,9 @@ start_dnsmasq() { # $1 key, $2 address, $3... command prefix
     --local=/thisdcos.directory/ --server=/fwd.test/$UP#$PORT --listen-address="$addr" --bind-interfaces \
     --port=$PORT --cache-size=10000 --user=root --pid-file= --log-facility=- >"$WORK/$key.log" 2>&1 & PIDS+=($!); SPID[$key]=$!
 }
-# JVM options as `make run` gives them (transparent huge pages for the heap), then
 # netty tuning: no leak-detection sampling, no reference-count check on every buffer read (the DNS
 # decoders bound every access themselves and are fuzzed); index bounds checks stay on.
-JVM=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -XX:+UseTransparentHugePages -Xms1g -Xmx1g -XX:+UseParallelGC
+JVM=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xms1g -Xmx1g -XX:+UseParallelGC
      -Dio.netty.leakDetection.level=disabled -Dio.netty.buffer.checkAccessible=false -cp "$CP")
 start_navstar() { # $1 key, $2 address, $3 event loops, $4... command prefix
   local key=$1 addr=$2 loops=$3 jvm=("${JVM[@]}"); shift 3
