@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
  * each with {@link MessageCodec}. The length is checked against {@link #maxFrameBytes} before any
  * body is buffered, so a hostile length cannot make us allocate; any bad frame is dropped with the
  * rest of the stream, counted, reported as a {@link FrameRejected} user event and the connection
- * closed. No exception leaves this handler. Rejections are counted in metrics and logged at
+ * closed; frames decoded before the bad one are passed on first. No exception leaves this handler. Rejections are counted in metrics and logged at
  * debug level only, so a hostile peer cannot flood the log.
  *
  * <p>One instance per channel, on that channel's event loop.
@@ -67,13 +67,21 @@ public final class FrameDecoder extends ByteToMessageDecoder {
                 out.add(message);
             }
         } catch (FrameException e) {
-            reject(ctx, in, e.getMessage());
+            reject(ctx, in, out, e.getMessage());
         } catch (RuntimeException e) {
-            reject(ctx, in, "decoder failure: " + e);
+            reject(ctx, in, out, "decoder failure: " + e);
         }
     }
 
-    private void reject(ChannelHandlerContext ctx, ByteBuf in, String reason) {
+    /**
+     * Passes on the frames decoded before the bad one first, so handlers see the stream in order and
+     * nothing after the rejection; then drops the rest and closes.
+     */
+    private void reject(ChannelHandlerContext ctx, ByteBuf in, List<Object> out, String reason) {
+        for (Object decoded : out) {
+            ctx.fireChannelRead(decoded);
+        }
+        out.clear();
         failed = true;
         in.skipBytes(in.readableBytes());
         metrics.frameRejected();
