@@ -37,8 +37,6 @@
 
 #define LB_NO_BACKEND 0xffffffffu
 
-/* XDP metadata word by which lb_xdp_ingress asks lb_tc_turnaround to send a hairpin packet back ("TURN"). */
-#define LB_XDP_META_TURN_AROUND 0x5455524eu
 
 #define LB_EEXIST     17  /* errno-base.h: a BPF_NOEXIST update found the key */
 

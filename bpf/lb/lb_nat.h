@@ -328,6 +328,35 @@ static __always_inline struct lb_flow *lb_syn_lookup(const struct lb_pkt *pkt)
 }
 
 /*
+ * Whether pkt is a hairpin packet as lb_ingress rewrote it (*back set), told by its addresses alone: its source is
+ * the node's hairpin address (a client whose backend is itself, as the backend must see it), or it comes from a
+ * VIP and port to a client whose flow to them is a hairpin flow (that flow's reply, restored). No container sends
+ * from either. The reply is checked against the flow's own forward entry, not lb_vips: a removed VIP's flows go on,
+ * and the VIP filter alone admits false positives.
+ */
+static __always_inline int lb_hairpin_rewritten(const struct lb_pkt *pkt)
+{
+	struct lb_flow_key forward = {};
+	struct lb_flow *flow;
+	__u32 hairpin[4] = {};
+
+	if (!lb_hairpin_addr(lb_cfg(), pkt->key.family, hairpin))
+		return 0;  /* hairpin NAT off: lb_ingress never sets *back */
+	if (lb_addr_eq(pkt->key.src, hairpin))
+		return 1;
+	if (!lb_addr_maybe_in(&lb_vip_filter, pkt->key.src))
+		return 0;
+	lb_copy_addr(forward.src, pkt->key.dst);
+	lb_copy_addr(forward.dst, pkt->key.src);
+	forward.sport = pkt->key.dport;
+	forward.dport = pkt->key.sport;
+	forward.proto = pkt->key.proto;
+	forward.family = pkt->key.family;
+	flow = bpf_map_lookup_elem(&lb_flows, &forward);
+	return flow && (flow->flags & LB_FLOW_F_HAIRPIN);
+}
+
+/*
  * Ingress decision for a packet from a client (tc ingress or XDP). On LB_REWRITE, *to is the new tuple
  * and *back says the packet must leave through the interface it came in on (hairpin).
  */

@@ -218,16 +218,19 @@ int lb_tc_egress(struct __sk_buff *skb)
 }
 
 /*
- * xdp mode's tcx ingress: sends back out of its interface a hairpin packet lb_xdp_ingress rewrote and marked in the
- * XDP metadata (lb_xdp_pass_turnaround: XDP_TX cannot reach a veth peer without NAPI). Any other packet passes after
- * one comparison of two context fields.
+ * xdp mode's tcx ingress on a veth: sends back out of its interface a hairpin packet lb_xdp_ingress rewrote and
+ * passed (XDP_TX cannot reach a veth peer without NAPI). It knows them by their addresses (lb_hairpin_rewritten):
+ * XDP's metadata area would carry a mark more cheaply, but kernels may refuse bpf_xdp_adjust_meta (6.18 here does).
+ * Any other packet passes after its headers are parsed and, at most, a config read and a VIP filter bit.
  */
 SEC("tcx/ingress")
 int lb_tc_turnaround(struct __sk_buff *skb)
 {
-	__u32 *mark = (void *)(long)skb->data_meta;
+	struct lb_pkt pkt = {};
 
-	if ((void *)(mark + 1) > (void *)(long)skb->data || *mark != LB_XDP_META_TURN_AROUND)
+	lb_tc_pull(skb);
+	if (lb_parse((void *)(long)skb->data, (void *)(long)skb->data_end, skb->len, &pkt) ||
+	    !lb_hairpin_rewritten(&pkt))
 		return LB_TCX_NEXT;
 	if (lb_tc_turn_around(skb))
 		return LB_TCX_DROP;

@@ -41,24 +41,6 @@ static __always_inline int lb_xdp_partial_csum(struct xdp_md *ctx, int on_veth)
 }
 
 /*
- * Hands a hairpin packet, rewritten, to lb_tc_turnaround (tcx ingress of the same veth) to send back: XDP_TX into a
- * veth needs NAPI on the peer (drivers/net/veth.c, veth_xdp_xmit: -ENXIO without), which a container's eth0 has only
- * with GRO or an XDP program of its own. The mark travels in the XDP metadata area, which veth keeps on the skb.
- */
-static __always_inline int lb_xdp_pass_turnaround(struct xdp_md *ctx)
-{
-	__u32 *mark;
-
-	if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(*mark)))
-		return XDP_DROP;
-	mark = (void *)(long)ctx->data_meta;
-	if ((void *)(mark + 1) > (void *)(long)ctx->data)
-		return XDP_DROP;
-	*mark = LB_XDP_META_TURN_AROUND;
-	return XDP_PASS;
-}
-
-/*
  * Writes the tuple *to over the packet's and updates the TCP/UDP checksum by hand (RFC 1624): as a full checksum
  * (address and port changes), or for a CHECKSUM_PARTIAL skb on a veth as a pseudo-header sum (the address change
  * only, added; see lb_tc_rewrite, which does the same in tc mode).
@@ -184,8 +166,11 @@ int lb_xdp_ingress(struct xdp_md *ctx)
 	if (lb_xdp_rewrite(ctx, &pkt, &to, csum_diff, lb_has_l4_csum(&pkt) && lb_xdp_partial_csum(ctx, on_veth)))
 		return XDP_DROP;
 	if (back) {
+		/* On a veth, lb_tc_turnaround (tcx ingress) sends it back: XDP_TX into a veth needs NAPI on the peer
+		 * (drivers/net/veth.c, veth_xdp_xmit: -ENXIO without), which a container's eth0 has only with GRO or an
+		 * XDP program of its own. It tells hairpin packets by their addresses (lb_hairpin_rewritten). */
 		if (on_veth)
-			return lb_xdp_pass_turnaround(ctx);
+			return XDP_PASS;
 		if (lb_xdp_turn_around(ctx))
 			return XDP_DROP;
 		return XDP_TX;

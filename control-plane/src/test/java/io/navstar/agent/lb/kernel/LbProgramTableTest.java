@@ -237,6 +237,20 @@ class LbProgramTableTest {
         t.add(Case.exact("XDP: hairpin goes back out the interface it came from", in,
                 tcp("10.0.2.2", 41020, "11.0.0.1", 80, SYN, 1, 0, new byte[0]), XDP_TX,
                 macsSwapped(tcp("169.254.42.1", 41020, "10.0.2.2", 8080, SYN, 1, 0, new byte[0]))));
+        // On a veth, XDP passes hairpin packets rewritten and lb_tc_turnaround (tcx ingress) sends them back.
+        String turnaround = "lb_tc_turnaround";
+        t.add(Case.exact("XDP on a veth: tcx ingress sends back a packet from the hairpin address", turnaround,
+                tcp("169.254.42.1", 41020, "10.0.2.2", 8080, SYN, 1, 0, new byte[0]), TC_ACT_REDIRECT,
+                macsSwapped(tcp("169.254.42.1", 41020, "10.0.2.2", 8080, SYN, 1, 0, new byte[0]))));
+        t.add(Case.exact("XDP on a veth: tcx ingress sends back a hairpin flow's reply restored to come from the VIP",
+                turnaround, tcp("11.0.0.1", 80, "10.0.2.2", 41020, SYN | ACK, 9, 2, new byte[0]), TC_ACT_REDIRECT,
+                macsSwapped(tcp("11.0.0.1", 80, "10.0.2.2", 41020, SYN | ACK, 9, 2, new byte[0]))));
+        byte[] ordinary = tcp("10.0.1.3", 41000, "10.0.2.2", 8080, ACK, 1001, 1, HELLO);
+        t.add(Case.exact("XDP on a veth: tcx ingress passes a container's own packet untouched", turnaround,
+                ordinary, TCX_NEXT, ordinary));
+        byte[] fromVip = tcp("11.0.0.1", 80, "10.0.1.3", 41000, ACK, 1, 1001, HELLO);
+        t.add(Case.exact("XDP on a veth: tcx ingress passes a packet from a VIP whose flow is not hairpin", turnaround,
+                fromVip, TCX_NEXT, fromVip));
         return t;
     }
 
