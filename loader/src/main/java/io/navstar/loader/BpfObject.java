@@ -299,7 +299,19 @@ public final class BpfObject implements AutoCloseable {
 
     /** Removes this object's pins (maps pinned by name); a later load then creates them afresh. */
     public void unpin() {
-        for (Path pin : pins) {
+        removePins(pins);
+    }
+
+    /**
+     * Removes the pins this load created and leaves those it reused: undoes a load that a caller could not
+     * finish (a later object of the same set failed) without touching state an earlier agent pinned.
+     */
+    public void unpinCreated() {
+        removePins(createdPins);
+    }
+
+    private static void removePins(List<Path> paths) {
+        for (Path pin : paths) {
             try {
                 Files.deleteIfExists(pin);
             } catch (IOException e) {

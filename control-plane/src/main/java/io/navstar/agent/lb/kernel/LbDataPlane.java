@@ -40,8 +40,13 @@ public final class LbDataPlane implements AutoCloseable {
         this.objects = objects;
     }
 
-    /** Loads (or, after a restart, re-attaches to the pinned maps of) the data plane and writes lb_config. */
+    /**
+     * Loads (or, after a restart, re-attaches to the pinned maps of) the data plane and writes lb_config. When
+     * any object fails to load, the maps this call pinned are unpinned again (and the pin directory removed if
+     * this call created it), so a failed start holds no kernel memory; maps an earlier agent pinned stay.
+     */
     public static LbDataPlane open(LbSettings settings) {
+        boolean newDirectory = !Files.isDirectory(settings.pinDirectory());
         LoadOptions options = LoadOptions.defaults().withPinDirectory(settings.pinDirectory())
                 .withMaxEntries("lb_vips", settings.maxVips())
                 .withMaxEntries("lb_vip_stats", settings.maxVips())
@@ -60,7 +65,21 @@ public final class LbDataPlane implements AutoCloseable {
             plane.writeConfig();
             return plane;
         } catch (RuntimeException e) {
-            loaded.forEach(BpfObject::close);
+            for (BpfObject object : loaded) {
+                object.close();
+                try {
+                    object.unpinCreated();
+                } catch (RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            if (newDirectory) {
+                try {
+                    Files.deleteIfExists(settings.pinDirectory());
+                } catch (IOException suppressed) { // not empty: something else pinned there meanwhile
+                    e.addSuppressed(suppressed);
+                }
+            }
             throw e;
         }
     }

@@ -1,0 +1,60 @@
+package io.navstar.agent.lb.kernel;
+
+import io.navstar.agent.lb.support.LbTestSupport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@link LbDataPlane#open} that fails part-way (root only): it holds nothing in the kernel afterwards. */
+class LbDataPlaneTest {
+
+    @Test
+    void aStartThatFailsOnItsLastObjectUnpinsWhatItPinnedAndKeepsWhatAnEarlierAgentPinned(@TempDir Path objects)
+            throws Exception {
+        LbTestSupport.assumeRoot();
+        Path lb = Files.createDirectories(objects.resolve("lb"));
+        for (String name : LbDataPlane.OBJECTS) {
+            Files.write(lb.resolve(name + ".o"), LbDataPlane.objectBytes(name));
+        }
+        byte[] xdp = LbDataPlane.objectBytes("lb_xdp");
+        byte[] corrupt = Arrays.copyOf(xdp, xdp.length / 2); // section headers cut off
+        Path fresh = LbTestSupport.pinDirectory("failfresh");
+        Path restarted = LbTestSupport.pinDirectory("failrestart");
+        String previous = System.getProperty("navstar.bpf.dir");
+        try {
+            LbDataPlane earlier = LbDataPlane.open(LbSettings.forTests(restarted));
+            earlier.close(); // an agent that stopped: its pins stay
+            long pinned;
+            try (var listing = Files.list(restarted)) {
+                pinned = listing.count();
+            }
+            assertTrue(pinned > 5, pinned + " pins");
+
+            System.setProperty("navstar.bpf.dir", objects.toString());
+            Files.write(lb.resolve("lb_xdp.o"), corrupt);
+            assertThrows(RuntimeException.class, () -> LbDataPlane.open(LbSettings.forTests(fresh)));
+            assertFalse(Files.exists(fresh), "a first start that failed leaves no pin directory");
+
+            assertThrows(RuntimeException.class, () -> LbDataPlane.open(LbSettings.forTests(restarted)));
+            try (var listing = Files.list(restarted)) {
+                assertEquals(pinned, listing.count(), "a restart that failed keeps the earlier agent's maps");
+            }
+        } finally {
+            if (previous == null) {
+                System.clearProperty("navstar.bpf.dir");
+            } else {
+                System.setProperty("navstar.bpf.dir", previous);
+            }
+            LbTestSupport.deleteTree(fresh);
+            LbTestSupport.deleteTree(restarted);
+        }
+    }
+}
