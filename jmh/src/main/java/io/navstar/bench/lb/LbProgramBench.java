@@ -68,6 +68,7 @@ public class LbProgramBench {
     private BpfProgram empty;
     private BpfProgram xdpIngress;
     private BpfProgram xdpEmpty;
+    private BpfProgram turnaround;
     private RingBuffer events;
     private byte[][] syn;
     private int nextSyn;
@@ -97,6 +98,7 @@ public class LbProgramBench {
         empty = BpfProgram.load(new ProgramSpec("lb_floor", "tc", ProgramType.SCHED_CLS, null, "GPL", insns, List.of(),
                 null, 0, null, 0));
         xdpIngress = plane.program("lb_xdp_ingress");
+        turnaround = plane.program("lb_tc_turnaround");
         // r0 = 2 (XDP_PASS); exit
         byte[] xdpInsns = ByteBuffer.allocate(16).order(java.nio.ByteOrder.LITTLE_ENDIAN)
                 .put((byte) 0xb7).put((byte) 0).putShort((short) 0).putInt(2)
@@ -206,6 +208,11 @@ public class LbProgramBench {
     /** The backend's reply at the client's egress: the VIP put back as its source. */
     TestRun replyRun() {
         return egress.testRun(reply, REPEAT, 256);
+    }
+
+    /** xdp mode on a veth: the forwarded request meeting tcx ingress after XDP (not hairpin), passed on. */
+    TestRun turnaroundPassRun() {
+        return turnaround.testRun(forwarded, REPEAT, 256);
     }
 
     TestRun xdpFloorRun() {

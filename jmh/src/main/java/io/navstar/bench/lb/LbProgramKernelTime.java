@@ -34,6 +34,7 @@ public final class LbProgramKernelTime {
             int[] replyIn = new int[calls];
             int[] requestOut = new int[calls];
             int[] replyOut = new int[calls];
+            int[] turnaroundPass = new int[calls];
             for (int i = 0; i < calls; i++) {
                 if (i % 1000 == 0) {
                     bench.drainEvents();
@@ -47,6 +48,7 @@ public final class LbProgramKernelTime {
                 replyIn[i] = bench.replyPassingIngressRun().durationNanos();
                 requestOut[i] = bench.requestPassingEgressRun().durationNanos();
                 replyOut[i] = bench.replyRun().durationNanos();
+                turnaroundPass[i] = bench.turnaroundPassRun().durationNanos();
             }
             int entriesAfter = bench.flowEntries();
             Summary f = Summary.of(floor);
@@ -67,6 +69,8 @@ public final class LbProgramKernelTime {
             System.out.printf("  xdp: empty program (floor) %4d / %4d / %6.1f%n", xf.min, xf.median, xf.iqMean);
             Summary.of(xdpTracked).print("xdp: tracked flow         ", xf);
             Summary.of(xdpFresh).print("xdp: new flow             ", xf);
+            // a tcx program: against tc's floor
+            Summary.of(turnaroundPass).print("xdp: veth ingress pass    ", f);
         } finally {
             bench.teardown();
         }
