@@ -37,7 +37,6 @@
 
 #define LB_NO_BACKEND 0xffffffffu
 
-
 #define LB_EEXIST     17  /* errno-base.h: a BPF_NOEXIST update found the key */
 
 #define ETH_ALEN      6

@@ -16,8 +16,9 @@ import org.slf4j.LoggerFactory;
  * each with {@link MessageCodec}. The length is checked against {@link #maxFrameBytes} before any
  * body is buffered, so a hostile length cannot make us allocate; any bad frame is dropped with the
  * rest of the stream, counted, reported as a {@link FrameRejected} user event and the connection
- * closed; frames decoded before the bad one are passed on first. No exception leaves this handler. Rejections are counted in metrics and logged at
- * debug level only, so a hostile peer cannot flood the log.
+ * closed; frames decoded before the bad one are passed on first. No exception leaves this handler.
+ * Rejections are counted in metrics and logged at debug level only, so a hostile peer cannot flood
+ * the log.
  *
  * <p>One instance per channel, on that channel's event loop.
  */
