@@ -20,6 +20,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Map;
@@ -89,28 +90,48 @@ public final class LbAgent implements AutoCloseable {
             this.watcher = config.mode() == LbMode.SOCK ? null : new InterfaceWatcher(namespace,
                     config.interfacePatterns(), this::attachInterface, this::forgetInterface);
         } catch (RuntimeException e) {
-            plane.close();
+            plane.discardCreated(e);
             throw e;
         }
     }
 
-    /** Starts an agent: reconcile from the state file, attach, and serve the API. */
+    /**
+     * Starts an agent: reconcile from the state file, attach, and serve the API. Every input (the state file,
+     * the cgroup, the namespace) is checked before anything touches the kernel, and a start that fails after
+     * that removes the maps, links and directories it created, keeping those an earlier agent pinned.
+     *
+     * @throws IllegalArgumentException for bad input, naming the file (and JSON path) or the setting
+     */
     public static LbAgent start(LbAgentConfig config) throws IOException {
+        DesiredState initial = checkInputs(config);
         LbAgent agent = new LbAgent(config);
         try {
-            agent.startAll();
+            agent.startAll(initial);
             return agent;
         } catch (IOException | RuntimeException e) {
-            agent.close();
+            agent.abandon(e);
             throw e;
         }
     }
 
-    private void startAll() throws IOException {
-        if (config.stateFile() != null && Files.exists(config.stateFile())) {
-            DesiredState state = DesiredStateJson.read(config.stateFile());
-            Reconciler.Report report = applyInternal(state, false);
-            LOG.info("reconciled {} VIPs from {}: {}", state.vips().size(), config.stateFile(), report);
+    /** Reads the state file (null when there is none yet) and checks the cgroup and namespace exist. */
+    private static DesiredState checkInputs(LbAgentConfig config) throws IOException {
+        if (config.cgroup() != null && !Files.isDirectory(config.cgroup())) {
+            throw new IllegalArgumentException("--cgroup " + config.cgroup() + ": no such cgroup directory");
+        }
+        if (config.netns() != null && !Files.exists(Path.of("/run/netns", config.netns()))) {
+            throw new IllegalArgumentException("--netns " + config.netns() + ": no such network namespace in /run/netns");
+        }
+        if (config.stateFile() == null || !Files.exists(config.stateFile())) {
+            return null;
+        }
+        return DesiredStateJson.read(config.stateFile());
+    }
+
+    private void startAll(DesiredState initial) throws IOException {
+        if (initial != null) {
+            Reconciler.Report report = applyInternal(initial, false);
+            LOG.info("reconciled {} VIPs from {}: {}", initial.vips().size(), config.stateFile(), report);
         }
         if (config.mode() == LbMode.SOCK) {
             attachments.attachCgroup(config.cgroup());
@@ -372,6 +393,15 @@ public final class LbAgent implements AutoCloseable {
     /** Stops the agent; pins stay, so the data plane keeps working and the next agent resumes. */
     @Override
     public void close() {
+        stop(null);
+    }
+
+    /** Stops a start that failed part-way and removes what it created (see {@link #start}). */
+    private void abandon(Throwable failure) {
+        stop(failure);
+    }
+
+    private void stop(Throwable discardFor) {
         if (api != null) {
             api.close();
         }
@@ -391,6 +421,9 @@ public final class LbAgent implements AutoCloseable {
             events.close();
         }
         if (attachments != null) {
+            if (discardFor != null) {
+                attachments.discardCreated();
+            }
             attachments.close();
         }
         if (counters != null) {
@@ -399,7 +432,11 @@ public final class LbAgent implements AutoCloseable {
         if (tables != null) {
             tables.close();
         }
-        plane.close();
+        if (discardFor != null) {
+            plane.discardCreated(discardFor);
+        } else {
+            plane.close();
+        }
     }
 
     /** Detaches everything and removes the pins (uninstall). */

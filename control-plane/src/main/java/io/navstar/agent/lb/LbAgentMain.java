@@ -2,6 +2,7 @@ package io.navstar.agent.lb;
 
 import io.navstar.agent.lb.kernel.LbSettings;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,16 +23,46 @@ public final class LbAgentMain {
     private LbAgentMain() {
     }
 
+    static final String USAGE = """
+            usage: navstar lb --mode sock|tc|xdp [options]
+              --mode sock|tc|xdp        data plane mode (required)
+              --state FILE              desired state (JSON), read at start and rewritten on every change
+              --api-port PORT           local HTTP API on 127.0.0.1 (0: none)
+              --pin-dir DIR             bpffs directory of the pinned maps and links (default /sys/fs/bpf/navstar)
+              --cgroup DIR              sock mode: the cgroup v2 directory whose sockets are balanced
+              --netns NAME              tc/xdp mode: the /run/netns namespace of the interfaces
+              --interfaces LIST         tc/xdp mode: interface names or globs, comma-separated (veth*,eth0)
+              --diag-netns LIST         namespaces whose connected UDP sockets to removed backends are destroyed
+              --max-vips N, --max-backends N, --max-flows N, --maglev-cells N   map sizes
+              --tcp-timeout S, --tcp-closing S, --udp-timeout S                 flow timeouts in seconds
+            """;
+
     public static void main(String[] args) throws Exception {
+        System.exit(run(args));
+    }
+
+    /**
+     * Runs the agent until SIGTERM and returns the exit code: 0 after a stop or {@code --help}, 2 for bad
+     * arguments or input files (one line on stderr naming the flag or file, nothing left in the kernel), 1 when
+     * the kernel refuses the data plane.
+     */
+    static int run(String[] args) throws InterruptedException {
+        if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
+            System.out.print(USAGE);
+            return 0;
+        }
+        LbAgent agent;
         LbAgentConfig config;
         try {
             config = parse(args);
+            agent = LbAgent.start(config);
         } catch (IllegalArgumentException e) { // NumberFormatException included
-            System.err.println("LbAgentMain: " + e.getMessage());
-            System.exit(2);
-            return;
+            System.err.println("navstar lb: " + e.getMessage());
+            return 2;
+        } catch (IOException | RuntimeException e) {
+            System.err.println("navstar lb: cannot start: " + e.getMessage());
+            return 1;
         }
-        LbAgent agent = LbAgent.start(config);
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             agent.close();
@@ -40,6 +71,7 @@ public final class LbAgentMain {
         System.out.println("lb agent ready: mode " + config.mode().name().toLowerCase() + ", pins " + config.settings().pinDirectory());
         System.out.flush();
         stop.await();
+        return 0;
     }
 
     static LbAgentConfig parse(String[] args) {
@@ -60,27 +92,30 @@ public final class LbAgentMain {
         java.time.Duration udp = settings.udpTimeout();
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
+            if (!flag.startsWith("--")) {
+                throw new IllegalArgumentException("unexpected argument " + flag + " (options start with --; see --help)");
+            }
             if (i + 1 >= args.length) {
-                throw new IllegalArgumentException(flag + " needs a value");
+                throw new IllegalArgumentException(flag + " needs a value (see --help)");
             }
             String value = args[++i];
             switch (flag) {
                 case "--mode" -> mode = LbMode.parse(value);
                 case "--pin-dir" -> settings = settings.withPinDirectory(Path.of(value));
                 case "--state" -> state = Path.of(value);
-                case "--api-port" -> apiPort = Integer.parseInt(value);
+                case "--api-port" -> apiPort = integer(flag, value, 0, 65535);
                 case "--cgroup" -> cgroup = Path.of(value);
                 case "--netns" -> netns = value;
                 case "--interfaces" -> interfaces.addAll(Arrays.asList(value.split(",")));
                 case "--diag-netns" -> diag.addAll(Arrays.asList(value.split(",", -1)));
-                case "--max-vips" -> vips = Integer.parseInt(value);
-                case "--max-backends" -> backends = Integer.parseInt(value);
-                case "--max-flows" -> flows = Integer.parseInt(value);
-                case "--maglev-cells" -> cells = Integer.parseInt(value);
+                case "--max-vips" -> vips = integer(flag, value, 1, 1 << 24);
+                case "--max-backends" -> backends = integer(flag, value, 1, 1 << 24);
+                case "--max-flows" -> flows = integer(flag, value, 1, 1 << 28);
+                case "--maglev-cells" -> cells = integer(flag, value, 1, 1 << 28);
                 case "--tcp-timeout" -> tcp = seconds(flag, value);
                 case "--tcp-closing" -> closing = seconds(flag, value);
                 case "--udp-timeout" -> udp = seconds(flag, value);
-                default -> throw new IllegalArgumentException("unknown option " + flag);
+                default -> throw new IllegalArgumentException("unknown option " + flag + " (see --help)");
             }
         }
         if (mode == null) {
@@ -88,6 +123,19 @@ public final class LbAgentMain {
         }
         return new LbAgentConfig(mode, settings.withSizes(vips, backends, flows, cells).withTimeouts(tcp, closing, udp),
                 state, apiPort, cgroup, netns, interfaces, diag);
+    }
+
+    /** A whole number in [min, max], or an error naming the flag. */
+    private static int integer(String flag, String value, int min, int max) {
+        try {
+            int n = Integer.parseInt(value);
+            if (n >= min && n <= max) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(flag + " takes a whole number from " + min + " to " + max + ", not \"" + value + "\"");
     }
 
     private static java.time.Duration seconds(String flag, String value) {

@@ -46,10 +46,14 @@ public final class LbAttachments implements AutoCloseable {
     private final LbDataPlane plane;
     private final Path linkDirectory;
     private final Map<String, BpfLink> links = new LinkedHashMap<>();
+    /** Pins this instance attached (not reused from an earlier agent), for {@link #discardCreated}. */
+    private final List<String> createdPins = new ArrayList<>();
+    private final boolean createdDirectory;
 
     public LbAttachments(LbDataPlane plane) {
         this.plane = plane;
         this.linkDirectory = plane.settings().pinDirectory().resolve("links");
+        this.createdDirectory = !Files.isDirectory(linkDirectory);
         try {
             Files.createDirectories(linkDirectory);
         } catch (IOException e) {
@@ -152,6 +156,7 @@ public final class LbAttachments implements AutoCloseable {
                 link.close();
                 throw e;
             }
+            createdPins.add(pin);
             LOG.info("attached {}", link.description());
         }
         links.put(pin, link);
@@ -176,6 +181,38 @@ public final class LbAttachments implements AutoCloseable {
             Files.deleteIfExists(linkDirectory);
         } catch (IOException e) {
             LOG.warn("cleaning link pins: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * Undoes a start that could not finish: detaches and unpins the links this instance attached, removes the
+     * link directory if it made it, and keeps the links an earlier agent pinned (their programs stay attached).
+     */
+    public void discardCreated() {
+        for (String pin : createdPins) {
+            BpfLink link = links.remove(pin);
+            if (link != null) {
+                try {
+                    link.detach();
+                } catch (RuntimeException e) {
+                    LOG.debug("detach {}: {}", pin, e.getMessage());
+                }
+                link.close();
+            }
+            try {
+                Files.deleteIfExists(linkDirectory.resolve(pin));
+            } catch (IOException e) {
+                LOG.warn("cannot remove link pin {}: {}", pin, e.getMessage());
+            }
+        }
+        createdPins.clear();
+        close();
+        if (createdDirectory) {
+            try {
+                Files.deleteIfExists(linkDirectory);
+            } catch (IOException e) {
+                LOG.warn("cannot remove link directory {}: {}", linkDirectory, e.getMessage());
+            }
         }
     }
 

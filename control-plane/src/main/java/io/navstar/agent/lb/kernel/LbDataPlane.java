@@ -34,10 +34,13 @@ public final class LbDataPlane implements AutoCloseable {
 
     private final LbSettings settings;
     private final List<BpfObject> objects;
+    /** Whether this open created the pin directory (a first start), so {@link #discardCreated} may remove it. */
+    private final boolean createdDirectory;
 
-    private LbDataPlane(LbSettings settings, List<BpfObject> objects) {
+    private LbDataPlane(LbSettings settings, List<BpfObject> objects, boolean createdDirectory) {
         this.settings = settings;
         this.objects = objects;
+        this.createdDirectory = createdDirectory;
     }
 
     /**
@@ -61,26 +64,35 @@ public final class LbDataPlane implements AutoCloseable {
             for (String name : OBJECTS) {
                 loaded.add(BpfObject.load(objectBytes(name), name + ".o", options));
             }
-            LbDataPlane plane = new LbDataPlane(settings, loaded);
+            LbDataPlane plane = new LbDataPlane(settings, loaded, newDirectory);
             plane.writeConfig();
             return plane;
         } catch (RuntimeException e) {
-            for (BpfObject object : loaded) {
-                object.close();
-                try {
-                    object.unpinCreated();
-                } catch (RuntimeException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
-            }
-            if (newDirectory) {
-                try {
-                    Files.deleteIfExists(settings.pinDirectory());
-                } catch (IOException suppressed) { // not empty: something else pinned there meanwhile
-                    e.addSuppressed(suppressed);
-                }
-            }
+            new LbDataPlane(settings, loaded, newDirectory).discardCreated(e);
             throw e;
+        }
+    }
+
+    /**
+     * Undoes a start that could not finish: closes every descriptor, unpins the maps this open created and
+     * removes the pin directory if this open made it, keeping what an earlier agent pinned. Failures to remove
+     * are added to {@code failure} (the error that stopped the start), which the caller throws.
+     */
+    public void discardCreated(Throwable failure) {
+        close();
+        for (BpfObject object : objects) {
+            try {
+                object.unpinCreated();
+            } catch (RuntimeException suppressed) {
+                failure.addSuppressed(suppressed);
+            }
+        }
+        if (createdDirectory) {
+            try {
+                Files.deleteIfExists(settings.pinDirectory());
+            } catch (IOException suppressed) { // not empty: something else pinned there meanwhile
+                failure.addSuppressed(suppressed);
+            }
         }
     }
 

@@ -50,11 +50,20 @@ public final class DesiredStateJson {
         try {
             root = MAPPER.readTree(json);
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("desired state is not valid JSON: " + e.getOriginalMessage(), e);
+            var at = e.getLocation();
+            String where = at == null ? "" : "line " + at.getLineNr() + ", column " + at.getColumnNr() + ": ";
+            throw new IllegalArgumentException(where + "not valid JSON: " + firstLine(e.getOriginalMessage()), e);
         } catch (IOException e) {
             throw new IllegalArgumentException("desired state cannot be read: " + e.getMessage(), e);
         }
         return fromTree(root);
+    }
+
+    /** Jackson's message up to its first line break or source excerpt: one line, no input echoed back. */
+    private static String firstLine(String message) {
+        String line = message.lines().findFirst().orElse("");
+        int source = line.indexOf(" (start marker at");
+        return source < 0 ? line : line.substring(0, source);
     }
 
     /** Parses a state from a string. */
