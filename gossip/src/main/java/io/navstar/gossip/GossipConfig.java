@@ -1,5 +1,7 @@
 package io.navstar.gossip;
 
+import io.navstar.gossip.security.ClusterAuthenticator;
+
 import io.navstar.gossip.security.TlsFiles;
 import java.time.Duration;
 
@@ -97,6 +99,10 @@ public record GossipConfig(
         }
         if (multicastDedupWindow < 64 || Integer.bitCount(multicastDedupWindow) != 1) {
             throw new IllegalArgumentException("multicastDedupWindow must be a power of two >= 64");
+        }
+        if (clusterSecret != null && clusterSecret.length < ClusterAuthenticator.MIN_SECRET_BYTES) {
+            throw new IllegalArgumentException("a cluster secret needs at least " + ClusterAuthenticator.MIN_SECRET_BYTES
+                    + " bytes, got " + clusterSecret.length);
         }
         clusterSecret = clusterSecret == null ? null : clusterSecret.clone();
     }

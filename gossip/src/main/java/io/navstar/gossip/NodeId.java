@@ -49,7 +49,13 @@ public record NodeId(int address, int port) implements Comparable<NodeId> {
         if (colon < 0) {
             throw new IllegalArgumentException("expected a.b.c.d:port, got " + hostAndPort);
         }
-        return of(hostAndPort.substring(0, colon), Integer.parseInt(hostAndPort.substring(colon + 1)));
+        int port;
+        try {
+            port = Integer.parseInt(hostAndPort.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("expected a.b.c.d:port, got " + hostAndPort, e);
+        }
+        return of(hostAndPort.substring(0, colon), port);
     }
 
     /** The dotted-quad address. */

@@ -6,6 +6,7 @@ import io.navstar.gossip.NodeId;
 import io.navstar.gossip.TcpGossipNode;
 import io.navstar.gossip.membership.MembershipListener;
 import io.navstar.gossip.route.RouteTable;
+import io.navstar.gossip.security.ClusterAuthenticator;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -41,32 +42,57 @@ public final class GossipNodeMain {
     private GossipNodeMain() {
     }
 
+    private static final String USAGE = "usage: navstar gossip <self a.b.c.d:port> <dir> [seed,seed...] [--secret text]";
+
     public static void main(String[] args) throws Exception {
-        if (args.length < 2) {
-            System.err.println("usage: GossipNodeMain <self a.b.c.d:port> <dir> [seed,seed...] [--secret text]");
-            System.exit(2);
+        if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
+            System.out.println(USAGE);
+            return;
         }
-        NodeId self = NodeId.parse(args[0]);
-        Path dir = Path.of(args[1]);
+        NodeId self;
+        Path dir;
         List<NodeId> seeds = new ArrayList<>();
-        GossipConfig.Builder config = GossipConfig.lan().toBuilder();
-        for (int i = 2; i < args.length; i++) {
-            if (args[i].equals("--secret") && i + 1 < args.length) {
-                config.clusterSecret(args[++i].getBytes(StandardCharsets.UTF_8));
-            } else {
-                for (String seed : args[i].split(",")) {
-                    if (!seed.isBlank()) {
-                        seeds.add(NodeId.parse(seed.trim()));
+        GossipConfig config;
+        try {
+            if (args.length < 2) {
+                throw new IllegalArgumentException("needs the node's address and a directory");
+            }
+            self = NodeId.parse(args[0]);
+            dir = Path.of(args[1]);
+            GossipConfig.Builder builder = GossipConfig.lan().toBuilder();
+            for (int i = 2; i < args.length; i++) {
+                if (args[i].equals("--secret")) {
+                    if (i + 1 == args.length) {
+                        throw new IllegalArgumentException("--secret needs a value");
+                    }
+                    byte[] secret = args[++i].getBytes(StandardCharsets.UTF_8);
+                    if (secret.length < ClusterAuthenticator.MIN_SECRET_BYTES) {
+                        throw new IllegalArgumentException("--secret needs at least "
+                                + ClusterAuthenticator.MIN_SECRET_BYTES + " bytes, got " + secret.length);
+                    }
+                    builder.clusterSecret(secret);
+                } else if (args[i].startsWith("--")) {
+                    throw new IllegalArgumentException("unknown option " + args[i]);
+                } else {
+                    for (String seed : args[i].split(",")) {
+                        if (!seed.isBlank()) {
+                            seeds.add(NodeId.parse(seed.trim()));
+                        }
                     }
                 }
             }
+            config = builder.build();
+        } catch (IllegalArgumentException e) {
+            System.err.println("navstar gossip: " + e.getMessage() + " (" + USAGE + ")");
+            System.exit(2);
+            return;
         }
         String name = self.toString().replace(':', '_');
         Files.createDirectories(dir);
         Path status = dir.resolve(name + ".status");
         PrintWriter events = new PrintWriter(Files.newBufferedWriter(dir.resolve(name + ".events"),
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND), true);
-        TcpGossipNode tcp = TcpGossipNode.open(config.build(), self, dir.resolve(name + ".data"));
+        TcpGossipNode tcp = TcpGossipNode.open(config, self, dir.resolve(name + ".data"));
         GossipNode node = tcp.node();
         node.addMembershipListener(new MembershipListener() {
             @Override

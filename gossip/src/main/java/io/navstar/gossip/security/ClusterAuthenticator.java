@@ -27,13 +27,17 @@ public final class ClusterAuthenticator {
     private static final byte[] WELCOME_LABEL = "navstar-welcome".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] EMPTY = new byte[0];
 
+    /** The shortest cluster secret accepted: 128 bits, the HMAC key length below which guessing is feasible. */
+    public static final int MIN_SECRET_BYTES = 16;
+
     private final SecretKeySpec key;
     private final SecureRandom random = new SecureRandom();
 
     /** @param secret the cluster secret, or null for none */
     public ClusterAuthenticator(byte[] secret) {
-        if (secret != null && secret.length < 16) {
-            throw new IllegalArgumentException("a cluster secret needs at least 16 bytes, got " + secret.length);
+        if (secret != null && secret.length < MIN_SECRET_BYTES) {
+            throw new IllegalArgumentException("a cluster secret needs at least " + MIN_SECRET_BYTES + " bytes, got "
+                    + secret.length);
         }
         this.key = secret == null ? null : new SecretKeySpec(secret, "HmacSHA256");
     }
