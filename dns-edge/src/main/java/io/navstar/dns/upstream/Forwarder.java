@@ -44,6 +44,12 @@ import static io.navstar.dns.wire.DnsWire.*;
  * counts); a truncated answer is retried over TCP to the same upstream (RFC 7766 §5); when every
  * attempt failed or the overall bound passed, a stale cached answer (RFC 8767) or SERVFAIL goes back.
  *
+ * <p>Resolution failures are cached per upstream and question (RFC 9520, {@link FailureCache}): an
+ * error code (SERVFAIL, REFUSED...), an unusable answer or a failed TCP retry at once, an attempt that
+ * timed out once its query is over without that upstream's answer. An upstream is not asked a
+ * question whose failure it has cached; when every upstream of the group has, the client gets the
+ * stale answer or SERVFAIL at once, with nothing sent.
+ *
  * <p>Confined to its event loop: every method must be called on it; nothing is shared but the
  * {@link Upstream}s (internally synchronized) and the {@link AnswerCache} (concurrent).
  */
@@ -72,7 +78,7 @@ public final class Forwarder {
     private final byte[] attemptById = new byte[IDS];
     private final ResponseScan scan = new ResponseScan();
     private final DnsWriter writer = new DnsWriter();
-    private final Upstream[] chosen = new Upstream[UpstreamGroup.PARALLEL + 1];
+    private Upstream[] chosen = new Upstream[UpstreamGroup.PARALLEL + 1];
     /** Queries in flight by question, so identical misses share one upstream exchange. */
     private final HashMap<CacheKey, PendingQuery> inFlight = new HashMap<>();
     private final DnsMetrics metrics;
@@ -183,19 +189,29 @@ public final class Forwarder {
     private void start(PendingQuery pq, long now) {
         pending++;
         inFlight.putIfAbsent(pq.key, pq);
+        if (chosen.length < pq.group.size()) {
+            chosen = new Upstream[pq.group.size()];
+        }
+        int n = pq.group.choose(now, ThreadLocalRandom.current().nextInt(), pq.key, chosen);
+        if (n == 0) {
+            // RFC 9520 §3.2: every upstream's failure for this question is cached: ask none of them
+            metrics.countFailureCacheHit();
+            fail(pq);
+            return;
+        }
         pq.deadline = loop.schedule(() -> {
             if (!pq.done) {
                 fail(pq);
             }
         }, overallNanos, TimeUnit.NANOSECONDS);
-        int n = pq.group.choose(now, ThreadLocalRandom.current().nextInt(), chosen);
         for (int i = 0; i < n && !pq.done; i++) {
             sendUdp(pq, chosen[i], now);
         }
     }
 
+    /** Sends {@code pq} to {@code upstream} (nothing when null, or out of attempts or IDs). */
     private void sendUdp(PendingQuery pq, Upstream upstream, long now) {
-        if (pq.attempts == PendingQuery.MAX_ATTEMPTS) {
+        if (upstream == null || pq.attempts == PendingQuery.MAX_ATTEMPTS) {
             return;
         }
         int id = freeId();
@@ -250,8 +266,9 @@ public final class Forwarder {
         }
         long now = System.nanoTime();
         pq.asked[attempt].onTimeout(now);
+        pq.timedOut[attempt] = true;
         // The attempt stays open: a late answer still wins. Hedge to the next upstream.
-        sendUdp(pq, pq.group.next(now, pq.asked, pq.attempts), now);
+        sendUdp(pq, pq.group.next(now, pq.key, pq.asked, pq.attempts), now);
     }
 
     private void onUdpAnswer(DatagramPacket packet) {
@@ -284,7 +301,7 @@ public final class Forwarder {
         finishAttempt(pq, attempt);
         if (!scan.scan(buf, base, length, pq.key.name(), pq.key.nameLength(), pq.qtype, pq.qclass)) {
             upstream.onFailure(now);
-            afterFailedAttempt(pq, now);
+            failAttempt(pq, attempt, now);
             return;
         }
         if (scan.truncated() && !viaTcp) {
@@ -294,8 +311,8 @@ public final class Forwarder {
         }
         int rcode = scan.rcode();
         if (rcode != RCODE_NOERROR && rcode != RCODE_NXDOMAIN) {
-            upstream.onFailure(now);
-            afterFailedAttempt(pq, now);
+            upstream.onFailure(now); // SERVFAIL, REFUSED, FORMERR...: resolution failures (RFC 9520 §2)
+            failAttempt(pq, attempt, now);
             return;
         }
         upstream.onAnswer(now - pq.sentAt[attempt]);
@@ -305,6 +322,7 @@ public final class Forwarder {
             cache.put(pq.key, entry);
         }
         complete(pq);
+        upstream.recordResolutionSuccess(pq.key); // after complete(), which records the timed-out attempts
         if (!pq.prefetch) {
             replies.answer(pq, entry, false);
         }
@@ -325,16 +343,22 @@ public final class Forwarder {
         }
     }
 
-    private void afterFailedAttempt(PendingQuery pq, long now) {
-        Upstream next = pq.group.next(now, pq.asked, pq.attempts);
-        boolean untried = true;
-        for (int i = 0; i < pq.attempts; i++) {
-            if (pq.asked[i] == next) {
-                untried = false;
-                break;
-            }
+    /**
+     * The attempt failed for certain (RFC 9520 §2: an error code, an unusable answer, a failed TCP
+     * retry): its upstream backs off from the question, the next one is asked.
+     */
+    private void failAttempt(PendingQuery pq, int attempt, long now) {
+        if (!pq.finished[attempt]) {
+            finishAttempt(pq, attempt);
         }
-        if (untried) {
+        pq.asked[attempt].recordResolutionFailure(pq.key, now);
+        afterFailedAttempt(pq, now);
+    }
+
+    /** Asks an upstream not asked yet, if any; fails the query when nothing is left in flight. */
+    private void afterFailedAttempt(PendingQuery pq, long now) {
+        Upstream next = pq.group.next(now, pq.key, pq.asked, pq.attempts);
+        if (next != null && !pq.asked(next)) {
             sendUdp(pq, next, now);
         }
         if (pq.inFlight == 0 && !pq.done) {
@@ -381,9 +405,13 @@ public final class Forwarder {
         pq.done = true;
         pending--;
         inFlight.remove(pq.key, pq);
+        long now = System.nanoTime();
         for (int i = 0; i < pq.attempts; i++) {
             if (!pq.finished[i]) {
                 finishAttempt(pq, i);
+                if (pq.timedOut[i]) { // RFC 9520 §2.3: no answer in time from it for this query
+                    pq.asked[i].recordResolutionFailure(pq.key, now);
+                }
             }
         }
         if (pq.deadline != null) {
@@ -432,8 +460,7 @@ public final class Forwarder {
         }
         long now = System.nanoTime();
         pq.asked[attempt].onFailure(now);
-        finishAttempt(pq, attempt);
-        afterFailedAttempt(pq, now);
+        failAttempt(pq, attempt, now);
     }
 
     /** One TCP query to an upstream: write it when connected, take the first framed answer, close. */
