@@ -41,6 +41,8 @@ public final class PendingQuery {
     final Upstream[] asked = new Upstream[MAX_ATTEMPTS];
     final long[] sentAt = new long[MAX_ATTEMPTS];
     final int[] ids = new int[MAX_ATTEMPTS];
+    /** The socket a UDP attempt went out on; null for TCP and for one that could not be sent. */
+    final UpstreamSocket[] sockets = new UpstreamSocket[MAX_ATTEMPTS];
     final boolean[] finished = new boolean[MAX_ATTEMPTS];
     /** The attempt's retry timeout expired (it stays open for a late answer). */
     final boolean[] timedOut = new boolean[MAX_ATTEMPTS];

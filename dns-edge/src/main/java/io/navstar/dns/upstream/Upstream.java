@@ -40,6 +40,7 @@ public final class Upstream {
     private final LongAdder failures = new LongAdder();
     private final LongAdder timeouts = new LongAdder();
     private final LongAdder tcpRetries = new LongAdder();
+    private final LongAdder unreachable = new LongAdder();
     private final LongAdder failureCacheHits = new LongAdder();
     private final FailureCache failedQuestions;
     private final LongAdder[] latency = new LongAdder[LATENCY_BUCKETS_MICROS.length];
@@ -103,6 +104,15 @@ public final class Upstream {
         addFailure(nowNanos);
     }
 
+    /**
+     * An ICMP destination unreachable (port, host or network) was reported on one of this upstream's
+     * connected sockets, or connecting one failed: count it as an event and as a failure.
+     */
+    public synchronized void onUnreachable(long nowNanos) {
+        unreachable.increment();
+        addFailure(nowNanos);
+    }
+
     /** Whether this upstream's failure to resolve {@code question} is cached (RFC 9520 §3.2): do not ask it. */
     public boolean backingOff(CacheKey question, long nowNanos) {
         return failedQuestions.backingOff(question, nowNanos);
@@ -159,7 +169,7 @@ public final class Upstream {
             buckets[i] = latency[i].sum();
         }
         return new Stats(address.toString(), queries.sum(), answers.sum(), failures.sum(), timeouts.sum(),
-                tcpRetries.sum(), failureCacheHits.sum(), failedQuestions.size(),
+                tcpRetries.sum(), unreachable.sum(), failureCacheHits.sum(), failedQuestions.size(),
                 failedQuestions.evictions(), srttNanos(), timeoutNanos, buckets);
     }
 
@@ -172,6 +182,8 @@ public final class Upstream {
      * @param failures SERVFAIL/REFUSED/garbage answers and TCP failures
      * @param timeouts queries whose retry timeout expired first
      * @param tcpRetries truncated answers retried over TCP
+     * @param unreachable ICMP destination-unreachable errors reported on its sockets (a socket holds one
+     *     pending error, so ICMP messages arriving together count once), and failed connects
      * @param failureCacheHits questions not sent to it because its failure for them was cached (RFC 9520)
      * @param failedQuestions questions whose failure it remembers now (in backoff, or their streak)
      * @param failedQuestionEvictions remembered failures dropped to stay within the bound
@@ -180,7 +192,7 @@ public final class Upstream {
      * @param latencyBuckets answers per latency bucket ({@link #LATENCY_BUCKETS_MICROS})
      */
     public record Stats(String address, long queries, long answers, long failures, long timeouts, long tcpRetries,
-                        long failureCacheHits, long failedQuestions, long failedQuestionEvictions,
+                        long unreachable, long failureCacheHits, long failedQuestions, long failedQuestionEvictions,
                         long srttNanos, long timeoutNanos, long[] latencyBuckets) {
     }
 }
