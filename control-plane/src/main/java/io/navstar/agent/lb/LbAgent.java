@@ -21,7 +21,6 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -34,21 +33,15 @@ import java.util.concurrent.TimeUnit;
  * The load balancer agent of one node: opens (or, after a restart, reopens) the pinned data plane, reconciles
  * it with the desired state (state file, then API calls), attaches the mode's programs (cgroup, or matching
  * interfaces as they appear), consumes first-packet events for rates and the tc/xdp health rule, and destroys
- * connected UDP sockets to removed backends, and every {@link #SWEEP_INTERVAL} forgets what removed VIPs and backends
- * left in the kernel once their flows have ended ({@link KernelLbTables#sweep}); expired flows are deleted
- * ({@link FlowReaper}) at a pace set by how many the last round found. Killing the agent leaves maps, tables and
- * links pinned, so established connections carry on; the next agent applies the same state as a no-op.
+ * connected UDP sockets to removed backends; {@link LbHousekeeping} sweeps and reaps the kernel tables. Killing the
+ * agent leaves maps, tables and links pinned, so established connections carry on; the next agent applies the same
+ * state as a no-op.
  *
- * <p>Threading: {@link #apply} is serialised; the watcher runs on one scheduler thread, the sweep and the reaper on
- * another (their table scans must not hold up attaching a new interface), events on their own.
+ * <p>Threading: {@link #apply} is serialised; the watcher runs on one scheduler thread, the housekeeping on
+ * another (its table scans must not hold up attaching a new interface), events on their own.
  */
 public final class LbAgent implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LbAgent.class);
-    /** How often the kernel is swept; its flow tables are read only when a VIP or backend has gone since. */
-    public static final Duration SWEEP_INTERVAL = Duration.ofMinutes(5);
-    /** Bounds of the pause between two rounds of {@link FlowReaper}; the first round comes after the longest. */
-    public static final Duration REAP_MIN = Duration.ofSeconds(5);
-    public static final Duration REAP_MAX = Duration.ofMinutes(2);
 
     private final LbAgentConfig config;
     private final LbDataPlane plane;
@@ -58,17 +51,12 @@ public final class LbAgent implements AutoCloseable {
     private final LbCounters counters;
     private final LbEventConsumer events;
     private final ScheduledExecutorService scheduler;
-    private final ScheduledExecutorService housekeeping;
+    private final LbHousekeeping housekeeping;
     private final InterfaceWatcher watcher;
     private final NetworkNamespace namespace;
     private volatile DesiredState desired = DesiredState.empty();
+    /** Reconciles so far (applies and health re-applies), guarded by this: tells a sweep the state changed. */
     private long applies;
-    private long sweptEndpoints;
-    private long sweptFilterBits;
-    private final FlowReaper reaper;
-    private volatile long reapedFlows;
-    private volatile long reapNanos;
-    private volatile Duration reapPause = REAP_MAX;
     private LbApiServer api;
 
     private LbAgent(LbAgentConfig config) {
@@ -79,12 +67,10 @@ public final class LbAgent implements AutoCloseable {
             this.reconciler = Reconciler.recover(tables, config.settings().minimumTableSize());
             this.attachments = new LbAttachments(plane);
             this.counters = new LbCounters(plane);
-            this.reaper = new FlowReaper(plane);
             this.events = new LbEventConsumer(plane.map("lb_events"), config.settings().maxBackends(),
                     config.mode() != LbMode.SOCK, this::reapply);
             this.namespace = config.netns() == null ? null : NetworkNamespace.named(config.netns());
-            this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("lb-reaper")
-                    .daemon().unstarted(r));
+            this.housekeeping = new LbHousekeeping(tables, new FlowReaper(plane), this, this::appliesSoFar);
             this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("lb-control")
                     .daemon().unstarted(r));
             this.watcher = config.mode() == LbMode.SOCK ? null : new InterfaceWatcher(namespace,
@@ -139,9 +125,7 @@ public final class LbAgent implements AutoCloseable {
             watcher.poll();
             scheduler.scheduleWithFixedDelay(this::pollInterfaces, 250, 250, TimeUnit.MILLISECONDS);
         }
-        long sweepMillis = SWEEP_INTERVAL.toMillis();
-        housekeeping.scheduleWithFixedDelay(this::sweep, sweepMillis, sweepMillis, TimeUnit.MILLISECONDS);
-        housekeeping.schedule(this::reapAndReschedule, reapPause.toMillis(), TimeUnit.MILLISECONDS);
+        housekeeping.start();
         events.start();
         if (config.apiPort() > 0) {
             api = LbApiServer.start(this, config.apiPort());
@@ -156,70 +140,8 @@ public final class LbAgent implements AutoCloseable {
         }
     }
 
-    /**
-     * One sweep of the kernel ({@link KernelLbTables#beginSweep}): begun and finished under the agent's lock, the
-     * flow tables read without it, so an apply waits for no scan; a sweep an apply overtook is dropped (the next
-     * one starts afresh). Returns its report, or null when it was dropped or failed.
-     */
-    KernelLbTables.SweepReport sweep() {
-        try {
-            KernelLbTables.Sweep sweep;
-            long generation;
-            synchronized (this) {
-                sweep = tables.beginSweep();
-                generation = applies;
-            }
-            sweep.scanFlows(System.nanoTime());
-            synchronized (this) {
-                if (applies != generation) {
-                    LOG.debug("sweep dropped: the state changed while it read the flows");
-                    return null;
-                }
-                KernelLbTables.SweepReport report = tables.finishSweep(sweep);
-                sweptEndpoints += report.removedEndpoints();
-                sweptFilterBits += report.vipBits() + report.backendBits();
-                if (report.staleEndpoints() > 0 || report.vipBits() + report.backendBits() > 0) {
-                    LOG.info("swept the kernel: {}", report);
-                }
-                return report;
-            }
-        } catch (RuntimeException e) {
-            LOG.warn("sweep: {}", e.toString());
-            return null;
-        }
-    }
-
-    /**
-     * One round of {@link FlowReaper}, then the next one scheduled: sooner when this round deleted over an eighth of
-     * what the tables hold (flows end faster than the pause lets them be reaped), later when under a 64th, between
-     * {@link #REAP_MIN} and {@link #REAP_MAX}. Runs without the agent's lock.
-     */
-    private void reapAndReschedule() {
-        try {
-            FlowReaper.Report report = reaper.reap(System.nanoTime());
-            reapedFlows += report.deleted();
-            reapNanos = report.nanos();
-            reapPause = nextReapPause(reapPause, report.deleted(), reaper.capacity());
-            LOG.debug("reaped {}; next round in {}", report, reapPause);
-        } catch (RuntimeException e) {
-            LOG.warn("reaping expired flows: {}", e.toString());
-        }
-        try {
-            housekeeping.schedule(this::reapAndReschedule, reapPause.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException closing) {
-            // the agent is closing
-        }
-    }
-
-    /** The pause after a round that deleted {@code deleted} of {@code capacity} entries (see reapAndReschedule). */
-    static Duration nextReapPause(Duration pause, long deleted, long capacity) {
-        Duration next = pause;
-        if (deleted > capacity / 8) {
-            next = pause.dividedBy(2);
-        } else if (deleted < capacity / 64) {
-            next = pause.multipliedBy(2);
-        }
-        return next.compareTo(REAP_MIN) < 0 ? REAP_MIN : next.compareTo(REAP_MAX) > 0 ? REAP_MAX : next;
+    private synchronized long appliesSoFar() {
+        return applies;
     }
 
     private synchronized boolean attachInterface(String ifname) {
@@ -349,18 +271,16 @@ public final class LbAgent implements AutoCloseable {
             out.append("navstar_lb_vip_new_flows_total").append(label).append(' ').append(vipTotals[at + 2]).append('\n');
             out.append("navstar_lb_vip_refused_total").append(label).append(' ').append(vipTotals[at + 3]).append('\n');
         }
-        synchronized (this) {
-            out.append("# TYPE navstar_lb_swept_endpoints_total counter\n");
-            out.append("navstar_lb_swept_endpoints_total ").append(sweptEndpoints).append('\n');
-            out.append("# TYPE navstar_lb_swept_filter_bits_total counter\n");
-            out.append("navstar_lb_swept_filter_bits_total ").append(sweptFilterBits).append('\n');
-        }
+        out.append("# TYPE navstar_lb_swept_endpoints_total counter\n");
+        out.append("navstar_lb_swept_endpoints_total ").append(housekeeping.sweptEndpoints()).append('\n');
+        out.append("# TYPE navstar_lb_swept_filter_bits_total counter\n");
+        out.append("navstar_lb_swept_filter_bits_total ").append(housekeeping.sweptFilterBits()).append('\n');
         out.append("# TYPE navstar_lb_reaped_flows_total counter\n");
-        out.append("navstar_lb_reaped_flows_total ").append(reapedFlows).append('\n');
+        out.append("navstar_lb_reaped_flows_total ").append(housekeeping.reapedFlows()).append('\n');
         out.append("# TYPE navstar_lb_reap_seconds gauge\n");
-        out.append("navstar_lb_reap_seconds ").append(reapNanos / 1e9).append('\n');
+        out.append("navstar_lb_reap_seconds ").append(housekeeping.reapNanos() / 1e9).append('\n');
         out.append("# TYPE navstar_lb_reap_pause_seconds gauge\n");
-        out.append("navstar_lb_reap_pause_seconds ").append(reapPause.toMillis() / 1e3).append('\n');
+        out.append("navstar_lb_reap_pause_seconds ").append(housekeeping.reapPause().toMillis() / 1e3).append('\n');
         long now = System.nanoTime();
         Map<Endpoint, Integer> backendIds = new TreeMap<>();
         int idsBelow = 0;
@@ -406,13 +326,7 @@ public final class LbAgent implements AutoCloseable {
             api.close();
         }
         if (housekeeping != null) {
-            housekeeping.shutdownNow();
-            try {
-                // a scan under way reads the maps closed below: let it end (it checks no interrupt)
-                housekeeping.awaitTermination(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            housekeeping.close();
         }
         if (scheduler != null) {
             scheduler.shutdownNow();
