@@ -6,7 +6,6 @@ import io.navstar.agent.lb.kernel.KernelLbTables;
 import io.navstar.agent.lb.kernel.LbAttachments;
 import io.navstar.agent.lb.kernel.LbCounters;
 import io.navstar.agent.lb.kernel.LbDataPlane;
-import io.navstar.agent.lb.kernel.SockDiag;
 import io.navstar.agent.lb.model.BackendSpec;
 import io.navstar.agent.lb.model.DesiredState;
 import io.navstar.agent.lb.model.DesiredStateJson;
@@ -32,10 +31,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * The load balancer agent of one node: opens (or, after a restart, reopens) the pinned data plane, reconciles
  * it with the desired state (state file, then API calls), attaches the mode's programs (cgroup, or matching
- * interfaces as they appear), consumes first-packet events for rates and the tc/xdp health rule, and destroys
- * connected UDP sockets to removed backends; {@link LbHousekeeping} sweeps and reaps the kernel tables. Killing the
- * agent leaves maps, tables and links pinned, so established connections carry on; the next agent applies the same
- * state as a no-op.
+ * interfaces as they appear), and consumes first-packet events for rates and the tc/xdp health rule;
+ * {@link RemovedBackendSockets} destroys connected UDP sockets to removed backends, {@link LbHousekeeping} sweeps
+ * and reaps the kernel tables. Killing the agent leaves maps, tables and links pinned, so established connections
+ * carry on; the next agent applies the same state as a no-op.
  *
  * <p>Threading: {@link #apply} is serialised; the watcher runs on one scheduler thread, the housekeeping on
  * another (its table scans must not hold up attaching a new interface), events on their own.
@@ -54,6 +53,7 @@ public final class LbAgent implements AutoCloseable {
     private final LbHousekeeping housekeeping;
     private final InterfaceWatcher watcher;
     private final NetworkNamespace namespace;
+    private final RemovedBackendSockets removedBackendSockets;
     private volatile DesiredState desired = DesiredState.empty();
     /** Reconciles so far (applies and health re-applies), guarded by this: tells a sweep the state changed. */
     private long applies;
@@ -70,6 +70,7 @@ public final class LbAgent implements AutoCloseable {
             this.events = new LbEventConsumer(plane.map("lb_events"), config.settings().maxBackends(),
                     config.mode() != LbMode.SOCK, this::reapply);
             this.namespace = config.netns() == null ? null : NetworkNamespace.named(config.netns());
+            this.removedBackendSockets = new RemovedBackendSockets(config.diagNamespaces());
             this.housekeeping = new LbHousekeeping(tables, new FlowReaper(plane), this, this::appliesSoFar);
             this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("lb-control")
                     .daemon().unstarted(r));
@@ -175,7 +176,7 @@ public final class LbAgent implements AutoCloseable {
             }
         }
         if (!report.removedBackends().isEmpty()) {
-            destroyUdpSockets(report.removedBackends());
+            removedBackendSockets.destroyConnectedTo(report.removedBackends());
         }
         return report;
     }
@@ -199,23 +200,6 @@ public final class LbAgent implements AutoCloseable {
         applies++;
         Reconciler.Report report = reconciler.apply(desired, skipped());
         LOG.info("health: skipped backends now {}; {}", skipped(), report);
-    }
-
-    private void destroyUdpSockets(java.util.List<Endpoint> removed) {
-        for (String ns : config.diagNamespaces()) {
-            for (Endpoint backend : removed) {
-                try {
-                    int n = ns.isEmpty() ? SockDiag.destroyUdpConnectedTo(backend)
-                            : NetworkNamespace.named(ns).run(() -> SockDiag.destroyUdpConnectedTo(backend));
-                    if (n > 0) {
-                        LOG.info("destroyed {} connected UDP sockets to removed backend {} in {}", n, backend,
-                                ns.isEmpty() ? "own namespace" : ns);
-                    }
-                } catch (RuntimeException e) {
-                    LOG.warn("destroying UDP sockets to {} in {}: {}", backend, ns, e.getMessage());
-                }
-            }
-        }
     }
 
     private static Set<Endpoint> backends(DesiredState state) {
