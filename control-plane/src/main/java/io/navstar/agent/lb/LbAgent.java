@@ -6,12 +6,9 @@ import io.navstar.agent.lb.kernel.KernelLbTables;
 import io.navstar.agent.lb.kernel.LbAttachments;
 import io.navstar.agent.lb.kernel.LbCounters;
 import io.navstar.agent.lb.kernel.LbDataPlane;
-import io.navstar.agent.lb.model.BackendSpec;
 import io.navstar.agent.lb.model.DesiredState;
 import io.navstar.agent.lb.model.DesiredStateJson;
 import io.navstar.agent.lb.model.Endpoint;
-import io.navstar.agent.lb.model.VipSpec;
-import io.navstar.agent.lb.plan.InstalledVip;
 import io.navstar.agent.lb.plan.Reconciler;
 import io.navstar.loader.NetworkNamespace;
 import org.slf4j.Logger;
@@ -21,9 +18,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
-import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -51,6 +46,7 @@ public final class LbAgent implements AutoCloseable {
     private final LbEventConsumer events;
     private final ScheduledExecutorService scheduler;
     private final LbHousekeeping housekeeping;
+    private final LbStatisticsCollector statistics;
     private final InterfaceWatcher watcher;
     private final NetworkNamespace namespace;
     private final RemovedBackendSockets removedBackendSockets;
@@ -72,6 +68,7 @@ public final class LbAgent implements AutoCloseable {
             this.namespace = config.netns() == null ? null : NetworkNamespace.named(config.netns());
             this.removedBackendSockets = new RemovedBackendSockets(config.diagNamespaces());
             this.housekeeping = new LbHousekeeping(tables, new FlowReaper(plane), this, this::appliesSoFar);
+            this.statistics = new LbStatisticsCollector(reconciler, counters, events, housekeeping, this::desired);
             this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("lb-control")
                     .daemon().unstarted(r));
             this.watcher = config.mode() == LbMode.SOCK ? null : new InterfaceWatcher(namespace,
@@ -165,6 +162,7 @@ public final class LbAgent implements AutoCloseable {
     }
 
     private synchronized Reconciler.Report applyInternal(DesiredState state, boolean persist) {
+        long start = System.nanoTime();
         applies++;
         Reconciler.Report report = reconciler.apply(state, skipped());
         desired = state;
@@ -178,6 +176,7 @@ public final class LbAgent implements AutoCloseable {
         if (!report.removedBackends().isEmpty()) {
             removedBackendSockets.destroyConnectedTo(report.removedBackends());
         }
+        statistics.applied(System.nanoTime() - start);
         return report;
     }
 
@@ -199,17 +198,8 @@ public final class LbAgent implements AutoCloseable {
     private synchronized void reapply() {
         applies++;
         Reconciler.Report report = reconciler.apply(desired, skipped());
+        statistics.healthApplied();
         LOG.info("health: skipped backends now {}; {}", skipped(), report);
-    }
-
-    private static Set<Endpoint> backends(DesiredState state) {
-        Set<Endpoint> set = new HashSet<>();
-        for (VipSpec spec : state.vips().values()) {
-            for (BackendSpec b : spec.backends()) {
-                set.add(b.endpoint());
-            }
-        }
-        return set;
     }
 
     public DesiredState desired() {
@@ -233,65 +223,9 @@ public final class LbAgent implements AutoCloseable {
         return attachments.pins();
     }
 
-    /**
-     * Prometheus text exposition of the counters, rates and health. The kernel's per-CPU counters are read in
-     * batches (every id below the highest in use: a few syscalls for any number of VIPs and backends).
-     */
-    public String metrics() {
-        StringBuilder out = new StringBuilder(4096);
-        Map<String, InstalledVip> vips = new TreeMap<>();
-        reconciler.installed().forEach((k, v) -> vips.put(k.toString(), v));
-        int vipIds = 0;
-        for (InstalledVip vip : vips.values()) {
-            vipIds = Math.max(vipIds, vip.vipId() + 1);
-        }
-        long[] vipTotals = counters.vipsBelow(vipIds);
-        out.append("# TYPE navstar_lb_vip_packets_total counter\n");
-        for (Map.Entry<String, InstalledVip> e : vips.entrySet()) {
-            int at = e.getValue().vipId() * LbCounters.FIELDS;
-            String label = "{vip=\"" + e.getKey() + "\"}";
-            out.append("navstar_lb_vip_packets_total").append(label).append(' ').append(vipTotals[at]).append('\n');
-            out.append("navstar_lb_vip_bytes_total").append(label).append(' ').append(vipTotals[at + 1]).append('\n');
-            out.append("navstar_lb_vip_new_flows_total").append(label).append(' ').append(vipTotals[at + 2]).append('\n');
-            out.append("navstar_lb_vip_refused_total").append(label).append(' ').append(vipTotals[at + 3]).append('\n');
-        }
-        out.append("# TYPE navstar_lb_swept_endpoints_total counter\n");
-        out.append("navstar_lb_swept_endpoints_total ").append(housekeeping.sweptEndpoints()).append('\n');
-        out.append("# TYPE navstar_lb_swept_filter_bits_total counter\n");
-        out.append("navstar_lb_swept_filter_bits_total ").append(housekeeping.sweptFilterBits()).append('\n');
-        out.append("# TYPE navstar_lb_reaped_flows_total counter\n");
-        out.append("navstar_lb_reaped_flows_total ").append(housekeeping.reapedFlows()).append('\n');
-        out.append("# TYPE navstar_lb_reap_seconds gauge\n");
-        out.append("navstar_lb_reap_seconds ").append(housekeeping.reapNanos() / 1e9).append('\n');
-        out.append("# TYPE navstar_lb_reap_pause_seconds gauge\n");
-        out.append("navstar_lb_reap_pause_seconds ").append(housekeeping.reapPause().toMillis() / 1e3).append('\n');
-        long now = System.nanoTime();
-        Map<Endpoint, Integer> backendIds = new TreeMap<>();
-        int idsBelow = 0;
-        for (Endpoint backend : backends(desired)) {
-            int id = reconciler.backendId(backend);
-            if (id >= 0) {
-                backendIds.put(backend, id);
-                idsBelow = Math.max(idsBelow, id + 1);
-            }
-        }
-        long[] backendTotals = counters.backendsBelow(idsBelow);
-        for (Map.Entry<Endpoint, Integer> e : backendIds.entrySet()) {
-            Endpoint backend = e.getKey();
-            int id = e.getValue();
-            int at = id * LbCounters.FIELDS;
-            String label = "{backend=\"" + backend + "\"}";
-            out.append("navstar_lb_backend_packets_total").append(label).append(' ').append(backendTotals[at]).append('\n');
-            out.append("navstar_lb_backend_new_flows_total").append(label).append(' ').append(backendTotals[at + 2]).append('\n');
-            out.append("navstar_lb_backend_replied_flows_total").append(label).append(' ').append(backendTotals[at + 3]).append('\n');
-            out.append("navstar_lb_backend_new_flow_events_total").append(label).append(' ').append(events.newFlows(id)).append('\n');
-            out.append("navstar_lb_backend_new_flows_per_second").append(label).append(' ').append(events.newFlowRate(id)).append('\n');
-            out.append("navstar_lb_backend_unanswered_flows_total").append(label).append(' ')
-                    .append(events.health().unanswered(id)).append('\n');
-            out.append("navstar_lb_backend_skipped").append(label).append(' ')
-                    .append(events.health().skipped(id, now) ? 1 : 0).append('\n');
-        }
-        return out.toString();
+    /** The counters of the data plane, its events, housekeeping and applies. */
+    public LbStatistics statistics() {
+        return statistics;
     }
 
     /** Stops the agent; pins stay, so the data plane keeps working and the next agent resumes. */

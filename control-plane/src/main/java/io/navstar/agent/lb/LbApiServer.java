@@ -23,8 +23,7 @@ import java.util.concurrent.Executors;
  * <li>{@code GET /v1/lb/vips}: the desired state as JSON ({@link DesiredStateJson});</li>
  * <li>{@code PUT /v1/lb/vips}: replace the whole desired state; answers the apply report;</li>
  * <li>{@code POST /v1/lb/vips}: add or replace one VIP (one VIP object);</li>
- * <li>{@code DELETE /v1/lb/vips?vip=11.0.0.1:80&protocol=tcp}: remove one VIP;</li>
- * <li>{@code GET /metrics}: Prometheus text.</li>
+ * <li>{@code DELETE /v1/lb/vips?vip=11.0.0.1:80&protocol=tcp}: remove one VIP.</li>
  * </ul>
  * Bad input gets 400 with the parser's message and changes nothing. Threading: requests run on one thread.
  */
@@ -40,7 +39,6 @@ final class LbApiServer implements AutoCloseable {
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 64);
         server.setExecutor(Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().name("lb-api").daemon().unstarted(r)));
         server.createContext("/v1/lb/vips", exchange -> handleVips(agent, exchange));
-        server.createContext("/metrics", exchange -> respond(exchange, 200, "text/plain; version=0.0.4", agent.metrics()));
         server.start();
         return new LbApiServer(server);
     }

@@ -98,8 +98,8 @@ class LbEndToEndTest {
                 agent.kill();
                 assertEquals(0, topo.requests(cgroup, URL, 50), "the pinned data plane serves while no agent runs");
                 agent.start();
-                String metrics = agent.get("/metrics").body();
-                assertTrue(metrics.contains("navstar_lb_vip_new_flows_total"), metrics);
+                String restored = agent.get("/v1/lb/vips").body();
+                assertTrue(restored.contains(topo.backends.get(y).endpoint()), "state file read again: " + restored);
                 before = topo.requestCounts();
                 assertEquals(0, topo.requests(cgroup, URL, 100));
                 int[] afterRestart = diff(topo.requestCounts(), before);
