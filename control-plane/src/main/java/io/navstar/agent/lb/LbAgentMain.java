@@ -51,11 +51,11 @@ public final class LbAgentMain {
             System.out.print(USAGE);
             return 0;
         }
-        LbAgent agent;
+        LoadBalancer agent;
         LbAgentConfig config;
         try {
             config = parse(args);
-            agent = LbAgent.start(config);
+            agent = LoadBalancer.start(config);
         } catch (IllegalArgumentException e) { // NumberFormatException included
             System.err.println("navstar lb: " + e.getMessage());
             return 2;

@@ -35,7 +35,7 @@ final class LbApiServer implements AutoCloseable {
         this.server = server;
     }
 
-    static LbApiServer start(LbAgent agent, int port) throws IOException {
+    static LbApiServer start(LoadBalancer agent, int port) throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 64);
         server.setExecutor(Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().name("lb-api").daemon().unstarted(r)));
         server.createContext("/v1/lb/vips", exchange -> handleVips(agent, exchange));
@@ -43,7 +43,7 @@ final class LbApiServer implements AutoCloseable {
         return new LbApiServer(server);
     }
 
-    private static void handleVips(LbAgent agent, HttpExchange exchange) throws IOException {
+    private static void handleVips(LoadBalancer agent, HttpExchange exchange) throws IOException {
         try {
             switch (exchange.getRequestMethod()) {
                 case "GET" -> respond(exchange, 200, "application/json", DesiredStateJson.toJson(agent.desired()));

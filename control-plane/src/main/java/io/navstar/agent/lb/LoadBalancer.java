@@ -34,8 +34,8 @@ import java.util.concurrent.TimeUnit;
  * <p>Threading: {@link #apply} is serialised; the watcher runs on one scheduler thread, the housekeeping on
  * another (its table scans must not hold up attaching a new interface), events on their own.
  */
-public final class LbAgent implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(LbAgent.class);
+public final class LoadBalancer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(LoadBalancer.class);
 
     private final LbAgentConfig config;
     private final LbDataPlane plane;
@@ -55,7 +55,7 @@ public final class LbAgent implements AutoCloseable {
     private long applies;
     private LbApiServer api;
 
-    private LbAgent(LbAgentConfig config) {
+    private LoadBalancer(LbAgentConfig config) {
         this.config = config;
         this.plane = LbDataPlane.open(config.settings());
         try {
@@ -86,9 +86,9 @@ public final class LbAgent implements AutoCloseable {
      *
      * @throws IllegalArgumentException for bad input, naming the file (and JSON path) or the setting
      */
-    public static LbAgent start(LbAgentConfig config) throws IOException {
+    public static LoadBalancer start(LbAgentConfig config) throws IOException {
         DesiredState initial = checkInputs(config);
-        LbAgent agent = new LbAgent(config);
+        LoadBalancer agent = new LoadBalancer(config);
         try {
             agent.startAll(initial);
             return agent;

@@ -1,6 +1,6 @@
 package io.navstar.agent.lb.e2e;
 
-import io.navstar.agent.lb.LbAgent;
+import io.navstar.agent.lb.LoadBalancer;
 import io.navstar.agent.lb.LbAgentConfig;
 import io.navstar.agent.lb.LbStatistics;
 import io.navstar.agent.lb.LbMode;
@@ -43,7 +43,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The agent in this JVM against the real kernel: scale, interface watching, health, socket destroy, sock mode views. */
-class LbAgentKernelTest {
+class LoadBalancerKernelTest {
     static LbTopology topo;
 
     @BeforeAll
@@ -60,10 +60,10 @@ class LbAgentKernelTest {
         }
     }
 
-    private static LbAgent agent(LbMode mode, Path pins, Path cgroup, List<String> interfaces, List<String> diag)
+    private static LoadBalancer agent(LbMode mode, Path pins, Path cgroup, List<String> interfaces, List<String> diag)
             throws IOException {
         LbSettings settings = LbSettings.forTests(pins);
-        return LbAgent.start(new LbAgentConfig(mode, settings, null, 0, cgroup, mode == LbMode.SOCK ? null : topo.node,
+        return LoadBalancer.start(new LbAgentConfig(mode, settings, null, 0, cgroup, mode == LbMode.SOCK ? null : topo.node,
                 interfaces, diag));
     }
 
@@ -133,7 +133,7 @@ class LbAgentKernelTest {
                 + "{\"endpoint\":\"[fd00:10:1::2]:8080\"},{\"endpoint\":\"[fd00:10:2::2]:8080\"},"
                 + "{\"endpoint\":\"[fd00:10:3::2]:8080\"}]}]}";
         Path pins = LbTestSupport.pinDirectory("v6tc");
-        LbAgent tc = agent(LbMode.TC, pins, null, List.of("vc", "vb*"), List.of());
+        LoadBalancer tc = agent(LbMode.TC, pins, null, List.of("vc", "vb*"), List.of());
         try {
             tc.apply(DesiredStateJson.parse(v6));
             int[] before = topo.requestCounts();
@@ -156,7 +156,7 @@ class LbAgentKernelTest {
         Path sockPins = LbTestSupport.pinDirectory("v6sock");
         Path cgroup = LbTopology.cgroup2Mount().resolve(LbTestSupport.PREFIX + "-v6sock");
         Files.createDirectories(cgroup);
-        LbAgent sock = agent(LbMode.SOCK, sockPins, cgroup, List.of(), List.of());
+        LoadBalancer sock = agent(LbMode.SOCK, sockPins, cgroup, List.of(), List.of());
         try {
             sock.apply(DesiredStateJson.parse(v6));
             Process p = topo.inClient(cgroup, "python3", "-c", String.join("\n",
@@ -179,7 +179,7 @@ class LbAgentKernelTest {
         LbTestSupport.assumeRoot();
         Path pins = LbTestSupport.pinDirectory("hairpin");
         String b1ns = topo.prefix + "-b1";
-        LbAgent agent = agent(mode, pins, null, List.of("vc", "vb*"), List.of());
+        LoadBalancer agent = agent(mode, pins, null, List.of("vc", "vb*"), List.of());
         LbTopology.sh("ip", "-n", b1ns, "route", "add", "11.0.0.0/8", "via", "10.10.1.1");
         try {
             agent.apply(web(topo.backends.get(0).endpoint()));
@@ -218,7 +218,7 @@ class LbAgentKernelTest {
     void interfacesThatAppearLaterAreAttachedWhileRunning() throws Exception {
         LbTestSupport.assumeRoot();
         Path pins = LbTestSupport.pinDirectory("watch");
-        LbAgent agent = agent(LbMode.TC, pins, null, List.of("vc", "vx*"), List.of());
+        LoadBalancer agent = agent(LbMode.TC, pins, null, List.of("vc", "vx*"), List.of());
         try {
             String ns = topo.node;
             assertTrue(agent.links().contains("tc-" + ns + "-vc-in"), agent.links().toString());
@@ -243,7 +243,7 @@ class LbAgentKernelTest {
     void backendWhoseNewFlowsGetNoReplyIsSkippedAndVipWithoutBackendAnswersAtOnce() throws Exception {
         LbTestSupport.assumeRoot();
         Path pins = LbTestSupport.pinDirectory("health");
-        LbAgent agent = agent(LbMode.TC, pins, null, List.of("vc", "vb*"), List.of());
+        LoadBalancer agent = agent(LbMode.TC, pins, null, List.of("vc", "vb*"), List.of());
         String b3 = topo.backends.get(2).endpoint();
         String b3ns = topo.prefix + "-b3";
         try {
@@ -280,7 +280,7 @@ class LbAgentKernelTest {
     void vipWhoseEveryBackendIsSkippedRefusesNewFlowsAtOnceInsteadOfHanging() throws Exception {
         LbTestSupport.assumeRoot();
         Path pins = LbTestSupport.pinDirectory("allskipped");
-        LbAgent agent = agent(LbMode.TC, pins, null, List.of("vc", "vb*"), List.of());
+        LoadBalancer agent = agent(LbMode.TC, pins, null, List.of("vc", "vb*"), List.of());
         String b3 = topo.backends.get(2).endpoint();
         String b3ns = topo.prefix + "-b3";
         String only = "{\"vips\":[{\"vip\":\"11.0.0.3:80\",\"backends\":[{\"endpoint\":\"" + b3 + "\"}]}]}";
@@ -311,7 +311,7 @@ class LbAgentKernelTest {
     void everyNewFlowEventReachesTheAgentThoughTheDataPlaneAsksForNoWakeup() throws Exception {
         LbTestSupport.assumeRoot();
         Path pins = LbTestSupport.pinDirectory("events");
-        LbAgent agent = agent(LbMode.TC, pins, null, List.of("vc", "vb*"), List.of());
+        LoadBalancer agent = agent(LbMode.TC, pins, null, List.of("vc", "vb*"), List.of());
         try {
             agent.apply(web(topo.backends.get(0).endpoint(), topo.backends.get(1).endpoint(),
                     topo.backends.get(2).endpoint()));
@@ -347,7 +347,7 @@ class LbAgentKernelTest {
     }
 
     /** Waits up to 3 s for the health rule to skip a backend, and fails if it does not. */
-    private static void awaitSkipped(LbAgent agent, String backend) throws InterruptedException {
+    private static void awaitSkipped(LoadBalancer agent, String backend) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
         while (!backend(agent.statistics().snapshot(), backend).skipped() && System.nanoTime() < deadline) {
             Thread.sleep(50);
@@ -370,7 +370,7 @@ class LbAgentKernelTest {
     void connectedUdpSocketsToARemovedBackendAreDestroyed() throws Exception {
         LbTestSupport.assumeRoot();
         Path pins = LbTestSupport.pinDirectory("diag");
-        LbAgent agent = agent(LbMode.TC, pins, null, List.of("vc"), List.of(topo.client));
+        LoadBalancer agent = agent(LbMode.TC, pins, null, List.of("vc"), List.of(topo.client));
         NetworkNamespace client = NetworkNamespace.named(topo.client);
         DatagramChannel toB1 = client.run(() -> DatagramChannel.open().connect(new InetSocketAddress("10.10.1.2", 5353)));
         DatagramChannel toB2 = client.run(() -> DatagramChannel.open().connect(new InetSocketAddress("10.10.2.2", 5353)));
@@ -400,7 +400,7 @@ class LbAgentKernelTest {
         Path pins = LbTestSupport.pinDirectory("sockview");
         Path cgroup = LbTopology.cgroup2Mount().resolve(LbTestSupport.PREFIX + "-sockview");
         Files.createDirectories(cgroup);
-        LbAgent agent = agent(LbMode.SOCK, pins, cgroup, List.of(), List.of());
+        LoadBalancer agent = agent(LbMode.SOCK, pins, cgroup, List.of(), List.of());
         NetworkNamespace b1 = NetworkNamespace.named(topo.prefix + "-b1");
         DatagramChannel echo = b1.run(() -> DatagramChannel.open().bind(new InetSocketAddress("10.10.1.2", 5353)));
         Thread echoThread = Thread.ofPlatform().daemon().start(() -> {
