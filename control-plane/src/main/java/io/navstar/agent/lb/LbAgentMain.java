@@ -1,8 +1,12 @@
 package io.navstar.agent.lb;
 
 import io.navstar.agent.lb.kernel.LbSettings;
+import io.navstar.agent.lb.model.DesiredState;
+import io.navstar.agent.lb.model.DesiredStateJson;
+import io.navstar.agent.lb.plan.Reconciler;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -51,11 +55,14 @@ public final class LbAgentMain {
             System.out.print(USAGE);
             return 0;
         }
-        LoadBalancer agent;
-        LbAgentConfig config;
+        LoadBalancer balancer;
+        Arguments arguments;
+        DesiredState initial;
         try {
-            config = parse(args);
-            agent = LoadBalancer.start(config);
+            arguments = parse(args);
+            initial = arguments.stateFile() != null && Files.exists(arguments.stateFile())
+                    ? DesiredStateJson.read(arguments.stateFile()) : null;
+            balancer = LoadBalancer.open(arguments.options());
         } catch (IllegalArgumentException e) { // NumberFormatException included
             System.err.println("navstar lb: " + e.getMessage());
             return 2;
@@ -63,18 +70,46 @@ public final class LbAgentMain {
             System.err.println("navstar lb: cannot start: " + e.getMessage());
             return 1;
         }
+        LbApiServer api = null;
+        try {
+            if (initial != null) {
+                Reconciler.Report report = balancer.apply(initial);
+                System.out.println("reconciled " + initial.vips().size() + " VIPs from " + arguments.stateFile() + ": " + report);
+            }
+            if (arguments.apiPort() > 0) {
+                api = LbApiServer.start(balancer, arguments.stateFile(), arguments.apiPort());
+            }
+        } catch (IOException | RuntimeException e) {
+            balancer.close();
+            System.err.println("navstar lb: cannot start: " + e.getMessage());
+            return 1;
+        }
+        LbApiServer server = api;
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            agent.close();
+            if (server != null) {
+                server.close();
+            }
+            balancer.close();
             stop.countDown();
         }));
-        System.out.println("lb agent ready: mode " + config.mode().name().toLowerCase() + ", pins " + config.settings().pinDirectory());
+        LbOptions options = arguments.options();
+        System.out.println("lb agent ready: mode " + options.mode().name().toLowerCase() + ", pins " + options.settings().pinDirectory());
         System.out.flush();
         stop.await();
         return 0;
     }
 
-    static LbAgentConfig parse(String[] args) {
+    /**
+     * The parsed command line.
+     *
+     * @param stateFile JSON desired state read at start and rewritten on every change through the API; null for none
+     * @param apiPort   port of the local HTTP API on 127.0.0.1; 0 for none
+     */
+    record Arguments(LbOptions options, Path stateFile, int apiPort) {
+    }
+
+    static Arguments parse(String[] args) {
         LbMode mode = null;
         LbSettings settings = LbSettings.defaults();
         Path state = null;
@@ -121,8 +156,10 @@ public final class LbAgentMain {
         if (mode == null) {
             throw new IllegalArgumentException("--mode sock|tc|xdp is required");
         }
-        return new LbAgentConfig(mode, settings.withSizes(vips, backends, flows, cells).withTimeouts(tcp, closing, udp),
-                state, apiPort, cgroup, netns, interfaces, diag);
+        LbOptions options = new LbOptions(mode,
+                settings.withSizes(vips, backends, flows, cells).withTimeouts(tcp, closing, udp), cgroup, netns,
+                interfaces, diag);
+        return new Arguments(options, state, apiPort);
     }
 
     /** A whole number in [min, max], or an error naming the flag. */

@@ -7,11 +7,14 @@ import io.navstar.agent.lb.model.DesiredStateJson;
 import io.navstar.agent.lb.model.VipKey;
 import io.navstar.agent.lb.model.VipSpec;
 import io.navstar.agent.lb.plan.Reconciler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
@@ -28,30 +31,51 @@ import java.util.concurrent.Executors;
  * Bad input gets 400 with the parser's message and changes nothing. Threading: requests run on one thread.
  */
 final class LbApiServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(LbApiServer.class);
     private static final int MAX_BODY = DesiredStateJson.MAX_BYTES;
     private final HttpServer server;
 
-    private LbApiServer(HttpServer server) {
+    private final LoadBalancer agent;
+    private final Path stateFile;
+
+    private LbApiServer(HttpServer server, LoadBalancer agent, Path stateFile) {
         this.server = server;
+        this.agent = agent;
+        this.stateFile = stateFile;
     }
 
-    static LbApiServer start(LoadBalancer agent, int port) throws IOException {
+    /** Serves on 127.0.0.1:port; every state applied is written to {@code stateFile} (null: none). */
+    static LbApiServer start(LoadBalancer agent, Path stateFile, int port) throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 64);
         server.setExecutor(Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().name("lb-api").daemon().unstarted(r)));
-        server.createContext("/v1/lb/vips", exchange -> handleVips(agent, exchange));
+        LbApiServer api = new LbApiServer(server, agent, stateFile);
+        server.createContext("/v1/lb/vips", api::handleVips);
         server.start();
-        return new LbApiServer(server);
+        return api;
     }
 
-    private static void handleVips(LoadBalancer agent, HttpExchange exchange) throws IOException {
+    /** Applies a state and records it in the state file. */
+    private Reconciler.Report apply(DesiredState state) {
+        Reconciler.Report report = agent.apply(state);
+        if (stateFile != null) {
+            try {
+                DesiredStateJson.write(stateFile, state);
+            } catch (IOException e) {
+                LOG.warn("cannot write state file {}: {}", stateFile, e.getMessage());
+            }
+        }
+        return report;
+    }
+
+    private void handleVips(HttpExchange exchange) throws IOException {
         try {
             switch (exchange.getRequestMethod()) {
                 case "GET" -> respond(exchange, 200, "application/json", DesiredStateJson.toJson(agent.desired()));
                 case "PUT" -> respond(exchange, 200, "application/json",
-                        report(agent.apply(DesiredStateJson.parse(body(exchange)))));
+                        report(apply(DesiredStateJson.parse(body(exchange)))));
                 case "POST" -> {
                     VipSpec spec = DesiredStateJson.parseVip(body(exchange));
-                    respond(exchange, 200, "application/json", report(agent.apply(agent.desired().with(spec))));
+                    respond(exchange, 200, "application/json", report(apply(agent.desired().with(spec))));
                 }
                 case "DELETE" -> {
                     Map<String, String> q = query(exchange.getRequestURI().getRawQuery());
@@ -64,7 +88,7 @@ final class LbApiServer implements AutoCloseable {
                         respond(exchange, 404, "text/plain", "no VIP " + key + "\n");
                         return;
                     }
-                    respond(exchange, 200, "application/json", report(agent.apply(state.without(key))));
+                    respond(exchange, 200, "application/json", report(apply(state.without(key))));
                 }
                 default -> respond(exchange, 405, "text/plain", "GET, PUT, POST or DELETE\n");
             }

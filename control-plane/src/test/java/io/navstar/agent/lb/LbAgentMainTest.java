@@ -13,8 +13,8 @@ class LbAgentMainTest {
 
     @Test
     void parsesModeSizesTimeoutsAndInterfaces() {
-        LbAgentConfig c = LbAgentMain.parse(new String[] {"--mode", "tc", "--interfaces", "veth*,eth0", "--max-vips",
-                "65536", "--max-flows", "1000000", "--udp-timeout", "30", "--tcp-closing", "5"});
+        LbOptions c = LbAgentMain.parse(new String[] {"--mode", "tc", "--interfaces", "veth*,eth0", "--max-vips",
+                "65536", "--max-flows", "1000000", "--udp-timeout", "30", "--tcp-closing", "5"}).options();
         assertEquals(LbMode.TC, c.mode());
         assertEquals(65_536, c.settings().maxVips());
         assertEquals(1_000_000, c.settings().maxFlows());

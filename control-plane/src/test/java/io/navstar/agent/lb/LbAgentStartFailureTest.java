@@ -118,9 +118,9 @@ class LbAgentStartFailureTest {
         assertRefused("unknown mode", "--mode", "ipvs");
         assertRefused("unknown option --bogus", "--mode", "tc", "--bogus", "1");
         assertRefused("--udp-timeout takes whole seconds", "--mode", "tc", "--interfaces", "x", "--udp-timeout", "x");
-        assertRefused("--netns nope-" + LbTestSupport.PREFIX + ": no such network namespace",
+        assertRefused("netns nope-" + LbTestSupport.PREFIX + ": no such network namespace",
                 "--mode", "tc", "--interfaces", "x", "--netns", "nope-" + LbTestSupport.PREFIX);
-        assertRefused("--cgroup /nonexistent: no such cgroup directory", "--mode", "sock", "--cgroup", "/nonexistent");
+        assertRefused("cgroup /nonexistent: no such cgroup directory", "--mode", "sock", "--cgroup", "/nonexistent");
     }
 
     /** Runs with a test pin directory first, so a refusal that failed to happen never touches the production one. */

@@ -1,7 +1,7 @@
 package io.navstar.agent.lb.e2e;
 
 import io.navstar.agent.lb.LoadBalancer;
-import io.navstar.agent.lb.LbAgentConfig;
+import io.navstar.agent.lb.LbOptions;
 import io.navstar.agent.lb.LbStatistics;
 import io.navstar.agent.lb.LbMode;
 import io.navstar.agent.lb.kernel.KernelLbTables;
@@ -60,11 +60,11 @@ class LoadBalancerKernelTest {
         }
     }
 
-    private static LoadBalancer agent(LbMode mode, Path pins, Path cgroup, List<String> interfaces, List<String> diag)
-            throws IOException {
+    private static LoadBalancer agent(LbMode mode, Path pins, Path cgroup, List<String> interfaces, List<String> diag) {
         LbSettings settings = LbSettings.forTests(pins);
-        return LoadBalancer.start(new LbAgentConfig(mode, settings, null, 0, cgroup, mode == LbMode.SOCK ? null : topo.node,
-                interfaces, diag));
+        LbOptions options = mode == LbMode.SOCK ? LbOptions.sock(settings, cgroup)
+                : LbOptions.onInterfaces(mode, settings, topo.node, interfaces);
+        return LoadBalancer.open(options.withDiagNamespaces(diag));
     }
 
     private static DesiredState web(String... backends) {
