@@ -1,6 +1,6 @@
 package io.navstar.agent;
 
-import io.navstar.agent.lb.LbAgentMain;
+import io.navstar.agent.devtools.BpfLbCommand;
 import io.navstar.agent.tour.LoaderTour;
 import io.navstar.dns.server.DnsServerMain;
 import io.navstar.gossip.cli.GossipNodeMain;
@@ -16,7 +16,7 @@ public final class Main {
     private static final String USAGE = """
             usage: navstar [command] [options]
               tour      load every bundled eBPF program into a sandbox, print what was loaded, clean up (default)
-              lb        the Minuteman load balancer agent (--mode sock|tc|xdp --state vips.json ...; see LbAgentMain)
+              lb        the Minuteman load balancer agent (--mode sock|tc|xdp --state vips.json ...; see BpfLbCommand)
               dns       the Spartan DNS server alone (--listen ip:port --upstream ip:port --records file ...)
               gossip    one Lashup gossip node (see GossipNodeMain)
             """;
@@ -29,7 +29,7 @@ public final class Main {
         String[] rest = args.length == 0 ? args : Arrays.copyOfRange(args, 1, args.length);
         switch (command) {
             case "tour" -> System.exit(LoaderTour.run(System.out));
-            case "lb" -> LbAgentMain.main(rest);
+            case "lb" -> BpfLbCommand.main(rest);
             case "dns" -> DnsServerMain.main(rest);
             case "gossip" -> GossipNodeMain.main(rest);
             case "-h", "--help", "help" -> System.out.print(USAGE);

@@ -11,7 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-/** LbAgentMain as a separate process (so a test can SIGKILL it), with an HTTP client for its API. */
+/** BpfLbCommand as a separate process (so a test can SIGKILL it), with an HTTP client for its API. */
 public final class AgentProcess implements AutoCloseable {
     private final List<String> command;
     private final int apiPort;
@@ -28,7 +28,7 @@ public final class AgentProcess implements AutoCloseable {
         command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "--enable-native-access=ALL-UNNAMED", "-Xmx256m", "-XX:TieredStopAtLevel=1",
                 "-Dnavstar.bpf.dir=" + System.getProperty("navstar.bpf.dir"),
-                "-cp", classpath, "io.navstar.agent.lb.LbAgentMain", "--api-port", String.valueOf(apiPort)));
+                "-cp", classpath, "io.navstar.agent.devtools.BpfLbCommand", "--api-port", String.valueOf(apiPort)));
         command.addAll(List.of(args));
     }
 

@@ -1,5 +1,8 @@
-package io.navstar.agent.lb;
+package io.navstar.agent.devtools;
 
+import io.navstar.agent.lb.LbMode;
+import io.navstar.agent.lb.LbOptions;
+import io.navstar.agent.lb.LoadBalancer;
 import io.navstar.agent.lb.kernel.LbSettings;
 import io.navstar.agent.lb.model.DesiredState;
 import io.navstar.agent.lb.model.DesiredStateJson;
@@ -16,15 +19,15 @@ import java.util.concurrent.CountDownLatch;
 /**
  * Runs the load balancer agent alone (the lead hooks it into the navstar CLI later):
  * <pre>
- * LbAgentMain --mode sock|tc|xdp [--pin-dir /sys/fs/bpf/navstar] [--state vips.json] [--api-port 62081]
+ * BpfLbCommand --mode sock|tc|xdp [--pin-dir /sys/fs/bpf/navstar] [--state vips.json] [--api-port 62081]
  *             [--cgroup /sys/fs/cgroup/...] [--netns NAME] [--interfaces 'veth*,eth0'] [--diag-netns NAME,...]
  *             [--max-vips N] [--max-backends N] [--max-flows N] [--maglev-cells N]
  *             [--tcp-timeout SECONDS] [--tcp-closing SECONDS] [--udp-timeout SECONDS]
  * </pre>
  * Stops on SIGTERM leaving everything pinned (traffic flows on; the next start resumes).
  */
-public final class LbAgentMain {
-    private LbAgentMain() {
+public final class BpfLbCommand {
+    private BpfLbCommand() {
     }
 
     static final String USAGE = """

@@ -1,7 +1,8 @@
-package io.navstar.agent.lb;
+package io.navstar.agent.devtools;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.navstar.agent.lb.LoadBalancer;
 import io.navstar.agent.lb.model.DesiredState;
 import io.navstar.agent.lb.model.DesiredStateJson;
 import io.navstar.agent.lb.model.VipKey;
@@ -14,8 +15,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
-import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Executors;
