@@ -111,8 +111,8 @@ class BpfLbCommandStartFailureTest {
         assertEquals(0, help.code());
         assertTrue(help.stdout().contains("--mode sock|tc|xdp"), help.stdout());
 
-        assertRefused("--api-port takes a whole number from 0 to 65535, not \"abc\"",
-                "--mode", "sock", "--cgroup", cgroup.toString(), "--api-port", "abc");
+        assertRefused("--max-vips takes a whole number from 1 to 16777216, not \"abc\"",
+                "--mode", "sock", "--cgroup", cgroup.toString(), "--max-vips", "abc");
         assertRefused("--max-flows takes a whole number", "--mode", "tc", "--interfaces", "x", "--max-flows", "-5");
         assertRefused("--mode needs a value", "--mode");
         assertRefused("unknown mode", "--mode", "ipvs");
