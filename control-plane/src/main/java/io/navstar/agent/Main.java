@@ -1,7 +1,7 @@
 package io.navstar.agent;
 
 import io.navstar.agent.devtools.BpfLbCommand;
-import io.navstar.agent.tour.LoaderTour;
+import io.navstar.agent.devtools.LoaderTour;
 import io.navstar.dns.server.DnsServerMain;
 import io.navstar.gossip.cli.GossipNodeMain;
 
