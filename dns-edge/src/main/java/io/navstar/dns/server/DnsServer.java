@@ -96,7 +96,6 @@ public final class DnsServer implements AutoCloseable {
     public DnsServer start() throws InterruptedException {
         group = new MultiThreadIoEventLoopGroup(config.eventLoops(), new DefaultThreadFactory("navstar-dns", true),
                 EpollIoHandler.newFactory());
-        boolean ipv6 = upstreams.stream().anyMatch(u -> u.address().getAddress() instanceof Inet6Address);
         long overall = config.overallTimeout().toNanos();
         List<Long> ids = new ArrayList<>();
         for (EventExecutor executor : group) {
@@ -114,7 +113,6 @@ public final class DnsServer implements AutoCloseable {
                     config.cacheMaxNegativeTtl().toSeconds(), config.staleWindow().toNanos(),
                     config.maxPendingPerLoop(), config.maxUdpPayload(), metrics);
             engine.attach(forwarder);
-            forwarder.start(ipv6);
             engines.put(loop, engine);
             forwarders.add(forwarder);
         }
