@@ -234,9 +234,13 @@ public record AgentConfig(
                 "an interface name or glob (veth*)");
         String netns = lb.netns();
         if (mode == LbMode.SOCK) {
-            cgroup = lb.cgroup() == null ? cgroup2Mount() : v.absolutePath("lb.cgroup", lb.cgroup());
-            if (cgroup == null) {
+            Path mount = cgroup2Mount();
+            if (mount == null) {
                 throw v.error("lb.cgroup", "no cgroup v2 mount in /proc/mounts: sock mode needs one");
+            }
+            cgroup = lb.cgroup() == null ? mount : v.absolutePath("lb.cgroup", lb.cgroup());
+            if (!cgroup.startsWith(mount)) {
+                throw v.error("lb.cgroup", cgroup + " is not in the cgroup v2 hierarchy, which is mounted at " + mount);
             }
         } else {
             if (lb.cgroup() != null) {
