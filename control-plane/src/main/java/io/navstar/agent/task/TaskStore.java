@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.util.Map;
@@ -93,16 +94,46 @@ public final class TaskStore implements AutoCloseable {
         try {
             while (true) {
                 WatchKey key = watcher.take();
-                Thread.sleep(20); // let a burst of file events settle, then read the directory once
-                key.pollEvents();
-                key.reset();
-                if (rescan()) {
+                Thread.sleep(20); // let a burst of file events settle, then read what changed once
+                Set<String> changed = new java.util.TreeSet<>();
+                boolean overflow = false;
+                do {
+                    for (WatchEvent<?> event : key.pollEvents()) {
+                        if (event.kind() == StandardWatchEventKinds.OVERFLOW) {
+                            overflow = true;
+                        } else if (event.context() instanceof Path name) {
+                            changed.add(name.toString());
+                        }
+                    }
+                    key.reset();
+                } while ((key = watcher.poll()) != null);
+                if (overflow ? rescan() : reread(changed)) {
                     listener.run();
                 }
             }
         } catch (InterruptedException | ClosedWatchServiceException e) {
             // closing
         }
+    }
+
+    /** Reads again the task files named (created, changed or deleted); returns whether the tasks changed. */
+    synchronized boolean reread(Set<String> names) {
+        boolean changed = false;
+        for (String name : names) {
+            if (!name.endsWith(".json") || name.startsWith(".")) {
+                continue;
+            }
+            String id = name.substring(0, name.length() - ".json".length());
+            Path file = directory.resolve(name);
+            Task task = Files.exists(file) ? read(file) : null;
+            if (task != null && !task.id().equals(id)) {
+                report(file, "id: \"" + task.id() + "\" does not match the file name " + name);
+                task = null;
+            }
+            Task before = task == null ? tasks.remove(id) : tasks.put(id, task);
+            changed |= !java.util.Objects.equals(before, task);
+        }
+        return changed;
     }
 
     /** Reads every {@code <id>.json}; returns whether the tasks changed. */
