@@ -92,8 +92,8 @@ final class UdpQuerySocket implements EpollIoHandle {
     /** sendmmsg calls made so far (tests). */
     private long sendCalls;
 
-    private UdpQuerySocket(IoEventLoop loop, InetSocketAddress address, int batch, int maxAnswer, int bufferBytes,
-                           QueryEngine engine, DnsMetrics metrics) throws IOException {
+    private UdpQuerySocket(IoEventLoop loop, InetSocketAddress address, boolean first, int batch, int maxAnswer,
+                           int bufferBytes, QueryEngine engine, DnsMetrics metrics) throws IOException {
         this.loop = loop;
         this.engine = engine;
         this.metrics = metrics;
@@ -104,7 +104,7 @@ final class UdpQuerySocket implements EpollIoHandle {
         try {
             this.errnoState = arena.allocate(DatagramNative.errnoLayout());
             MemorySegment scratch = arena.allocate(64, 8);
-            int descriptor = DatagramNative.openUdp(address, bufferBytes, errnoState, scratch);
+            int descriptor = DatagramNative.openUdp(address, first, bufferBytes, errnoState, scratch);
             this.fd = new Descriptor(descriptor);
             this.family = address.getAddress() instanceof java.net.Inet4Address ? AF_INET : AF_INET6;
             this.port = DatagramNative.boundPort(descriptor, errnoState, scratch);
@@ -141,16 +141,19 @@ final class UdpQuerySocket implements EpollIoHandle {
 
     /**
      * Opens, binds and registers a socket for {@code address} on {@code loop}, reading up to
-     * {@code batch} datagrams per recvmmsg and answering up to {@code maxAnswer} bytes each.
+     * {@code batch} datagrams per recvmmsg and answering up to {@code maxAnswer} bytes each. The
+     * {@code first} socket of an address must have it to itself; the others join its SO_REUSEPORT
+     * group ({@link DatagramNative#openUdp}).
      *
      * @throws IOException naming the call and errno when the socket cannot be created or bound
      */
-    static UdpQuerySocket open(IoEventLoop loop, InetSocketAddress address, int batch, int maxAnswer, int bufferBytes,
-                               QueryEngine engine, DnsMetrics metrics) throws IOException, InterruptedException {
+    static UdpQuerySocket open(IoEventLoop loop, InetSocketAddress address, boolean first, int batch, int maxAnswer,
+                               int bufferBytes, QueryEngine engine, DnsMetrics metrics)
+            throws IOException, InterruptedException {
         UdpQuerySocket socket;
         try {
-            socket = loop.submit(() -> new UdpQuerySocket(loop, address, batch, maxAnswer, bufferBytes, engine, metrics))
-                    .get();
+            socket = loop.submit(() -> new UdpQuerySocket(loop, address, first, batch, maxAnswer, bufferBytes, engine,
+                    metrics)).get();
         } catch (ExecutionException e) {
             if (e.getCause() instanceof IOException io) {
                 throw io;
