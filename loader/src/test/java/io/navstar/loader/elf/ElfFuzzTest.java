@@ -149,6 +149,38 @@ class ElfFuzzTest {
         assertOnlyFormatErrors(bytes, "object " + object + " seed " + seed);
     }
 
+    /**
+     * Section headers rewritten field by field with values that mean something to the reader: a section type,
+     * another section's index (sh_link, sh_info), an entry size, data moved to the very end of the file with a
+     * size of less than one entry. Random words seldom make such values agree across fields, and the checks
+     * that guard one section against another are only reached when they do.
+     */
+    @Property(tries = 2000)
+    void sectionHeaderMutationsFailOnlyWithFormatException(@ForAll @IntRange(min = 0, max = 3) int object,
+                                                           @ForAll long seed) {
+        Random random = new Random(seed);
+        byte[] bytes = OBJECTS.get(object).clone();
+        ByteBuffer le = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        int sections = Short.toUnsignedInt(le.getShort(0x3c));
+        int header = (int) le.getLong(0x28) + 64 * (1 + random.nextInt(sections - 1));
+        int fields = 1 + random.nextInt(3);
+        for (int i = 0; i < fields; i++) {
+            switch (random.nextInt(5)) {
+                case 0 -> le.putInt(header + 4, new int[] {ElfFile.SHT_PROGBITS, ElfFile.SHT_SYMTAB,
+                        ElfFile.SHT_STRTAB, ElfFile.SHT_NOBITS, ElfFile.SHT_REL}[random.nextInt(5)]); // sh_type
+                case 1 -> { // sh_offset, sh_size: the section's last byte is the file's
+                    int size = random.nextInt(24);
+                    le.putLong(header + 0x18, bytes.length - size);
+                    le.putLong(header + 0x20, size);
+                }
+                case 2 -> le.putInt(header + 0x28, random.nextInt(sections + 1)); // sh_link
+                case 3 -> le.putInt(header + 0x2c, random.nextInt(sections + 1)); // sh_info
+                default -> le.putLong(header + 0x38, random.nextInt(4) * 8); // sh_entsize
+            }
+        }
+        assertOnlyFormatErrors(bytes, "object " + object + " seed " + seed);
+    }
+
     @Property(tries = 500)
     void garbageFailsWithFormatException(@ForAll long seed, @ForAll boolean elfHeader) {
         Random random = new Random(seed);
