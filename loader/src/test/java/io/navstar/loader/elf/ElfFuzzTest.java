@@ -47,7 +47,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * bytes it has, and reads nothing else. So a prefix that lacks a claimed byte must be refused, and a prefix
  * that keeps every claimed byte must read as exactly the whole. clang claims every byte up to the end (it
  * writes the section header table last), so each input is also tried with unclaimed bytes appended, which
- * makes the second half observable.
+ * makes the second half observable. BTF is the exception: the kernel refuses bytes after its sections, so the
+ * parser does too, and .BTF reads only at exactly its claimed length.
  */
 class ElfFuzzTest {
 
@@ -89,6 +90,8 @@ class ElfFuzzTest {
                 Optional<Btf> btf = attempt(() -> Btf.parse(cut), what, BtfFormatException.class);
                 if (length < btfClaimed) {
                     assertTrue(btf.isEmpty(), what + ": parsed although bytes its header claims are missing");
+                } else if (length > btfClaimed) {
+                    assertTrue(btf.isEmpty(), what + ": parsed with bytes after its sections, which the kernel refuses");
                 } else {
                     assertTrue(btf.isPresent(), what + ": refused although every claimed byte is there");
                     assertEquals(whole.types(), btf.get().types(), what + ": parsed to other types than the whole");
