@@ -41,7 +41,7 @@ class LoaderTourTest {
         assertTrue(output.lines().anyMatch(line -> line.matches("\\s+link\\s+cgroup\\s+id \\d+.*<- lb_connect4")), output);
         assertTrue(output.lines().anyMatch(line -> line.matches("\\s+test\\s+prog_test_run .*: XDP_\\w+, .*")),
                 "lb_xdp_ingress's test run gives a verdict:\n" + output);
-        assertTrue(output.contains("loaded 3 objects (0 refused"), output);
+        assertTrue(output.contains("loaded 3 objects, 0 refused"), output);
 
         String sandbox = "navstar-tour-" + ProcessHandle.current().pid();
         assertFalse(Files.exists(java.nio.file.Path.of("/run/netns", sandbox)), "namespace removed");
