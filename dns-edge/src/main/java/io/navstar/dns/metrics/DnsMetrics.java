@@ -30,6 +30,7 @@ public final class DnsMetrics {
     private final LongAdder overloaded = new LongAdder();
     private final LongAdder coalesced = new LongAdder();
     private final LongAdder tcpPaused = new LongAdder();
+    private final LongAdder failureCacheHits = new LongAdder();
     private final List<Upstream> upstreams = new CopyOnWriteArrayList<>();
     private volatile AnswerCache cache;
 
@@ -75,6 +76,14 @@ public final class DnsMetrics {
         coalesced.increment();
     }
 
+    /**
+     * A forwarded query answered at once (stale or SERVFAIL) without asking any upstream, because every
+     * upstream of its group had its failure for the question cached (RFC 9520 §3.2).
+     */
+    public void countFailureCacheHit() {
+        failureCacheHits.increment();
+    }
+
     public void register(Upstream upstream) {
         upstreams.add(upstream);
     }
@@ -101,7 +110,8 @@ public final class DnsMetrics {
         }
         AnswerCache c = cache;
         return new Snapshot(byZone, malformed.sum(), dropped.sum(), refused.sum(), truncated.sum(), tcpQueries.sum(),
-                overloaded.sum(), coalesced.sum(), tcpPaused.sum(), c == null ? null : c.stats(), upstreamStats);
+                overloaded.sum(), coalesced.sum(), tcpPaused.sum(), failureCacheHits.sum(), c == null ? null : c.stats(),
+                upstreamStats);
     }
 
     /**
@@ -119,12 +129,14 @@ public final class DnsMetrics {
      *     flight, or UDP answers dropped because the socket's send buffer was full (EAGAIN)
      * @param coalesced forwarded queries that joined an identical query already in flight
      * @param tcpPaused times a TCP client's reading was paused because it did not read its answers
+     * @param failureCacheHits forwarded queries answered at once (stale or SERVFAIL), nothing sent,
+     *     because every upstream of the group had a cached failure for the question (RFC 9520)
      * @param cache cache counters, null before a server registered its cache
      * @param upstreams per-upstream counters and latency histograms
      */
     public record Snapshot(Map<String, Map<Integer, Long>> queriesByZone, long malformed, long dropped, long refused,
                            long truncated, long tcpQueries, long overloaded, long coalesced, long tcpPaused,
-                           AnswerCache.Stats cache,
+                           long failureCacheHits, AnswerCache.Stats cache,
                            List<Upstream.Stats> upstreams) {
         /** Answers for {@code zone} with {@code rcode}, 0 when none. */
         public long queries(String zone, int rcode) {

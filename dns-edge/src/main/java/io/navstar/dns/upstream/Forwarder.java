@@ -21,13 +21,19 @@ import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.SocketProtocolFamily;
+import io.netty.channel.unix.Errors;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 
 import io.navstar.dns.metrics.DnsMetrics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.net.Inet4Address;
+import java.net.PortUnreachableException;
 import java.util.HashMap;
 import java.net.InetSocketAddress;
+import java.util.IdentityHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -36,13 +42,22 @@ import static io.navstar.dns.wire.DnsWire.*;
 /**
  * Sends forwarded queries to upstreams and matches their answers, for one event loop. Each query goes
  * to the upstreams its {@link UpstreamGroup} chooses, in parallel, each attempt with a random
- * transaction ID from one of several UDP sockets with random ports (RFC 5452 §9.2); the first good
- * answer (NOERROR or NXDOMAIN for the same question from the address asked) wins and is cached.
+ * transaction ID from one of several UDP sockets connected to that upstream, each on its own random
+ * port (RFC 5452 §9.2, {@link UpstreamSocket}); the first good answer (NOERROR or NXDOMAIN for the
+ * same question, from the address asked, on the socket asked from) wins and is cached.
  * Identical questions arriving while one is in flight wait for its answer instead of being sent
  * again (up to {@link PendingQuery#MAX_FOLLOWERS}). When an attempt's
  * RTT-derived timeout expires, the query is also sent to the next upstream (the late answer still
  * counts); a truncated answer is retried over TCP to the same upstream (RFC 7766 §5); when every
  * attempt failed or the overall bound passed, a stale cached answer (RFC 8767) or SERVFAIL goes back.
+ *
+ * <p>Resolution failures are cached per upstream and question (RFC 9520, {@link FailureCache}): an
+ * error code (SERVFAIL, REFUSED...), an unusable answer, an unreachable upstream or a failed TCP
+ * retry at once, an attempt that timed out once its query is over without that upstream's answer.
+ * An upstream is not asked a question whose failure it has cached; when every upstream of the group
+ * has, the client gets the stale answer or SERVFAIL at once, with nothing sent. An ICMP unreachable
+ * on a socket fails every attempt in flight on it at once, so the next upstream is asked without
+ * waiting for a timeout.
  *
  * <p>Confined to its event loop: every method must be called on it; nothing is shared but the
  * {@link Upstream}s (internally synchronized) and the {@link AnswerCache} (concurrent).
@@ -57,7 +72,12 @@ public final class Forwarder {
         void servfail(PendingQuery query);
     }
 
+    private static final Logger LOG = LoggerFactory.getLogger(Forwarder.class);
     private static final int IDS = 1 << 16;
+    /** Linux errno values an ICMP destination unreachable turns into on a connected socket. */
+    private static final int ECONNREFUSED = 111;
+    private static final int ENETUNREACH = 101;
+    private static final int EHOSTUNREACH = 113;
 
     private final EventLoop loop;
     private final AnswerCache cache;
@@ -72,18 +92,21 @@ public final class Forwarder {
     private final byte[] attemptById = new byte[IDS];
     private final ResponseScan scan = new ResponseScan();
     private final DnsWriter writer = new DnsWriter();
-    private final Upstream[] chosen = new Upstream[UpstreamGroup.PARALLEL + 1];
+    private Upstream[] chosen = new Upstream[UpstreamGroup.PARALLEL + 1];
     /** Queries in flight by question, so identical misses share one upstream exchange. */
     private final HashMap<CacheKey, PendingQuery> inFlight = new HashMap<>();
     private final DnsMetrics metrics;
     /**
-     * Upstream-facing sockets per address family and loop, each on its own random ephemeral port; every
-     * attempt picks one at random, so a spoofer must guess port and ID (RFC 5452 §9.2).
+     * Connected sockets per upstream and loop, each on its own random ephemeral port; every attempt
+     * picks one at random, so a spoofer must guess port and ID (RFC 5452 §9.2).
      */
-    private static final int SOCKETS_PER_FAMILY = 4;
+    static final int SOCKETS_PER_UPSTREAM = 4;
 
-    private final Channel[] udp4 = new Channel[SOCKETS_PER_FAMILY];
-    private final Channel[] udp6 = new Channel[SOCKETS_PER_FAMILY];
+    /** Each upstream's sockets on this loop, opened on first use; a slot whose connect failed is null. */
+    private final IdentityHashMap<Upstream, UpstreamSocket[]> sockets = new IdentityHashMap<>();
+    /** Scratch for the IDs in flight on a socket that reported an ICMP error. */
+    private int[] failedIds = new int[64];
+    private boolean closed;
     private int pending;
 
     public Forwarder(EventLoop loop, AnswerCache cache, Replies replies, long overallNanos, long maxTtl,
@@ -101,38 +124,81 @@ public final class Forwarder {
         this.ednsPayload = ednsPayload;
     }
 
-    /** Binds the upstream-facing UDP sockets (IPv4, and IPv6 when {@code ipv6}) on this loop; blocks. */
-    public void start(boolean ipv6) throws InterruptedException {
-        for (int i = 0; i < SOCKETS_PER_FAMILY; i++) {
-            udp4[i] = bind(SocketProtocolFamily.INET, new InetSocketAddress("0.0.0.0", 0));
-            if (ipv6) {
-                udp6[i] = bind(SocketProtocolFamily.INET6, new InetSocketAddress("::", 0));
-            }
+    /**
+     * A socket to {@code upstream} picked at random among its {@link #SOCKETS_PER_UPSTREAM}, connected on
+     * first use; null when connecting failed (no route to it, no descriptors left) or the forwarder is closed.
+     */
+    private UpstreamSocket socketTo(Upstream upstream) {
+        if (closed) {
+            return null;
         }
+        UpstreamSocket[] slots = sockets.get(upstream);
+        if (slots == null) {
+            slots = new UpstreamSocket[SOCKETS_PER_UPSTREAM];
+            sockets.put(upstream, slots);
+        }
+        int slot = ThreadLocalRandom.current().nextInt(SOCKETS_PER_UPSTREAM);
+        UpstreamSocket socket = slots[slot];
+        if (socket == null || !socket.channel.isOpen()) {
+            socket = connect(upstream);
+            slots[slot] = socket;
+        }
+        return socket;
     }
 
-    private Channel bind(SocketProtocolFamily family, InetSocketAddress local) throws InterruptedException {
-        return new Bootstrap().group(loop)
-                .channelFactory(() -> new EpollDatagramChannel(family))
-                .handler(new SimpleChannelInboundHandler<DatagramPacket>() {
-                    @Override
-                    protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
-                        onUdpAnswer(packet);
-                    }
-                })
-                .bind(local).sync().channel();
+    /**
+     * Opens a UDP socket on a random ephemeral port connected to {@code upstream}. On the loop, netty
+     * registers and connects a datagram channel before returning (UDP connect only sets the peer).
+     */
+    private UpstreamSocket connect(Upstream upstream) {
+        InetSocketAddress address = upstream.address();
+        EpollDatagramChannel channel = new EpollDatagramChannel(address.getAddress() instanceof Inet4Address
+                ? SocketProtocolFamily.INET : SocketProtocolFamily.INET6);
+        UpstreamSocket socket = new UpstreamSocket(upstream, channel);
+        channel.pipeline().addLast(new SimpleChannelInboundHandler<DatagramPacket>() {
+            @Override
+            protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
+                onUdpAnswer(socket, packet);
+            }
+
+            @Override
+            public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                onSocketError(socket, cause);
+            }
+        });
+        ChannelFuture registered = loop.register(channel);
+        ChannelFuture connected = registered.isSuccess() ? channel.connect(address) : registered;
+        if (!connected.isDone() || !connected.isSuccess()) {
+            LOG.debug("cannot connect a UDP socket to upstream {}", address, connected.cause());
+            channel.close();
+            return null;
+        }
+        return socket;
     }
 
-    /** Closes the upstream sockets. */
+    /** Closes the upstream sockets (on the loop; waits when called from another thread). */
     public void close() {
-        for (int i = 0; i < SOCKETS_PER_FAMILY; i++) {
-            if (udp4[i] != null) {
-                udp4[i].close();
-            }
-            if (udp6[i] != null) {
-                udp6[i].close();
+        if (loop.inEventLoop()) {
+            closeSockets();
+            return;
+        }
+        try {
+            loop.submit(this::closeSockets).awaitUninterruptibly();
+        } catch (RejectedExecutionException e) {
+            // the loop is gone, and its channels with it
+        }
+    }
+
+    private void closeSockets() {
+        closed = true;
+        for (UpstreamSocket[] slots : sockets.values()) {
+            for (UpstreamSocket socket : slots) {
+                if (socket != null) {
+                    socket.channel.close();
+                }
             }
         }
+        sockets.clear();
     }
 
     /** Forwarded queries in flight on this loop. */
@@ -183,44 +249,64 @@ public final class Forwarder {
     private void start(PendingQuery pq, long now) {
         pending++;
         inFlight.putIfAbsent(pq.key, pq);
+        if (chosen.length < pq.group.size()) {
+            chosen = new Upstream[pq.group.size()];
+        }
+        int n = pq.group.choose(now, ThreadLocalRandom.current().nextInt(), pq.key, chosen);
+        if (n == 0) {
+            // RFC 9520 §3.2: every upstream's failure for this question is cached: ask none of them
+            metrics.countFailureCacheHit();
+            fail(pq);
+            return;
+        }
         pq.deadline = loop.schedule(() -> {
             if (!pq.done) {
                 fail(pq);
             }
         }, overallNanos, TimeUnit.NANOSECONDS);
-        int n = pq.group.choose(now, ThreadLocalRandom.current().nextInt(), chosen);
         for (int i = 0; i < n && !pq.done; i++) {
-            sendUdp(pq, chosen[i], now);
+            if (!pq.asked(chosen[i])) { // one that failed at once may have handed over to it already
+                sendUdp(pq, chosen[i], now);
+            }
         }
     }
 
+    /**
+     * Sends {@code pq} to {@code upstream} (nothing when null, or out of attempts or IDs). The attempt
+     * is complete before the datagram is written: a send refused because of an earlier ICMP error
+     * fails it at once, inside the write.
+     */
     private void sendUdp(PendingQuery pq, Upstream upstream, long now) {
-        if (pq.attempts == PendingQuery.MAX_ATTEMPTS) {
+        if (upstream == null || pq.attempts == PendingQuery.MAX_ATTEMPTS) {
             return;
         }
         int id = freeId();
         if (id < 0) {
             return;
         }
-        Channel[] family = upstream.address().getAddress() instanceof Inet4Address ? udp4 : udp6;
-        Channel socket = family[ThreadLocalRandom.current().nextInt(SOCKETS_PER_FAMILY)];
-        if (socket == null) {
-            upstream.onFailure(now);
-            return;
-        }
+        UpstreamSocket socket = socketTo(upstream);
         int attempt = pq.attempts++;
         pq.asked[attempt] = upstream;
         pq.sentAt[attempt] = now;
-        pq.ids[attempt] = id;
         pq.inFlight++;
+        if (socket == null) {
+            pq.ids[attempt] = -1;
+            upstream.onUnreachable(now);
+            failAttempt(pq, attempt, now);
+            return;
+        }
+        pq.ids[attempt] = id;
+        pq.sockets[attempt] = socket;
         byId[id] = pq;
         attemptById[id] = (byte) attempt;
+        socket.sent(id);
         upstream.onQuery();
-        ByteBuf out = socket.alloc().ioBuffer(64 + pq.nameLength);
-        encodeQuery(out, id, pq);
-        socket.writeAndFlush(new DatagramPacket(out, upstream.address()), socket.voidPromise());
         pq.timers[attempt] = loop.schedule(() -> onAttemptTimeout(pq, attempt), upstream.timeoutNanos(),
                 TimeUnit.NANOSECONDS);
+        Channel channel = socket.channel;
+        ByteBuf out = channel.alloc().ioBuffer(64 + pq.nameLength);
+        encodeQuery(out, id, pq);
+        channel.writeAndFlush(out, channel.voidPromise());
     }
 
     private int freeId() {
@@ -250,11 +336,49 @@ public final class Forwarder {
         }
         long now = System.nanoTime();
         pq.asked[attempt].onTimeout(now);
+        pq.timedOut[attempt] = true;
         // The attempt stays open: a late answer still wins. Hedge to the next upstream.
-        sendUdp(pq, pq.group.next(now, pq.asked, pq.attempts), now);
+        sendUdp(pq, pq.group.next(now, pq.key, pq.asked, pq.attempts), now);
     }
 
-    private void onUdpAnswer(DatagramPacket packet) {
+    /**
+     * An error on an upstream socket. An ICMP destination unreachable (port, host or network) names no
+     * query, so every attempt in flight on the socket fails at once and the next upstream is asked.
+     */
+    private void onSocketError(UpstreamSocket socket, Throwable cause) {
+        if (!isUnreachable(cause)) {
+            LOG.debug("error on UDP socket to upstream {}", socket.upstream.address(), cause);
+            return;
+        }
+        long now = System.nanoTime();
+        socket.upstream.onUnreachable(now);
+        int count = socket.inFlight();
+        failedIds = socket.copyIdsInFlight(failedIds);
+        for (int i = 0; i < count; i++) {
+            int id = failedIds[i];
+            PendingQuery pq = byId[id];
+            if (pq == null) {
+                continue;
+            }
+            int attempt = attemptById[id];
+            if (!pq.done && !pq.finished[attempt] && pq.sockets[attempt] == socket) {
+                failAttempt(pq, attempt, now);
+            }
+        }
+    }
+
+    private static boolean isUnreachable(Throwable cause) {
+        if (cause instanceof PortUnreachableException) {
+            return true;
+        }
+        if (cause instanceof Errors.NativeIoException e) {
+            int errno = -e.expectedErr();
+            return errno == ECONNREFUSED || errno == EHOSTUNREACH || errno == ENETUNREACH;
+        }
+        return false;
+    }
+
+    private void onUdpAnswer(UpstreamSocket socket, DatagramPacket packet) {
         ByteBuf content = packet.content();
         int length = content.readableBytes();
         if (length < HEADER_SIZE) {
@@ -267,6 +391,9 @@ public final class Forwarder {
             return; // late, duplicate or unsolicited
         }
         int attempt = attemptById[id];
+        if (pq.sockets[attempt] != socket) {
+            return; // the right ID on another port: not the answer to this attempt (RFC 5452 §9.1)
+        }
         InetSocketAddress from = packet.sender();
         InetSocketAddress asked = pq.asked[attempt].address();
         if (from == null || from.getPort() != asked.getPort() || !from.getAddress().equals(asked.getAddress())) {
@@ -284,7 +411,7 @@ public final class Forwarder {
         finishAttempt(pq, attempt);
         if (!scan.scan(buf, base, length, pq.key.name(), pq.key.nameLength(), pq.qtype, pq.qclass)) {
             upstream.onFailure(now);
-            afterFailedAttempt(pq, now);
+            failAttempt(pq, attempt, now);
             return;
         }
         if (scan.truncated() && !viaTcp) {
@@ -294,8 +421,8 @@ public final class Forwarder {
         }
         int rcode = scan.rcode();
         if (rcode != RCODE_NOERROR && rcode != RCODE_NXDOMAIN) {
-            upstream.onFailure(now);
-            afterFailedAttempt(pq, now);
+            upstream.onFailure(now); // SERVFAIL, REFUSED, FORMERR...: resolution failures (RFC 9520 §2)
+            failAttempt(pq, attempt, now);
             return;
         }
         upstream.onAnswer(now - pq.sentAt[attempt]);
@@ -305,6 +432,7 @@ public final class Forwarder {
             cache.put(pq.key, entry);
         }
         complete(pq);
+        upstream.recordResolutionSuccess(pq.key); // after complete(), which records the timed-out attempts
         if (!pq.prefetch) {
             replies.answer(pq, entry, false);
         }
@@ -319,22 +447,31 @@ public final class Forwarder {
         int id = pq.ids[attempt];
         if (id >= 0 && byId[id] == pq) {
             byId[id] = null;
+            if (pq.sockets[attempt] != null) {
+                pq.sockets[attempt].finished(id);
+            }
         }
         if (pq.timers[attempt] != null) {
             pq.timers[attempt].cancel(false);
         }
     }
 
-    private void afterFailedAttempt(PendingQuery pq, long now) {
-        Upstream next = pq.group.next(now, pq.asked, pq.attempts);
-        boolean untried = true;
-        for (int i = 0; i < pq.attempts; i++) {
-            if (pq.asked[i] == next) {
-                untried = false;
-                break;
-            }
+    /**
+     * The attempt failed for certain (RFC 9520 §2: an error code, an unusable answer, an unreachable
+     * upstream, a failed TCP retry): its upstream backs off from the question, the next one is asked.
+     */
+    private void failAttempt(PendingQuery pq, int attempt, long now) {
+        if (!pq.finished[attempt]) {
+            finishAttempt(pq, attempt);
         }
-        if (untried) {
+        pq.asked[attempt].recordResolutionFailure(pq.key, now);
+        afterFailedAttempt(pq, now);
+    }
+
+    /** Asks an upstream not asked yet, if any; fails the query when nothing is left in flight. */
+    private void afterFailedAttempt(PendingQuery pq, long now) {
+        Upstream next = pq.group.next(now, pq.key, pq.asked, pq.attempts);
+        if (next != null && !pq.asked(next)) {
             sendUdp(pq, next, now);
         }
         if (pq.inFlight == 0 && !pq.done) {
@@ -381,9 +518,13 @@ public final class Forwarder {
         pq.done = true;
         pending--;
         inFlight.remove(pq.key, pq);
+        long now = System.nanoTime();
         for (int i = 0; i < pq.attempts; i++) {
             if (!pq.finished[i]) {
                 finishAttempt(pq, i);
+                if (pq.timedOut[i]) { // RFC 9520 §2.3: no answer in time from it for this query
+                    pq.asked[i].recordResolutionFailure(pq.key, now);
+                }
             }
         }
         if (pq.deadline != null) {
@@ -432,8 +573,7 @@ public final class Forwarder {
         }
         long now = System.nanoTime();
         pq.asked[attempt].onFailure(now);
-        finishAttempt(pq, attempt);
-        afterFailedAttempt(pq, now);
+        failAttempt(pq, attempt, now);
     }
 
     /** One TCP query to an upstream: write it when connected, take the first framed answer, close. */

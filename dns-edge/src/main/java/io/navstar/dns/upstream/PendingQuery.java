@@ -41,7 +41,11 @@ public final class PendingQuery {
     final Upstream[] asked = new Upstream[MAX_ATTEMPTS];
     final long[] sentAt = new long[MAX_ATTEMPTS];
     final int[] ids = new int[MAX_ATTEMPTS];
+    /** The socket a UDP attempt went out on; null for TCP and for one that could not be sent. */
+    final UpstreamSocket[] sockets = new UpstreamSocket[MAX_ATTEMPTS];
     final boolean[] finished = new boolean[MAX_ATTEMPTS];
+    /** The attempt's retry timeout expired (it stays open for a late answer). */
+    final boolean[] timedOut = new boolean[MAX_ATTEMPTS];
     @SuppressWarnings("rawtypes")
     final Future[] timers = new Future[MAX_ATTEMPTS];
     Future<?> deadline;
@@ -72,6 +76,16 @@ public final class PendingQuery {
         this.counters = counters;
         this.previous = previous;
         this.startNanos = startNanos;
+    }
+
+    /** Whether an attempt of this query went to {@code upstream}. */
+    boolean asked(Upstream upstream) {
+        for (int i = 0; i < attempts; i++) {
+            if (asked[i] == upstream) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Adds a client asking the same question while this one is in flight; false when full or done. */

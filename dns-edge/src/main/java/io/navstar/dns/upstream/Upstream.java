@@ -1,14 +1,17 @@
 package io.navstar.dns.upstream;
 
+import io.navstar.dns.cache.CacheKey;
+
 import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One upstream resolver: its address, a round-trip estimator that sets its retry timeout, a decaying
- * count of recent failures used to choose upstreams, and its metrics. Shared by all event loops:
- * estimator and failure updates are {@code synchronized} (they happen once per forwarded query, off
- * the local-answer path); {@link #timeoutNanos()} and {@link #recentFailures} read racy but
- * self-consistent snapshots.
+ * count of recent failures used to choose upstreams, the questions it failed to resolve lately
+ * ({@link FailureCache}, RFC 9520), and its metrics. Shared by all event loops: estimator and failure
+ * updates are {@code synchronized} (they happen once per forwarded query, off the local-answer path);
+ * {@link #timeoutNanos()} and {@link #recentFailures} read racy but self-consistent snapshots; the
+ * failure cache is concurrent.
  *
  * <p>The timeout follows RFC 6298 §2: SRTT and RTTVAR smoothed with alpha 1/8 and beta 1/4, timeout =
  * SRTT + 4 RTTVAR, clamped to [{@code minTimeout}, {@code maxTimeout}]; before the first sample it is
@@ -37,10 +40,14 @@ public final class Upstream {
     private final LongAdder failures = new LongAdder();
     private final LongAdder timeouts = new LongAdder();
     private final LongAdder tcpRetries = new LongAdder();
+    private final LongAdder unreachable = new LongAdder();
+    private final LongAdder failureCacheHits = new LongAdder();
+    private final FailureCache failedQuestions;
     private final LongAdder[] latency = new LongAdder[LATENCY_BUCKETS_MICROS.length];
 
     public Upstream(InetSocketAddress address, long minTimeoutNanos, long maxTimeoutNanos, long initialTimeoutNanos) {
         this.address = address;
+        this.failedQuestions = new FailureCache(FailureCache.DEFAULT_MAX_ENTRIES);
         this.minTimeoutNanos = minTimeoutNanos;
         this.maxTimeoutNanos = maxTimeoutNanos;
         this.initialTimeoutNanos = initialTimeoutNanos;
@@ -97,6 +104,35 @@ public final class Upstream {
         addFailure(nowNanos);
     }
 
+    /**
+     * An ICMP destination unreachable (port, host or network) was reported on one of this upstream's
+     * connected sockets, or connecting one failed: count it as an event and as a failure.
+     */
+    public synchronized void onUnreachable(long nowNanos) {
+        unreachable.increment();
+        addFailure(nowNanos);
+    }
+
+    /** Whether this upstream's failure to resolve {@code question} is cached (RFC 9520 §3.2): do not ask it. */
+    public boolean backingOff(CacheKey question, long nowNanos) {
+        return failedQuestions.backingOff(question, nowNanos);
+    }
+
+    /** This upstream was not asked {@code question} because its failure for it is cached. */
+    public void onFailureCacheHit() {
+        failureCacheHits.increment();
+    }
+
+    /** This upstream failed to resolve {@code question} (an immutable key): back off asking it again. */
+    public void recordResolutionFailure(CacheKey question, long nowNanos) {
+        failedQuestions.recordFailure(question, nowNanos);
+    }
+
+    /** This upstream answered {@code question}: its failure backoff for it ends. */
+    public void recordResolutionSuccess(CacheKey question) {
+        failedQuestions.recordSuccess(question);
+    }
+
     public void onQuery() {
         queries.increment();
     }
@@ -133,7 +169,8 @@ public final class Upstream {
             buckets[i] = latency[i].sum();
         }
         return new Stats(address.toString(), queries.sum(), answers.sum(), failures.sum(), timeouts.sum(),
-                tcpRetries.sum(), srttNanos(), timeoutNanos, buckets);
+                tcpRetries.sum(), unreachable.sum(), failureCacheHits.sum(), failedQuestions.size(),
+                failedQuestions.evictions(), srttNanos(), timeoutNanos, buckets);
     }
 
     /**
@@ -145,11 +182,17 @@ public final class Upstream {
      * @param failures SERVFAIL/REFUSED/garbage answers and TCP failures
      * @param timeouts queries whose retry timeout expired first
      * @param tcpRetries truncated answers retried over TCP
+     * @param unreachable ICMP destination-unreachable errors reported on its sockets (a socket holds one
+     *     pending error, so ICMP messages arriving together count once), and failed connects
+     * @param failureCacheHits questions not sent to it because its failure for them was cached (RFC 9520)
+     * @param failedQuestions questions whose failure it remembers now (in backoff, or their streak)
+     * @param failedQuestionEvictions remembered failures dropped to stay within the bound
      * @param srttNanos smoothed round trip, -1 before any answer
      * @param timeoutNanos current retry timeout
      * @param latencyBuckets answers per latency bucket ({@link #LATENCY_BUCKETS_MICROS})
      */
     public record Stats(String address, long queries, long answers, long failures, long timeouts, long tcpRetries,
+                        long unreachable, long failureCacheHits, long failedQuestions, long failedQuestionEvictions,
                         long srttNanos, long timeoutNanos, long[] latencyBuckets) {
     }
 }
