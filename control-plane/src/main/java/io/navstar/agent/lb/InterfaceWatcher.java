@@ -1,6 +1,6 @@
 package io.navstar.agent.lb;
 
-import io.navstar.loader.NetworkNamespace;
+import io.navstar.sys.NetworkNamespace;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -14,7 +14,7 @@ import io.navstar.agent.lb.model.Endpoint;
 import io.navstar.agent.lb.model.VipSpec;
 import io.navstar.agent.lb.plan.InstalledVip;
 import io.navstar.agent.lb.plan.Reconciler;
-import io.navstar.loader.NetworkNamespace;
+import io.navstar.sys.NetworkNamespace;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

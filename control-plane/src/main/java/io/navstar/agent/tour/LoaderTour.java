@@ -1,6 +1,5 @@
 package io.navstar.agent.tour;
 
-import io.navstar.loader.BpfException;
 import io.navstar.loader.BpfLink;
 import io.navstar.loader.BpfMap;
 import io.navstar.loader.BpfObject;
@@ -20,6 +19,7 @@ import io.navstar.loader.spec.ObjectFormatException;
 import io.navstar.loader.spec.ObjectSpec;
 import io.navstar.loader.spec.ProgramSpec;
 import io.navstar.loader.spec.ProgramType;
+import io.navstar.sys.bpf.BpfException;
 
 import java.io.PrintStream;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package io.navstar.agent.lb.support;
 
 import com.sun.net.httpserver.HttpServer;
-import io.navstar.loader.NetworkNamespace;
+import io.navstar.sys.NetworkNamespace;
 
 import java.io.IOException;
 import java.io.OutputStream;

@@ -1,6 +1,7 @@
-package io.navstar.loader.sys;
+package io.navstar.sys.bpf;
 
-import io.navstar.loader.BpfException;
+import io.navstar.sys.Errno;
+import io.navstar.sys.Native;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -10,7 +11,7 @@ import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 
-import static io.navstar.loader.sys.BpfAttr.*;
+import static io.navstar.sys.bpf.BpfAttr.*;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -198,7 +199,7 @@ public final class Bpf {
 
     private static int elem(int command, int mapFd, long key, long value, long flags) {
         Native.Scratch scratch = Native.scratch();
-        MemorySegment attr = scratch.attr;
+        MemorySegment attr = scratch.attr();
         attr.set(JAVA_LONG, 0, 0L);                  // map_fd and its padding
         attr.set(JAVA_INT, ELEM_MAP_FD, mapFd);
         attr.set(JAVA_LONG, ELEM_KEY, key);
@@ -261,7 +262,7 @@ public final class Bpf {
 
     private static MemorySegment batchAttr(Native.Scratch scratch, int mapFd, MemorySegment keys,
                                            MemorySegment values, int count, long elemFlags) {
-        MemorySegment attr = scratch.attr;
+        MemorySegment attr = scratch.attr();
         attr.asSlice(0, MAP_BATCH.byteSize()).fill((byte) 0);
         attr.set(JAVA_LONG, BATCH_KEYS, keys.address());
         attr.set(JAVA_LONG, BATCH_VALUES, values.address());

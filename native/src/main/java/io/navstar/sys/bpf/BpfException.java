@@ -1,6 +1,6 @@
-package io.navstar.loader;
+package io.navstar.sys.bpf;
 
-import io.navstar.loader.sys.Errno;
+import io.navstar.sys.Errno;
 
 /**
  * A failed control operation on the kernel: names the command (BPF_MAP_CREATE, mount, setns, ...), the errno

@@ -1,6 +1,6 @@
-package io.navstar.loader.sys;
+package io.navstar.sys.bpf;
 
-import io.navstar.loader.BpfException;
+import io.navstar.sys.Errno;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;

@@ -1,5 +1,6 @@
-package io.navstar.loader.sys;
+package io.navstar.sys.bpf;
 
+import io.navstar.sys.Libc;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package io.navstar.loader.sys;
+package io.navstar.sys.bpf;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,4 +1,4 @@
-package io.navstar.loader.sys;
+package io.navstar.sys;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -25,7 +25,7 @@ public final class Native {
     private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
 
-    /** Bytes of bpf_attr scratch per thread: larger than every command layout the loader uses. */
+    /** Bytes of bpf_attr scratch per thread: larger than every command layout {@code Bpf} fills. */
     static final long ATTR_SCRATCH_SIZE = 256;
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -39,8 +39,8 @@ public final class Native {
     }
 
     /** A downcall handle for a libc function, capturing errno (its first parameter becomes the capture segment). */
-    @SuppressWarnings("restricted") // the loader's native access is its purpose; see the module's JVM flags
-    static MethodHandle capturing(String name, FunctionDescriptor descriptor, Linker.Option... more) {
+    @SuppressWarnings("restricted") // native access is this module's purpose; see the JVM flags in the root pom
+    public static MethodHandle capturing(String name, FunctionDescriptor descriptor, Linker.Option... more) {
         Linker.Option[] options = new Linker.Option[more.length + 1];
         options[0] = CAPTURE_ERRNO;
         System.arraycopy(more, 0, options, 1, more.length);
@@ -49,7 +49,7 @@ public final class Native {
 
     /** A downcall handle for a libc function that sets no errno worth reading. */
     @SuppressWarnings("restricted")
-    static MethodHandle plain(String name, FunctionDescriptor descriptor) {
+    public static MethodHandle plain(String name, FunctionDescriptor descriptor) {
         return LINKER.downcallHandle(symbol(name), descriptor);
     }
 
@@ -77,8 +77,13 @@ public final class Native {
         }
 
         /** The capture segment to pass as the first argument of a capturing handle. */
-        MemorySegment errnoState() {
+        public MemorySegment errnoState() {
             return errnoState;
+        }
+
+        /** The zeroable bpf_attr buffer for hot-path bpf(2) calls. */
+        public MemorySegment attr() {
+            return attr;
         }
     }
 }

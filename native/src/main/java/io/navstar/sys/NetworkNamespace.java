@@ -1,6 +1,6 @@
-package io.navstar.loader;
+package io.navstar.sys;
 
-import io.navstar.loader.sys.Libc;
+import io.navstar.sys.bpf.BpfException;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,7 +8,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A network namespace the loader can act inside. Interface indices and the hooks of BPF_LINK_CREATE are resolved
+ * A network namespace navstar can act inside. Interface indices and the hooks of BPF_LINK_CREATE are resolved
  * in the <em>calling thread's</em> network namespace ({@code current->nsproxy->net_ns}), so attaching to an
  * interface of another namespace means running on a thread that has entered it: {@link #run} starts a fresh
  * platform thread, moves it with setns(2), runs the task and lets the thread end, so no thread of the JVM's pools

@@ -1,6 +1,6 @@
-package io.navstar.loader.sys;
+package io.navstar.sys;
 
-import io.navstar.loader.BpfException;
+import io.navstar.sys.bpf.BpfException;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -13,7 +13,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * The few libc calls the loader needs beside bpf(2): close, open, mmap/munmap, epoll, mount, setns, capget,
+ * The generic libc calls beside bpf(2): close, open, mmap/munmap, epoll, mount, setns, capget,
  * if_nametoindex. Control-path wrappers throw {@link BpfException} naming the call and errno; {@link #epollWait}
  * is hot and returns a count or minus errno. Threading: any thread; errno is per calling thread.
  */

@@ -1,4 +1,4 @@
-package io.navstar.loader.sys;
+package io.navstar.sys;
 
 import java.lang.ref.Cleaner;
 

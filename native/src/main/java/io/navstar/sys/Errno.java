@@ -1,4 +1,4 @@
-package io.navstar.loader.sys;
+package io.navstar.sys;
 
 /**
  * Linux errno values as a name and the text strerror(3) gives (asm-generic/errno-base.h, errno.h, and the
