@@ -27,7 +27,8 @@
  * the namespace with setns(2); the resulting link descriptors are process-wide.
  *
  * <p>Errors: control operations throw {@link io.navstar.sys.bpf.BpfException} naming the command, errno and
- * operation ({@link io.navstar.loader.VerifierException} adds the verifier log); hot-path map operations return
- * 0 or a negative errno and allocate nothing.
+ * operation ({@link io.navstar.loader.VerifierException} adds the verifier log); the generic libc calls under
+ * them (open, mmap, mount, setns, if_nametoindex) throw its parent {@link io.navstar.sys.NativeException}, so
+ * catch that for any kernel refusal. Hot-path map operations return 0 or a negative errno and allocate nothing.
  */
 package io.navstar.loader;

@@ -1,7 +1,5 @@
 package io.navstar.sys;
 
-import io.navstar.sys.bpf.BpfException;
-
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -14,7 +12,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * The generic libc calls beside bpf(2): close, open, mmap/munmap, epoll, mount, setns, capget,
- * if_nametoindex. Control-path wrappers throw {@link BpfException} naming the call and errno; {@link #epollWait}
+ * if_nametoindex. Control-path wrappers throw {@link NativeException} naming the call and errno; {@link #epollWait}
  * is hot and returns a count or minus errno. Threading: any thread; errno is per calling thread.
  */
 public final class Libc {
@@ -81,10 +79,10 @@ public final class Libc {
             Native.Scratch scratch = Native.scratch();
             int fd = (int) OPEN.invokeExact(scratch.errnoState(), arena.allocateFrom(path), flags | O_CLOEXEC, 0);
             if (fd < 0) {
-                throw new BpfException("open", scratch.errno(), operation);
+                throw new NativeException("open", scratch.errno(), operation);
             }
             return fd;
-        } catch (BpfException e) {
+        } catch (NativeException e) {
             throw e;
         } catch (Throwable t) {
             throw new AssertionError(t);
@@ -99,10 +97,10 @@ public final class Libc {
             MemorySegment address = (MemorySegment) MMAP.invokeExact(scratch.errnoState(), MemorySegment.NULL, length,
                     prot, MAP_SHARED, fd, offset);
             if (address.address() == -1L) {
-                throw new BpfException("mmap", scratch.errno(), operation);
+                throw new NativeException("mmap", scratch.errno(), operation);
             }
             return address.reinterpret(length);
-        } catch (BpfException e) {
+        } catch (NativeException e) {
             throw e;
         } catch (Throwable t) {
             throw new AssertionError(t);
@@ -124,10 +122,10 @@ public final class Libc {
             Native.Scratch scratch = Native.scratch();
             int fd = (int) EPOLL_CREATE1.invokeExact(scratch.errnoState(), EPOLL_CLOEXEC);
             if (fd < 0) {
-                throw new BpfException("epoll_create1", scratch.errno(), operation);
+                throw new NativeException("epoll_create1", scratch.errno(), operation);
             }
             return fd;
-        } catch (BpfException e) {
+        } catch (NativeException e) {
             throw e;
         } catch (Throwable t) {
             throw new AssertionError(t);
@@ -143,9 +141,9 @@ public final class Libc {
             Native.Scratch scratch = Native.scratch();
             int result = (int) EPOLL_CTL.invokeExact(scratch.errnoState(), epollFd, EPOLL_CTL_ADD, fd, event);
             if (result < 0) {
-                throw new BpfException("epoll_ctl", scratch.errno(), operation);
+                throw new NativeException("epoll_ctl", scratch.errno(), operation);
             }
-        } catch (BpfException e) {
+        } catch (NativeException e) {
             throw e;
         } catch (Throwable t) {
             throw new AssertionError(t);
@@ -171,9 +169,9 @@ public final class Libc {
             int result = (int) MOUNT.invokeExact(scratch.errnoState(), arena.allocateFrom(source),
                     arena.allocateFrom(target), arena.allocateFrom(fsType), flags, options);
             if (result < 0) {
-                throw new BpfException("mount", scratch.errno(), operation);
+                throw new NativeException("mount", scratch.errno(), operation);
             }
-        } catch (BpfException e) {
+        } catch (NativeException e) {
             throw e;
         } catch (Throwable t) {
             throw new AssertionError(t);
@@ -186,9 +184,9 @@ public final class Libc {
             Native.Scratch scratch = Native.scratch();
             int result = (int) UMOUNT2.invokeExact(scratch.errnoState(), arena.allocateFrom(target), 0);
             if (result < 0) {
-                throw new BpfException("umount2", scratch.errno(), operation);
+                throw new NativeException("umount2", scratch.errno(), operation);
             }
-        } catch (BpfException e) {
+        } catch (NativeException e) {
             throw e;
         } catch (Throwable t) {
             throw new AssertionError(t);
@@ -201,9 +199,9 @@ public final class Libc {
             Native.Scratch scratch = Native.scratch();
             int result = (int) SETNS.invokeExact(scratch.errnoState(), fd, nsType);
             if (result < 0) {
-                throw new BpfException("setns", scratch.errno(), operation);
+                throw new NativeException("setns", scratch.errno(), operation);
             }
-        } catch (BpfException e) {
+        } catch (NativeException e) {
             throw e;
         } catch (Throwable t) {
             throw new AssertionError(t);
@@ -223,12 +221,12 @@ public final class Libc {
             Native.Scratch scratch = Native.scratch();
             int result = (int) CAPGET.invokeExact(scratch.errnoState(), header, data);
             if (result < 0) {
-                throw new BpfException("capget", scratch.errno(), "reading this process's capabilities");
+                throw new NativeException("capget", scratch.errno(), "reading this process's capabilities");
             }
             long low = Integer.toUnsignedLong(data.get(JAVA_INT, 0));
             long high = Integer.toUnsignedLong(data.get(JAVA_INT, 12));
             return low | (high << 32);
-        } catch (BpfException e) {
+        } catch (NativeException e) {
             throw e;
         } catch (Throwable t) {
             throw new AssertionError(t);
@@ -241,10 +239,10 @@ public final class Libc {
             Native.Scratch scratch = Native.scratch();
             int index = (int) IF_NAMETOINDEX.invokeExact(scratch.errnoState(), arena.allocateFrom(name));
             if (index == 0) {
-                throw new BpfException("if_nametoindex", scratch.errno(), "resolving interface \"" + name + "\"");
+                throw new NativeException("if_nametoindex", scratch.errno(), "resolving interface \"" + name + "\"");
             }
             return index;
-        } catch (BpfException e) {
+        } catch (NativeException e) {
             throw e;
         } catch (Throwable t) {
             throw new AssertionError(t);

@@ -1,7 +1,5 @@
 package io.navstar.sys;
 
-import io.navstar.sys.bpf.BpfException;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -31,7 +29,7 @@ public final class NetworkNamespace {
     /** The namespace bound at {@code path} (a /run/netns file or /proc/PID/ns/net). */
     public static NetworkNamespace at(Path path) {
         if (!Files.exists(path)) {
-            throw new BpfException("no network namespace at \"" + path + "\"");
+            throw new NativeException("no network namespace at \"" + path + "\"");
         }
         return new NetworkNamespace(path);
     }
@@ -63,7 +61,7 @@ public final class NetworkNamespace {
             thread.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new BpfException("interrupted while waiting for a task in network namespace \"" + path + "\"");
+            throw new NativeException("interrupted while waiting for a task in network namespace \"" + path + "\"");
         }
         Throwable thrown = failure.get();
         if (thrown instanceof RuntimeException runtime) {
@@ -73,7 +71,7 @@ public final class NetworkNamespace {
             throw error;
         }
         if (thrown != null) {
-            throw new BpfException("in network namespace \"" + path + "\": " + thrown);
+            throw new NativeException("in network namespace \"" + path + "\": " + thrown);
         }
         return result.get();
     }

@@ -60,7 +60,7 @@ class FdTest {
 
     @Test
     void openOfAMissingPathNamesItAndTheErrno() {
-        var e = assertThrows(io.navstar.sys.bpf.BpfException.class,
+        var e = assertThrows(NativeException.class,
                 () -> Libc.open("/nonexistent/navstar", Libc.O_RDONLY, "opening /nonexistent/navstar"));
         assertEquals("open: ENOENT (No such file or directory) opening /nonexistent/navstar", e.getMessage());
         assertTrue(e.errno() == Errno.ENOENT);

@@ -1,6 +1,7 @@
 package io.navstar.sys.bpf;
 
 import io.navstar.sys.Errno;
+import io.navstar.sys.NativeException;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
@@ -21,6 +22,15 @@ class ErrnoAndCpusTest {
         assertEquals("BPF_MAP_CREATE: EPERM (Operation not permitted) creating map \"vips\"", e.getMessage());
         assertEquals(Errno.EPERM, e.errno());
         assertEquals("BPF_MAP_CREATE", e.command());
+    }
+
+    @Test
+    void bpfFailuresAreNativeExceptionsSoOneCatchTakesEveryKernelRefusal() {
+        NativeException e = new BpfException("BPF_LINK_CREATE", Errno.EBUSY, "attaching \"xdp\"");
+        assertEquals("BPF_LINK_CREATE", e.command());
+        assertEquals(Errno.EBUSY, e.errno());
+        NativeException plain = new NativeException("setns", Errno.EPERM, "entering network namespace \"a\"");
+        assertEquals("setns: EPERM (Operation not permitted) entering network namespace \"a\"", plain.getMessage());
     }
 
     @Test
