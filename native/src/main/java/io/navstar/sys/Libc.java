@@ -11,9 +11,10 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * The generic libc calls beside bpf(2): close, open, mmap/munmap, epoll, mount, setns, capget,
- * if_nametoindex. Control-path wrappers throw {@link NativeException} naming the call and errno; {@link #epollWait}
- * is hot and returns a count or minus errno. Threading: any thread; errno is per calling thread.
+ * The generic libc calls beside bpf(2): close, open, mmap/munmap, epoll, poll, eventfd, read/write, mount, setns,
+ * capget, if_nametoindex. Control-path wrappers throw {@link NativeException} naming the call and errno;
+ * {@link #epollWait}, {@link #poll}, {@link #read} and {@link #write} return a count or minus errno and allocate
+ * nothing. Threading: any thread; errno is per calling thread.
  */
 public final class Libc {
     public static final int O_RDONLY = 0;
@@ -26,6 +27,15 @@ public final class Libc {
     public static final int EPOLL_CTL_ADD = 1;
     public static final int EPOLLIN = 1;
     public static final int CLONE_NEWNET = 0x40000000;
+    public static final int EFD_NONBLOCK = 0x800;
+    public static final int EFD_CLOEXEC = 0x80000;
+    /** poll(2) events: readable, error, hang-up, not open. */
+    public static final short POLLIN = 0x1;
+    public static final short POLLERR = 0x8;
+    public static final short POLLHUP = 0x10;
+    public static final short POLLNVAL = 0x20;
+    /** {@code struct pollfd { int fd; short events; short revents; }}: fd at 0, events at 4, revents at 6. */
+    public static final long POLLFD_SIZE = 8;
 
     private static final MethodHandle CLOSE = Native.plain("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle OPEN = Native.capturing("open",
@@ -45,6 +55,13 @@ public final class Libc {
     private static final MethodHandle SETNS = Native.capturing("setns", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle CAPGET = Native.capturing("capget", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle GETPAGESIZE = Native.plain("getpagesize", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle POLL = Native.capturing("poll",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle EVENTFD = Native.capturing("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle READ = Native.capturing("read",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle WRITE = Native.capturing("write",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
     private static final MethodHandle IF_NAMETOINDEX = Native.capturing("if_nametoindex",
             FunctionDescriptor.of(JAVA_INT, ADDRESS));
 
@@ -155,6 +172,58 @@ public final class Libc {
         try {
             Native.Scratch scratch = Native.scratch();
             int result = (int) EPOLL_WAIT.invokeExact(scratch.errnoState(), epollFd, events, maxEvents, timeoutMillis);
+            return result < 0 ? -scratch.errno() : result;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /**
+     * poll(2) on {@code count} {@code struct pollfd}s ({@link #POLLFD_SIZE} bytes each); the number with events, 0
+     * on timeout, or minus errno. Allocates nothing.
+     */
+    public static int poll(MemorySegment pollfds, int count, int timeoutMillis) {
+        try {
+            Native.Scratch scratch = Native.scratch();
+            int result = (int) POLL.invokeExact(scratch.errnoState(), pollfds, (long) count, timeoutMillis);
+            return result < 0 ? -scratch.errno() : result;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** eventfd(2) with EFD_CLOEXEC added; returns the descriptor or throws. */
+    public static int eventfd(int initialValue, int flags, String operation) {
+        try {
+            Native.Scratch scratch = Native.scratch();
+            int fd = (int) EVENTFD.invokeExact(scratch.errnoState(), initialValue, flags | EFD_CLOEXEC);
+            if (fd < 0) {
+                throw new NativeException("eventfd", scratch.errno(), operation);
+            }
+            return fd;
+        } catch (NativeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** read(2) of up to {@code length} bytes into {@code buffer}; bytes read or minus errno. Allocates nothing. */
+    public static long read(int fd, MemorySegment buffer, long length) {
+        try {
+            Native.Scratch scratch = Native.scratch();
+            long result = (long) READ.invokeExact(scratch.errnoState(), fd, buffer, length);
+            return result < 0 ? -scratch.errno() : result;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** write(2) of {@code length} bytes of {@code buffer}; bytes written or minus errno. Allocates nothing. */
+    public static long write(int fd, MemorySegment buffer, long length) {
+        try {
+            Native.Scratch scratch = Native.scratch();
+            long result = (long) WRITE.invokeExact(scratch.errnoState(), fd, buffer, length);
             return result < 0 ? -scratch.errno() : result;
         } catch (Throwable t) {
             throw new AssertionError(t);

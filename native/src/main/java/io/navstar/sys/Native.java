@@ -38,6 +38,19 @@ public final class Native {
         return SCRATCH.get();
     }
 
+    /**
+     * A capture segment of its own, for a caller that keeps one per socket or per loop (a hot path that should
+     * not look up the thread's scratch on every call). Confine it as the arena is confined.
+     */
+    public static MemorySegment newErrnoState(Arena arena) {
+        return arena.allocate(CAPTURE_LAYOUT);
+    }
+
+    /** The errno the last capturing call that was given {@code errnoState} left there. */
+    public static int errno(MemorySegment errnoState) {
+        return (int) ERRNO.get(errnoState, 0L);
+    }
+
     /** A downcall handle for a libc function, capturing errno (its first parameter becomes the capture segment). */
     @SuppressWarnings("restricted") // native access is this module's purpose; see the JVM flags in the root pom
     public static MethodHandle capturing(String name, FunctionDescriptor descriptor, Linker.Option... more) {
