@@ -7,7 +7,8 @@
  * never read each other's errno. {@link io.navstar.sys.Fd} owns a descriptor (closed once, by the owner or a
  * cleaner); {@link io.navstar.sys.Errno} names errno values; {@link io.navstar.sys.Libc} holds the generic libc
  * calls (open, mmap, epoll, mount, setns, capget, if_nametoindex); {@link io.navstar.sys.NetworkNamespace} runs a
- * task on a thread inside another network namespace. bpf(2) lives in {@link io.navstar.sys.bpf}.
+ * task on a thread inside another network namespace. bpf(2) lives in {@link io.navstar.sys.bpf}, socket calls
+ * in {@link io.navstar.sys.socket}, netlink (links, addresses, notifications) in {@link io.navstar.sys.netlink}.
  *
  * <p>Errors: control paths throw an exception naming the call, the errno and the operation; hot paths return
  * a count or minus errno and allocate nothing.
