@@ -2,7 +2,7 @@
 # Minuteman throughput, side by side in one run (issue 3): requests/s with keep-alive and new connections/s
 # (Connection: close, one request per connection) from a client namespace to one backend namespace
 #   - straight to the backend through the same node (the baseline),
-#   - through a VIP in sock, tc and xdp mode (the agent, LbAgentMain, in each mode in turn),
+#   - through a VIP in sock, tc and xdp mode (the load balancer alone, `navstar bpf lb`, in each mode in turn),
 #   - tc mode again with the agent stopped (SIGSTOP: its ring-buffer consumer idle, the data plane unchanged),
 #   - straight to the backend with an empty XDP program (XDP_PASS) on the node's veths in driver mode: xdp mode's
 #     floor on veth, which turns every skb into an XDP buffer (a copy when the headroom is short) and drops GSO on
@@ -218,11 +218,11 @@ STATE=$WORK/vips.json
 echo '{"vips":[{"vip":"11.0.0.1:80","backends":[{"endpoint":"10.10.1.2:8080"}]}]}' > "$STATE"
 start_agent() { # mode args...
   "$JAVA" --enable-native-access=ALL-UNNAMED -Xmx512m -Dnavstar.bpf.dir="$ROOT/bpf/build" -cp "$CP" \
-    io.navstar.agent.lb.LbAgentMain --pin-dir "$PINS" --state "$STATE" --max-vips 1024 --max-backends 4096 \
+    io.navstar.agent.devtools.BpfLbCommand --pin-dir "$PINS" --state "$STATE" --max-vips 1024 --max-backends 4096 \
     --max-flows 262144 --maglev-cells 1048576 "$@" > "$WORK/agent.log" 2>&1 &
   AGENT_PID=$!
-  for _ in $(seq 200); do grep -q "lb agent ready" "$WORK/agent.log" && break; sleep 0.1; done
-  grep -q "lb agent ready" "$WORK/agent.log" || { cat "$WORK/agent.log"; return 1; }
+  for _ in $(seq 200); do grep -q "^lb ready" "$WORK/agent.log" && break; sleep 0.1; done
+  grep -q "^lb ready" "$WORK/agent.log" || { cat "$WORK/agent.log"; return 1; }
   settle_agent
 }
 # A fresh JVM compiles its hot code for a few seconds (C1/C2 threads): wait until the agent has used under 10 ms of

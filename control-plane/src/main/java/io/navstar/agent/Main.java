@@ -1,42 +1,50 @@
 package io.navstar.agent;
 
-import io.navstar.agent.lb.LbAgentMain;
-import io.navstar.agent.tour.LoaderTour;
+import io.navstar.agent.devtools.BpfLbCommand;
+import io.navstar.agent.devtools.LoaderTour;
 import io.navstar.dns.server.DnsServerMain;
-import io.navstar.gossip.cli.GossipNodeMain;
 
 import java.util.Arrays;
 
 /**
- * The navstar command line. With no command (and so {@code make run}) it runs the loader tour: it loads the
- * bundled eBPF programs into a sandbox namespace and cgroup, prints what it loaded, and cleans up. The other
- * commands run one part of navstar alone until the agent that ties them together exists.
+ * The navstar command line: a dispatcher to the command named by the first arguments. The {@code bpf} commands are
+ * developer tools that run one part of the data plane alone ({@code make run} is {@code bpf tour}); {@code dns}
+ * runs the Spartan server alone.
  */
 public final class Main {
-    private static final String USAGE = """
-            usage: navstar [command] [options]
-              tour      load every bundled eBPF program into a sandbox, print what was loaded, clean up (default)
-              lb        the Minuteman load balancer agent (--mode sock|tc|xdp --state vips.json ...; see LbAgentMain)
-              dns       the Spartan DNS server alone (--listen ip:port --upstream ip:port --records file ...)
-              gossip    one Lashup gossip node (see GossipNodeMain)
+    static final String USAGE = """
+            usage: navstar <command> [options]
+              bpf tour   load every bundled eBPF program into a sandbox, print what was loaded, clean up
+              bpf lb     the Minuteman load balancer alone, following a state file (bpf lb --help)
+              dns        the Spartan DNS server alone (--listen ip:port --upstream ip:port --records file ...)
             """;
 
     private Main() {
     }
 
     public static void main(String[] args) throws Exception {
-        String command = args.length == 0 ? "tour" : args[0];
-        String[] rest = args.length == 0 ? args : Arrays.copyOfRange(args, 1, args.length);
-        switch (command) {
-            case "tour" -> System.exit(LoaderTour.run(System.out));
-            case "lb" -> LbAgentMain.main(rest);
-            case "dns" -> DnsServerMain.main(rest);
-            case "gossip" -> GossipNodeMain.main(rest);
-            case "-h", "--help", "help" -> System.out.print(USAGE);
-            default -> {
-                System.err.print(USAGE);
-                System.exit(2);
-            }
+        if (args.length == 0) {
+            System.err.print(USAGE);
+            System.exit(2);
         }
+        boolean bpf = args[0].equals("bpf") && args.length > 1;
+        String command = bpf ? "bpf " + args[1] : args[0];
+        String[] rest = Arrays.copyOfRange(args, bpf ? 2 : 1, args.length);
+        switch (command) {
+            // "agent": the node agent (io.navstar.agent.node) is added here
+            case "bpf tour" -> System.exit(rest.length == 0 ? LoaderTour.run(System.out)
+                    : refuse("bpf tour takes no arguments, not " + String.join(" ", rest)));
+            case "bpf lb" -> BpfLbCommand.main(rest);
+            case "dns" -> DnsServerMain.main(rest);
+            case "-h", "--help", "help" -> System.out.print(USAGE);
+            default -> System.exit(refuse("unknown command '" + String.join(" ", Arrays.copyOf(args, bpf ? 2 : 1))
+                    + "' (navstar --help lists them)"));
+        }
+    }
+
+    /** One line on stderr; the exit code of bad arguments. */
+    private static int refuse(String message) {
+        System.err.println("navstar: " + message);
+        return 2;
     }
 }

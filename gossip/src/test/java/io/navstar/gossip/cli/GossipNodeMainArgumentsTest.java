@@ -42,6 +42,6 @@ class GossipNodeMainArgumentsTest {
         assertEquals(2, process.exitValue(), stderr);
         List<String> lines = stderr.lines().toList();
         assertEquals(1, lines.size(), stderr);
-        assertTrue(lines.get(0).startsWith("navstar gossip: " + expected), lines.get(0));
+        assertTrue(lines.get(0).startsWith("GossipNodeMain: " + expected), lines.get(0));
     }
 }

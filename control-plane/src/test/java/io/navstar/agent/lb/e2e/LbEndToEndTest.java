@@ -19,8 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * End to end, per mode: a client namespace makes 3,000 connections to a VIP served by three backend namespaces;
  * shares stay within 20 %; a removed backend gets no new connection while its established download goes on;
- * weight 0 drains the same way; the agent is SIGKILLed and restarted while both downloads run, and they
- * complete.
+ * weight 0 drains the same way; the load balancer (the developer command {@code navstar bpf lb}, following a state
+ * file) is SIGKILLed and restarted while both downloads run, and they complete.
  */
 class LbEndToEndTest {
     static final String URL = "http://" + LbTopology.VIP;
@@ -50,13 +50,13 @@ class LbEndToEndTest {
             Files.writeString(stateFile, state(topo.backends.get(0).endpoint(), topo.backends.get(1).endpoint(),
                     topo.backends.get(2).endpoint()));
             String[] args = mode.equals("sock")
-                    ? new String[] {"--mode", "sock", "--pin-dir", pins.toString(), "--state", stateFile.toString(),
-                            "--cgroup", cgroup.toString(), "--max-vips", "1024", "--max-backends", "4096",
-                            "--max-flows", "65536", "--maglev-cells", "1048576"}
-                    : new String[] {"--mode", mode, "--pin-dir", pins.toString(), "--state", stateFile.toString(),
-                            "--netns", topo.node, "--interfaces", "vc,vb*", "--max-vips", "1024", "--max-backends",
-                            "4096", "--max-flows", "65536", "--maglev-cells", "1048576"};
-            try (AgentProcess agent = new AgentProcess(work.resolve("agent.log"), args)) {
+                    ? new String[] {"--mode", "sock", "--pin-dir", pins.toString(), "--cgroup", cgroup.toString(),
+                            "--max-vips", "1024", "--max-backends", "4096", "--max-flows", "65536", "--maglev-cells",
+                            "1048576"}
+                    : new String[] {"--mode", mode, "--pin-dir", pins.toString(), "--netns", topo.node, "--interfaces",
+                            "vc,vb*", "--max-vips", "1024", "--max-backends", "4096", "--max-flows", "65536",
+                            "--maglev-cells", "1048576"};
+            try (AgentProcess agent = new AgentProcess(work.resolve("agent.log"), stateFile, args)) {
                 agent.start();
                 awaitServing(topo, cgroup);
 
@@ -74,7 +74,7 @@ class LbEndToEndTest {
                 Process d1 = topo.download(cgroup, URL, "5M");
                 int x = awaitNewDownload(topo, downloadsBefore);
                 String[] rest = others(topo, x);
-                assertEquals(200, agent.put("/v1/lb/vips", state(rest)).statusCode());
+                agent.apply(state(rest));
                 before = topo.requestCounts();
                 assertEquals(0, topo.requests(cgroup, URL, 300));
                 int[] afterRemove = diff(topo.requestCounts(), before);
@@ -87,7 +87,7 @@ class LbEndToEndTest {
                 int y = awaitNewDownload(topo, downloadsBefore);
                 String yEndpoint = topo.backends.get(y).endpoint();
                 String[] drained = Arrays.stream(rest).map(e -> e.equals(yEndpoint) ? e + "/0" : e).toArray(String[]::new);
-                assertEquals(200, agent.put("/v1/lb/vips", state(drained)).statusCode());
+                agent.apply(state(drained));
                 before = topo.requestCounts();
                 assertEquals(0, topo.requests(cgroup, URL, 300));
                 int[] afterDrain = diff(topo.requestCounts(), before);
@@ -98,8 +98,9 @@ class LbEndToEndTest {
                 agent.kill();
                 assertEquals(0, topo.requests(cgroup, URL, 50), "the pinned data plane serves while no agent runs");
                 agent.start();
-                String metrics = agent.get("/metrics").body();
-                assertTrue(metrics.contains("navstar_lb_vip_new_flows_total"), metrics);
+                String restart = agent.lastApplied();
+                assertTrue(restart.contains("added=0, changed=0, removed=0, unchanged=1"),
+                        "the restarted command finds the state in the pins: " + restart);
                 before = topo.requestCounts();
                 assertEquals(0, topo.requests(cgroup, URL, 100));
                 int[] afterRestart = diff(topo.requestCounts(), before);

@@ -1,57 +1,96 @@
 package io.navstar.agent.lb.support;
 
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
-/** LbAgentMain as a separate process (so a test can SIGKILL it), with an HTTP client for its API. */
+/**
+ * The developer command {@code navstar bpf lb} (BpfLbCommand) as a separate process, so a test can SIGKILL it,
+ * driven through its state file: {@link #apply} renames a new state into place and waits for the command's
+ * {@code applied} line. Its stdout and stderr go to one log file.
+ */
 public final class AgentProcess implements AutoCloseable {
+    private static final Duration WAIT = Duration.ofSeconds(20);
     private final List<String> command;
-    private final int apiPort;
+    private final Path stateFile;
     private final Path log;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private Process process;
 
-    public AgentProcess(Path log, String... args) throws IOException {
+    /** @param stateFile the state file the command follows ({@code --state}); {@code args} are its other flags */
+    public AgentProcess(Path log, Path stateFile, String... args) {
         this.log = log;
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            this.apiPort = s.getLocalPort();
-        }
+        this.stateFile = stateFile;
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "--enable-native-access=ALL-UNNAMED", "-Xmx256m", "-XX:TieredStopAtLevel=1",
                 "-Dnavstar.bpf.dir=" + System.getProperty("navstar.bpf.dir"),
-                "-cp", classpath, "io.navstar.agent.lb.LbAgentMain", "--api-port", String.valueOf(apiPort)));
+                "-cp", classpath, "io.navstar.agent.devtools.BpfLbCommand", "--state", stateFile.toString()));
         command.addAll(List.of(args));
     }
 
-    /** Starts the agent and waits until its API answers. */
+    /** Starts the command and waits until it is ready (it has applied the state file, if there is one). */
     public void start() throws IOException, InterruptedException {
+        int ready = count(line -> line.startsWith("lb ready"));
         process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        await(line -> line.startsWith("lb ready"), ready, "ready");
+    }
+
+    /** Replaces the state file atomically and returns the command's {@code applied} line for it. */
+    public String apply(String json) throws IOException, InterruptedException {
+        int applied = count(line -> line.startsWith("applied "));
+        replaceState(json);
+        return await(line -> line.startsWith("applied "), applied, "applied");
+    }
+
+    /** Writes the next state beside the state file and renames it into place. */
+    public void replaceState(String json) throws IOException {
+        Path next = stateFile.resolveSibling(stateFile.getFileName() + ".next");
+        Files.writeString(next, json);
+        Files.move(next, stateFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** The last {@code applied} line logged (the current run's first one is its start's). */
+    public String lastApplied() throws IOException {
+        List<String> applied = lines().stream().filter(line -> line.startsWith("applied ")).toList();
+        return applied.isEmpty() ? "" : applied.getLast();
+    }
+
+    /** Waits for a line matching {@code wanted} beyond the {@code seen} such lines already logged, and returns it. */
+    public String await(Predicate<String> wanted, int seen, String what) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
         while (System.nanoTime() < deadline) {
+            List<String> matching = lines().stream().filter(wanted).toList();
+            if (matching.size() > seen) {
+                return matching.get(seen);
+            }
             if (!process.isAlive()) {
-                throw new IOException("agent exited with " + process.exitValue() + "; log " + log + ":\n"
-                        + java.nio.file.Files.readString(log));
+                throw new IOException("the command exited with " + process.exitValue() + " before '" + what
+                        + "'; log " + log + ":\n" + Files.readString(log));
             }
-            try {
-                if (get("/v1/lb/vips").statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                // not listening yet
-            }
-            Thread.sleep(50);
+            Thread.sleep(20);
         }
-        throw new IOException("agent API did not answer in 20 s; log:\n" + java.nio.file.Files.readString(log));
+        throw new IOException("no '" + what + "' line within " + WAIT.toSeconds() + " s; log:\n" + Files.readString(log));
+    }
+
+    /** How many lines of the log match. */
+    public int count(Predicate<String> wanted) throws IOException {
+        return (int) lines().stream().filter(wanted).count();
+    }
+
+    /** The whole lines of the log (not one still being written). */
+    private List<String> lines() throws IOException {
+        if (!Files.exists(log)) {
+            return List.of();
+        }
+        String text = Files.readString(log);
+        return text.substring(0, text.lastIndexOf('\n') + 1).lines().toList();
     }
 
     /** SIGKILL, no chance to clean up. */
@@ -60,23 +99,12 @@ public final class AgentProcess implements AutoCloseable {
         process.waitFor();
     }
 
-    public HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPort + path)).GET()
-                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    public HttpResponse<String> put(String path, String body) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPort + path))
-                .PUT(HttpRequest.BodyPublishers.ofString(body)).timeout(Duration.ofSeconds(10)).build(),
-                HttpResponse.BodyHandlers.ofString());
-    }
-
     @Override
     public void close() {
         if (process != null && process.isAlive()) {
             process.destroy();
             try {
-                if (!process.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
+                if (!process.waitFor(5, TimeUnit.SECONDS)) {
                     process.destroyForcibly();
                 }
             } catch (InterruptedException e) {

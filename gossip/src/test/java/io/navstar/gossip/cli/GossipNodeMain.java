@@ -42,7 +42,7 @@ public final class GossipNodeMain {
     private GossipNodeMain() {
     }
 
-    private static final String USAGE = "usage: navstar gossip <self a.b.c.d:port> <dir> [seed,seed...] [--secret text]";
+    private static final String USAGE = "usage: GossipNodeMain <self a.b.c.d:port> <dir> [seed,seed...] [--secret text]";
 
     public static void main(String[] args) throws Exception {
         if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
@@ -83,7 +83,7 @@ public final class GossipNodeMain {
             }
             config = builder.build();
         } catch (IllegalArgumentException e) {
-            System.err.println("navstar gossip: " + e.getMessage() + " (" + USAGE + ")");
+            System.err.println("GossipNodeMain: " + e.getMessage() + " (" + USAGE + ")");
             System.exit(2);
             return;
         }

@@ -1,4 +1,4 @@
-package io.navstar.agent.tour;
+package io.navstar.agent.devtools;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

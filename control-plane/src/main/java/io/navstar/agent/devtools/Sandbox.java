@@ -1,4 +1,4 @@
-package io.navstar.agent.tour;
+package io.navstar.agent.devtools;
 
 import io.navstar.loader.BpfFs;
 import io.navstar.loader.CgroupV2;

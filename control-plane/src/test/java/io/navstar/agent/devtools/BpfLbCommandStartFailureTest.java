@@ -1,4 +1,4 @@
-package io.navstar.agent.lb;
+package io.navstar.agent.devtools;
 
 import io.navstar.agent.lb.kernel.LbDataPlane;
 import io.navstar.agent.lb.kernel.LbSettings;
@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * an attachment) leaves the pin directory as it found it: absent on a first start, an earlier agent's pins
  * untouched on a restart. Errors are one line naming the file or flag, exit code 2 for bad input.
  */
-class LbAgentStartFailureTest {
+class BpfLbCommandStartFailureTest {
     /** Valid up to its last VIP, whose closing brackets are missing: the error is at the end of the file. */
     private static final String TRUNCATED_STATE = """
             {"version": 1, "vips": [
@@ -111,16 +111,16 @@ class LbAgentStartFailureTest {
         assertEquals(0, help.code());
         assertTrue(help.stdout().contains("--mode sock|tc|xdp"), help.stdout());
 
-        assertRefused("--api-port takes a whole number from 0 to 65535, not \"abc\"",
-                "--mode", "sock", "--cgroup", cgroup.toString(), "--api-port", "abc");
+        assertRefused("--max-vips takes a whole number from 1 to 16777216, not \"abc\"",
+                "--mode", "sock", "--cgroup", cgroup.toString(), "--max-vips", "abc");
         assertRefused("--max-flows takes a whole number", "--mode", "tc", "--interfaces", "x", "--max-flows", "-5");
         assertRefused("--mode needs a value", "--mode");
         assertRefused("unknown mode", "--mode", "ipvs");
         assertRefused("unknown option --bogus", "--mode", "tc", "--bogus", "1");
         assertRefused("--udp-timeout takes whole seconds", "--mode", "tc", "--interfaces", "x", "--udp-timeout", "x");
-        assertRefused("--netns nope-" + LbTestSupport.PREFIX + ": no such network namespace",
+        assertRefused("netns nope-" + LbTestSupport.PREFIX + ": no such network namespace",
                 "--mode", "tc", "--interfaces", "x", "--netns", "nope-" + LbTestSupport.PREFIX);
-        assertRefused("--cgroup /nonexistent: no such cgroup directory", "--mode", "sock", "--cgroup", "/nonexistent");
+        assertRefused("cgroup /nonexistent: no such cgroup directory", "--mode", "sock", "--cgroup", "/nonexistent");
     }
 
     /** Runs with a test pin directory first, so a refusal that failed to happen never touches the production one. */
@@ -142,7 +142,7 @@ class LbAgentStartFailureTest {
     private record Result(int code, String stdout, String stderr) {
     }
 
-    /** {@link LbAgentMain#run} with stdout and stderr captured (it returns before serving on these inputs). */
+    /** {@link BpfLbCommand#run} with stdout and stderr captured (it returns before serving on these inputs). */
     private static Result runInProcess(String... args) throws InterruptedException {
         PrintStream out = System.out;
         PrintStream err = System.err;
@@ -151,7 +151,7 @@ class LbAgentStartFailureTest {
         try {
             System.setOut(new PrintStream(capturedOut, true, StandardCharsets.UTF_8));
             System.setErr(new PrintStream(capturedErr, true, StandardCharsets.UTF_8));
-            int code = LbAgentMain.run(args);
+            int code = BpfLbCommand.run(args);
             return new Result(code, capturedOut.toString(StandardCharsets.UTF_8), capturedErr.toString(StandardCharsets.UTF_8));
         } finally {
             System.setOut(out);
@@ -177,7 +177,7 @@ class LbAgentStartFailureTest {
         List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "--enable-native-access=ALL-UNNAMED", "-Xmx128m", "-XX:TieredStopAtLevel=1",
                 "-Dnavstar.bpf.dir=" + System.getProperty("navstar.bpf.dir"), "-cp", classpath,
-                "io.navstar.agent.lb.LbAgentMain"));
+                "io.navstar.agent.devtools.BpfLbCommand"));
         command.addAll(List.of(args));
         return command;
     }

@@ -1,7 +1,8 @@
 package io.navstar.agent.lb.e2e;
 
-import io.navstar.agent.lb.LbAgent;
-import io.navstar.agent.lb.LbAgentConfig;
+import io.navstar.agent.lb.LoadBalancer;
+import io.navstar.agent.lb.LbOptions;
+import io.navstar.agent.lb.LbStatistics;
 import io.navstar.agent.lb.LbMode;
 import io.navstar.agent.lb.kernel.KernelLbTables;
 import io.navstar.agent.lb.kernel.LbDataPlane;
@@ -42,7 +43,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The agent in this JVM against the real kernel: scale, interface watching, health, socket destroy, sock mode views. */
-class LbAgentKernelTest {
+class LoadBalancerKernelTest {
     static LbTopology topo;
 
     @BeforeAll
@@ -59,11 +60,11 @@ class LbAgentKernelTest {
         }
     }
 
-    private static LbAgent agent(LbMode mode, Path pins, Path cgroup, List<String> interfaces, List<String> diag)
-            throws IOException {
+    private static LoadBalancer agent(LbMode mode, Path pins, Path cgroup, List<String> interfaces, List<String> diag) {
         LbSettings settings = LbSettings.forTests(pins);
-        return LbAgent.start(new LbAgentConfig(mode, settings, null, 0, cgroup, mode == LbMode.SOCK ? null : topo.node,
-                interfaces, diag));
+        LbOptions options = mode == LbMode.SOCK ? LbOptions.sock(settings, cgroup)
+                : LbOptions.onInterfaces(mode, settings, topo.node, interfaces);
+        return LoadBalancer.open(options.withDiagNamespaces(diag));
     }
 
     private static DesiredState web(String... backends) {
@@ -132,7 +133,7 @@ class LbAgentKernelTest {
                 + "{\"endpoint\":\"[fd00:10:1::2]:8080\"},{\"endpoint\":\"[fd00:10:2::2]:8080\"},"
                 + "{\"endpoint\":\"[fd00:10:3::2]:8080\"}]}]}";
         Path pins = LbTestSupport.pinDirectory("v6tc");
-        LbAgent tc = agent(LbMode.TC, pins, null, List.of("vc", "vb*"), List.of());
+        LoadBalancer tc = agent(LbMode.TC, pins, null, List.of("vc", "vb*"), List.of());
         try {
             tc.apply(DesiredStateJson.parse(v6));
             int[] before = topo.requestCounts();
@@ -143,7 +144,7 @@ class LbAgentKernelTest {
                 taken[i] = after[i] - before[i];
             }
             String diagnostics = run + "; requests per backend " + java.util.Arrays.toString(taken)
-                    + "; agent metrics:\n" + tc.metrics();
+                    + "; agent statistics:\n" + tc.statistics().snapshot();
             assertEquals(0, run.exitCode(), "every IPv6 request succeeds: " + diagnostics);
             for (int i = 0; i < after.length; i++) {
                 assertTrue(taken[i] > 50, "each backend takes a share of IPv6 flows: " + diagnostics);
@@ -155,7 +156,7 @@ class LbAgentKernelTest {
         Path sockPins = LbTestSupport.pinDirectory("v6sock");
         Path cgroup = LbTopology.cgroup2Mount().resolve(LbTestSupport.PREFIX + "-v6sock");
         Files.createDirectories(cgroup);
-        LbAgent sock = agent(LbMode.SOCK, sockPins, cgroup, List.of(), List.of());
+        LoadBalancer sock = agent(LbMode.SOCK, sockPins, cgroup, List.of(), List.of());
         try {
             sock.apply(DesiredStateJson.parse(v6));
             Process p = topo.inClient(cgroup, "python3", "-c", String.join("\n",
@@ -178,7 +179,7 @@ class LbAgentKernelTest {
         LbTestSupport.assumeRoot();
         Path pins = LbTestSupport.pinDirectory("hairpin");
         String b1ns = topo.prefix + "-b1";
-        LbAgent agent = agent(mode, pins, null, List.of("vc", "vb*"), List.of());
+        LoadBalancer agent = agent(mode, pins, null, List.of("vc", "vb*"), List.of());
         LbTopology.sh("ip", "-n", b1ns, "route", "add", "11.0.0.0/8", "via", "10.10.1.1");
         try {
             agent.apply(web(topo.backends.get(0).endpoint()));
@@ -217,7 +218,7 @@ class LbAgentKernelTest {
     void interfacesThatAppearLaterAreAttachedWhileRunning() throws Exception {
         LbTestSupport.assumeRoot();
         Path pins = LbTestSupport.pinDirectory("watch");
-        LbAgent agent = agent(LbMode.TC, pins, null, List.of("vc", "vx*"), List.of());
+        LoadBalancer agent = agent(LbMode.TC, pins, null, List.of("vc", "vx*"), List.of());
         try {
             String ns = topo.node;
             assertTrue(agent.links().contains("tc-" + ns + "-vc-in"), agent.links().toString());
@@ -242,7 +243,7 @@ class LbAgentKernelTest {
     void backendWhoseNewFlowsGetNoReplyIsSkippedAndVipWithoutBackendAnswersAtOnce() throws Exception {
         LbTestSupport.assumeRoot();
         Path pins = LbTestSupport.pinDirectory("health");
-        LbAgent agent = agent(LbMode.TC, pins, null, List.of("vc", "vb*"), List.of());
+        LoadBalancer agent = agent(LbMode.TC, pins, null, List.of("vc", "vb*"), List.of());
         String b3 = topo.backends.get(2).endpoint();
         String b3ns = topo.prefix + "-b3";
         try {
@@ -255,27 +256,19 @@ class LbAgentKernelTest {
             assertTrue(refused.waitFor(5, TimeUnit.SECONDS));
             assertEquals(7, refused.exitValue(), "curl: could not connect (refused)");
             assertTrue(System.nanoTime() - t0 < TimeUnit.MILLISECONDS.toNanos(1500), "answered at once");
-            assertTrue(agent.metrics().contains("navstar_lb_vip_refused_total{vip=\"tcp://11.0.0.2:80\"} 1"),
-                    agent.metrics());
+            LbStatistics.Snapshot afterRefusal = agent.statistics().snapshot();
+            assertEquals(1, vip(afterRefusal, "11.0.0.2:80").refused(), afterRefusal.toString());
 
             // b3 stops answering (its replies are dropped): after five unanswered new flows it is skipped
             LbTopology.sh("ip", "-n", b3ns, "route", "add", "blackhole", "10.10.0.0/24");
             topo.requests(null, "http://" + LbTopology.VIP, 60); // some of these die on b3
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
-            String skipped = "navstar_lb_backend_skipped{backend=\"" + b3 + "\"} 1";
-            while (!agent.metrics().contains(skipped) && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
-            String metrics = agent.metrics();
-            assertTrue(metrics.contains(skipped), metrics);
+            awaitSkipped(agent, b3);
             int[] before = topo.requestCounts();
             assertEquals(0, topo.requests(null, "http://" + LbTopology.VIP, 100), "every request succeeds");
             assertEquals(before[2], topo.requestCounts()[2], "skipped backend got no new flow");
             // first-packet events reached user space for the healthy backends too
-            java.util.regex.Matcher events = java.util.regex.Pattern.compile(
-                    "navstar_lb_backend_new_flow_events_total\\{backend=\"" + topo.backends.get(0).endpoint()
-                            + "\"\\} (\\d+)").matcher(agent.metrics());
-            assertTrue(events.find() && Long.parseLong(events.group(1)) > 0, agent.metrics());
+            LbStatistics.Snapshot statistics = agent.statistics().snapshot();
+            assertTrue(backend(statistics, topo.backends.get(0).endpoint()).newFlowEvents() > 0, statistics.toString());
         } finally {
             LbTopology.sh("ip", "-n", b3ns, "route", "del", "blackhole", "10.10.0.0/24");
             agent.uninstall();
@@ -287,7 +280,7 @@ class LbAgentKernelTest {
     void vipWhoseEveryBackendIsSkippedRefusesNewFlowsAtOnceInsteadOfHanging() throws Exception {
         LbTestSupport.assumeRoot();
         Path pins = LbTestSupport.pinDirectory("allskipped");
-        LbAgent agent = agent(LbMode.TC, pins, null, List.of("vc", "vb*"), List.of());
+        LoadBalancer agent = agent(LbMode.TC, pins, null, List.of("vc", "vb*"), List.of());
         String b3 = topo.backends.get(2).endpoint();
         String b3ns = topo.prefix + "-b3";
         String only = "{\"vips\":[{\"vip\":\"11.0.0.3:80\",\"backends\":[{\"endpoint\":\"" + b3 + "\"}]}]}";
@@ -298,19 +291,15 @@ class LbAgentKernelTest {
             Process dying = topo.inClient(null, "curl", "-s", "--parallel", "--connect-timeout", "1", "-o", "/dev/null",
                     "http://11.0.0.3/[1-6]").redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectErrorStream(true).start();
             assertTrue(dying.waitFor(10, TimeUnit.SECONDS));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
-            String skipped = "navstar_lb_backend_skipped{backend=\"" + b3 + "\"} 1";
-            while (!agent.metrics().contains(skipped) && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
-            assertTrue(agent.metrics().contains(skipped), agent.metrics());
+            awaitSkipped(agent, b3);
             // the VIP has no usable backend now: refused (curl exit 7), not left to time out (exit 28)
-            long refusedBefore = vipRefused(agent.metrics(), "tcp://11.0.0.3:80");
+            long refusedBefore = vip(agent.statistics().snapshot(), "11.0.0.3:80").refused();
             Process refused = topo.inClient(null, "curl", "-s", "--connect-timeout", "3", "http://11.0.0.3/")
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectErrorStream(true).start();
             assertTrue(refused.waitFor(10, TimeUnit.SECONDS));
-            assertEquals(7, refused.exitValue(), "curl: could not connect (refused): " + agent.metrics());
-            assertTrue(vipRefused(agent.metrics(), "tcp://11.0.0.3:80") > refusedBefore, agent.metrics());
+            LbStatistics.Snapshot statistics = agent.statistics().snapshot();
+            assertEquals(7, refused.exitValue(), "curl: could not connect (refused): " + statistics);
+            assertTrue(vip(statistics, "11.0.0.3:80").refused() > refusedBefore, statistics.toString());
         } finally {
             LbTopology.sh("ip", "-n", b3ns, "route", "del", "blackhole", "10.10.0.0/24");
             agent.uninstall();
@@ -322,7 +311,7 @@ class LbAgentKernelTest {
     void everyNewFlowEventReachesTheAgentThoughTheDataPlaneAsksForNoWakeup() throws Exception {
         LbTestSupport.assumeRoot();
         Path pins = LbTestSupport.pinDirectory("events");
-        LbAgent agent = agent(LbMode.TC, pins, null, List.of("vc", "vb*"), List.of());
+        LoadBalancer agent = agent(LbMode.TC, pins, null, List.of("vc", "vb*"), List.of());
         try {
             agent.apply(web(topo.backends.get(0).endpoint(), topo.backends.get(1).endpoint(),
                     topo.backends.get(2).endpoint()));
@@ -330,14 +319,14 @@ class LbAgentKernelTest {
             // consumer's timed drain alone must bring every event in
             assertEquals(0, topo.requests(null, "http://" + LbTopology.VIP, 60), "every request succeeds");
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            String metrics = agent.metrics();
-            while (!eventsMatchKernelCounts(metrics) && System.nanoTime() < deadline) {
+            LbStatistics.Snapshot statistics = agent.statistics().snapshot();
+            while (!eventsMatchKernelCounts(statistics) && System.nanoTime() < deadline) {
                 Thread.sleep(20);
-                metrics = agent.metrics();
+                statistics = agent.statistics().snapshot();
             }
-            assertTrue(eventsMatchKernelCounts(metrics), metrics);
-            assertTrue(metrics.contains("navstar_lb_backend_unanswered_flows_total{backend=\"" + topo.backends.get(0).endpoint()
-                    + "\"} 0"), "first replies were seen too: " + metrics);
+            assertTrue(eventsMatchKernelCounts(statistics), statistics.toString());
+            assertEquals(0, backend(statistics, topo.backends.get(0).endpoint()).unansweredFlows(),
+                    "first replies were seen too: " + statistics);
         } finally {
             agent.uninstall();
             LbTestSupport.deleteTree(pins);
@@ -345,36 +334,43 @@ class LbAgentKernelTest {
     }
 
     /** True when, for every backend, the events the agent consumed equal the new flows the kernel counted (> 0). */
-    private static boolean eventsMatchKernelCounts(String metrics) {
+    private static boolean eventsMatchKernelCounts(LbStatistics.Snapshot statistics) {
         long total = 0;
         for (LbTopology.Backend b : topo.backends) {
-            long kernel = metric(metrics, "navstar_lb_backend_new_flows_total", b.endpoint());
-            long events = metric(metrics, "navstar_lb_backend_new_flow_events_total", b.endpoint());
-            if (kernel != events) {
+            var counters = statistics.backend(Endpoint.parse(b.endpoint()));
+            if (counters.isEmpty() || counters.get().newFlows() != counters.get().newFlowEvents()) {
                 return false;
             }
-            total += kernel;
+            total += counters.get().newFlows();
         }
         return total >= 60;
     }
 
-    private static long vipRefused(String metrics, String vip) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
-                java.util.regex.Pattern.quote("navstar_lb_vip_refused_total{vip=\"" + vip + "\"} ") + "(\\d+)").matcher(metrics);
-        return m.find() ? Long.parseLong(m.group(1)) : -1;
+    /** Waits up to 3 s for the health rule to skip a backend, and fails if it does not. */
+    private static void awaitSkipped(LoadBalancer agent, String backend) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+        while (!backend(agent.statistics().snapshot(), backend).skipped() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        LbStatistics.Snapshot statistics = agent.statistics().snapshot();
+        assertTrue(backend(statistics, backend).skipped(), statistics.toString());
     }
 
-    private static long metric(String metrics, String name, String backend) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
-                java.util.regex.Pattern.quote(name + "{backend=\"" + backend + "\"} ") + "(\\d+)").matcher(metrics);
-        return m.find() ? Long.parseLong(m.group(1)) : -1;
+    private static LbStatistics.VipCounters vip(LbStatistics.Snapshot statistics, String tcpVip) {
+        return statistics.vip(VipKey.of(tcpVip, "tcp"))
+                .orElseThrow(() -> new AssertionError("no VIP " + tcpVip + " in " + statistics));
+    }
+
+    private static LbStatistics.BackendCounters backend(LbStatistics.Snapshot statistics, String endpoint) {
+        return statistics.backend(Endpoint.parse(endpoint))
+                .orElseThrow(() -> new AssertionError("no backend " + endpoint + " in " + statistics));
     }
 
     @Test
     void connectedUdpSocketsToARemovedBackendAreDestroyed() throws Exception {
         LbTestSupport.assumeRoot();
         Path pins = LbTestSupport.pinDirectory("diag");
-        LbAgent agent = agent(LbMode.TC, pins, null, List.of("vc"), List.of(topo.client));
+        LoadBalancer agent = agent(LbMode.TC, pins, null, List.of("vc"), List.of(topo.client));
         NetworkNamespace client = NetworkNamespace.named(topo.client);
         DatagramChannel toB1 = client.run(() -> DatagramChannel.open().connect(new InetSocketAddress("10.10.1.2", 5353)));
         DatagramChannel toB2 = client.run(() -> DatagramChannel.open().connect(new InetSocketAddress("10.10.2.2", 5353)));
@@ -404,7 +400,7 @@ class LbAgentKernelTest {
         Path pins = LbTestSupport.pinDirectory("sockview");
         Path cgroup = LbTopology.cgroup2Mount().resolve(LbTestSupport.PREFIX + "-sockview");
         Files.createDirectories(cgroup);
-        LbAgent agent = agent(LbMode.SOCK, pins, cgroup, List.of(), List.of());
+        LoadBalancer agent = agent(LbMode.SOCK, pins, cgroup, List.of(), List.of());
         NetworkNamespace b1 = NetworkNamespace.named(topo.prefix + "-b1");
         DatagramChannel echo = b1.run(() -> DatagramChannel.open().bind(new InetSocketAddress("10.10.1.2", 5353)));
         Thread echoThread = Thread.ofPlatform().daemon().start(() -> {

@@ -1,0 +1,89 @@
+package io.navstar.agent.lb;
+
+import io.navstar.agent.lb.model.Endpoint;
+import io.navstar.agent.lb.model.VipKey;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What the load balancer counts, as typed values for an exporter to publish (the agent's Prometheus metrics):
+ * the kernel's per-VIP and per-backend counters, what user space learnt from first-packet events, the housekeeping
+ * of the kernel tables, and the applies. Counters ({@code _total} in Prometheus terms) only grow while one data plane
+ * lives; a VIP's or backend's start at zero when it is installed.
+ *
+ * <p>Threading: {@link #snapshot()} may be called from any thread; each call reads the kernel counters afresh.
+ */
+public interface LbStatistics {
+
+    /** Everything counted now, read in a few batched syscalls however many VIPs and backends there are. */
+    Snapshot snapshot();
+
+    /**
+     * One reading.
+     *
+     * @param vips           every installed VIP, in {@link VipKey} order
+     * @param backends       every backend of the desired state that is installed, in {@link Endpoint} order
+     * @param housekeeping   the sweeps and reaping rounds so far
+     * @param applies        calls of {@link LoadBalancer#apply} so far
+     * @param healthApplies  re-applies because the health rule skipped or restored a backend
+     * @param lastApply      how long the last call of {@link LoadBalancer#apply} took (zero before the first)
+     */
+    record Snapshot(List<VipCounters> vips, List<BackendCounters> backends, Housekeeping housekeeping,
+                    long applies, long healthApplies, Duration lastApply) {
+        public Snapshot {
+            vips = List.copyOf(vips);
+            backends = List.copyOf(backends);
+        }
+
+        /** The counters of one VIP, if it is installed. */
+        public Optional<VipCounters> vip(VipKey key) {
+            return vips.stream().filter(v -> v.vip().equals(key)).findFirst();
+        }
+
+        /** The counters of one backend, if it is installed. */
+        public Optional<BackendCounters> backend(Endpoint endpoint) {
+            return backends.stream().filter(b -> b.backend().equals(endpoint)).findFirst();
+        }
+    }
+
+    /**
+     * A VIP's kernel counters, summed over CPUs.
+     *
+     * @param packets  packets from clients to the VIP
+     * @param bytes    their bytes
+     * @param newFlows flows that got a backend
+     * @param refused  new flows refused because the VIP had no usable backend
+     */
+    record VipCounters(VipKey vip, long packets, long bytes, long newFlows, long refused) {
+    }
+
+    /**
+     * A backend's kernel counters, summed over CPUs, and what its first-packet events showed.
+     *
+     * @param packets           packets of its flows (and their replies, seen in tc and xdp modes)
+     * @param newFlows          flows the data plane gave it
+     * @param repliedFlows      of those, flows whose first reply the data plane saw (tc and xdp modes)
+     * @param newFlowEvents     new-flow events user space consumed for it
+     * @param newFlowsPerSecond new-flow events over the last whole second
+     * @param unansweredFlows   new flows that got no reply in time (tc and xdp modes)
+     * @param skipped           true while the health rule keeps it out of the Maglev tables
+     */
+    record BackendCounters(Endpoint backend, long packets, long newFlows, long repliedFlows, long newFlowEvents,
+                           long newFlowsPerSecond, long unansweredFlows, boolean skipped) {
+    }
+
+    /**
+     * The upkeep of the kernel tables.
+     *
+     * @param sweptEndpoints  records of removed endpoints the sweeps deleted
+     * @param sweptFilterBits address filter bits the sweeps cleared
+     * @param reapedFlows     expired connection-table entries deleted
+     * @param lastReap        how long the last reaping round took (zero before the first)
+     * @param reapPause       the pause before the next reaping round
+     */
+    record Housekeeping(long sweptEndpoints, long sweptFilterBits, long reapedFlows, Duration lastReap,
+                        Duration reapPause) {
+    }
+}

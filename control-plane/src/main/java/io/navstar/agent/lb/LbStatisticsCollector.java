@@ -1,0 +1,114 @@
+package io.navstar.agent.lb;
+
+import io.navstar.agent.lb.health.BackendHealth;
+import io.navstar.agent.lb.health.LbEventConsumer;
+import io.navstar.agent.lb.kernel.LbCounters;
+import io.navstar.agent.lb.model.BackendSpec;
+import io.navstar.agent.lb.model.DesiredState;
+import io.navstar.agent.lb.model.Endpoint;
+import io.navstar.agent.lb.model.VipKey;
+import io.navstar.agent.lb.model.VipSpec;
+import io.navstar.agent.lb.plan.InstalledVip;
+import io.navstar.agent.lb.plan.Reconciler;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Supplier;
+
+/**
+ * The load balancer's {@link LbStatistics}: counts applies as they happen, and on each {@link #snapshot()} reads
+ * the kernel's per-CPU counters in batches (every id below the highest in use: a few syscalls for any number of
+ * VIPs and backends) and joins them with the reconciler's ids and the event consumer's counts.
+ *
+ * <p>Threading: {@link #applied} and {@link #healthApplied} from the applying thread (serialised by the caller),
+ * {@link #snapshot()} from any thread.
+ */
+final class LbStatisticsCollector implements LbStatistics {
+    private final Reconciler reconciler;
+    private final LbCounters counters;
+    private final LbEventConsumer events;
+    private final LbHousekeeping housekeeping;
+    private final Supplier<DesiredState> desired;
+    private volatile long applies;
+    private volatile long healthApplies;
+    private volatile long lastApplyNanos;
+
+    LbStatisticsCollector(Reconciler reconciler, LbCounters counters, LbEventConsumer events,
+                          LbHousekeeping housekeeping, Supplier<DesiredState> desired) {
+        this.reconciler = reconciler;
+        this.counters = counters;
+        this.events = events;
+        this.housekeeping = housekeeping;
+        this.desired = desired;
+    }
+
+    /** An apply took {@code nanos}. */
+    void applied(long nanos) {
+        applies++;
+        lastApplyNanos = nanos;
+    }
+
+    /** The health rule's change of the skipped backends was applied. */
+    void healthApplied() {
+        healthApplies++;
+    }
+
+    @Override
+    public Snapshot snapshot() {
+        return new Snapshot(vips(), backends(),
+                new Housekeeping(housekeeping.sweptEndpoints(), housekeeping.sweptFilterBits(),
+                        housekeeping.reapedFlows(), Duration.ofNanos(housekeeping.reapNanos()), housekeeping.reapPause()),
+                applies, healthApplies, Duration.ofNanos(lastApplyNanos));
+    }
+
+    private List<VipCounters> vips() {
+        Map<VipKey, InstalledVip> installed = new TreeMap<>(reconciler.installed());
+        int idsBelow = 0;
+        for (InstalledVip vip : installed.values()) {
+            idsBelow = Math.max(idsBelow, vip.vipId() + 1);
+        }
+        long[] totals = counters.vipsBelow(idsBelow);
+        List<VipCounters> vips = new ArrayList<>(installed.size());
+        installed.forEach((key, vip) -> {
+            int at = vip.vipId() * LbCounters.FIELDS;
+            vips.add(new VipCounters(key, totals[at], totals[at + 1], totals[at + 2], totals[at + 3]));
+        });
+        return vips;
+    }
+
+    private List<BackendCounters> backends() {
+        Map<Endpoint, Integer> ids = new TreeMap<>();
+        int idsBelow = 0;
+        for (Endpoint backend : backendsOf(desired.get())) {
+            int id = reconciler.backendId(backend);
+            if (id >= 0) {
+                ids.put(backend, id);
+                idsBelow = Math.max(idsBelow, id + 1);
+            }
+        }
+        long[] totals = counters.backendsBelow(idsBelow);
+        long now = System.nanoTime();
+        BackendHealth health = events.health();
+        List<BackendCounters> backends = new ArrayList<>(ids.size());
+        ids.forEach((backend, id) -> {
+            int at = id * LbCounters.FIELDS;
+            backends.add(new BackendCounters(backend, totals[at], totals[at + 2], totals[at + 3], events.newFlows(id),
+                    events.newFlowRate(id), health.unanswered(id), health.skipped(id, now)));
+        });
+        return backends;
+    }
+
+    private static TreeSet<Endpoint> backendsOf(DesiredState state) {
+        TreeSet<Endpoint> set = new TreeSet<>();
+        for (VipSpec spec : state.vips().values()) {
+            for (BackendSpec b : spec.backends()) {
+                set.add(b.endpoint());
+            }
+        }
+        return set;
+    }
+}
