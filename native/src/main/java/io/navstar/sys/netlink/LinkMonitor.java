@@ -184,8 +184,8 @@ public final class LinkMonitor implements AutoCloseable {
     }
 
     /**
-     * Starts a platform thread that {@link #resync}s, then waits in poll(2) for notifications (or the wake-up
-     * of {@link #close}) and reads them; returns this monitor.
+     * Starts a platform thread that {@link #resync}s (unless the caller already did), then waits in poll(2) for
+     * notifications (or the wake-up of {@link #close}) and reads them; returns this monitor.
      */
     public LinkMonitor start(String threadName) {
         if (thread != null) {
@@ -202,7 +202,9 @@ public final class LinkMonitor implements AutoCloseable {
             pollfds.set(ValueLayout.JAVA_SHORT, 4, Libc.POLLIN);
             pollfds.set(ValueLayout.JAVA_INT, Libc.POLLFD_SIZE, wakeup.value());
             pollfds.set(ValueLayout.JAVA_SHORT, Libc.POLLFD_SIZE + 4, Libc.POLLIN);
-            resync();
+            if (resyncs.get() == 0) {
+                resync();
+            }
             while (!closed) {
                 int ready = Libc.poll(pollfds, 2, -1);
                 if (ready == -Errno.EINTR) {

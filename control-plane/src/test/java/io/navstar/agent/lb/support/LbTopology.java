@@ -111,6 +111,27 @@ public final class LbTopology implements AutoCloseable {
     }
 
     /**
+     * Adds a client namespace {@code prefix-name} joined to the node by a new veth ({@code nodeSide} on the node,
+     * subnet.1/24; eth0 inside, subnet.2/24) and routing the VIP range via the node, as a container runtime adds
+     * a container; returns the namespace's name. Removed by {@link #close()}, or earlier by
+     * {@link #removeNamespace}.
+     */
+    public String addClient(String name, String nodeSide, String subnet) throws IOException, InterruptedException {
+        String ns = prefix + "-" + name;
+        addNamespace(ns);
+        link(ns, nodeSide, subnet);
+        sh("ip", "-n", ns, "route", "add", "11.0.0.0/8", "via", subnet + ".1");
+        return ns;
+    }
+
+    /** Deletes one namespace of the topology now (its veths go with it). */
+    public void removeNamespace(String ns) throws IOException, InterruptedException {
+        if (namespaces.remove(ns)) {
+            sh("ip", "netns", "del", ns);
+        }
+    }
+
+    /**
      * Adds IPv6 beside IPv4: client fd00:10::2, backend N fd00:10:N::2 (port 8080, same counters), node
      * fd00:10:N::1 routing between them; the client routes the VIP range fd01:c::/64 via the node.
      */
