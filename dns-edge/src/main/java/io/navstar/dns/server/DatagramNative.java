@@ -28,9 +28,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *
  * <p>Every errno-setting call captures errno ({@link Linker.Option#captureCallState}) into a segment
  * the caller passes in and owns (one per socket, confined to its event loop), never a shared one.
- * Control calls ({@link #openUdp}) throw an {@link IOException} naming the operation and errno; the
- * hot calls ({@link #recvmmsg}, {@link #sendmmsg}, {@link #sendto}) return the raw result and allocate
- * nothing. Stateless; every method may be called from any thread.
+ * Control calls ({@link #openUdp}, {@link #bindUdp}) throw an {@link IOException} naming the operation
+ * and errno; the hot calls ({@link #recvmmsg}, {@link #sendmmsg}, {@link #sendto}) return the raw result
+ * and allocate nothing. Stateless; every method may be called from any thread.
  */
 final class DatagramNative {
     static final int AF_INET = 2;
@@ -134,12 +134,11 @@ final class DatagramNative {
 
     /**
      * Opens a non-blocking UDP socket for {@code address}, AF_INET for an IPv4 address and AF_INET6
-     * otherwise, with SO_REUSEPORT (socket(7): every socket of the group must set it before bind; the
-     * kernel then spreads datagrams over the group by flow hash), the given SO_RCVBUF/SO_SNDBUF, and for
-     * IPv6 IPV6_V6ONLY off (ipv6(7)), so {@code [::]} also serves IPv4 clients as netty's dual-stack
-     * sockets did, whatever net.ipv6.bindv6only says; binds it.
+     * otherwise, with the given SO_RCVBUF/SO_SNDBUF, and for IPv6 IPV6_V6ONLY off (ipv6(7)), so
+     * {@code [::]} also serves IPv4 clients as netty's dual-stack sockets did, whatever
+     * net.ipv6.bindv6only says. Not bound yet: nothing reaches it before {@link #bindUdp}.
      *
-     * @param scratch at least {@link #SOCKADDR_SIZE} + 4 bytes for the address and option values
+     * @param scratch at least 36 bytes for option values
      * @return the descriptor
      */
     static int openUdp(InetSocketAddress address, int bufferBytes, MemorySegment errnoState, MemorySegment scratch)
@@ -148,22 +147,50 @@ final class DatagramNative {
         int fd = check(socketCall(v4 ? AF_INET : AF_INET6, errnoState), "socket", errnoState);
         try {
             MemorySegment value = scratch.asSlice(32, 4);
-            setInt(fd, SOL_SOCKET, SO_REUSEPORT, 1, value, errnoState, "SO_REUSEPORT");
             setInt(fd, SOL_SOCKET, SO_RCVBUF, bufferBytes, value, errnoState, "SO_RCVBUF");
             setInt(fd, SOL_SOCKET, SO_SNDBUF, bufferBytes, value, errnoState, "SO_SNDBUF");
             if (!v4) {
                 setInt(fd, IPPROTO_IPV6, IPV6_V6ONLY, 0, value, errnoState, "IPV6_V6ONLY");
             }
-            MemorySegment sockaddr = scratch.asSlice(0, SOCKADDR_SIZE);
-            int length = writeSockaddr(sockaddr, address, v4 ? AF_INET : AF_INET6);
-            check((int) BIND.invokeExact(errnoState, fd, sockaddr, length), "bind " + address, errnoState);
             return fd;
         } catch (IOException | RuntimeException | Error e) {
             close(fd);
             throw e;
+        }
+    }
+
+    /**
+     * Binds {@code fd} (from {@link #openUdp}) to {@code address} as one of a SO_REUSEPORT group, over
+     * which the kernel spreads datagrams by flow hash; the caller closes {@code fd} if this throws.
+     *
+     * <p>The kernel lets any socket of the same user that sets SO_REUSEPORT before its bind join a
+     * group (socket(7)), and with port 0 it may even choose a port such a group already holds. So the
+     * {@code first} socket of an address binds without SO_REUSEPORT, which fails with EADDRINUSE when
+     * anything holds the address and port, and sets SO_REUSEPORT after its bind: the kernel then forms
+     * the group around it when the next socket, which sets SO_REUSEPORT before binding, joins
+     * (net/core/sock_reuseport.c, reuseport_add_sock() allocating the group of the socket joined).
+     *
+     * @param first whether this is the first socket of the address (bound alone, then opened to the group)
+     * @param scratch at least {@link #SOCKADDR_SIZE} + 4 bytes for the address and option values
+     */
+    static void bindUdp(int fd, InetSocketAddress address, boolean first, MemorySegment errnoState,
+                        MemorySegment scratch) throws IOException {
+        boolean v4 = address.getAddress() instanceof Inet4Address;
+        MemorySegment value = scratch.asSlice(32, 4);
+        if (!first) {
+            setInt(fd, SOL_SOCKET, SO_REUSEPORT, 1, value, errnoState, "SO_REUSEPORT");
+        }
+        MemorySegment sockaddr = scratch.asSlice(0, SOCKADDR_SIZE);
+        int length = writeSockaddr(sockaddr, address, v4 ? AF_INET : AF_INET6);
+        int r;
+        try {
+            r = (int) BIND.invokeExact(errnoState, fd, sockaddr, length);
         } catch (Throwable t) {
-            close(fd);
             throw new AssertionError(t);
+        }
+        check(r, "bind " + address, errnoState);
+        if (first) {
+            setInt(fd, SOL_SOCKET, SO_REUSEPORT, 1, value, errnoState, "SO_REUSEPORT");
         }
     }
 

@@ -129,6 +129,7 @@ public final class DnsServer implements AutoCloseable {
 
     private void bind(InetSocketAddress requested) throws InterruptedException {
         InetSocketAddress address = requested;
+        boolean first = true; // binds alone: the others join its reuseport group, nobody else's
         for (EventExecutor executor : group) {
             EventLoop loop = (EventLoop) executor;
             // An IPv4 address gets an AF_INET socket, not a dual-stack AF_INET6 one: each datagram then
@@ -136,13 +137,14 @@ public final class DnsServer implements AutoCloseable {
             // were 1.3 % of a loaded loop's CPU). 4 MiB socket buffers absorb bursts between reads.
             UdpQuerySocket socket;
             try {
-                socket = UdpQuerySocket.open((IoEventLoop) loop, address, config.udpReceiveBatch(),
-                        config.maxUdpPayload(), 4 << 20, engines.get(loop), metrics);
+                socket = UdpQuerySocket.open((IoEventLoop) loop, address, first,
+                        config.udpReceiveBatch(), config.maxUdpPayload(), 4 << 20, engines.get(loop), metrics);
             } catch (java.io.IOException e) {
                 throw new IllegalStateException("cannot bind DNS to " + address + ": " + e.getMessage()
                         + PRODUCTION_HINT, e);
             }
             udpSockets.add(socket);
+            first = false;
             if (address.getPort() == 0) { // the other reuseport sockets and TCP take the port chosen
                 address = new InetSocketAddress(address.getAddress(), socket.port());
             }

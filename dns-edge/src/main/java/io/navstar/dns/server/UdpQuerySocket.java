@@ -9,6 +9,7 @@ import io.netty.channel.IoRegistration;
 import io.netty.channel.epoll.EpollIoHandle;
 import io.netty.channel.epoll.EpollIoOps;
 import io.netty.channel.unix.FileDescriptor;
+import io.netty.util.concurrent.Future;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -67,6 +68,8 @@ final class UdpQuerySocket implements EpollIoHandle {
     private final int sendSlot;
     private final Arena arena;
     private final MemorySegment errnoState;
+    /** Room for a sockaddr and option values of control calls. */
+    private final MemorySegment scratch;
     private final Descriptor fd;
     private final int family;
     private final MemorySegment receiveMessages;
@@ -84,7 +87,8 @@ final class UdpQuerySocket implements EpollIoHandle {
     private final ByteBuf answer = Unpooled.buffer(512, 65537);
     private final ByteBuf lateAnswer = Unpooled.buffer(512, 65537);
     private final SlotClient client = new SlotClient();
-    private final int port;
+    /** Bound on the loop before the socket is handed out (through the future of {@link #open}). */
+    private int port;
     private IoRegistration registration;
     private boolean closed;
     /** Most datagrams one recvmmsg returned so far (tests). */
@@ -103,11 +107,8 @@ final class UdpQuerySocket implements EpollIoHandle {
         boolean done = false;
         try {
             this.errnoState = arena.allocate(DatagramNative.errnoLayout());
-            MemorySegment scratch = arena.allocate(64, 8);
-            int descriptor = DatagramNative.openUdp(address, bufferBytes, errnoState, scratch);
-            this.fd = new Descriptor(descriptor);
+            this.scratch = arena.allocate(64, 8);
             this.family = address.getAddress() instanceof java.net.Inet4Address ? AF_INET : AF_INET6;
-            this.port = DatagramNative.boundPort(descriptor, errnoState, scratch);
             receiveMessages = arena.allocate(MSG * batch, 8);
             MemorySegment receiveIovecs = arena.allocate(IOV * batch, 8);
             receiveNames = arena.allocate(NAME * batch, 8);
@@ -131,6 +132,7 @@ final class UdpQuerySocket implements EpollIoHandle {
             lateName = arena.allocate(NAME, 8);
             lateData = arena.allocate(sendSlot, 64);
             received = Unpooled.wrappedBuffer(receiveData.asByteBuffer());
+            this.fd = new Descriptor(DatagramNative.openUdp(address, bufferBytes, errnoState, scratch));
             done = true;
         } finally {
             if (!done) {
@@ -140,37 +142,54 @@ final class UdpQuerySocket implements EpollIoHandle {
     }
 
     /**
-     * Opens, binds and registers a socket for {@code address} on {@code loop}, reading up to
-     * {@code batch} datagrams per recvmmsg and answering up to {@code maxAnswer} bytes each.
+     * Opens, registers and binds a socket for {@code address} on {@code loop}, reading up to
+     * {@code batch} datagrams per recvmmsg and answering up to {@code maxAnswer} bytes each. The
+     * {@code first} socket of an address must have it to itself; the others join its SO_REUSEPORT
+     * group ({@link DatagramNative#bindUdp}). The socket is in the loop's epoll set for EPOLLIN before
+     * it is bound, in one task on the loop: no datagram can reach it while its loop is not watching it.
      *
-     * @throws IOException naming the call and errno when the socket cannot be created or bound
+     * @throws IOException naming the call and errno when the socket cannot be created, registered or bound
      */
-    static UdpQuerySocket open(IoEventLoop loop, InetSocketAddress address, int batch, int maxAnswer, int bufferBytes,
-                               QueryEngine engine, DnsMetrics metrics) throws IOException, InterruptedException {
-        UdpQuerySocket socket;
+    static UdpQuerySocket open(IoEventLoop loop, InetSocketAddress address, boolean first, int batch, int maxAnswer,
+                               int bufferBytes, QueryEngine engine, DnsMetrics metrics)
+            throws IOException, InterruptedException {
         try {
-            socket = loop.submit(() -> new UdpQuerySocket(loop, address, batch, maxAnswer, bufferBytes, engine, metrics))
-                    .get();
+            return loop.submit(() -> {
+                UdpQuerySocket socket = new UdpQuerySocket(loop, address, batch, maxAnswer, bufferBytes, engine,
+                        metrics);
+                try {
+                    socket.register(address);
+                    socket.bind(address, first);
+                } catch (IOException | RuntimeException e) {
+                    socket.close();
+                    throw e;
+                }
+                return socket;
+            }).get();
         } catch (ExecutionException e) {
             if (e.getCause() instanceof IOException io) {
                 throw io;
             }
             throw new IllegalStateException("cannot open UDP socket for " + address, e.getCause());
         }
-        try {
-            IoRegistration registered = loop.register(socket).get();
-            loop.submit(() -> socket.start(registered)).get();
-        } catch (ExecutionException e) {
-            socket.closeOnLoop();
-            throw new IOException("cannot register UDP socket for " + address + " on its event loop", e.getCause());
-        }
-        return socket;
     }
 
-    private Void start(IoRegistration registered) throws Exception {
-        registration = registered;
-        registered.submit(EpollIoOps.EPOLLIN); // level-triggered: data left after our batches wakes us again
-        return null;
+    /** On the loop, before the bind: joins the loop's epoll set for EPOLLIN. */
+    private void register(InetSocketAddress address) throws IOException {
+        Future<IoRegistration> registered = loop.register(this); // done on return: we are on the loop
+        if (!registered.isSuccess()) {
+            throw new IOException("cannot register UDP socket for " + address + " on its event loop",
+                    registered.cause());
+        }
+        registration = registered.getNow();
+        // level-triggered: data left after our batches wakes the loop again
+        registration.submit(EpollIoOps.EPOLLIN);
+    }
+
+    /** On the loop, once registered: binds, from when datagrams queue for this socket and wake its loop. */
+    private void bind(InetSocketAddress address, boolean first) throws IOException {
+        DatagramNative.bindUdp(fd.intValue(), address, first, errnoState, scratch);
+        port = DatagramNative.boundPort(fd.intValue(), errnoState, scratch);
     }
 
     /** The event loop this socket is confined to. */

@@ -16,6 +16,9 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
+import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
+import java.nio.channels.DatagramChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -174,6 +177,28 @@ class UdpQuerySocketTest {
             IllegalStateException e = assertThrows(IllegalStateException.class, server::start);
             assertTrue(e.getMessage().contains("bind") && e.getMessage().contains("EADDRINUSE")
                     || e.getMessage().contains("Address already in use"), e.getMessage());
+        }
+    }
+
+    @Test
+    void refusesAPortThatAnotherProcessesReuseportSocketHoldsInsteadOfJoiningItsGroup() throws Exception {
+        // A socket of the same user with SO_REUSEPORT, as another server or an old instance would hold:
+        // joining its group would hand that socket a share of the clients, whose queries nobody here reads.
+        try (DatagramChannel other = DatagramChannel.open(StandardProtocolFamily.INET)) {
+            other.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+            other.bind(new InetSocketAddress(Processes.loopbackAddress(), 0));
+            InetSocketAddress held = (InetSocketAddress) other.getLocalAddress();
+            DnsConfig config = DnsConfig.loopback("127.0.0.1", 0, List.of()).toBuilder()
+                    .listen(List.of(held)).eventLoops(2).build();
+            DnsServer server = new DnsServer(config, new LocalZones());
+            try {
+                IllegalStateException e = assertThrows(IllegalStateException.class, server::start);
+                assertTrue(e.getMessage().contains("EADDRINUSE") || e.getMessage().contains("Address already in use"),
+                        e.getMessage());
+            } finally {
+                server.close();
+            }
+            assertEquals(1, udpSocketsOnPort(held.getPort(), false), "none of the server's sockets is left on the port");
         }
     }
 

@@ -26,6 +26,17 @@ public record Endpoint(InetAddress address, int port) implements Comparable<Endp
         }
     }
 
+    /**
+     * An IP address literal, strictly: IPv6 in any RFC 4291 §2.2 form, IPv4 as four decimal octets only (the JDK
+     * also reads {@code 10.0.1} and {@code 10} as IPv4 addresses, which a config or API should refuse).
+     */
+    public static InetAddress literal(String text) {
+        if (text.indexOf(':') < 0 && !text.matches("(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}")) {
+            throw new IllegalArgumentException("'" + text + "' is not an IP address");
+        }
+        return InetAddress.ofLiteral(text);
+    }
+
     /** Parses {@code a.b.c.d:port} or {@code [v6]:port}; throws with the text and the reason. */
     public static Endpoint parse(String text) {
         Objects.requireNonNull(text, "endpoint");
@@ -48,7 +59,7 @@ public record Endpoint(InetAddress address, int port) implements Comparable<Endp
         }
         InetAddress address;
         try {
-            address = InetAddress.ofLiteral(host);
+            address = literal(host);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("endpoint '" + text + "': '" + host + "' is not an IP address", e);
         }
