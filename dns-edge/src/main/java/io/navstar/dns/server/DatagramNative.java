@@ -1,5 +1,7 @@
 package io.navstar.dns.server;
 
+import io.navstar.sys.socket.InetSockaddr;
+
 import java.io.IOException;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -7,24 +9,22 @@ import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
-import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 import java.net.Inet4Address;
-import java.net.Inet6Address;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
-import java.nio.ByteOrder;
 
+import static io.navstar.sys.socket.InetSockaddr.NET_SHORT;
+import static io.navstar.sys.socket.InetSockaddr.SA_PORT;
+import static io.navstar.sys.socket.InetSockaddr.SOCKADDR_SIZE;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * The libc calls of the UDP query sockets through FFM: socket, setsockopt, bind, getsockname,
- * recvmmsg, sendmmsg, sendto, close, and the Linux x86-64/aarch64 (LP64) layouts of {@code struct
- * mmsghdr}, {@code struct msghdr}, {@code struct iovec} and the socket addresses they carry.
+ * recvmmsg, sendmmsg, sendto, close (the layouts of the messages and addresses they carry are
+ * native's {@link io.navstar.sys.socket.MessageHeaders} and {@link InetSockaddr}).
  *
  * <p>Every errno-setting call captures errno ({@link Linker.Option#captureCallState}) into a segment
  * the caller passes in and owns (one per socket, confined to its event loop), never a shared one.
@@ -51,48 +51,7 @@ final class DatagramNative {
     static final int EINTR = 4;
     static final int EAGAIN = 11; // == EWOULDBLOCK on Linux
 
-    /** {@code struct iovec { void *iov_base; size_t iov_len; }} */
-    static final StructLayout IOVEC = MemoryLayout.structLayout(ADDRESS.withName("iov_base"),
-            JAVA_LONG.withName("iov_len"));
-    /**
-     * <pre>
-     * struct msghdr {
-     *     void         *msg_name;       socklen_t     msg_namelen;
-     *     struct iovec *msg_iov;        size_t        msg_iovlen;
-     *     void         *msg_control;    size_t        msg_controllen;
-     *     int           msg_flags;
-     * };
-     * struct mmsghdr { struct msghdr msg_hdr; unsigned int msg_len; };
-     * </pre>
-     */
-    static final StructLayout MMSGHDR = MemoryLayout.structLayout(
-            ADDRESS.withName("msg_name"), JAVA_INT.withName("msg_namelen"), MemoryLayout.paddingLayout(4),
-            ADDRESS.withName("msg_iov"), JAVA_LONG.withName("msg_iovlen"),
-            ADDRESS.withName("msg_control"), JAVA_LONG.withName("msg_controllen"),
-            JAVA_INT.withName("msg_flags"), MemoryLayout.paddingLayout(4),
-            JAVA_INT.withName("msg_len"), MemoryLayout.paddingLayout(4));
-    static final long MSG_NAME = offset(MMSGHDR, "msg_name");
-    static final long MSG_NAMELEN = offset(MMSGHDR, "msg_namelen");
-    static final long MSG_IOV = offset(MMSGHDR, "msg_iov");
-    static final long MSG_IOVLEN = offset(MMSGHDR, "msg_iovlen");
-    static final long MSG_FLAGS = offset(MMSGHDR, "msg_flags");
-    static final long MSG_LEN = offset(MMSGHDR, "msg_len");
-    static final long IOV_BASE = offset(IOVEC, "iov_base");
-    static final long IOV_LEN = offset(IOVEC, "iov_len");
 
-    /**
-     * Room for either socket address: {@code struct sockaddr_in} (16 bytes: family, port, address) or
-     * {@code struct sockaddr_in6} (28 bytes: family, port, flowinfo, 16-byte address, scope id), see
-     * ip(7) and ipv6(7). Family in host order, port and addresses in network order.
-     */
-    static final int SOCKADDR_SIZE = 28;
-    static final long SA_FAMILY = 0;
-    static final long SA_PORT = 2;
-    static final long SIN_ADDR = 4;
-    static final long SIN6_ADDR = 8;
-    static final long SIN6_SCOPE_ID = 24;
-    static final ValueLayout.OfShort NET_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-    static final ValueLayout.OfInt NET_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup LIBC = LINKER.defaultLookup();
@@ -181,7 +140,7 @@ final class DatagramNative {
             setInt(fd, SOL_SOCKET, SO_REUSEPORT, 1, value, errnoState, "SO_REUSEPORT");
         }
         MemorySegment sockaddr = scratch.asSlice(0, SOCKADDR_SIZE);
-        int length = writeSockaddr(sockaddr, address, v4 ? AF_INET : AF_INET6);
+        int length = InetSockaddr.write(sockaddr, address, v4 ? AF_INET : AF_INET6);
         int r;
         try {
             r = (int) BIND.invokeExact(errnoState, fd, sockaddr, length);
@@ -209,48 +168,7 @@ final class DatagramNative {
         return Short.toUnsignedInt(sockaddr.get(NET_SHORT, SA_PORT));
     }
 
-    /**
-     * Writes {@code address} as a sockaddr for a socket of {@code family} (an IPv4 address becomes
-     * v4-mapped {@code ::ffff:a.b.c.d} for an AF_INET6 socket, RFC 4291 §2.5.5.2); returns its length.
-     */
-    static int writeSockaddr(MemorySegment sockaddr, InetSocketAddress address, int family) {
-        sockaddr.fill((byte) 0);
-        sockaddr.set(ValueLayout.JAVA_SHORT_UNALIGNED, SA_FAMILY, (short) family);
-        sockaddr.set(NET_SHORT, SA_PORT, (short) address.getPort());
-        InetAddress ip = address.getAddress();
-        if (family == AF_INET) {
-            sockaddr.set(NET_INT, SIN_ADDR, ip.hashCode()); // OpenJDK: Inet4Address.hashCode() is the address
-            return 16;
-        }
-        if (ip instanceof Inet4Address) {
-            sockaddr.set(NET_SHORT, SIN6_ADDR + 10, (short) 0xFFFF);
-            sockaddr.set(NET_INT, SIN6_ADDR + 12, ip.hashCode());
-        } else {
-            MemorySegment.copy(ip.getAddress(), 0, sockaddr, ValueLayout.JAVA_BYTE, SIN6_ADDR, 16);
-            sockaddr.set(ValueLayout.JAVA_INT_UNALIGNED, SIN6_SCOPE_ID, ((Inet6Address) ip).getScopeId());
-        }
-        return SOCKADDR_SIZE;
-    }
 
-    /** Reads a sockaddr the kernel wrote (allocates: for forwarded queries and tests only). */
-    static InetSocketAddress readSockaddr(MemorySegment sockaddr) {
-        int port = Short.toUnsignedInt(sockaddr.get(NET_SHORT, SA_PORT));
-        try {
-            if (sockaddr.get(ValueLayout.JAVA_SHORT_UNALIGNED, SA_FAMILY) == AF_INET) {
-                byte[] ip = new byte[4];
-                MemorySegment.copy(sockaddr, ValueLayout.JAVA_BYTE, SIN_ADDR, ip, 0, 4);
-                return new InetSocketAddress(InetAddress.getByAddress(ip), port);
-            }
-            byte[] ip = new byte[16];
-            MemorySegment.copy(sockaddr, ValueLayout.JAVA_BYTE, SIN6_ADDR, ip, 0, 16);
-            int scope = sockaddr.get(ValueLayout.JAVA_INT_UNALIGNED, SIN6_SCOPE_ID);
-            // a v4-mapped address comes back as the IPv4 address, as netty reported it
-            InetAddress address = scope == 0 ? InetAddress.getByAddress(ip) : Inet6Address.getByAddress(null, ip, scope);
-            return new InetSocketAddress(address, port);
-        } catch (UnknownHostException e) {
-            throw new AssertionError(e); // only thrown for a wrong length
-        }
-    }
 
     /** recvmmsg(2) without blocking and without timeout: datagrams read, or -1 with errno in {@code errnoState}. */
     static int recvmmsg(MemorySegment errnoState, int fd, MemorySegment messages, int count) {
@@ -328,10 +246,6 @@ final class DatagramNative {
             throw new IOException(operation + ": " + describe(errno(errnoState)));
         }
         return result;
-    }
-
-    private static long offset(StructLayout layout, String field) {
-        return layout.byteOffset(MemoryLayout.PathElement.groupElement(field));
     }
 
     @SuppressWarnings("restricted") // dns-edge's UDP transport is native by design; run with --enable-native-access

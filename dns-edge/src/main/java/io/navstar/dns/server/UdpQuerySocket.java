@@ -1,6 +1,7 @@
 package io.navstar.dns.server;
 
 import io.navstar.dns.metrics.DnsMetrics;
+import io.navstar.sys.socket.InetSockaddr;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.IoEvent;
@@ -19,6 +20,8 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.ExecutionException;
 
 import static io.navstar.dns.server.DatagramNative.*;
+import static io.navstar.sys.socket.InetSockaddr.*;
+import static io.navstar.sys.socket.MessageHeaders.*;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -345,7 +348,7 @@ final class UdpQuerySocket implements EpollIoHandle {
         }
         MemorySegment.copy(out.array(), out.arrayOffset() + out.readerIndex(), lateData, ValueLayout.JAVA_BYTE, 0,
                 size);
-        int nameLength = DatagramNative.writeSockaddr(lateName, client, family);
+        int nameLength = InetSockaddr.write(lateName, client, family);
         if (DatagramNative.sendto(errnoState, fd.intValue(), lateData, size, lateName, nameLength) < 0) {
             if (DatagramNative.errno(errnoState) == EAGAIN) {
                 metrics.countOverloaded(1);
@@ -429,7 +432,7 @@ final class UdpQuerySocket implements EpollIoHandle {
 
         @Override
         public InetSocketAddress address() {
-            return DatagramNative.readSockaddr(receiveNames.asSlice(offset, SOCKADDR_SIZE));
+            return InetSockaddr.read(receiveNames.asSlice(offset, SOCKADDR_SIZE));
         }
     }
 }
