@@ -14,8 +14,8 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * The BSD socket calls through FFM (socket(2), bind(2), getsockname(2), setsockopt(2), send(2), sendto(2),
- * recv(2), recvfrom(2)), for the UDP and netlink sockets of navstar.
+ * The BSD socket calls through FFM (socket(2), bind(2), getsockname(2), setsockopt(2), sendto(2), recvfrom(2),
+ * recvmmsg(2), sendmmsg(2)), for the UDP and netlink sockets of navstar.
  *
  * <p>Control calls ({@link #socket}, {@link #bind}, {@link #setIntOption}, ...) capture errno into the calling
  * thread's scratch and throw {@link NativeException} naming the call and the operation. Data calls take the
@@ -39,9 +39,14 @@ public final class Sockets {
     public static final int SO_RCVTIMEO = 20;
     /** As SO_RCVBUF, past net.core.rmem_max (needs CAP_NET_ADMIN). */
     public static final int SO_RCVBUFFORCE = 33;
+    public static final int IPPROTO_IPV6 = 41;
+    /** ipv6(7): 0 lets an AF_INET6 socket also serve IPv4 peers as ::ffff:a.b.c.d. */
+    public static final int IPV6_V6ONLY = 26;
     /** send/recv flags. */
     public static final int MSG_PEEK = 0x2;
+    /** recv: return the datagram's real length; in a received msg_flags: the datagram was longer and was cut. */
     public static final int MSG_TRUNC = 0x20;
+    /** Never block, even on a blocking socket. */
     public static final int MSG_DONTWAIT = 0x40;
 
     private static final MethodHandle SOCKET = Native.capturing("socket",
@@ -58,6 +63,12 @@ public final class Sockets {
     /** ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *addr, socklen_t *addrlen) */
     private static final MethodHandle RECVFROM = Native.capturing("recvfrom",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS));
+    /** int recvmmsg(int fd, struct mmsghdr *msgvec, unsigned int vlen, int flags, struct timespec *timeout) */
+    private static final MethodHandle RECVMMSG = Native.capturing("recvmmsg",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
+    /** int sendmmsg(int fd, struct mmsghdr *msgvec, unsigned int vlen, int flags) */
+    private static final MethodHandle SENDMMSG = Native.capturing("sendmmsg",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
 
     private Sockets() {
     }
@@ -173,6 +184,33 @@ public final class Sockets {
                                 MemorySegment address, MemorySegment addressLength) {
         try {
             long result = (long) RECVFROM.invokeExact(errnoState, fd, buffer, length, flags, address, addressLength);
+            return result < 0 ? -Native.errno(errnoState) : result;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /**
+     * recvmmsg(2) of up to {@code count} datagrams into the {@code struct mmsghdr}s of {@code messages}
+     * ({@link MessageHeaders}), with no timeout: datagrams read, or minus errno. Allocates nothing.
+     */
+    public static int recvmmsg(MemorySegment errnoState, int fd, MemorySegment messages, int count, int flags) {
+        try {
+            int result = (int) RECVMMSG.invokeExact(errnoState, fd, messages, count, flags, MemorySegment.NULL);
+            return result < 0 ? -Native.errno(errnoState) : result;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /**
+     * sendmmsg(2) of up to {@code count} messages: how many were sent from the first, or minus errno. As
+     * sendmmsg(2) says, an error after at least one message was sent is not reported; retry from the first
+     * unsent message to learn it. Allocates nothing.
+     */
+    public static int sendmmsg(MemorySegment errnoState, int fd, MemorySegment messages, int count, int flags) {
+        try {
+            int result = (int) SENDMMSG.invokeExact(errnoState, fd, messages, count, flags);
             return result < 0 ? -Native.errno(errnoState) : result;
         } catch (Throwable t) {
             throw new AssertionError(t);
