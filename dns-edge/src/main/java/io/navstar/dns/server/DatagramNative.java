@@ -35,13 +35,19 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 final class DatagramNative {
     static final int AF_INET = 2;
     static final int AF_INET6 = 10;
-    private static final int SOCK_DGRAM = 2;
+    static final int SOCK_STREAM = 1;
+    static final int SOCK_DGRAM = 2;
     private static final int SOCK_NONBLOCK = 0x800;  // O_NONBLOCK
     private static final int SOCK_CLOEXEC = 0x80000; // O_CLOEXEC
     private static final int SOL_SOCKET = 1;
     private static final int SO_SNDBUF = 7;
     private static final int SO_RCVBUF = 8;
     private static final int SO_REUSEPORT = 15;
+    private static final int SO_TYPE = 3;
+    private static final int F_GETFL = 3;
+    private static final int F_SETFL = 4;
+    private static final int F_SETFD = 2;
+    private static final int FD_CLOEXEC = 1;
     private static final int IPPROTO_IPV6 = 41;
     private static final int IPV6_V6ONLY = 26;
     /** recvmmsg(2)/sendmmsg(2) flag: never block, even on a blocking socket. */
@@ -107,6 +113,12 @@ final class DatagramNative {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle GETSOCKNAME = capturing("getsockname",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle GETSOCKOPT = capturing("getsockopt",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    /** int fcntl(int fd, int cmd, ... int arg): variadic from its third argument */
+    private static final MethodHandle FCNTL = LINKER.downcallHandle(symbol("fcntl"),
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2),
+            Linker.Option.captureCallState("errno"));
     /** int recvmmsg(int sockfd, struct mmsghdr *msgvec, unsigned int vlen, int flags, struct timespec *timeout) */
     private static final MethodHandle RECVMMSG = capturing("recvmmsg",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
@@ -207,6 +219,49 @@ final class DatagramNative {
             throw new AssertionError(t);
         }
         return Short.toUnsignedInt(sockaddr.get(NET_SHORT, SA_PORT));
+    }
+
+    /**
+     * What an inherited descriptor is (socket activation): its type ({@link #SOCK_DGRAM}, {@link #SOCK_STREAM}) and
+     * the address it is bound to; -1 and null when it is not a bound inet socket.
+     */
+    record Identity(int type, InetSocketAddress address) {
+    }
+
+    static Identity identify(int fd, MemorySegment errnoState, MemorySegment scratch) {
+        MemorySegment value = scratch.asSlice(40, 4);
+        MemorySegment valueLength = scratch.asSlice(44, 4);
+        valueLength.set(JAVA_INT, 0, 4);
+        MemorySegment sockaddr = scratch.asSlice(0, SOCKADDR_SIZE);
+        MemorySegment length = scratch.asSlice(32, 4);
+        length.set(JAVA_INT, 0, SOCKADDR_SIZE);
+        sockaddr.fill((byte) 0);
+        try {
+            if ((int) GETSOCKOPT.invokeExact(errnoState, fd, SOL_SOCKET, SO_TYPE, value, valueLength) < 0
+                    || (int) GETSOCKNAME.invokeExact(errnoState, fd, sockaddr, length) < 0) {
+                return new Identity(-1, null);
+            }
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+        short family = sockaddr.get(ValueLayout.JAVA_SHORT_UNALIGNED, SA_FAMILY);
+        if (family != AF_INET && family != AF_INET6) {
+            return new Identity(-1, null);
+        }
+        return new Identity(value.get(JAVA_INT, 0), readSockaddr(sockaddr));
+    }
+
+    /** Makes an inherited descriptor non-blocking and close-on-exec, as the agent's own sockets are. */
+    static void adopt(int fd, MemorySegment errnoState) throws IOException {
+        try {
+            int flags = check((int) FCNTL.invokeExact(errnoState, fd, F_GETFL, 0), "fcntl(F_GETFL)", errnoState);
+            check((int) FCNTL.invokeExact(errnoState, fd, F_SETFL, flags | SOCK_NONBLOCK), "fcntl(F_SETFL)", errnoState);
+            check((int) FCNTL.invokeExact(errnoState, fd, F_SETFD, FD_CLOEXEC), "fcntl(F_SETFD)", errnoState);
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
     }
 
     /**
