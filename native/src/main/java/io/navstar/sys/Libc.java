@@ -11,15 +11,22 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * The generic libc calls beside bpf(2): close, open, mmap/munmap, epoll, poll, eventfd, read/write, mount, setns,
- * capget, if_nametoindex. Control-path wrappers throw {@link NativeException} naming the call and errno;
+ * The generic libc calls beside bpf(2): close, open, fcntl, mmap/munmap, epoll, poll, eventfd, read/write,
+ * mount, setns, capget, if_nametoindex. Control-path wrappers throw {@link NativeException} naming the call and errno;
  * {@link #epollWait}, {@link #poll}, {@link #read} and {@link #write} return a count or minus errno and allocate
  * nothing. Threading: any thread; errno is per calling thread.
  */
 public final class Libc {
     public static final int O_RDONLY = 0;
     public static final int O_DIRECTORY = 0x10000;
+    public static final int O_NONBLOCK = 0x800;
     public static final int O_CLOEXEC = 0x80000;
+    /** fcntl(2) commands and the descriptor flag. */
+    public static final int F_GETFD = 1;
+    public static final int F_SETFD = 2;
+    public static final int F_GETFL = 3;
+    public static final int F_SETFL = 4;
+    public static final int FD_CLOEXEC = 1;
     public static final int PROT_READ = 1;
     public static final int PROT_WRITE = 2;
     public static final int MAP_SHARED = 1;
@@ -62,6 +69,9 @@ public final class Libc {
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
     private static final MethodHandle WRITE = Native.capturing("write",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    /** int fcntl(int fd, int cmd, ... int arg): variadic from its third argument. */
+    private static final MethodHandle FCNTL = Native.capturing("fcntl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
     private static final MethodHandle IF_NAMETOINDEX = Native.capturing("if_nametoindex",
             FunctionDescriptor.of(JAVA_INT, ADDRESS));
 
@@ -225,6 +235,22 @@ public final class Libc {
             Native.Scratch scratch = Native.scratch();
             long result = (long) WRITE.invokeExact(scratch.errnoState(), fd, buffer, length);
             return result < 0 ? -scratch.errno() : result;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** fcntl(2) with an int argument (F_GETFL, F_SETFL, F_SETFD...); returns its result or throws. */
+    public static int fcntl(int fd, int command, int argument, String operation) {
+        try {
+            Native.Scratch scratch = Native.scratch();
+            int result = (int) FCNTL.invokeExact(scratch.errnoState(), fd, command, argument);
+            if (result < 0) {
+                throw new NativeException("fcntl", scratch.errno(), operation);
+            }
+            return result;
+        } catch (NativeException e) {
+            throw e;
         } catch (Throwable t) {
             throw new AssertionError(t);
         }

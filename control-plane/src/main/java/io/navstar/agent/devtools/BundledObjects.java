@@ -16,14 +16,14 @@ import java.util.stream.Stream;
 
 /**
  * The clang-built eBPF objects bundled as class-path resources under {@code /bpf/} (make bpf writes them to
- * bpf/build/; the control-plane build copies them in), read whether the class path is a directory or a jar.
- * Stateless; any thread.
+ * bpf/build/; the control-plane build copies in the data plane's, bpf/lb, and no test object), read whether the
+ * class path is a directory or a jar. Stateless; any thread.
  */
 final class BundledObjects {
     private BundledObjects() {
     }
 
-    /** Every {@code /bpf/**.o} resource, by its path under bpf/ ("lb/minuteman_xdp.o"), sorted. */
+    /** Every {@code /bpf/**.o} resource, by its path under bpf/ ("lb/lb_xdp.o"), sorted. */
     static Map<String, byte[]> read() {
         URL root = BundledObjects.class.getResource("/bpf");
         if (root == null) {

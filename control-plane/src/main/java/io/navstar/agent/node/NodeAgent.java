@@ -17,6 +17,7 @@ import io.navstar.agent.vip.VipCompiler;
 import io.navstar.agent.vip.VipRegistry;
 import io.navstar.dns.server.DnsConfig;
 import io.navstar.dns.server.DnsServer;
+import io.navstar.dns.server.ListenSockets;
 import io.navstar.dns.zone.LocalZones;
 import io.navstar.gossip.GossipConfig;
 import io.navstar.gossip.NodeId;
@@ -127,7 +128,9 @@ public final class NodeAgent implements AutoCloseable {
         opened.add(lb);
         control.execute(this::recompute); // every node reachable until gossip says otherwise: the last known state
 
-        dns = new DnsServer(dnsConfig(), zones).start();
+        // sockets held by systemd (navstar.socket) or navstar-launch, when started by one: queries queue there while
+        // the agent restarts; otherwise Spartan binds its own
+        dns = new DnsServer(dnsConfig(), zones).inherit(ListenSockets.fromEnvironment()).start();
         opened.add(dns);
 
         GossipConfig.Builder gossipConfig = GossipConfig.lan().toBuilder();

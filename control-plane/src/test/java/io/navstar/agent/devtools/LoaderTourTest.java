@@ -14,27 +14,34 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-/** {@code make run}'s tour loads the bundled objects, prints maps, programs and links, and leaves nothing behind. */
+/**
+ * {@code make run}'s tour loads the bundled objects (the data plane's, bpf/lb), prints maps, programs and links,
+ * and leaves nothing behind.
+ */
 class LoaderTourTest {
 
     @Test
     void tourLoadsAttachesPrintsAndCleansUp() {
         assumeTrue("root".equals(System.getProperty("user.name")), "needs root for bpf(2)");
-        assumeTrue(LoaderTour.class.getResource("/bpf/test/xdp_count.o") != null, "run make bpf first");
+        assumeTrue(LoaderTour.class.getResource("/bpf/lb/lb_xdp.o") != null, "run make bpf first");
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();
         int exit = LoaderTour.run(new PrintStream(buffer, true, StandardCharsets.UTF_8));
         String output = buffer.toString(StandardCharsets.UTF_8);
 
         assertEquals(0, exit, output);
-        assertTrue(output.contains("bpf/test/xdp_count.o"), output);
-        assertTrue(output.contains("struct source_key {__u32 saddr; __u8 protocol; __u8 pad[3];}"),
+        for (String object : new String[] {"bpf/lb/lb_sock.o", "bpf/lb/lb_tc.o", "bpf/lb/lb_xdp.o"}) {
+            assertTrue(output.lines().anyMatch(object::equals), object + " toured:\n" + output);
+        }
+        assertFalse(output.contains("bpf/test/"), "no test object is bundled:\n" + output);
+        assertTrue(output.contains("struct lb_vip_key {__u32 addr[4]; __u16 port; __u8 proto; __u8 family;}"),
                 "map key types are printed from BTF:\n" + output);
-        assertTrue(output.lines().anyMatch(line -> line.matches("\\s+link\\s+xdp\\s+id \\d+.*<- xdp_count")), output);
-        assertTrue(output.lines().anyMatch(line -> line.matches("\\s+link\\s+tcx\\s+id \\d+.*<- tcx_ingress_count")), output);
-        assertTrue(output.lines().anyMatch(line -> line.matches("\\s+link\\s+cgroup\\s+id \\d+.*<- connect4_rewrite")), output);
-        assertTrue(output.contains("XDP_TX"), "udp_reflect's test run reflects the packet:\n" + output);
-        assertTrue(output.contains("refused by the verifier (read_without_bounds_check)"), output);
-        assertTrue(output.contains("refused against this kernel's BTF: program core_missing_type"), output);
+        assertTrue(output.contains("reused from the pin made above"), "the objects share their pinned maps:\n" + output);
+        assertTrue(output.lines().anyMatch(line -> line.matches("\\s+link\\s+xdp\\s+id \\d+.*<- lb_xdp_ingress")), output);
+        assertTrue(output.lines().anyMatch(line -> line.matches("\\s+link\\s+tcx\\s+id \\d+.*<- lb_tc_ingress")), output);
+        assertTrue(output.lines().anyMatch(line -> line.matches("\\s+link\\s+cgroup\\s+id \\d+.*<- lb_connect4")), output);
+        assertTrue(output.lines().anyMatch(line -> line.matches("\\s+test\\s+prog_test_run .*: XDP_\\w+, .*")),
+                "lb_xdp_ingress's test run gives a verdict:\n" + output);
+        assertTrue(output.contains("loaded 3 objects, 0 refused"), output);
 
         String sandbox = "navstar-tour-" + ProcessHandle.current().pid();
         assertFalse(Files.exists(java.nio.file.Path.of("/run/netns", sandbox)), "namespace removed");

@@ -104,8 +104,9 @@ final class UdpQuerySocket implements EpollIoHandle {
     /** sendmmsg calls made so far (tests). */
     private long sendCalls;
 
+    /** A socket of its own ({@code inheritedFd} -1) or one it was handed ({@link ListenSockets}). */
     private UdpQuerySocket(IoEventLoop loop, InetSocketAddress address, int batch, int maxAnswer, int bufferBytes,
-                           QueryEngine engine, DnsMetrics metrics) throws IOException {
+                           QueryEngine engine, DnsMetrics metrics, int inheritedFd) throws IOException {
         this.loop = loop;
         this.engine = engine;
         this.metrics = metrics;
@@ -139,7 +140,7 @@ final class UdpQuerySocket implements EpollIoHandle {
             lateName = arena.allocate(NAME, 8);
             lateData = arena.allocate(sendSlot, 64);
             received = Unpooled.wrappedBuffer(receiveData.asByteBuffer());
-            this.fd = new Descriptor(UdpSockets.openUdp(address, bufferBytes));
+            this.fd = new Descriptor(inheritedFd >= 0 ? inheritedFd : UdpSockets.openUdp(address, bufferBytes));
             done = true;
         } finally {
             if (!done) {
@@ -163,7 +164,7 @@ final class UdpQuerySocket implements EpollIoHandle {
         try {
             return loop.submit(() -> {
                 UdpQuerySocket socket = new UdpQuerySocket(loop, address, batch, maxAnswer, bufferBytes, engine,
-                        metrics);
+                        metrics, -1);
                 try {
                     socket.register(address);
                     socket.bind(address, first);
@@ -178,6 +179,33 @@ final class UdpQuerySocket implements EpollIoHandle {
                 throw io;
             }
             throw new IllegalStateException("cannot open UDP socket for " + address, e.getCause());
+        }
+    }
+
+    /**
+     * Serves a socket handed to this process, already bound to {@code address} (socket activation): registered on
+     * {@code loop} for EPOLLIN, which reports at once the queries that queued while no server read it.
+     */
+    static UdpQuerySocket adopt(IoEventLoop loop, int inheritedFd, InetSocketAddress address, int batch, int maxAnswer,
+                                QueryEngine engine, DnsMetrics metrics) throws IOException, InterruptedException {
+        try {
+            return loop.submit(() -> {
+                UdpQuerySocket socket = new UdpQuerySocket(loop, address, batch, maxAnswer, 0, engine, metrics,
+                        inheritedFd);
+                try {
+                    socket.register(address);
+                    socket.port = UdpSockets.boundPort(inheritedFd);
+                } catch (IOException | RuntimeException e) {
+                    socket.close();
+                    throw e;
+                }
+                return socket;
+            }).get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw new IllegalStateException("cannot serve the inherited UDP socket of " + address, e.getCause());
         }
     }
 

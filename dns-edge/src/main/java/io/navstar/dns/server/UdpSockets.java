@@ -8,6 +8,7 @@ import io.navstar.sys.socket.Sockets;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 
@@ -17,7 +18,8 @@ import static io.navstar.sys.socket.Sockets.SOL_SOCKET;
 
 /**
  * How Spartan's UDP query sockets are opened and bound, through navstar-native's socket calls: non-blocking,
- * sized buffers, dual-stack for IPv6, and a SO_REUSEPORT group per address whose first socket binds alone.
+ * sized buffers, dual-stack for IPv6, and a SO_REUSEPORT group per address whose first socket binds alone; and
+ * how sockets handed over by socket activation are identified and adopted.
  * Control path only: failures are {@link IOException}s naming the call, errno and operation. The per-datagram
  * calls (recvmmsg, sendmmsg, sendto) are {@link Sockets}' own, made by {@link UdpQuerySocket} with its errno
  * segment. Stateless; any thread.
@@ -94,6 +96,38 @@ final class UdpSockets {
                 Sockets.getsockname(fd, sockaddr, "reading the port of a UDP socket");
                 return Short.toUnsignedInt(sockaddr.get(InetSockaddr.NET_SHORT, InetSockaddr.SA_PORT));
             }
+        });
+    }
+
+    /**
+     * What an inherited descriptor is (socket activation): its type ({@link Sockets#SOCK_DGRAM},
+     * {@link Sockets#SOCK_STREAM}) and the address it is bound to; -1 and null when it is not a bound inet socket.
+     */
+    record Identity(int type, InetSocketAddress address) {
+    }
+
+    static Identity identify(int fd) {
+        try (Arena arena = Arena.ofConfined()) {
+            int type = Sockets.getIntOption(fd, SOL_SOCKET, Sockets.SO_TYPE, "SO_TYPE", "identifying descriptor " + fd);
+            MemorySegment sockaddr = arena.allocate(InetSockaddr.SOCKADDR_SIZE, 8);
+            Sockets.getsockname(fd, sockaddr, "identifying descriptor " + fd);
+            short family = sockaddr.get(ValueLayout.JAVA_SHORT_UNALIGNED, InetSockaddr.SA_FAMILY);
+            if (family != AF_INET && family != AF_INET6) {
+                return new Identity(-1, null);
+            }
+            return new Identity(type, InetSockaddr.read(sockaddr));
+        } catch (NativeException notASocket) {
+            return new Identity(-1, null);
+        }
+    }
+
+    /** Makes an inherited descriptor non-blocking and close-on-exec, as the agent's own sockets are. */
+    static void adopt(int fd) throws IOException {
+        call(() -> {
+            int flags = Libc.fcntl(fd, Libc.F_GETFL, 0, "reading the flags of inherited descriptor " + fd);
+            Libc.fcntl(fd, Libc.F_SETFL, flags | Libc.O_NONBLOCK, "making inherited descriptor " + fd + " non-blocking");
+            Libc.fcntl(fd, Libc.F_SETFD, Libc.FD_CLOEXEC, "making inherited descriptor " + fd + " close-on-exec");
+            return 0;
         });
     }
 

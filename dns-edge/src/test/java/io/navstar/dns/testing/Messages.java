@@ -33,6 +33,13 @@ public final class Messages {
         return out.toByteArray();
     }
 
+    /** A {@link #query} with an OPT record of this EDNS version (RFC 6891 §6.1.3). */
+    public static byte[] queryWithEdnsVersion(int id, String name, int type, int version) {
+        byte[] query = query(id, name, type, true, 4096);
+        query[query.length - 5] = (byte) version; // OPT TTL: extended rcode, version, flags; then rdlength
+        return query;
+    }
+
     /** Wire form of {@code name} without lowercasing (to test 0x20 case preservation). */
     public static byte[] wireKeepingCase(String name) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();

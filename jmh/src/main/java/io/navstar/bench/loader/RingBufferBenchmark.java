@@ -16,15 +16,15 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * Ring buffer events: the bundled ringbuf_events.o publishes one event per run of BPF_PROG_TEST_RUN (1,000 runs a
+ * Ring buffer events: bpf/test's ringbuf_events.o publishes one event per run of BPF_PROG_TEST_RUN (1,000 runs a
  * call). {@link #consume} times the loader's consumer alone (the events are published before each invocation);
  * {@link #publishAndConsume} adds the PROG_TEST_RUN call, whose wall time is dominated by the kernel's test
  * harness, not by the 60 ns program. Scores are per event. Needs root.
@@ -53,13 +53,12 @@ public class RingBufferBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
-        byte[] elf;
-        try (InputStream in = RingBufferBenchmark.class.getResourceAsStream("/bpf/test/ringbuf_events.o")) {
-            if (in == null) {
-                throw new IllegalStateException("bpf/test/ringbuf_events.o is not bundled: run make bpf and rebuild");
-            }
-            elf = in.readAllBytes();
+        // A test object: not bundled in the jar, read from the build folder (make bench passes navstar.bpf.dir).
+        Path file = Path.of(System.getProperty("navstar.bpf.dir", "bpf/build"), "test", "ringbuf_events.o");
+        if (!Files.exists(file)) {
+            throw new IllegalStateException(file + " not found: run make bpf");
         }
+        byte[] elf = Files.readAllBytes(file);
         object = BpfObject.load(elf, "ringbuf_events.o",
                 LoadOptions.defaults().withPinDirectory(Path.of("/sys/fs/bpf/navstar-bench-" + ProcessHandle.current().pid())));
         publish = object.program("ringbuf_publish");

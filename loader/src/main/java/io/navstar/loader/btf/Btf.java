@@ -98,6 +98,18 @@ public final class Btf {
         if (typeStart < strStart + strLen && strStart < typeStart + typeLen) {
             throw new BtfFormatException("BTF: type and string sections overlap");
         }
+        // The kernel takes BTF only when its sections, in offset order, follow the header without a gap and end
+        // the blob (kernel/bpf/btf.c btf_check_sec_info, "Unsupported section found"): refuse the rest here.
+        boolean typesFirst = typeOff < strOff || (typeOff == strOff && typeLen <= strLen);
+        long firstOff = typesFirst ? typeOff : strOff;
+        long firstEnd = firstOff + (typesFirst ? typeLen : strLen);
+        long secondOff = typesFirst ? strOff : typeOff;
+        long secondEnd = secondOff + (typesFirst ? strLen : typeLen);
+        if (firstOff != 0 || secondOff != firstEnd || secondEnd != raw.length - headerLength) {
+            throw new BtfFormatException("BTF: type section " + typeOff + " + " + typeLen + " and string section "
+                    + strOff + " + " + strLen + " do not fill the " + (raw.length - headerLength)
+                    + " bytes after the header without a gap (the kernel refuses gaps and trailing bytes)");
+        }
         this.typesStart = (int) typeStart;
         this.stringsStart = (int) strStart;
         this.stringsLength = (int) strLen;

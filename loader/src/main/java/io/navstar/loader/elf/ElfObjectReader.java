@@ -310,15 +310,16 @@ public final class ElfObjectReader {
                     continue;
                 }
                 ElfFile.Section target = elf.section(rel.info());
-                if (target.index() == mapsSection && rel.size() > 0) {
-                    refuseInnerMapInitialValues(rel);
-                }
-                if (!target.executable()) {
-                    continue; // .rel.BTF, .rel.BTF.ext, .rel.maps (inner map slots), DWARF: nothing to apply
+                boolean intoMaps = target.index() == mapsSection && rel.size() > 0;
+                if (!target.executable() && !intoMaps) {
+                    continue; // .rel.BTF, .rel.BTF.ext, DWARF: nothing to apply
                 }
                 if (rel.entrySize() != 16 || rel.size() % 16 != 0) {
                     throw elf.fail(rel + ": entry size " + rel.entrySize() + " and size " + rel.size()
                             + " do not describe 16-byte Elf64_Rel entries");
+                }
+                if (intoMaps) {
+                    refuseInnerMapInitialValues(rel); // .rel.maps: inner map slots
                 }
                 Map<Integer, ElfFile.Symbol> byInstruction = relocationsBySection.computeIfAbsent(target.index(),
                         k -> new HashMap<>());

@@ -11,6 +11,7 @@ import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -321,6 +322,28 @@ class BtfTest {
         ByteBuffer.wrap(longStrings).order(ByteOrder.LITTLE_ENDIAN).putInt(20, 4096);
         assertEquals("BTF: string section 0 + 4096 beyond blob size 1",
                 assertThrows(BtfFormatException.class, () -> Btf.parse(longStrings)).getMessage());
+    }
+
+    /**
+     * BPF_BTF_LOAD refuses a blob with bytes after its sections or between them ("Unsupported section found"), so
+     * the parser does too, instead of handing on BTF that fails only when loaded.
+     */
+    @Test
+    void shouldRejectBytesAfterTheSectionsOrBetweenThemAsTheKernelDoes() {
+        BtfBuilder builder = new BtfBuilder();
+        builder.integer("int", 4, 32, true);
+        byte[] good = builder.build();
+        Btf.parse(good);
+        byte[] trailing = Arrays.copyOf(good, good.length + 4);
+        assertEquals("BTF: type section 0 + 16 and string section 16 + 5 do not fill the 25 bytes after the header"
+                        + " without a gap (the kernel refuses gaps and trailing bytes)",
+                assertThrows(BtfFormatException.class, () -> Btf.parse(trailing)).getMessage());
+        byte[] gap = new byte[good.length + 4]; // 4 bytes between the header and the type section
+        System.arraycopy(good, 0, gap, 0, 24);
+        System.arraycopy(good, 24, gap, 28, good.length - 24);
+        ByteBuffer.wrap(gap).order(ByteOrder.LITTLE_ENDIAN).putInt(8, 4).putInt(16, 16 + 4);
+        assertTrue(assertThrows(BtfFormatException.class, () -> Btf.parse(gap)).getMessage()
+                .startsWith("BTF: type section 4 + 16 and string section 20 + 5 do not fill the 25 bytes"));
     }
 
     @Test

@@ -86,6 +86,22 @@ class ElfFormatErrorsTest {
                 + "insert the inner maps from user space", e.getMessage());
     }
 
+    /**
+     * A relocation section into .maps had its first entry read before its size was checked, so one of 4 bytes at
+     * the end of the file escaped as an ArrayIndexOutOfBoundsException instead of a format error.
+     */
+    @Test
+    void shouldRejectRelocationsIntoMapsShorterThanOneEntry() {
+        byte[] bytes = TestObjects.bytes(TestObjects.MAPS);
+        int rel = sectionIndex(bytes, ".rel.BTF");
+        int header = sectionHeader(bytes, rel);
+        le(bytes).putInt(header + 0x2c, sectionIndex(bytes, ".maps")); // sh_info: the section it relocates
+        le(bytes).putLong(header + 0x18, bytes.length - 4L);
+        le(bytes).putLong(header + 0x20, 4);
+        assertEquals("obj.o: section " + rel + " (.rel.BTF): entry size 16 and size 4 do not describe 16-byte"
+                + " Elf64_Rel entries", message(bytes));
+    }
+
     @Test
     void shouldRejectRelocationToSymbolIndexOutOfRange() {
         byte[] bytes = progs();

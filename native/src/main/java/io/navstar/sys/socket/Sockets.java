@@ -14,8 +14,8 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * The BSD socket calls through FFM (socket(2), bind(2), getsockname(2), setsockopt(2), sendto(2), recvfrom(2),
- * recvmmsg(2), sendmmsg(2)), for the UDP and netlink sockets of navstar.
+ * The BSD socket calls through FFM (socket(2), bind(2), getsockname(2), getsockopt(2), setsockopt(2), sendto(2),
+ * recvfrom(2), recvmmsg(2), sendmmsg(2)), for the UDP and netlink sockets of navstar.
  *
  * <p>Control calls ({@link #socket}, {@link #bind}, {@link #setIntOption}, ...) capture errno into the calling
  * thread's scratch and throw {@link NativeException} naming the call and the operation. Data calls take the
@@ -27,12 +27,15 @@ public final class Sockets {
     public static final int AF_INET = 2;
     public static final int AF_INET6 = 10;
     public static final int AF_NETLINK = 16;
+    public static final int SOCK_STREAM = 1;
     public static final int SOCK_DGRAM = 2;
     public static final int SOCK_RAW = 3;
     /** socket(2) type flags, the same bits as O_NONBLOCK and O_CLOEXEC. */
     public static final int SOCK_NONBLOCK = 0x800;
     public static final int SOCK_CLOEXEC = 0x80000;
     public static final int SOL_SOCKET = 1;
+    /** getsockopt: the socket's type (SOCK_STREAM, SOCK_DGRAM...). */
+    public static final int SO_TYPE = 3;
     public static final int SO_SNDBUF = 7;
     public static final int SO_RCVBUF = 8;
     public static final int SO_REUSEPORT = 15;
@@ -55,6 +58,8 @@ public final class Sockets {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle GETSOCKNAME = Native.capturing("getsockname",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle GETSOCKOPT = Native.capturing("getsockopt",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle SETSOCKOPT = Native.capturing("setsockopt",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     /** ssize_t sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *addr, socklen_t) */
@@ -130,6 +135,25 @@ public final class Sockets {
             MemorySegment segment = arena.allocate(JAVA_INT);
             segment.set(JAVA_INT, 0, value);
             setOption(fd, level, option, segment, name, operation);
+        }
+    }
+
+    /** getsockopt(2) of an int option; {@code name} spells the option in the error ("SO_TYPE"). */
+    public static int getIntOption(int fd, int level, int option, String name, String operation) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment value = arena.allocate(JAVA_INT);
+            MemorySegment length = arena.allocate(JAVA_INT);
+            length.set(JAVA_INT, 0, 4);
+            Native.Scratch scratch = Native.scratch();
+            int result = (int) GETSOCKOPT.invokeExact(scratch.errnoState(), fd, level, option, value, length);
+            if (result < 0) {
+                throw new NativeException("getsockopt(" + name + ")", scratch.errno(), operation);
+            }
+            return value.get(JAVA_INT, 0);
+        } catch (NativeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
         }
     }
 
