@@ -33,6 +33,8 @@ public final class Libc {
     public static final int EPOLL_CLOEXEC = 0x80000;
     public static final int EPOLL_CTL_ADD = 1;
     public static final int EPOLLIN = 1;
+    /** Edge-triggered: an event is reported once per change, not while the condition holds. */
+    public static final int EPOLLET = 1 << 31;
     public static final int CLONE_NEWNET = 0x40000000;
     public static final int EFD_NONBLOCK = 0x800;
     public static final int EFD_CLOEXEC = 0x80000;
@@ -161,9 +163,14 @@ public final class Libc {
 
     /** epoll_ctl(EPOLL_CTL_ADD) of {@code fd} for EPOLLIN, with {@code fd} as the event data. */
     public static void epollAdd(int epollFd, int fd, String operation) {
+        epollAdd(epollFd, fd, EPOLLIN, operation);
+    }
+
+    /** epoll_ctl(EPOLL_CTL_ADD) of {@code fd} for {@code events} (EPOLLIN, EPOLLET...), with {@code fd} as the data. */
+    public static void epollAdd(int epollFd, int fd, int events, String operation) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment event = arena.allocate(16, 8);
-            event.set(JAVA_INT, 0, EPOLLIN);
+            event.set(JAVA_INT, 0, events);
             event.set(JAVA_INT, EPOLL_EVENT_SIZE == 12 ? 4 : 8, fd);
             Native.Scratch scratch = Native.scratch();
             int result = (int) EPOLL_CTL.invokeExact(scratch.errnoState(), epollFd, EPOLL_CTL_ADD, fd, event);
