@@ -7,6 +7,7 @@ import io.navstar.dns.upstream.Forwarder;
 import io.navstar.dns.upstream.Upstream;
 import io.navstar.dns.upstream.UpstreamGroup;
 import io.navstar.dns.zone.ZoneSource;
+import io.navstar.sys.Libc;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -121,7 +122,7 @@ public final class DnsServer implements AutoCloseable {
             for (int fd : inherited.unusedBy(config.listenAddresses())) {
                 LOG.warn("closing inherited socket {}: its address is not among the configured {}", fd,
                         config.listenAddresses());
-                DatagramNative.close(fd);
+                Libc.close(fd);
             }
             for (InetSocketAddress address : config.listenAddresses()) {
                 bind(address);

@@ -1,11 +1,10 @@
 package io.navstar.dns.server;
 
+import io.navstar.sys.socket.Sockets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -70,28 +69,24 @@ public record ListenSockets(Map<InetSocketAddress, List<Integer>> udp, Map<InetS
     static ListenSockets of(int... descriptors) {
         Map<InetSocketAddress, List<Integer>> udp = new LinkedHashMap<>();
         Map<InetSocketAddress, Integer> tcp = new LinkedHashMap<>();
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment errno = arena.allocate(DatagramNative.errnoLayout());
-            MemorySegment scratch = arena.allocate(64, 8);
-            for (int fd : descriptors) {
-                DatagramNative.Identity identity = DatagramNative.identify(fd, errno, scratch);
-                if (identity.type() == DatagramNative.SOCK_DGRAM) {
-                    adopt(fd, errno);
-                    udp.computeIfAbsent(identity.address(), a -> new ArrayList<>()).add(fd);
-                } else if (identity.type() == DatagramNative.SOCK_STREAM && !tcp.containsKey(identity.address())) {
-                    adopt(fd, errno);
-                    tcp.put(identity.address(), fd);
-                } else {
-                    LOG.warn("inherited descriptor {} is not a bound UDP or TCP socket we can use; left alone", fd);
-                }
+        for (int fd : descriptors) {
+            UdpSockets.Identity identity = UdpSockets.identify(fd);
+            if (identity.type() == Sockets.SOCK_DGRAM) {
+                adopt(fd);
+                udp.computeIfAbsent(identity.address(), address -> new ArrayList<>()).add(fd);
+            } else if (identity.type() == Sockets.SOCK_STREAM && !tcp.containsKey(identity.address())) {
+                adopt(fd);
+                tcp.put(identity.address(), fd);
+            } else {
+                LOG.warn("inherited descriptor {} is not a bound UDP or TCP socket we can use; left alone", fd);
             }
         }
         return new ListenSockets(udp, tcp);
     }
 
-    private static void adopt(int fd, MemorySegment errno) {
+    private static void adopt(int fd) {
         try {
-            DatagramNative.adopt(fd, errno);
+            UdpSockets.adopt(fd);
         } catch (IOException e) {
             throw new IllegalStateException("inherited socket " + fd + ": " + e.getMessage(), e);
         }

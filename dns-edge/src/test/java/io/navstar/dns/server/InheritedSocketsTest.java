@@ -5,8 +5,6 @@ import io.navstar.dns.wire.DnsWire;
 import io.navstar.dns.zone.LocalZones;
 import org.junit.jupiter.api.Test;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -33,15 +31,12 @@ class InheritedSocketsTest {
         InetSocketAddress address = new InetSocketAddress(InetAddress.ofLiteral("127.0.0." + (20 + (int) (ProcessHandle.current().pid() % 200))), 0);
         int[] fds = new int[2];
         InetSocketAddress bound;
-        try (Arena arena = Arena.ofConfined()) { // the holder: two reuseport sockets, bound, nobody reading
-            MemorySegment errno = arena.allocate(DatagramNative.errnoLayout());
-            MemorySegment scratch = arena.allocate(64, 8);
-            fds[0] = DatagramNative.openUdp(address, 1 << 20, errno, scratch);
-            DatagramNative.bindUdp(fds[0], address, true, errno, scratch);
-            bound = new InetSocketAddress(address.getAddress(), DatagramNative.boundPort(fds[0], errno, scratch));
-            fds[1] = DatagramNative.openUdp(bound, 1 << 20, errno, scratch);
-            DatagramNative.bindUdp(fds[1], bound, false, errno, scratch);
-        }
+        // the holder: two reuseport sockets, bound, nobody reading
+        fds[0] = UdpSockets.openUdp(address, 1 << 20);
+        UdpSockets.bindUdp(fds[0], address, true);
+        bound = new InetSocketAddress(address.getAddress(), UdpSockets.boundPort(fds[0]));
+        fds[1] = UdpSockets.openUdp(bound, 1 << 20);
+        UdpSockets.bindUdp(fds[1], bound, false);
         List<DatagramSocket> clients = new ArrayList<>();
         try {
             for (int i = 0; i < QUERIES; i++) { // many source ports, so both sockets of the group get some
