@@ -29,6 +29,7 @@ import io.navstar.gossip.kv.KvReplicator;
 import io.navstar.gossip.kv.crdt.Op;
 import io.navstar.gossip.membership.MembershipListener;
 import io.navstar.gossip.route.RouteTable;
+import io.navstar.sys.netlink.DummyInterface;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -128,6 +129,15 @@ public final class NodeAgent implements AutoCloseable {
         opened.add(lb);
         control.execute(this::recompute); // every node reachable until gossip says otherwise: the last known state
 
+        if (config.dnsInterface() != null) {
+            // Spartan's addresses live on a dummy interface of their own, as in DC/OS; idempotent across restarts
+            List<java.net.InetAddress> addresses = config.dnsListen().stream().map(a -> a.getAddress())
+                    .filter(a -> !a.isLoopbackAddress() && !a.isAnyLocalAddress()).distinct().toList();
+            if (!addresses.isEmpty()) {
+                DummyInterface.ensure(config.dnsInterface(), addresses);
+                LOG.info("DNS addresses {} on interface {}", addresses, config.dnsInterface());
+            }
+        }
         // sockets held by systemd (navstar.socket) or navstar-launch, when started by one: queries queue there while
         // the agent restarts; otherwise Spartan binds its own
         dns = new DnsServer(dnsConfig(), zones).inherit(ListenSockets.fromEnvironment()).start();
