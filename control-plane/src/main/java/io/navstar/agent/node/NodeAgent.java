@@ -92,10 +92,11 @@ public final class NodeAgent implements AutoCloseable {
      * @param registry every VIP and its backends, as the KV store holds them
      * @param compiled what this node balances and names
      * @param nodes    every node's record
+     * @param zones    what Spartan serves from cluster state
      */
     public record View(NavigableMap<Vip, Set<BackendEntry>> registry, VipCompiler.Compiled compiled,
-                       NavigableMap<NodeId, NodeRecord> nodes) {
-        static final View EMPTY = new View(new TreeMap<>(), null, new TreeMap<>());
+                       NavigableMap<NodeId, NodeRecord> nodes, ZoneCompiler.Zones zones) {
+        static final View EMPTY = new View(new TreeMap<>(), null, new TreeMap<>(), ZoneCompiler.Zones.EMPTY);
     }
 
     private NodeAgent(AgentConfig config) {
@@ -210,8 +211,9 @@ public final class NodeAgent implements AutoCloseable {
         VipCompiler.Compiled compiled = vipCompiler.compile(registry,
                 node -> routes == null || node.equals(self) || routes.reachable(node));
         var report = lb.apply(compiled.desired());
-        zones.publish(zoneCompiler.compile(compiled.names(), nodes));
-        view = new View(registry, compiled, nodes);
+        ZoneCompiler.Zones compiledZones = zoneCompiler.compile(ZoneCompiler.vipNames(compiled), nodes);
+        zones.publish(compiledZones.snapshot());
+        view = new View(registry, compiled, nodes, compiledZones);
         if (!report.noop()) {
             LOG.info("applied {} VIPs in {} ms: {}", compiled.desired().vips().size(),
                     (System.nanoTime() - started) / 1_000_000, report);
