@@ -1,6 +1,7 @@
 package io.navstar.loader;
 
-import io.navstar.loader.sys.Libc;
+import io.navstar.sys.Libc;
+import io.navstar.sys.bpf.BpfException;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,14 +1,14 @@
 package io.navstar.loader;
 
-import io.navstar.loader.sys.Bpf;
-import io.navstar.loader.sys.BpfAttr;
-import io.navstar.loader.sys.Fd;
+import io.navstar.sys.Fd;
+import io.navstar.sys.bpf.Bpf;
+import io.navstar.sys.bpf.BpfAttr;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 
-import static io.navstar.loader.sys.BpfAttr.offset;
+import static io.navstar.sys.bpf.BpfAttr.offset;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /**

@@ -8,11 +8,12 @@ import io.navstar.loader.map.TypedMap;
 import io.navstar.loader.spec.MapSpec;
 import io.navstar.loader.spec.MapType;
 import io.navstar.loader.spec.Pinning;
-import io.navstar.loader.sys.Bpf;
-import io.navstar.loader.sys.Errno;
-import io.navstar.loader.sys.Fd;
-import io.navstar.loader.sys.Libc;
-import io.navstar.loader.sys.PossibleCpus;
+import io.navstar.sys.Errno;
+import io.navstar.sys.Fd;
+import io.navstar.sys.Libc;
+import io.navstar.sys.bpf.Bpf;
+import io.navstar.sys.bpf.BpfException;
+import io.navstar.sys.bpf.PossibleCpus;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -7,8 +7,9 @@ import io.navstar.loader.spec.MapSpec;
 import io.navstar.loader.spec.ObjectSpec;
 import io.navstar.loader.spec.Pinning;
 import io.navstar.loader.spec.ProgramSpec;
-import io.navstar.loader.sys.Bpf;
-import io.navstar.loader.sys.Fd;
+import io.navstar.sys.Fd;
+import io.navstar.sys.bpf.Bpf;
+import io.navstar.sys.bpf.BpfException;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;

@@ -3,18 +3,20 @@ package io.navstar.loader;
 import io.navstar.loader.spec.AttachType;
 import io.navstar.loader.spec.ProgramSpec;
 import io.navstar.loader.spec.ProgramType;
-import io.navstar.loader.sys.Bpf;
-import io.navstar.loader.sys.BpfAttr;
-import io.navstar.loader.sys.Errno;
-import io.navstar.loader.sys.Fd;
-import io.navstar.loader.sys.Libc;
+import io.navstar.sys.Errno;
+import io.navstar.sys.Fd;
+import io.navstar.sys.Libc;
+import io.navstar.sys.NetworkNamespace;
+import io.navstar.sys.bpf.Bpf;
+import io.navstar.sys.bpf.BpfAttr;
+import io.navstar.sys.bpf.BpfException;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
-import static io.navstar.loader.sys.BpfAttr.offset;
+import static io.navstar.sys.bpf.BpfAttr.offset;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 

@@ -6,8 +6,9 @@ import io.navstar.loader.spec.MapType;
 import io.navstar.loader.spec.Pinning;
 import io.navstar.loader.spec.ProgramSpec;
 import io.navstar.loader.spec.ProgramType;
-import io.navstar.loader.sys.Errno;
-import io.navstar.loader.sys.Libc;
+import io.navstar.sys.Errno;
+import io.navstar.sys.Libc;
+import io.navstar.sys.bpf.BpfException;
 
 import java.io.IOException;
 import java.nio.file.Files;

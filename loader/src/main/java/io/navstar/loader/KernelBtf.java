@@ -2,6 +2,7 @@ package io.navstar.loader;
 
 import io.navstar.loader.btf.Btf;
 import io.navstar.loader.btf.BtfFormatException;
+import io.navstar.sys.bpf.BpfException;
 
 import java.io.IOException;
 import java.lang.ref.SoftReference;

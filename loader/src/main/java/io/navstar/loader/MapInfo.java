@@ -1,8 +1,8 @@
 package io.navstar.loader;
 
 import io.navstar.loader.spec.MapSpec;
-import io.navstar.loader.sys.Bpf;
-import io.navstar.loader.sys.BpfAttr;
+import io.navstar.sys.bpf.Bpf;
+import io.navstar.sys.bpf.BpfAttr;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -10,7 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
-import static io.navstar.loader.sys.BpfAttr.offset;
+import static io.navstar.sys.bpf.BpfAttr.offset;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /**

@@ -1,5 +1,7 @@
 package io.navstar.loader;
 
+import io.navstar.sys.bpf.BpfException;
+
 import java.nio.file.Path;
 import java.util.List;
 

@@ -1,13 +1,13 @@
 package io.navstar.loader;
 
-import io.navstar.loader.sys.Bpf;
-import io.navstar.loader.sys.BpfAttr;
+import io.navstar.sys.bpf.Bpf;
+import io.navstar.sys.bpf.BpfAttr;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.HexFormat;
 
-import static io.navstar.loader.sys.BpfAttr.offset;
+import static io.navstar.sys.bpf.BpfAttr.offset;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 

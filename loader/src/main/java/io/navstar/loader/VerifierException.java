@@ -1,5 +1,7 @@
 package io.navstar.loader;
 
+import io.navstar.sys.bpf.BpfException;
+
 /**
  * BPF_PROG_LOAD was refused; carries the verifier's whole log (Documentation/bpf/verifier.rst), whose last
  * lines say why. With func and line info loaded, the log interleaves the C source lines.

@@ -1,5 +1,6 @@
 /**
- * The eBPF loader's runtime: bpf(2) through the FFM API, with no libbpf, JNI or JNA at run time.
+ * The eBPF loader's runtime: eBPF objects made live through bpf(2) (the downcalls are navstar-native's
+ * {@code io.navstar.sys.bpf}), with no libbpf, JNI or JNA at run time.
  *
  * <p>Start from an {@link io.navstar.loader.spec.ObjectSpec} (read by {@link io.navstar.loader.elf.ElfObjectReader})
  * and {@link io.navstar.loader.BpfObject#load}: it binds the programs to the running kernel (CO-RE relocations
@@ -22,11 +23,12 @@
  * typed {@code __ksym} variables, kfuncs of kernel modules, {@code .values} initialisers of maps of maps.
  *
  * <p>Network namespaces: BPF_LINK_CREATE and if_nametoindex resolve interfaces in the calling thread's namespace,
- * so {@link io.navstar.loader.NetworkNamespace#run} performs them on a short-lived platform thread that entered
+ * so {@link io.navstar.sys.NetworkNamespace#run} performs them on a short-lived platform thread that entered
  * the namespace with setns(2); the resulting link descriptors are process-wide.
  *
- * <p>Errors: control operations throw {@link io.navstar.loader.BpfException} naming the command, errno and
- * operation ({@link io.navstar.loader.VerifierException} adds the verifier log); hot-path map operations return
- * 0 or a negative errno and allocate nothing.
+ * <p>Errors: control operations throw {@link io.navstar.sys.bpf.BpfException} naming the command, errno and
+ * operation ({@link io.navstar.loader.VerifierException} adds the verifier log); the generic libc calls under
+ * them (open, mmap, mount, setns, if_nametoindex) throw its parent {@link io.navstar.sys.NativeException}, so
+ * catch that for any kernel refusal. Hot-path map operations return 0 or a negative errno and allocate nothing.
  */
 package io.navstar.loader;

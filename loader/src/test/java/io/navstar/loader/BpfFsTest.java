@@ -3,6 +3,7 @@ package io.navstar.loader;
 import io.navstar.loader.spec.MapSpec;
 import io.navstar.loader.spec.MapType;
 import io.navstar.loader.spec.Pinning;
+import io.navstar.sys.bpf.BpfException;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 

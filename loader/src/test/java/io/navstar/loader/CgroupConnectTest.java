@@ -1,5 +1,7 @@
 package io.navstar.loader;
 
+import io.navstar.sys.NetworkNamespace;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -6,7 +6,7 @@ import io.navstar.loader.elf.ElfObjectReader;
 import io.navstar.loader.spec.KfuncReference;
 import io.navstar.loader.spec.ObjectSpec;
 import io.navstar.loader.spec.ProgramSpec;
-import io.navstar.loader.sys.Bpf;
+import io.navstar.sys.bpf.Bpf;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 

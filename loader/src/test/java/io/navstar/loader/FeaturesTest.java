@@ -1,5 +1,7 @@
 package io.navstar.loader;
 
+import io.navstar.sys.bpf.BpfException;
+
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -43,18 +45,18 @@ class FeaturesTest {
     @Test
     void unsupportedTypeIsNamedWithTheKernelAndWhatToDo() {
         String problem = Features.unsupported("map type RINGBUF",
-                new BpfException("BPF_MAP_CREATE", io.navstar.loader.sys.Errno.EINVAL, "creating map \"probe\""));
+                new BpfException("BPF_MAP_CREATE", io.navstar.sys.Errno.EINVAL, "creating map \"probe\""));
         assertTrue(problem.startsWith("map type RINGBUF is not supported by kernel " + Features.kernelRelease() + " (EINVAL)"), problem);
         assertTrue(problem.contains("upgrade the kernel"), problem);
         String denied = Features.unsupported("program type XDP",
-                new BpfException("BPF_PROG_LOAD", io.navstar.loader.sys.Errno.EPERM, "loading program \"probe\""));
+                new BpfException("BPF_PROG_LOAD", io.navstar.sys.Errno.EPERM, "loading program \"probe\""));
         assertTrue(denied.contains("run as root or with CAP_BPF"), denied);
     }
 
     @Test
     void thisProcessCapabilitiesAreReadThroughCapget() {
         Kernel.assumeRoot();
-        long caps = io.navstar.loader.sys.Libc.effectiveCapabilities();
+        long caps = io.navstar.sys.Libc.effectiveCapabilities();
         assertTrue((caps & (1L << Features.CAP_SYS_ADMIN)) != 0, "root has CAP_SYS_ADMIN: " + Long.toHexString(caps));
     }
 }

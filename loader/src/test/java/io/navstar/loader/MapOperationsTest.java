@@ -7,8 +7,9 @@ import io.navstar.loader.map.U64;
 import io.navstar.loader.spec.MapSpec;
 import io.navstar.loader.spec.MapType;
 import io.navstar.loader.spec.Pinning;
-import io.navstar.loader.sys.Errno;
-import io.navstar.loader.sys.PossibleCpus;
+import io.navstar.sys.Errno;
+import io.navstar.sys.bpf.BpfException;
+import io.navstar.sys.bpf.PossibleCpus;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 

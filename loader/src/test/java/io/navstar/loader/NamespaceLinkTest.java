@@ -4,6 +4,8 @@ import io.navstar.loader.map.PerCpu;
 import io.navstar.loader.map.TypedMap;
 import io.navstar.loader.map.U32;
 import io.navstar.loader.spec.AttachType;
+import io.navstar.sys.NativeException;
+import io.navstar.sys.bpf.BpfException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -148,8 +150,8 @@ class NamespaceLinkTest {
     void ifindexIsResolvedInsideTheNamespace() {
         int inside = veth.right.ifindex("veth1");
         assertTrue(inside > 0);
-        BpfException outside = org.junit.jupiter.api.Assertions.assertThrows(BpfException.class,
-                () -> io.navstar.loader.sys.Libc.ifNameToIndex("veth1"));
+        NativeException outside = org.junit.jupiter.api.Assertions.assertThrows(NativeException.class,
+                () -> io.navstar.sys.Libc.ifNameToIndex("veth1"));
         assertTrue(outside.getMessage().contains("resolving interface \"veth1\""), outside.getMessage());
     }
 

@@ -14,6 +14,7 @@ import io.navstar.loader.spec.ObjectFormatException;
 import io.navstar.loader.spec.ObjectSpec;
 import io.navstar.loader.spec.Pinning;
 import io.navstar.loader.spec.ProgramType;
+import io.navstar.sys.bpf.BpfException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

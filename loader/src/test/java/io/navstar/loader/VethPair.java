@@ -1,5 +1,7 @@
 package io.navstar.loader;
 
+import io.navstar.sys.NetworkNamespace;
+
 /**
  * Two network namespaces joined by a veth pair, for link tests: {@code left} holds {@code 10.199.0.1/24} on
  * veth0, {@code right} holds {@code 10.199.0.2/24} on veth1. Neither namespace has a default route, so nothing

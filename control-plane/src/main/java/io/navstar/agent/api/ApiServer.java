@@ -44,13 +44,30 @@ public final class ApiServer implements AutoCloseable {
     public static final int MAX_BODY = 1 << 20;
     static final ObjectMapper JSON = new ObjectMapper();
 
-    /** One route's handler: the request, its path variables and body, to a response. */
+    /** One route's handler: the request to a response. */
     @FunctionalInterface
     public interface Handler {
-        Reply handle(Map<String, String> params, byte[] body) throws ApiException;
+        Reply handle(Request request) throws ApiException;
     }
 
-    /** A response: its status, a JSON-serialisable body (null for none) and extra headers. */
+    /**
+     * A request as handlers see it.
+     *
+     * @param params  the path's template variables ({@code id} of {@code /v1/tasks/{id}}); for a prefix route,
+     *                {@code rest}: the path after the prefix, still percent-encoded
+     * @param headers request headers, names in lower case
+     * @param body    the body, whole (empty for GET and DELETE)
+     */
+    public record Request(Map<String, String> params, Map<String, String> headers, byte[] body) {
+        public String header(String name) {
+            return headers.get(name);
+        }
+    }
+
+    /**
+     * A response: its status, a JSON-serialisable body (null for none; a byte[] is sent as it is, as JSON unless
+     * a {@code content-type} header says otherwise) and extra headers.
+     */
     public record Reply(int status, Object body, Map<String, String> headers) {
         public static Reply ok(Object body) {
             return new Reply(200, body, Map.of());
@@ -77,20 +94,32 @@ public final class ApiServer implements AutoCloseable {
 
     /** Collects routes before {@link #start}. */
     public static final class Routes {
-        private record Route(HttpMethod method, String template, Handler handler, boolean blocking) {
+        private record Route(HttpMethod method, String template, Handler handler, boolean blocking, boolean prefix) {
         }
 
         private final List<Route> routes = new ArrayList<>();
 
         /** A route whose handler does not block (answers from memory). */
         public Routes add(HttpMethod method, String template, Handler handler) {
-            routes.add(new Route(method, template, handler, false));
+            routes.add(new Route(method, template, handler, false, false));
+            return this;
+        }
+
+        /**
+         * A route for every path under {@code prefix} (which ends in '/'), for resources named by a path of any
+         * depth ({@code /lashup/kv/minuteman/vips}); the handler gets the rest of the path as {@code rest}.
+         */
+        public Routes addUnder(HttpMethod method, String prefix, boolean blocking, Handler handler) {
+            if (!prefix.endsWith("/")) {
+                throw new IllegalArgumentException("a prefix route ends in '/': " + prefix);
+            }
+            routes.add(new Route(method, prefix, handler, blocking, true));
             return this;
         }
 
         /** A route whose handler may block (writes a file, waits for the KV store): run off the event loop. */
         public Routes addBlocking(HttpMethod method, String template, Handler handler) {
-            routes.add(new Route(method, template, handler, true));
+            routes.add(new Route(method, template, handler, true, false));
             return this;
         }
     }
@@ -141,9 +170,22 @@ public final class ApiServer implements AutoCloseable {
 
     private static void install(HttpServerRoutes r, Routes routes) {
         Map<String, Set<String>> allowed = new LinkedHashMap<>();
+        Map<String, Set<String>> allowedUnder = new LinkedHashMap<>();
         for (Routes.Route route : routes.routes) {
+            if (route.prefix()) {
+                allowedUnder.computeIfAbsent(route.template(), t -> new TreeSet<>()).add(route.method().name());
+                r.route(request -> request.method().equals(route.method()) && under(request, route.template()),
+                        (request, response) -> serve(request, response, route));
+                continue;
+            }
             allowed.computeIfAbsent(route.template(), t -> new TreeSet<>()).add(route.method().name());
             on(r, route.method(), route.template(), (request, response) -> serve(request, response, route));
+        }
+        for (Map.Entry<String, Set<String>> prefix : allowedUnder.entrySet()) {
+            String allow = String.join(", ", prefix.getValue());
+            r.route(request -> under(request, prefix.getKey()), (request, response) -> send(response, new Reply(405,
+                    error(request.method().name() + " is not allowed on " + request.fullPath()),
+                    Map.of(HttpHeaderNames.ALLOW.toString(), allow))));
         }
         for (Map.Entry<String, Set<String>> path : allowed.entrySet()) {
             String allow = String.join(", ", path.getValue());
@@ -157,6 +199,12 @@ public final class ApiServer implements AutoCloseable {
         }
         r.route(request -> true, (request, response) ->
                 send(response, Reply.status(404, error("no route " + request.fullPath()))));
+    }
+
+    /** Whether the request's path lies strictly under {@code prefix} (its rest is not empty). */
+    private static boolean under(HttpServerRequest request, String prefix) {
+        String path = request.fullPath();
+        return path.startsWith(prefix) && path.length() > prefix.length();
     }
 
     private static void on(HttpServerRoutes r, HttpMethod method, String template,
@@ -173,7 +221,11 @@ public final class ApiServer implements AutoCloseable {
     }
 
     private static Publisher<Void> serve(HttpServerRequest request, HttpServerResponse response, Routes.Route route) {
-        Map<String, String> params = request.params() == null ? Map.of() : Map.copyOf(request.params());
+        Map<String, String> params = route.prefix()
+                ? Map.of("rest", rawPath(request).substring(route.template().length()))
+                : request.params() == null ? Map.of() : Map.copyOf(request.params());
+        Map<String, String> headers = new java.util.HashMap<>();
+        request.requestHeaders().forEach(h -> headers.putIfAbsent(h.getKey().toLowerCase(java.util.Locale.ROOT), h.getValue()));
         Mono<byte[]> body;
         if (route.method() == HttpMethod.GET || route.method() == HttpMethod.DELETE) {
             body = Mono.just(new byte[0]);
@@ -196,12 +248,20 @@ public final class ApiServer implements AutoCloseable {
         if (route.blocking()) {
             body = body.publishOn(Schedulers.boundedElastic());
         }
-        return body.map(bytes -> call(route.handler(), params, bytes)).flatMap(r -> Mono.from(send(response, r)));
+        return body.map(bytes -> call(route.handler(), new Request(params, Map.copyOf(headers), bytes)))
+                .flatMap(r -> Mono.from(send(response, r)));
     }
 
-    private static Reply call(Handler handler, Map<String, String> params, byte[] body) {
+    /** The request's path without its query, still percent-encoded. */
+    private static String rawPath(HttpServerRequest request) {
+        String uri = request.uri();
+        int query = uri.indexOf('?');
+        return query < 0 ? uri : uri.substring(0, query);
+    }
+
+    private static Reply call(Handler handler, Request request) {
         try {
-            return handler.handle(params, body);
+            return handler.handle(request);
         } catch (ApiException e) {
             return Reply.status(e.status(), error(e.getMessage()));
         } catch (RuntimeException e) {
@@ -223,7 +283,9 @@ public final class ApiServer implements AutoCloseable {
             response.status(HttpResponseStatus.INTERNAL_SERVER_ERROR);
             json = "{\"error\":\"response not serialisable\"}".getBytes(StandardCharsets.UTF_8);
         }
-        response.header(HttpHeaderNames.CONTENT_TYPE, "application/json");
+        if (!reply.headers().containsKey(HttpHeaderNames.CONTENT_TYPE.toString())) {
+            response.header(HttpHeaderNames.CONTENT_TYPE, "application/json");
+        }
         return response.sendByteArray(Mono.just(json));
     }
 

@@ -1,6 +1,5 @@
 package io.navstar.agent.devtools;
 
-import io.navstar.loader.BpfException;
 import io.navstar.loader.BpfLink;
 import io.navstar.loader.BpfMap;
 import io.navstar.loader.BpfObject;
@@ -20,6 +19,8 @@ import io.navstar.loader.spec.ObjectFormatException;
 import io.navstar.loader.spec.ObjectSpec;
 import io.navstar.loader.spec.ProgramSpec;
 import io.navstar.loader.spec.ProgramType;
+import io.navstar.sys.NativeException;
+import io.navstar.sys.bpf.BpfException;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -172,7 +173,7 @@ public final class LoaderTour {
             links.add(link);
             var info = link.info();
             out.printf("  link  %-22s %-16s id %-5d %s%n", "", info.typeName(), info.id(), link.description());
-        } catch (BpfException e) {
+        } catch (NativeException e) { // a refused link, or a namespace or cgroup the tour could not enter
             out.println("        could not attach: " + e.getMessage());
         }
     }

@@ -2,7 +2,7 @@ package io.navstar.agent.devtools;
 
 import io.navstar.loader.BpfFs;
 import io.navstar.loader.CgroupV2;
-import io.navstar.loader.NetworkNamespace;
+import io.navstar.sys.NetworkNamespace;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

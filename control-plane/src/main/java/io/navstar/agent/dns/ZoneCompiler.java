@@ -1,7 +1,10 @@
 package io.navstar.agent.dns;
 
 import io.navstar.agent.config.Cidr;
+import io.navstar.agent.lb.model.AddressText;
 import io.navstar.agent.node.NodeRecord;
+import io.navstar.agent.vip.Vip;
+import io.navstar.agent.vip.VipCompiler;
 import io.navstar.dns.zone.RecordData;
 import io.navstar.dns.zone.ZoneSnapshot;
 import io.navstar.gossip.NodeId;
@@ -15,7 +18,8 @@ import java.util.Set;
 
 /**
  * Compiles cluster state into Spartan's local zones: under the cluster domain, each named VIP's A/AAAA at
- * {@code <name>.<framework>.l4lb.<domain>} and each node's address at {@code <hostname>.nodes.<domain>}; PTR
+ * {@code <name>.<framework>.l4lb.<domain>} with an SRV record per port and protocol
+ * ({@code _<name>._tcp.<framework>.l4lb.<domain>}, RFC 2782), each node's address at {@code <hostname>.nodes.<domain>}; PTR
  * records for both (RFC 1035 §3.5, RFC 3596 §2.5) in the VIP ranges' reverse zones and in one reverse zone per
  * node address (so other reverse names of the node's network are still forwarded); and {@code ready.spartan},
  * dcos-dns's liveness name. TTLs are short ({@link #TTL} seconds), as dcos-dns's were, since VIPs and nodes
@@ -43,17 +47,75 @@ public final class ZoneCompiler {
         this.readyAddress = readyAddress;
     }
 
-    /** The zones for these VIP names ({@code name -> addresses}) and nodes. */
-    public ZoneSnapshot compile(Map<String, List<InetAddress>> vipNames, Map<NodeId, NodeRecord> nodes) {
+    /**
+     * One record served, as the API lists it.
+     *
+     * @param name  the owner name
+     * @param type  A, AAAA, PTR or SRV
+     * @param value the address, the PTR's target, or the SRV's {@code target:port}
+     */
+    public record Record(String name, String type, String value) {
+    }
+
+    /** What a compile produces: the snapshot Spartan answers from, and its records for the API. */
+    public record Zones(ZoneSnapshot snapshot, List<Record> records) {
+        public static final Zones EMPTY = new Zones(ZoneSnapshot.empty(), List.of());
+    }
+
+    /**
+     * A named VIP as DNS serves it: its name, addresses, and the SRV records of its ports
+     * ({@code _web._tcp.marathon.l4lb.thisdcos.directory}, RFC 2782).
+     *
+     * @param name      {@code web.marathon.l4lb.thisdcos.directory}
+     * @param addresses its IPv4 and IPv6 addresses
+     * @param services  SRV owner name ({@code _web._tcp.marathon.l4lb.<domain>}) to the VIP's port
+     */
+    public record VipName(String name, List<InetAddress> addresses, Map<String, Integer> services) {
+    }
+
+    /** The named VIPs of a compile, grouped by DNS name, with their addresses and SRV records. */
+    public static List<VipName> vipNames(VipCompiler.Compiled compiled) {
+        Map<String, List<InetAddress>> addresses = new java.util.TreeMap<>();
+        Map<String, Map<String, Integer>> services = new java.util.HashMap<>();
+        for (VipCompiler.CompiledVip vip : compiled.vips()) {
+            if (vip.dnsName() == null) {
+                continue;
+            }
+            List<InetAddress> list = addresses.computeIfAbsent(vip.dnsName(), n -> new java.util.ArrayList<>());
+            if (!list.contains(vip.key().endpoint().address())) {
+                list.add(vip.key().endpoint().address());
+            }
+            String label = "_" + Vip.dnsLabel(vip.vip().name());
+            if (label.length() <= 63) { // one more character than the name's own label
+                String service = label + "._" + vip.vip().protocol().name().toLowerCase(java.util.Locale.ROOT) + "."
+                        + vip.dnsName().substring(vip.dnsName().indexOf('.') + 1);
+                services.computeIfAbsent(vip.dnsName(), n -> new java.util.TreeMap<>()).put(service, vip.vip().port());
+            }
+        }
+        List<VipName> names = new java.util.ArrayList<>();
+        addresses.forEach((name, list) -> names.add(new VipName(name, List.copyOf(list), services.getOrDefault(name, Map.of()))));
+        return names;
+    }
+
+    /** The zones for these named VIPs and nodes. */
+    public Zones compile(List<VipName> vipNames, Map<NodeId, NodeRecord> nodes) {
+        List<Record> records = new java.util.ArrayList<>();
         ZoneSnapshot.Builder zones = ZoneSnapshot.builder();
         zones.zone(domain);
         zones.zone("spartan");
         zones.address("ready.spartan", readyAddress.getHostAddress(), TTL);
+        records.add(addressRecord("ready.spartan", readyAddress));
         zones.zone(reverseZone(range4));
         zones.zone(reverseZone(range6));
-        for (Map.Entry<String, List<InetAddress>> name : vipNames.entrySet()) {
-            for (InetAddress address : name.getValue()) {
-                zones.addressWithPtr(name.getKey(), address.getHostAddress(), TTL);
+        for (VipName vip : vipNames) {
+            for (InetAddress address : vip.addresses()) {
+                zones.addressWithPtr(vip.name(), address.getHostAddress(), TTL);
+                records.add(addressRecord(vip.name(), address));
+                records.add(new Record(ZoneSnapshot.reverseName(address.getHostAddress()), "PTR", vip.name()));
+            }
+            for (Map.Entry<String, Integer> service : vip.services().entrySet()) {
+                zones.add(service.getKey(), RecordData.srv(0, 0, service.getValue(), vip.name(), TTL));
+                records.add(new Record(service.getKey(), "SRV", vip.name() + ":" + service.getValue()));
             }
         }
         Set<String> nodeNames = new HashSet<>();
@@ -70,13 +132,19 @@ public final class ZoneCompiler {
                 continue;
             }
             zones.address(name, address.getHostAddress(), TTL);
+            records.add(addressRecord(name, address));
             String ptr = ZoneSnapshot.reverseName(address.getHostAddress());
             if (!inRange(address) && reverse.add(ptr)) {
                 zones.zone(ptr);
                 zones.add(ptr, RecordData.ptr(name, TTL));
+                records.add(new Record(ptr, "PTR", name));
             }
         }
-        return zones.build();
+        return new Zones(zones.build(), List.copyOf(records));
+    }
+
+    private static Record addressRecord(String name, InetAddress address) {
+        return new Record(name, address instanceof Inet4Address ? "A" : "AAAA", AddressText.of(address));
     }
 
     private boolean inRange(InetAddress address) {

@@ -1,32 +1,44 @@
 package io.navstar.agent.lb;
 
-import io.navstar.loader.NetworkNamespace;
+import io.navstar.sys.NetworkNamespace;
+import io.navstar.sys.netlink.Link;
+import io.navstar.sys.netlink.LinkListener;
+import io.navstar.sys.netlink.LinkMonitor;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /**
- * Finds the interfaces whose names match the configured names or globs ({@code veth*}, {@code eth?}) in one
- * network namespace, and reports those that appear and disappear between two {@link #poll()}s. Interfaces
- * are read from {@code /proc/thread-self/net/dev} on a thread inside the namespace.
+ * Reports the interfaces of one network namespace whose names match the configured names or globs
+ * ({@code veth*}, {@code eth?}) as they appear and disappear, from the kernel's link notifications
+ * ({@link LinkMonitor}, RTNLGRP_LINK): a container's interface is reported as soon as its RTM_NEWLINK arrives,
+ * so its programs are attached before its first packet, and nothing polls. {@link #start} reports the matching
+ * interfaces present before returning. A renamed interface is the old name disappearing and the new one
+ * appearing; one whose attach failed is tried again at its next notification (it gets several as it is set up).
  *
- * <p>Threading: poll from one thread.
+ * <p>Threading: {@link #start} from one thread; the callbacks then run on the watcher's own thread
+ * ("lb-interfaces"), one at a time. {@link #close} from any thread.
  */
-public final class InterfaceWatcher {
+public final class InterfaceWatcher implements LinkListener, AutoCloseable {
     private final NetworkNamespace namespace;
     private final List<Pattern> patterns = new ArrayList<>();
-    private final Set<String> known = new HashSet<>();
-    private final java.util.function.Predicate<String> appeared;
+    /** Names reported as appeared, by ifindex; touched by the thread that reads notifications. */
+    private final Map<Integer, String> reported = new HashMap<>();
+    private final Predicate<String> appeared;
     private final Consumer<String> disappeared;
+    private volatile LinkMonitor monitor;
 
-    public InterfaceWatcher(NetworkNamespace namespace, List<String> globs, java.util.function.Predicate<String> appeared,
+    /**
+     * @param namespace   the namespace to watch, null for this process's
+     * @param appeared    called with a matching interface's name; returns false when it could not act on it
+     * @param disappeared called with the name of an interface {@code appeared} accepted, once it is gone
+     */
+    public InterfaceWatcher(NetworkNamespace namespace, List<String> globs, Predicate<String> appeared,
                             Consumer<String> disappeared) {
         this.namespace = namespace;
         this.appeared = appeared;
@@ -58,45 +70,48 @@ public final class InterfaceWatcher {
         return false;
     }
 
-    /** Lists the matching interfaces now and reports changes since the last poll. */
-    public void poll() {
-        List<String> names = namespace == null ? readInterfaces() : namespace.run(InterfaceWatcher::readInterfaces);
-        Set<String> now = new HashSet<>();
-        for (String name : names) {
-            if (matches(name)) {
-                now.add(name);
-            }
+    /**
+     * Subscribes to the namespace's link notifications (the socket is opened inside it), reports the matching
+     * interfaces present now, then follows changes on a thread of its own.
+     */
+    public void start() {
+        if (monitor != null) {
+            throw new IllegalStateException("interface watcher already started");
         }
-        for (String name : now) {
-            if (!known.contains(name)) {
-                if (appeared.test(name)) {
-                    known.add(name); // a failed attach is retried at the next poll
-                }
-            }
-        }
-        for (String name : new ArrayList<>(known)) {
-            if (!now.contains(name)) {
-                known.remove(name);
-                disappeared.accept(name);
-            }
+        monitor = namespace == null ? LinkMonitor.open(this) : LinkMonitor.open(namespace, this);
+        try {
+            monitor.resync();
+            monitor.start("lb-interfaces");
+        } catch (RuntimeException e) {
+            monitor.close();
+            throw e;
         }
     }
 
-    /** Interface names of the calling thread's network namespace. */
-    static List<String> readInterfaces() {
-        List<String> names = new ArrayList<>();
-        try {
-            List<String> lines = Files.readAllLines(Path.of("/proc/thread-self/net/dev"));
-            for (int i = 2; i < lines.size(); i++) {
-                String line = lines.get(i);
-                int colon = line.indexOf(':');
-                if (colon > 0) {
-                    names.add(line.substring(0, colon).strip());
-                }
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException("reading /proc/thread-self/net/dev: " + e.getMessage(), e);
+    @Override
+    public void linkUpdated(Link link) {
+        String before = reported.get(link.index());
+        if (before != null && !before.equals(link.name())) {
+            linkRemoved(new Link(link.index(), before, link.flags(), link.kind())); // renamed
         }
-        return names;
+        if (!reported.containsKey(link.index()) && matches(link.name()) && appeared.test(link.name())) {
+            reported.put(link.index(), link.name());
+        }
+    }
+
+    @Override
+    public void linkRemoved(Link link) {
+        String name = reported.remove(link.index());
+        if (name != null) {
+            disappeared.accept(name);
+        }
+    }
+
+    /** Stops following the namespace; reports nothing more. */
+    @Override
+    public void close() {
+        if (monitor != null) {
+            monitor.close();
+        }
     }
 }

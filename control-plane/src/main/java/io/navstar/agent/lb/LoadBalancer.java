@@ -9,7 +9,7 @@ import io.navstar.agent.lb.kernel.LbDataPlane;
 import io.navstar.agent.lb.model.DesiredState;
 import io.navstar.agent.lb.model.Endpoint;
 import io.navstar.agent.lb.plan.Reconciler;
-import io.navstar.loader.NetworkNamespace;
+import io.navstar.sys.NetworkNamespace;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,9 +19,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Minuteman on one node, as a component whose one input is {@link #apply}: the desired VIPs and backends go in, the
@@ -47,8 +44,7 @@ public final class LoadBalancer implements AutoCloseable {
     private final LbCounters counters;
     private final LbEventConsumer events;
     private final NetworkNamespace namespace;
-    /** Tc and xdp modes: polls {@link #watcher}; null in sock mode. */
-    private final ScheduledExecutorService interfacePoller;
+    /** Tc and xdp modes: attaches to matching interfaces as the kernel reports them; null in sock mode. */
     private final InterfaceWatcher watcher;
     private final RemovedBackendSockets removedBackendSockets;
     private final LbHousekeeping housekeeping;
@@ -75,15 +71,8 @@ public final class LoadBalancer implements AutoCloseable {
             this.removedBackendSockets = new RemovedBackendSockets(options.diagNamespaces());
             this.housekeeping = new LbHousekeeping(tables, new FlowReaper(plane), lock, () -> generation);
             this.statistics = new LbStatisticsCollector(reconciler, counters, events, housekeeping, this::desired);
-            if (options.mode() == LbMode.SOCK) {
-                this.interfacePoller = null;
-                this.watcher = null;
-            } else {
-                this.interfacePoller = Executors.newSingleThreadScheduledExecutor(
-                        r -> Thread.ofPlatform().name("lb-interfaces").daemon().unstarted(r));
-                this.watcher = new InterfaceWatcher(namespace, options.interfacePatterns(), this::attachInterface,
-                        this::forgetInterface);
-            }
+            this.watcher = options.mode() == LbMode.SOCK ? null : new InterfaceWatcher(namespace,
+                    options.interfacePatterns(), this::attachInterface, this::forgetInterface);
         } catch (RuntimeException e) {
             plane.discardCreated(e);
             throw e;
@@ -123,19 +112,10 @@ public final class LoadBalancer implements AutoCloseable {
         if (options.mode() == LbMode.SOCK) {
             attachments.attachCgroup(options.cgroup());
         } else {
-            watcher.poll();
-            interfacePoller.scheduleWithFixedDelay(this::pollInterfaces, 250, 250, TimeUnit.MILLISECONDS);
+            watcher.start();
         }
         housekeeping.start();
         events.start();
-    }
-
-    private void pollInterfaces() {
-        try {
-            watcher.poll();
-        } catch (RuntimeException e) {
-            LOG.warn("interface watch: {}", e.toString());
-        }
     }
 
     private boolean attachInterface(String ifname) {
@@ -262,13 +242,8 @@ public final class LoadBalancer implements AutoCloseable {
 
     /** Stops the threads, then closes what they used; with a failure, removes what this open created. */
     private void release(RuntimeException discardFor) {
-        if (interfacePoller != null) {
-            interfacePoller.shutdownNow();
-            try {
-                interfacePoller.awaitTermination(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        if (watcher != null) {
+            watcher.close();
         }
         housekeeping.close();
         events.close();

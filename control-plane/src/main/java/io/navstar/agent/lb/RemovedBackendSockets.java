@@ -1,8 +1,8 @@
 package io.navstar.agent.lb;
 
-import io.navstar.agent.lb.kernel.SockDiag;
 import io.navstar.agent.lb.model.Endpoint;
-import io.navstar.loader.NetworkNamespace;
+import io.navstar.sys.NetworkNamespace;
+import io.navstar.sys.netlink.SockDiag;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,8 +29,9 @@ final class RemovedBackendSockets {
         for (String ns : namespaces) {
             for (Endpoint backend : removed) {
                 try {
-                    int n = ns.isEmpty() ? SockDiag.destroyUdpConnectedTo(backend)
-                            : NetworkNamespace.named(ns).run(() -> SockDiag.destroyUdpConnectedTo(backend));
+                    int n = ns.isEmpty() ? SockDiag.destroyUdpConnectedTo(backend.address(), backend.port())
+                            : NetworkNamespace.named(ns).run(
+                                    () -> SockDiag.destroyUdpConnectedTo(backend.address(), backend.port()));
                     if (n > 0) {
                         LOG.info("destroyed {} connected UDP sockets to removed backend {} in {}", n, backend,
                                 ns.isEmpty() ? "own namespace" : ns);

@@ -17,6 +17,7 @@ import io.navstar.agent.vip.VipCompiler;
 import io.navstar.agent.vip.VipRegistry;
 import io.navstar.dns.server.DnsConfig;
 import io.navstar.dns.server.DnsServer;
+import io.navstar.dns.server.ListenSockets;
 import io.navstar.dns.zone.LocalZones;
 import io.navstar.gossip.GossipConfig;
 import io.navstar.gossip.NodeId;
@@ -28,6 +29,7 @@ import io.navstar.gossip.kv.KvReplicator;
 import io.navstar.gossip.kv.crdt.Op;
 import io.navstar.gossip.membership.MembershipListener;
 import io.navstar.gossip.route.RouteTable;
+import io.navstar.sys.netlink.DummyInterface;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -90,10 +92,11 @@ public final class NodeAgent implements AutoCloseable {
      * @param registry every VIP and its backends, as the KV store holds them
      * @param compiled what this node balances and names
      * @param nodes    every node's record
+     * @param zones    what Spartan serves from cluster state
      */
     public record View(NavigableMap<Vip, Set<BackendEntry>> registry, VipCompiler.Compiled compiled,
-                       NavigableMap<NodeId, NodeRecord> nodes) {
-        static final View EMPTY = new View(new TreeMap<>(), null, new TreeMap<>());
+                       NavigableMap<NodeId, NodeRecord> nodes, ZoneCompiler.Zones zones) {
+        static final View EMPTY = new View(new TreeMap<>(), null, new TreeMap<>(), ZoneCompiler.Zones.EMPTY);
     }
 
     private NodeAgent(AgentConfig config) {
@@ -127,7 +130,18 @@ public final class NodeAgent implements AutoCloseable {
         opened.add(lb);
         control.execute(this::recompute); // every node reachable until gossip says otherwise: the last known state
 
-        dns = new DnsServer(dnsConfig(), zones).start();
+        if (config.dnsInterface() != null) {
+            // Spartan's addresses live on a dummy interface of their own, as in DC/OS; idempotent across restarts
+            List<java.net.InetAddress> addresses = config.dnsListen().stream().map(a -> a.getAddress())
+                    .filter(a -> !a.isLoopbackAddress() && !a.isAnyLocalAddress()).distinct().toList();
+            if (!addresses.isEmpty()) {
+                DummyInterface.ensure(config.dnsInterface(), addresses);
+                LOG.info("DNS addresses {} on interface {}", addresses, config.dnsInterface());
+            }
+        }
+        // sockets held by systemd (navstar.socket) or navstar-launch, when started by one: queries queue there while
+        // the agent restarts; otherwise Spartan binds its own
+        dns = new DnsServer(dnsConfig(), zones).inherit(ListenSockets.fromEnvironment()).start();
         opened.add(dns);
 
         GossipConfig.Builder gossipConfig = GossipConfig.lan().toBuilder();
@@ -197,8 +211,9 @@ public final class NodeAgent implements AutoCloseable {
         VipCompiler.Compiled compiled = vipCompiler.compile(registry,
                 node -> routes == null || node.equals(self) || routes.reachable(node));
         var report = lb.apply(compiled.desired());
-        zones.publish(zoneCompiler.compile(compiled.names(), nodes));
-        view = new View(registry, compiled, nodes);
+        ZoneCompiler.Zones compiledZones = zoneCompiler.compile(ZoneCompiler.vipNames(compiled), nodes);
+        zones.publish(compiledZones.snapshot());
+        view = new View(registry, compiled, nodes, compiledZones);
         if (!report.noop()) {
             LOG.info("applied {} VIPs in {} ms: {}", compiled.desired().vips().size(),
                     (System.nanoTime() - started) / 1_000_000, report);

@@ -53,19 +53,6 @@ public final class VipCompiler {
 
     /** What {@link #compile} produces: the load balancer's input and the VIPs for DNS and the API. */
     public record Compiled(DesiredState desired, List<CompiledVip> vips) {
-        /** Every name to address of named VIPs, for DNS. */
-        public Map<String, List<InetAddress>> names() {
-            Map<String, List<InetAddress>> names = new TreeMap<>();
-            for (CompiledVip vip : vips) {
-                if (vip.dnsName() != null) {
-                    List<InetAddress> addresses = names.computeIfAbsent(vip.dnsName(), n -> new ArrayList<>());
-                    if (!addresses.contains(vip.key().endpoint().address())) {
-                        addresses.add(vip.key().endpoint().address());
-                    }
-                }
-            }
-            return names;
-        }
     }
 
     /** The DNS name of a named VIP: {@code web.marathon.l4lb.thisdcos.directory}. */

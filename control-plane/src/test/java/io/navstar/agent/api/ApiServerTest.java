@@ -25,15 +25,17 @@ class ApiServerTest {
     @BeforeEach
     void start() {
         server = ApiServer.start(new InetSocketAddress("127.0.0.1", 0), new ApiServer.Routes()
-                .add(HttpMethod.GET, "/v1/things", (params, body) -> ApiServer.Reply.ok(Map.of("things", 2)))
-                .add(HttpMethod.GET, "/v1/things/{id}", (params, body) -> {
-                    if (params.get("id").equals("missing")) {
+                .add(HttpMethod.GET, "/v1/things", request -> ApiServer.Reply.ok(Map.of("things", 2)))
+                .add(HttpMethod.GET, "/v1/things/{id}", request -> {
+                    if (request.params().get("id").equals("missing")) {
                         throw new ApiServer.ApiException(404, "no thing missing");
                     }
-                    return ApiServer.Reply.ok(Map.of("id", params.get("id")));
+                    return ApiServer.Reply.ok(Map.of("id", request.params().get("id")));
                 })
-                .addBlocking(HttpMethod.POST, "/v1/things", (params, body) ->
-                        ApiServer.Reply.status(201, Map.of("length", body.length))));
+                .addBlocking(HttpMethod.POST, "/v1/things", request ->
+                        ApiServer.Reply.status(201, Map.of("length", request.body().length)))
+                .addUnder(HttpMethod.GET, "/v1/tree/", false, request -> ApiServer.Reply.ok(Map.of(
+                        "rest", request.params().get("rest"), "header", String.valueOf(request.header("x-test"))))));
     }
 
     @AfterEach
@@ -61,6 +63,16 @@ class ApiServerTest {
         HttpResponse<String> delete = send(HttpRequest.newBuilder(uri("/v1/things/x")).DELETE());
         assertEquals(405, delete.statusCode());
         assertEquals("GET", delete.headers().firstValue("allow").orElse(""));
+    }
+
+    @Test
+    void aPrefixRouteTakesPathsOfAnyDepthUnderItAndSeesHeaders() throws Exception {
+        HttpResponse<String> deep = send(HttpRequest.newBuilder(uri("/v1/tree/a/b%2Fc/d")).header("X-Test", "yes").GET());
+        assertEquals("{\"rest\":\"a/b%2Fc/d\",\"header\":\"yes\"}", deep.body());
+        assertEquals(404, get("/v1/tree/").statusCode(), "the prefix itself names nothing");
+        HttpResponse<String> post = send(HttpRequest.newBuilder(uri("/v1/tree/a")).POST(body("[]")));
+        assertEquals(405, post.statusCode());
+        assertEquals("GET", post.headers().firstValue("allow").orElse(""));
     }
 
     @Test

@@ -15,6 +15,7 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ZoneCompilerTest {
     private final ZoneCompiler compiler = new ZoneCompiler("thisdcos.directory", Cidr.parse("11.0.0.0/8"),
@@ -22,10 +23,12 @@ class ZoneCompilerTest {
 
     @Test
     void namesVipsAndNodesWithReverseRecords() {
-        ZoneSnapshot zones = compiler.compile(
-                Map.of("web.marathon.l4lb.thisdcos.directory",
-                        List.of(InetAddress.ofLiteral("11.36.205.229"), InetAddress.ofLiteral("fd01:c::42"))),
+        ZoneCompiler.Zones compiled = compiler.compile(
+                List.of(new ZoneCompiler.VipName("web.marathon.l4lb.thisdcos.directory",
+                        List.of(InetAddress.ofLiteral("11.36.205.229"), InetAddress.ofLiteral("fd01:c::42")),
+                        Map.of("_web._tcp.marathon.l4lb.thisdcos.directory", 80))),
                 Map.of(NodeId.parse("10.0.0.5:62501"), new NodeRecord("10.0.0.5", List.of(), "node5", 1)));
+        ZoneSnapshot zones = compiled.snapshot();
         assertRecord(zones, "web.marathon.l4lb.thisdcos.directory", DnsWire.TYPE_A);
         assertRecord(zones, "web.marathon.l4lb.thisdcos.directory", DnsWire.TYPE_AAAA);
         assertRecord(zones, "229.205.36.11.in-addr.arpa", DnsWire.TYPE_PTR);
@@ -33,6 +36,11 @@ class ZoneCompilerTest {
         assertRecord(zones, "node5.nodes.thisdcos.directory", DnsWire.TYPE_A);
         assertRecord(zones, "5.0.0.10.in-addr.arpa", DnsWire.TYPE_PTR);
         assertRecord(zones, "ready.spartan", DnsWire.TYPE_A);
+        assertRecord(zones, "_web._tcp.marathon.l4lb.thisdcos.directory", DnsWire.TYPE_SRV);
+        assertTrue(compiled.records().contains(new ZoneCompiler.Record("_web._tcp.marathon.l4lb.thisdcos.directory",
+                "SRV", "web.marathon.l4lb.thisdcos.directory:80")));
+        assertTrue(compiled.records().contains(new ZoneCompiler.Record("web.marathon.l4lb.thisdcos.directory",
+                "AAAA", "fd01:c::42")), "RFC 5952 text: " + compiled.records());
         assertNull(zones.findZone(wire("6.0.0.10.in-addr.arpa"), wire("6.0.0.10.in-addr.arpa").length),
                 "other reverse names of the node network are forwarded, not answered here");
         assertNotNull(zones.findZone(wire("1.0.0.11.in-addr.arpa"), wire("1.0.0.11.in-addr.arpa").length),

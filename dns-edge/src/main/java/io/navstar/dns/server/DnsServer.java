@@ -7,6 +7,7 @@ import io.navstar.dns.upstream.Forwarder;
 import io.navstar.dns.upstream.Upstream;
 import io.navstar.dns.upstream.UpstreamGroup;
 import io.navstar.dns.zone.ZoneSource;
+import io.navstar.sys.Libc;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -60,6 +61,7 @@ public final class DnsServer implements AutoCloseable {
     private final AtomicInteger tcpConnections = new AtomicInteger();
     private EventLoopGroup group;
     private long[] loopThreadIds = new long[0];
+    private ListenSockets inherited = ListenSockets.none();
 
     public DnsServer(DnsConfig config, ZoneSource zones) {
         this(config, zones, new DnsMetrics());
@@ -117,6 +119,11 @@ public final class DnsServer implements AutoCloseable {
             forwarders.add(forwarder);
         }
         try {
+            for (int fd : inherited.unusedBy(config.listenAddresses())) {
+                LOG.warn("closing inherited socket {}: its address is not among the configured {}", fd,
+                        config.listenAddresses());
+                Libc.close(fd);
+            }
             for (InetSocketAddress address : config.listenAddresses()) {
                 bind(address);
             }
@@ -127,7 +134,22 @@ public final class DnsServer implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Serves the sockets a holder opened ({@link ListenSockets}: systemd's navstar.socket, navstar-launch) instead of
+     * binding its own for the addresses they cover; the holder keeps them open across restarts, so queries that
+     * arrive meanwhile wait in their queues. Call before {@link #start()}. Inherited sockets for addresses the
+     * config does not name are closed.
+     */
+    public DnsServer inherit(ListenSockets sockets) {
+        this.inherited = sockets;
+        return this;
+    }
+
     private void bind(InetSocketAddress requested) throws InterruptedException {
+        if (inherited.udp().containsKey(requested) || inherited.tcp().containsKey(requested)) {
+            adopt(requested);
+            return;
+        }
         InetSocketAddress address = requested;
         boolean first = true; // binds alone: the others join its reuseport group, nobody else's
         for (EventExecutor executor : group) {
@@ -150,8 +172,54 @@ public final class DnsServer implements AutoCloseable {
             }
         }
         SocketProtocolFamily tcpFamily = family(address);
-        ServerBootstrap tcp = new ServerBootstrap().group(group)
-                .channelFactory(() -> new EpollServerSocketChannel(tcpFamily))
+        channels.add(bindOrExplain(tcpServer(() -> new EpollServerSocketChannel(tcpFamily)).bind(address), address));
+        bound.add(address);
+        LOG.info("DNS serving {} on UDP ({} reuseport sockets) and TCP", address, config.eventLoops());
+    }
+
+    /**
+     * Serves the inherited sockets of {@code address}: its UDP sockets spread over the loops (one loop each, in
+     * turn), its TCP listener on one loop. An address with no inherited socket of a kind gets its own of that kind.
+     */
+    private void adopt(InetSocketAddress address) throws InterruptedException {
+        List<Integer> udp = inherited.udp().getOrDefault(address, List.of());
+        List<EventLoop> loops = new ArrayList<>();
+        group.forEach(executor -> loops.add((EventLoop) executor));
+        int next = udpSockets.size(); // addresses take turns starting on different loops
+        for (int fd : udp) {
+            EventLoop loop = loops.get(next++ % loops.size());
+            try {
+                udpSockets.add(UdpQuerySocket.adopt((IoEventLoop) loop, fd, address, config.udpReceiveBatch(),
+                        config.maxUdpPayload(), engines.get(loop), metrics));
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("cannot serve the inherited UDP socket of " + address + ": "
+                        + e.getMessage(), e);
+            }
+        }
+        if (udp.isEmpty()) {
+            throw new IllegalStateException("DNS address " + address + " was handed a TCP socket but no UDP socket");
+        }
+        Integer tcpFd = inherited.tcp().get(address);
+        if (tcpFd == null) {
+            SocketProtocolFamily tcpFamily = family(address);
+            channels.add(bindOrExplain(tcpServer(() -> new EpollServerSocketChannel(tcpFamily)).bind(address), address));
+        } else {
+            io.netty.channel.ChannelFuture registered = tcpServer(() -> new EpollServerSocketChannel(tcpFd)).register();
+            registered.await();
+            if (!registered.isSuccess()) {
+                throw new IllegalStateException("cannot serve the inherited TCP socket of " + address + ": "
+                        + registered.cause().getMessage(), registered.cause());
+            }
+            channels.add(registered.channel());
+        }
+        bound.add(address);
+        LOG.info("DNS serving {} on {} inherited UDP socket(s) and {} TCP", address, udp.size(),
+                tcpFd == null ? "its own" : "an inherited");
+    }
+
+    private ServerBootstrap tcpServer(io.netty.channel.ChannelFactory<EpollServerSocketChannel> factory) {
+        return new ServerBootstrap().group(group)
+                .channelFactory(factory)
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
@@ -170,9 +238,6 @@ public final class DnsServer implements AutoCloseable {
                                 new TcpQueryHandler(engines.get(ch.eventLoop()), config.maxTcpQuerySize(), metrics));
                     }
                 });
-        channels.add(bindOrExplain(tcp.bind(address), address));
-        bound.add(address);
-        LOG.info("DNS serving {} on UDP ({} reuseport sockets) and TCP", address, config.eventLoops());
     }
 
     private static final String PRODUCTION_HINT = " (in production the addresses live on a dummy interface:"

@@ -1,6 +1,11 @@
 package io.navstar.dns.server;
 
 import io.navstar.dns.metrics.DnsMetrics;
+import io.navstar.sys.Errno;
+import io.navstar.sys.Libc;
+import io.navstar.sys.Native;
+import io.navstar.sys.socket.InetSockaddr;
+import io.navstar.sys.socket.Sockets;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.IoEvent;
@@ -18,13 +23,18 @@ import java.lang.foreign.ValueLayout;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ExecutionException;
 
-import static io.navstar.dns.server.DatagramNative.*;
+import static io.navstar.sys.socket.InetSockaddr.*;
+import static io.navstar.sys.socket.MessageHeaders.*;
+import static io.navstar.sys.socket.Sockets.AF_INET;
+import static io.navstar.sys.socket.Sockets.AF_INET6;
+import static io.navstar.sys.socket.Sockets.MSG_DONTWAIT;
+import static io.navstar.sys.socket.Sockets.MSG_TRUNC;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * One SO_REUSEPORT UDP socket serving DNS queries, created, bound, read and written through FFM
- * ({@link DatagramNative}) and registered on a netty {@link io.netty.channel.epoll.EpollIoHandler} as a
+ * (navstar-native's {@link Sockets}, opened by {@link UdpSockets}) and registered on a netty {@link io.netty.channel.epoll.EpollIoHandler} as a
  * custom {@link EpollIoHandle}, so it shares its event loop, engine and forwarder with the loop's TCP
  * connections and upstream sockets. UDP queries bypass netty's datagram channel because its native
  * read (netty_epoll_native recvmmsg0/recvmsg0) makes a getsockopt(IP_RECVORIGDSTADDR) system call
@@ -68,8 +78,6 @@ final class UdpQuerySocket implements EpollIoHandle {
     private final int sendSlot;
     private final Arena arena;
     private final MemorySegment errnoState;
-    /** Room for a sockaddr and option values of control calls. */
-    private final MemorySegment scratch;
     private final Descriptor fd;
     private final int family;
     private final MemorySegment receiveMessages;
@@ -96,8 +104,9 @@ final class UdpQuerySocket implements EpollIoHandle {
     /** sendmmsg calls made so far (tests). */
     private long sendCalls;
 
+    /** A socket of its own ({@code inheritedFd} -1) or one it was handed ({@link ListenSockets}). */
     private UdpQuerySocket(IoEventLoop loop, InetSocketAddress address, int batch, int maxAnswer, int bufferBytes,
-                           QueryEngine engine, DnsMetrics metrics) throws IOException {
+                           QueryEngine engine, DnsMetrics metrics, int inheritedFd) throws IOException {
         this.loop = loop;
         this.engine = engine;
         this.metrics = metrics;
@@ -106,8 +115,7 @@ final class UdpQuerySocket implements EpollIoHandle {
         this.arena = Arena.ofConfined();
         boolean done = false;
         try {
-            this.errnoState = arena.allocate(DatagramNative.errnoLayout());
-            this.scratch = arena.allocate(64, 8);
+            this.errnoState = Native.newErrnoState(arena);
             this.family = address.getAddress() instanceof java.net.Inet4Address ? AF_INET : AF_INET6;
             receiveMessages = arena.allocate(MSG * batch, 8);
             MemorySegment receiveIovecs = arena.allocate(IOV * batch, 8);
@@ -132,7 +140,7 @@ final class UdpQuerySocket implements EpollIoHandle {
             lateName = arena.allocate(NAME, 8);
             lateData = arena.allocate(sendSlot, 64);
             received = Unpooled.wrappedBuffer(receiveData.asByteBuffer());
-            this.fd = new Descriptor(DatagramNative.openUdp(address, bufferBytes, errnoState, scratch));
+            this.fd = new Descriptor(inheritedFd >= 0 ? inheritedFd : UdpSockets.openUdp(address, bufferBytes));
             done = true;
         } finally {
             if (!done) {
@@ -145,7 +153,7 @@ final class UdpQuerySocket implements EpollIoHandle {
      * Opens, registers and binds a socket for {@code address} on {@code loop}, reading up to
      * {@code batch} datagrams per recvmmsg and answering up to {@code maxAnswer} bytes each. The
      * {@code first} socket of an address must have it to itself; the others join its SO_REUSEPORT
-     * group ({@link DatagramNative#bindUdp}). The socket is in the loop's epoll set for EPOLLIN before
+     * group ({@link UdpSockets#bindUdp}). The socket is in the loop's epoll set for EPOLLIN before
      * it is bound, in one task on the loop: no datagram can reach it while its loop is not watching it.
      *
      * @throws IOException naming the call and errno when the socket cannot be created, registered or bound
@@ -156,7 +164,7 @@ final class UdpQuerySocket implements EpollIoHandle {
         try {
             return loop.submit(() -> {
                 UdpQuerySocket socket = new UdpQuerySocket(loop, address, batch, maxAnswer, bufferBytes, engine,
-                        metrics);
+                        metrics, -1);
                 try {
                     socket.register(address);
                     socket.bind(address, first);
@@ -174,6 +182,33 @@ final class UdpQuerySocket implements EpollIoHandle {
         }
     }
 
+    /**
+     * Serves a socket handed to this process, already bound to {@code address} (socket activation): registered on
+     * {@code loop} for EPOLLIN, which reports at once the queries that queued while no server read it.
+     */
+    static UdpQuerySocket adopt(IoEventLoop loop, int inheritedFd, InetSocketAddress address, int batch, int maxAnswer,
+                                QueryEngine engine, DnsMetrics metrics) throws IOException, InterruptedException {
+        try {
+            return loop.submit(() -> {
+                UdpQuerySocket socket = new UdpQuerySocket(loop, address, batch, maxAnswer, 0, engine, metrics,
+                        inheritedFd);
+                try {
+                    socket.register(address);
+                    socket.port = UdpSockets.boundPort(inheritedFd);
+                } catch (IOException | RuntimeException e) {
+                    socket.close();
+                    throw e;
+                }
+                return socket;
+            }).get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw new IllegalStateException("cannot serve the inherited UDP socket of " + address, e.getCause());
+        }
+    }
+
     /** On the loop, before the bind: joins the loop's epoll set for EPOLLIN. */
     private void register(InetSocketAddress address) throws IOException {
         Future<IoRegistration> registered = loop.register(this); // done on return: we are on the loop
@@ -188,8 +223,8 @@ final class UdpQuerySocket implements EpollIoHandle {
 
     /** On the loop, once registered: binds, from when datagrams queue for this socket and wake its loop. */
     private void bind(InetSocketAddress address, boolean first) throws IOException {
-        DatagramNative.bindUdp(fd.intValue(), address, first, errnoState, scratch);
-        port = DatagramNative.boundPort(fd.intValue(), errnoState, scratch);
+        UdpSockets.bindUdp(fd.intValue(), address, first);
+        port = UdpSockets.boundPort(fd.intValue());
     }
 
     /** The event loop this socket is confined to. */
@@ -239,12 +274,12 @@ final class UdpQuerySocket implements EpollIoHandle {
         for (int i = 0; i < max; i++) {
             receiveMessages.set(JAVA_INT, i * MSG + MSG_NAMELEN, SOCKADDR_SIZE); // value-result: reset each call
         }
-        int read = DatagramNative.recvmmsg(errnoState, fd.intValue(), receiveMessages, max);
+        int read = Sockets.recvmmsg(errnoState, fd.intValue(), receiveMessages, max, MSG_DONTWAIT);
         if (read <= 0) {
             if (read < 0) {
-                int errno = DatagramNative.errno(errnoState);
-                if (errno != EAGAIN && errno != EINTR) {
-                    DnsServer.LOG.debug("recvmmsg on UDP port {}: {}", port, DatagramNative.describe(errno));
+                int errno = -read;
+                if (errno != Errno.EAGAIN && errno != Errno.EINTR) {
+                    DnsServer.LOG.debug("recvmmsg on UDP port {}: {}", port, Errno.describe(errno));
                 }
             }
             return 0;
@@ -305,7 +340,7 @@ final class UdpQuerySocket implements EpollIoHandle {
     private void flush(int from, int count) {
         int sent = 0;
         while (sent < count) {
-            int r = DatagramNative.sendmmsg(errnoState, fd.intValue(), sendFrom[from + sent], count - sent);
+            int r = Sockets.sendmmsg(errnoState, fd.intValue(), sendFrom[from + sent], count - sent, MSG_DONTWAIT);
             sendCalls++;
             if (r > 0) {
                 sent += r;
@@ -314,11 +349,11 @@ final class UdpQuerySocket implements EpollIoHandle {
             if (r == 0) {
                 break;
             }
-            int errno = DatagramNative.errno(errnoState);
-            if (errno == EINTR) {
+            int errno = -r;
+            if (errno == Errno.EINTR) {
                 continue;
             }
-            if (errno == EAGAIN) {
+            if (errno == Errno.EAGAIN) {
                 metrics.countOverloaded(count - sent);
                 return;
             }
@@ -345,9 +380,10 @@ final class UdpQuerySocket implements EpollIoHandle {
         }
         MemorySegment.copy(out.array(), out.arrayOffset() + out.readerIndex(), lateData, ValueLayout.JAVA_BYTE, 0,
                 size);
-        int nameLength = DatagramNative.writeSockaddr(lateName, client, family);
-        if (DatagramNative.sendto(errnoState, fd.intValue(), lateData, size, lateName, nameLength) < 0) {
-            if (DatagramNative.errno(errnoState) == EAGAIN) {
+        int nameLength = InetSockaddr.write(lateName, client, family);
+        long sent = Sockets.sendto(errnoState, fd.intValue(), lateData, size, MSG_DONTWAIT, lateName, nameLength);
+        if (sent < 0) {
+            if (sent == -Errno.EAGAIN) {
                 metrics.countOverloaded(1);
             } else {
                 metrics.countDropped();
@@ -399,7 +435,7 @@ final class UdpQuerySocket implements EpollIoHandle {
         @Override
         public void close() {
             if (markClosed()) {
-                DatagramNative.close(intValue());
+                Libc.close(intValue());
             }
         }
     }
@@ -429,7 +465,7 @@ final class UdpQuerySocket implements EpollIoHandle {
 
         @Override
         public InetSocketAddress address() {
-            return DatagramNative.readSockaddr(receiveNames.asSlice(offset, SOCKADDR_SIZE));
+            return InetSockaddr.read(receiveNames.asSlice(offset, SOCKADDR_SIZE));
         }
     }
 }

@@ -9,8 +9,6 @@ import io.navstar.dns.zone.LocalZones;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -149,22 +147,6 @@ class UdpQuerySocketTest {
         }
         long after = openDescriptors();
         assertTrue(after <= before + 2, "descriptors before " + before + ", after " + after);
-    }
-
-    @Test
-    void writesIpv4ClientsOfAnIpv6SocketAsV4MappedAndReadsThemBackAsIpv4() throws Exception {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment sockaddr = arena.allocate(DatagramNative.SOCKADDR_SIZE, 8);
-            InetSocketAddress v4 = new InetSocketAddress(InetAddress.ofLiteral("127.1.2.3"), 5353);
-            assertEquals(DatagramNative.SOCKADDR_SIZE, DatagramNative.writeSockaddr(sockaddr, v4, DatagramNative.AF_INET6));
-            assertEquals(0xFFFF, Short.toUnsignedInt(sockaddr.get(DatagramNative.NET_SHORT, DatagramNative.SIN6_ADDR + 10)));
-            assertEquals(v4, DatagramNative.readSockaddr(sockaddr), "::ffff:127.1.2.3 reads back as 127.1.2.3");
-            assertEquals(16, DatagramNative.writeSockaddr(sockaddr, v4, DatagramNative.AF_INET));
-            assertEquals(v4, DatagramNative.readSockaddr(sockaddr));
-            InetSocketAddress v6 = new InetSocketAddress(InetAddress.ofLiteral("fd00::53"), 53);
-            DatagramNative.writeSockaddr(sockaddr, v6, DatagramNative.AF_INET6);
-            assertEquals(v6, DatagramNative.readSockaddr(sockaddr));
-        }
     }
 
     @Test

@@ -7,7 +7,7 @@ import io.navstar.loader.map.U64;
 import io.navstar.loader.spec.MapSpec;
 import io.navstar.loader.spec.MapType;
 import io.navstar.loader.spec.Pinning;
-import io.navstar.loader.sys.Bpf;
+import io.navstar.sys.bpf.Bpf;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;

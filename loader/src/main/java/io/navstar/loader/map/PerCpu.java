@@ -1,6 +1,6 @@
 package io.navstar.loader.map;
 
-import io.navstar.loader.sys.PossibleCpus;
+import io.navstar.sys.bpf.PossibleCpus;
 
 /**
  * The value of a per-CPU map as user space reads and writes it: one element per possible CPU, each slot rounded

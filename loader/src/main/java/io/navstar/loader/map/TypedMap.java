@@ -1,9 +1,9 @@
 package io.navstar.loader.map;
 
-import io.navstar.loader.BpfException;
 import io.navstar.loader.BpfMap;
-import io.navstar.loader.sys.Bpf;
-import io.navstar.loader.sys.Errno;
+import io.navstar.sys.Errno;
+import io.navstar.sys.bpf.Bpf;
+import io.navstar.sys.bpf.BpfException;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

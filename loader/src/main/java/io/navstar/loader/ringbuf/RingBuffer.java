@@ -1,11 +1,11 @@
 package io.navstar.loader.ringbuf;
 
-import io.navstar.loader.BpfException;
 import io.navstar.loader.BpfMap;
 import io.navstar.loader.spec.MapType;
-import io.navstar.loader.sys.Errno;
-import io.navstar.loader.sys.Fd;
-import io.navstar.loader.sys.Libc;
+import io.navstar.sys.Errno;
+import io.navstar.sys.Fd;
+import io.navstar.sys.Libc;
+import io.navstar.sys.bpf.BpfException;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -13,8 +13,8 @@ import io.navstar.agent.lb.model.VipKey;
 import io.navstar.agent.lb.plan.InstalledVip;
 import io.navstar.agent.lb.plan.KernelTables;
 import io.navstar.loader.BatchCursor;
-import io.navstar.loader.BpfException;
 import io.navstar.loader.BpfMap;
+import io.navstar.sys.bpf.BpfException;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

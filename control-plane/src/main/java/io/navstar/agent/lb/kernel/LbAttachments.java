@@ -1,12 +1,12 @@
 package io.navstar.agent.lb.kernel;
 
 import io.navstar.agent.lb.LbMode;
-import io.navstar.loader.BpfException;
 import io.navstar.loader.BpfLink;
 import io.navstar.loader.BpfProgram;
-import io.navstar.loader.NetworkNamespace;
 import io.navstar.loader.XdpMode;
 import io.navstar.loader.spec.AttachType;
+import io.navstar.sys.NetworkNamespace;
+import io.navstar.sys.bpf.BpfException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -83,32 +83,32 @@ public final class LbAttachments implements AutoCloseable {
         if (mode == LbMode.TC) {
             BpfProgram ingress = plane.program("lb_tc_ingress");
             pins.add(attachOnce("tc-" + tag + "-in", () -> namespace == null
-                    ? ingress.attachTcx(io.navstar.loader.sys.Libc.ifNameToIndex(ifname), AttachType.TCX_INGRESS)
+                    ? ingress.attachTcx(io.navstar.sys.Libc.ifNameToIndex(ifname), AttachType.TCX_INGRESS)
                     : ingress.attachTcx(namespace, ifname, AttachType.TCX_INGRESS)));
         } else if (mode == LbMode.XDP) {
             BpfProgram xdp = plane.program("lb_xdp_ingress");
             pins.add(attachOnce("xdp-" + tag, () -> {
                 try {
                     return namespace == null
-                            ? xdp.attachXdp(io.navstar.loader.sys.Libc.ifNameToIndex(ifname), XdpMode.DRIVER)
+                            ? xdp.attachXdp(io.navstar.sys.Libc.ifNameToIndex(ifname), XdpMode.DRIVER)
                             : xdp.attachXdp(namespace, ifname, XdpMode.DRIVER);
                 } catch (BpfException driverRefused) {
                     LOG.info("xdp driver mode refused on {} ({}), using generic mode", ifname, driverRefused.getMessage());
                     return namespace == null
-                            ? xdp.attachXdp(io.navstar.loader.sys.Libc.ifNameToIndex(ifname), XdpMode.GENERIC)
+                            ? xdp.attachXdp(io.navstar.sys.Libc.ifNameToIndex(ifname), XdpMode.GENERIC)
                             : xdp.attachXdp(namespace, ifname, XdpMode.GENERIC);
                 }
             }));
             // hairpin packets XDP rewrote come back through tcx ingress (lb_tc_turnaround in bpf/lb/lb_tc.bpf.c)
             BpfProgram turnaround = plane.program("lb_tc_turnaround");
             pins.add(attachOnce("tc-" + tag + "-turn", () -> namespace == null
-                    ? turnaround.attachTcx(io.navstar.loader.sys.Libc.ifNameToIndex(ifname), AttachType.TCX_INGRESS)
+                    ? turnaround.attachTcx(io.navstar.sys.Libc.ifNameToIndex(ifname), AttachType.TCX_INGRESS)
                     : turnaround.attachTcx(namespace, ifname, AttachType.TCX_INGRESS)));
         } else {
             throw new IllegalArgumentException("sock mode attaches to a cgroup, not an interface");
         }
         pins.add(attachOnce("tc-" + tag + "-out", () -> namespace == null
-                ? egress.attachTcx(io.navstar.loader.sys.Libc.ifNameToIndex(ifname), AttachType.TCX_EGRESS)
+                ? egress.attachTcx(io.navstar.sys.Libc.ifNameToIndex(ifname), AttachType.TCX_EGRESS)
                 : egress.attachTcx(namespace, ifname, AttachType.TCX_EGRESS)));
         return pins;
     }

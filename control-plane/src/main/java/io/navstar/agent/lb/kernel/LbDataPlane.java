@@ -1,11 +1,11 @@
 package io.navstar.agent.lb.kernel;
 
 import io.navstar.agent.lb.abi.LbConfig;
-import io.navstar.loader.BpfException;
 import io.navstar.loader.BpfMap;
 import io.navstar.loader.BpfObject;
 import io.navstar.loader.BpfProgram;
 import io.navstar.loader.LoadOptions;
+import io.navstar.sys.bpf.BpfException;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -87,7 +87,7 @@ public record Endpoint(InetAddress address, int port) implements Comparable<Endp
 
     @Override
     public String toString() {
-        return ipv4() ? address.getHostAddress() + ":" + port : "[" + address.getHostAddress() + "]:" + port;
+        return ipv4() ? address.getHostAddress() + ":" + port : "[" + AddressText.of(address) + "]:" + port;
     }
 
     @Override

@@ -17,7 +17,7 @@ import io.navstar.agent.lb.plan.InstalledVip;
 import io.navstar.agent.lb.plan.Reconciler;
 import io.navstar.agent.lb.support.LbTestSupport;
 import io.navstar.agent.lb.support.LbTopology;
-import io.navstar.loader.NetworkNamespace;
+import io.navstar.sys.NetworkNamespace;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -234,6 +234,35 @@ class LoadBalancerKernelTest {
                 LbTopology.sh("ip", "-n", ns, "link", "del", "vx1");
             }
         } finally {
+            agent.uninstall();
+            LbTestSupport.deleteTree(pins);
+        }
+    }
+
+    @Test
+    void aContainerInterfaceIsBalancedFromItsFirstConnection() throws Exception {
+        LbTestSupport.assumeRoot();
+        Path pins = LbTestSupport.pinDirectory("first");
+        LoadBalancer agent = agent(LbMode.TC, pins, null, List.of("vc", "vn*"), List.of());
+        String container = null;
+        try {
+            agent.apply(web(topo.backends.get(0).endpoint(), topo.backends.get(1).endpoint(),
+                    topo.backends.get(2).endpoint()));
+            // the node's side of the veth appears, is configured and is used at once, as a container starts: its
+            // first SYN to the VIP reaches the node through vn1 and is balanced only if the programs are already
+            // there (without them the node has no route to 11.0.0.1 and refuses it)
+            container = topo.addClient("c2", "vn1", "10.10.200");
+            Process first = new ProcessBuilder("ip", "netns", "exec", container, "curl", "-s", "-o", "/dev/null",
+                    "--connect-timeout", "2", "-w", "%{http_code}", "http://" + LbTopology.VIP + "/")
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            String status = new String(first.getInputStream().readAllBytes()).strip();
+            assertTrue(first.waitFor(10, TimeUnit.SECONDS));
+            assertEquals("200", status, "the first connection from the new interface is balanced");
+            assertTrue(agent.links().contains("tc-" + topo.node + "-vn1-in"), agent.links().toString());
+        } finally {
+            if (container != null) {
+                topo.removeNamespace(container);
+            }
             agent.uninstall();
             LbTestSupport.deleteTree(pins);
         }

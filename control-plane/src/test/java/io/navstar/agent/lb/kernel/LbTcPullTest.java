@@ -5,12 +5,12 @@ import io.navstar.agent.lb.model.DesiredStateJson;
 import io.navstar.agent.lb.plan.Reconciler;
 import io.navstar.agent.lb.support.LbTestSupport;
 import io.navstar.agent.lb.support.LbTopology;
-import io.navstar.loader.spec.AttachType;
 import io.navstar.loader.BpfLink;
 import io.navstar.loader.BpfMap;
 import io.navstar.loader.BpfObject;
 import io.navstar.loader.LoadOptions;
-import io.navstar.loader.NetworkNamespace;
+import io.navstar.loader.spec.AttachType;
+import io.navstar.sys.NetworkNamespace;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;

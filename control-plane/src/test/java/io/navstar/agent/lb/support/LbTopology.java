@@ -1,7 +1,7 @@
 package io.navstar.agent.lb.support;
 
 import com.sun.net.httpserver.HttpServer;
-import io.navstar.loader.NetworkNamespace;
+import io.navstar.sys.NetworkNamespace;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -108,6 +108,27 @@ public final class LbTopology implements AutoCloseable {
         sh("ip", "-n", node, "link", "set", nodeSide, "up");
         sh("ip", "-n", ns, "addr", "add", subnet + ".2/24", "dev", "eth0");
         sh("ip", "-n", ns, "link", "set", "eth0", "up");
+    }
+
+    /**
+     * Adds a client namespace {@code prefix-name} joined to the node by a new veth ({@code nodeSide} on the node,
+     * subnet.1/24; eth0 inside, subnet.2/24) and routing the VIP range via the node, as a container runtime adds
+     * a container; returns the namespace's name. Removed by {@link #close()}, or earlier by
+     * {@link #removeNamespace}.
+     */
+    public String addClient(String name, String nodeSide, String subnet) throws IOException, InterruptedException {
+        String ns = prefix + "-" + name;
+        addNamespace(ns);
+        link(ns, nodeSide, subnet);
+        sh("ip", "-n", ns, "route", "add", "11.0.0.0/8", "via", subnet + ".1");
+        return ns;
+    }
+
+    /** Deletes one namespace of the topology now (its veths go with it). */
+    public void removeNamespace(String ns) throws IOException, InterruptedException {
+        if (namespaces.remove(ns)) {
+            sh("ip", "netns", "del", ns);
+        }
     }
 
     /**
