@@ -30,7 +30,7 @@ class DemoFlowTest {
     @ValueSource(strings = {"sock", "tc", "xdp"})
     void demoShowsNamedVipFailoverAndCleanUp(String mode) {
         assumeTrue(LbTestSupport.isRoot(), "needs root: namespaces, cgroups and eBPF programs");
-        cluster = "dft" + mode;
+        cluster = NsCluster.uniqueName("d") + mode.charAt(0);
         NsCluster.Result demo = NsCluster.runProcess(
                 List.of(NsCluster.repository().resolve("scripts/demo.sh").toString()),
                 Map.of("MODE", mode, "DEMO_CLUSTER", cluster), DEMO_TIMEOUT);

@@ -65,6 +65,14 @@ public final class NsCluster implements AutoCloseable {
         return cluster;
     }
 
+    /**
+     * A cluster name no other test JVM on this machine uses at the same time: {@code prefix} (one letter) and this
+     * process's id, 7 characters at most, leaving one for the caller.
+     */
+    public static String uniqueName(String prefix) {
+        return prefix + ProcessHandle.current().pid() % 1_000_000;
+    }
+
     public String name() {
         return name;
     }

@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * nscluster's back. Threading: JUnit's thread only.
  */
 class NsClusterTest {
-    private static final String CLUSTER = "nsctest";
+    private static final String CLUSTER = NsCluster.uniqueName("t");
 
     @Test
     void commandsReachAgentsAndDownLeavesNothing() throws IOException, InterruptedException {
