@@ -41,7 +41,7 @@ test: deps java-check bpf
 	$(MVN) install
 
 run: build
-	$(JAVA) $(JVM_ARGS) -cp "control-plane/target/classes:$$(cat control-plane/target/classpath.txt)" io.navstar.agent.Main bpf tour $(ARGS)
+	MODE=$(MODE) scripts/demo.sh
 
 # Every benchmark: JMH first, then the scripts that drive real tools (dnsperf, wrk) side by side.
 bench: bench-jmh bench-scripts
