@@ -51,6 +51,16 @@ public final class KernelBtf {
     }
 
     /**
+     * Drops the cached kernel BTF now, for a process that has loaded every program it will (the node agent after
+     * its data plane is up): about 50 MB of heap that a soft reference would give back only under pressure.
+     */
+    public static void release() {
+        synchronized (LOCK) {
+            vmlinux = new SoftReference<>(null);
+        }
+    }
+
+    /**
      * Reads and parses a raw BTF file (vmlinux or a module's, or a copy in tests).
      *
      * @throws BpfException naming the file when it is absent, unreadable or not BTF

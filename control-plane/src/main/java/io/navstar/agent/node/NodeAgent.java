@@ -29,6 +29,7 @@ import io.navstar.gossip.kv.KvReplicator;
 import io.navstar.gossip.kv.crdt.Op;
 import io.navstar.gossip.membership.MembershipListener;
 import io.navstar.gossip.route.RouteTable;
+import io.navstar.loader.KernelBtf;
 import io.navstar.sys.netlink.DummyInterface;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -128,6 +129,7 @@ public final class NodeAgent implements AutoCloseable {
         lb = LoadBalancer.open(new LbOptions(config.lbMode(), config.lbSettings(), config.cgroup(), config.netns(),
                 config.interfaces(), List.of(""))); // connected UDP sockets to removed backends: this namespace
         opened.add(lb);
+        KernelBtf.release(); // every program is loaded: the kernel's parsed BTF is garbage from now on
         control.execute(this::recompute); // every node reachable until gossip says otherwise: the last known state
 
         if (config.dnsInterface() != null) {

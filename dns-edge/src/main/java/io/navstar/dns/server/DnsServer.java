@@ -240,8 +240,8 @@ public final class DnsServer implements AutoCloseable {
                 });
     }
 
-    private static final String PRODUCTION_HINT = " (in production the addresses live on a dummy interface:"
-            + " ip link add spartan type dummy; ip addr add 198.51.100.1/32 dev spartan; ...; ip link set spartan up)";
+    private static final String PRODUCTION_HINT = " (is the address on an interface of this namespace? The agent puts"
+            + " Spartan's addresses on an interface of their own, dns.interface)";
 
     private static SocketProtocolFamily family(InetSocketAddress address) {
         return address.getAddress() instanceof Inet6Address ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET;
