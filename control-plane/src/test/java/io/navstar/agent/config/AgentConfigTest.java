@@ -122,6 +122,14 @@ class AgentConfigTest {
     }
 
     @Test
+    void theShippedExampleConfigIsTheDefaults() {
+        Path example = Path.of(System.getProperty("user.dir")).getParent().resolve("packaging/navstar.yaml");
+        AgentConfig config = AgentConfig.load(example);
+        assertEquals(AgentConfig.defaults().dnsListen(), config.dnsListen());
+        assertEquals(AgentConfig.defaults().lbMode(), config.lbMode());
+    }
+
+    @Test
     void anEmptyFileIsTheDefaults() throws IOException {
         Path file = Files.writeString(dir.resolve("empty.yaml"), "");
         assertEquals(AgentConfig.defaults().lbSettings().pinDirectory(), AgentConfig.load(file).lbSettings().pinDirectory());
