@@ -17,7 +17,7 @@ import java.io.PrintWriter;
  * navstar route                      this node's routes to every member
  * navstar kv get|put|watch           the replicated key-value store
  * navstar dns [server flags]         the Spartan server alone;  navstar dns query NAME: ask a DNS server
- * navstar bpf tour|lb               developer tools: one part of the data plane alone
+ * navstar bpf maps|uninstall|tour|lb the pinned data plane, and developer tools
  * navstar completion bash            the shell completion script
  * </pre>
  * Every command and subcommand takes {@code --help} (exit code 0). Bad usage is exit code 2 with one line and the

@@ -82,6 +82,18 @@ class NavstarAgentCommandsTest {
                 && v.path("backend").get(0).path("port").asInt() == backend.getLocalPort()), vips.toString());
         assertTrue(json(agent.api("task", "ls", "-o", "json")).toString().contains("\"id\":\"" + id + "\""));
 
+        // the data plane got it: navstar bpf maps decodes the VIP's key and the backend, ports in host order
+        String backendRow = "\"addr\":\"127.0.0.1\",\"port\":" + backend.getLocalPort() + ",";
+        JsonNode maps = eventually(() -> {
+            JsonNode read = json(agent.navstar("bpf", "maps", "lb_vips", "lb_backends", "--pin-dir",
+                    agent.pins().toString(), "-o", "json"));
+            return read.path("maps").get(0).path("rows").toString().contains(backendRow) ? read : null;
+        });
+        assertEquals("lb_vips", maps.path("maps").get(1).path("name").asText());
+        JsonNode vip = StreamSupport.stream(maps.path("maps").get(1).path("rows").spliterator(), false)
+                .filter(r -> r.path("port").asInt() == 80).findFirst().orElseThrow(() -> new AssertionError(maps));
+        assertTrue(vip.path("addr").asText().startsWith("11.") && vip.path("proto").asText().equals("tcp"), vip.toString());
+        assertTrue(vip.path("table_size").asInt() > 100, vip.toString()); // a Maglev table over the healthy backend
 
         AgentInNamespace.Result removed = agent.api("vip", "rm", "/shop:80", "--backend", endpoint);
         assertEquals(0, removed.code(), removed.toString());
@@ -233,6 +245,21 @@ class NavstarAgentCommandsTest {
         assertEquals(List.of("navstar dns query: nothing.thisdcos.directory A: NXDOMAIN from " + AgentInNamespace.DNS),
                 missing.errLines());
         assertEquals(0, agent.api("vip", "rm", "/search:9200", "--backend", "10.9.0.8:9200").code());
+    }
+
+    @Test
+    void bpfMapsSummarisesEveryPinnedMapWithItsMemory() {
+        AgentInNamespace.Result maps = agent.navstar("bpf", "maps", "--pin-dir", agent.pins().toString());
+        assertEquals(0, maps.code(), maps.toString());
+        List<Map<String, List<String>>> summary = Tables.parse(maps.outLines());
+        List<String> names = summary.stream().map(r -> cell(r, "MAP")).toList();
+        assertTrue(names.containsAll(List.of("lb_vips", "lb_backends", "lb_flows", "lb_maglev", "lb_config", "lb_events")),
+                names.toString());
+        Map<String, List<String>> config = summary.get(names.indexOf("lb_config"));
+        assertEquals(List.of("array", "1", "1"), List.of(cell(config, "TYPE"), cell(config, "ENTRIES"),
+                cell(config, "MAX ENTRIES")));
+        assertTrue(cell(config, "MEMORY").endsWith(" B"), config.toString()); // the kernel's figure, not an estimate
+        assertTrue(maps.out().contains("\nlb_config\nTCP_TIMEOUT_S  TCP_CLOSING_S"), maps.out());
     }
 
     @Test

@@ -47,7 +47,7 @@ class NavstarCommandLineTest {
                 List.of(), commands);
         assertTrue(commands.containsAll(List.of(List.of("agent"), List.of("vip", "add"), List.of("task", "rm"),
                 List.of("members"), List.of("route"), List.of("kv", "watch"), List.of("dns", "query"),
-                List.of("bpf", "tour"), List.of("bpf", "lb"),
+                List.of("bpf", "maps"), List.of("bpf", "uninstall"), List.of("bpf", "tour"), List.of("bpf", "lb"),
                 List.of("completion"))), commands.toString());
         for (List<String> command : commands) {
             List<String> args = new ArrayList<>(command);
@@ -106,6 +106,7 @@ class NavstarCommandLineTest {
                 {"dns", "query", "x", "--server", "localhost", "navstar dns query: --server: expected IP or IP:PORT "
                         + "([IPv6]:PORT), got \"localhost\""},
                 {"bpf", "navstar bpf: missing a command"},
+                {"bpf", "maps", "--limit", "-1", "navstar bpf maps: --limit: expected 0 or more, got -1"},
                 {"bpf", "lb", "--mode", "tc", "--bogus", "1", "navstar bpf lb: unknown option --bogus"},
                 {"agent", "--log-level", "loud", "navstar agent: --log-level: expected one of trace, debug, info, warn, "
                         + "error, off, got \"loud\""},
@@ -155,7 +156,7 @@ class NavstarCommandLineTest {
         Result result = navstar("completion", "bash");
         assertEquals(0, result.code(), result.toString());
         assertTrue(result.out().contains("complete -F _complete_navstar"), result.out());
-        for (String word : List.of("vip", "members", "tour", "--log-level", "--pncounter")) {
+        for (String word : List.of("vip", "members", "uninstall", "--log-level", "--pncounter")) {
             assertTrue(result.out().contains(word), word);
         }
     }
