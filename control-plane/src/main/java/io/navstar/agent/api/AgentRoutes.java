@@ -49,6 +49,8 @@ import java.util.concurrent.TimeoutException;
  *     {@code clock} header; {@code POST /lashup/kv/{key...}}: a list of operations, applied only if the key's clock
  *     still equals the request's {@code clock} header when it has one (409 otherwise);</li>
  * <li>{@code POST /v1/tasks}, {@code GET /v1/tasks}, {@code GET|DELETE /v1/tasks/{id}}: this node's tasks;</li>
+ * <li>{@code GET /v1/members}, {@code GET /v1/routes}: Lashup's membership and this node's routes
+ *     ({@link MembershipRoutes});</li>
  * <li>{@code /v1/config}, {@code /v1/enumerate}: 501, as dcos-net answered.</li>
  * </ul>
  * Addresses are written as RFC 5952 recommends. Bad bodies are 400 naming the JSON path; nothing is applied.
@@ -97,7 +99,7 @@ public final class AgentRoutes {
         ApiServer.Handler notImplemented = request -> {
             throw new ApiServer.ApiException(501, "not implemented (as in dcos-net)");
         };
-        return new ApiServer.Routes()
+        return MembershipRoutes.addTo(new ApiServer.Routes(), agent)
                 .add(HttpMethod.GET, "/v1/vips", request -> withEtag(request, vips(agent)))
                 .add(HttpMethod.GET, "/v1/nodes", request -> ApiServer.Reply.ok(nodes(agent)))
                 .add(HttpMethod.GET, "/v1/version", request -> ApiServer.Reply.ok(new VersionView("navstar", Version.current())))

@@ -5,13 +5,13 @@ import java.io.InputStream;
 import java.util.Properties;
 
 /** navstar's version, as the build wrote it into {@code navstar-version.properties}. */
-final class Version {
+public final class Version {
     private static final String VERSION = read();
 
     private Version() {
     }
 
-    static String current() {
+    public static String current() {
         return VERSION;
     }
 

@@ -5,24 +5,59 @@ import io.navstar.agent.config.ConfigException;
 import io.navstar.agent.node.NodeAgent;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * {@code navstar agent [--config FILE]}: runs this node's agent until SIGTERM or SIGINT, then stops it in order,
- * leaving the pinned data plane serving. Exit codes: 2 for a config the agent refuses (one line naming the file
- * and key), 1 when a part cannot start (one line), 0 after a stop.
+ * {@code navstar agent [--config FILE] [--log-level LEVEL]}: runs this node's agent until SIGTERM or SIGINT, then
+ * stops it in order, leaving the pinned data plane serving. Exit codes: 2 for a config the agent refuses (one line
+ * naming the file and key), 1 when a part cannot start (one line), 0 after a stop.
  */
-@Command(name = "agent", mixinStandardHelpOptions = true,
+@Command(name = "agent",
         description = "Run the navstar agent of this node (Lashup, Minuteman and Spartan in one process).")
 public final class AgentCommand implements Callable<Integer> {
+    /** slf4j-simple's levels, which {@link #logLevel} accepts. */
+    private static final List<String> LOG_LEVELS = List.of("trace", "debug", "info", "warn", "error", "off");
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--config", paramLabel = "FILE",
             description = "YAML config file (default: built-in production defaults, see the README)")
     Path config;
+
+    /**
+     * slf4j-simple reads its level once, when the first logger is made: set here, while the command line is
+     * parsed and before the agent makes any logger. Netty's and Reactor's loggers stay at warn
+     * (simplelogger.properties names them).
+     */
+    @Option(names = "--log-level", paramLabel = "LEVEL", completionCandidates = LogLevels.class,
+            description = "Log level: trace, debug, info (the default), warn, error or off.")
+    void logLevel(String level) {
+        String normalized = level.toLowerCase(Locale.ROOT);
+        if (!LOG_LEVELS.contains(normalized)) {
+            throw new ParameterException(spec.commandLine(),
+                    "--log-level: expected one of " + String.join(", ", LOG_LEVELS) + ", got \"" + level + "\"");
+        }
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", normalized);
+    }
+
+    /** The completion candidates of {@code --log-level}. */
+    static final class LogLevels implements Iterable<String> {
+        @Override
+        public Iterator<String> iterator() {
+            return LOG_LEVELS.iterator();
+        }
+    }
 
     @Override
     public Integer call() throws InterruptedException {
@@ -30,7 +65,7 @@ public final class AgentCommand implements Callable<Integer> {
         try {
             resolved = config == null ? AgentConfig.defaults() : AgentConfig.load(config);
         } catch (ConfigException e) {
-            System.err.println("navstar agent: " + e.getMessage());
+            spec.commandLine().getErr().println("navstar agent: " + e.getMessage());
             return CommandLine.ExitCode.USAGE;
         }
         if (System.getProperty("io.netty.machineId") == null) {
@@ -41,10 +76,10 @@ public final class AgentCommand implements Callable<Integer> {
         try {
             agent = NodeAgent.start(resolved);
         } catch (IllegalArgumentException e) { // a ConfigException, or a part refusing its input
-            System.err.println("navstar agent: " + e.getMessage());
+            spec.commandLine().getErr().println("navstar agent: " + e.getMessage());
             return CommandLine.ExitCode.USAGE;
         } catch (Exception e) {
-            System.err.println("navstar agent: cannot start: " + message(e));
+            spec.commandLine().getErr().println("navstar agent: cannot start: " + message(e));
             return CommandLine.ExitCode.SOFTWARE;
         }
         CountDownLatch stopped = new CountDownLatch(1);
@@ -67,10 +102,5 @@ public final class AgentCommand implements Callable<Integer> {
     private static String message(Throwable e) {
         String message = e.getMessage() == null ? e.toString() : e.getMessage();
         return message.lines().findFirst().orElse(message);
-    }
-
-    /** Runs the command alone (what {@code navstar agent} dispatches to). */
-    public static int run(String... args) {
-        return new CommandLine(new AgentCommand()).execute(args);
     }
 }

@@ -1,5 +1,7 @@
 package io.navstar.agent.devtools;
 
+import io.navstar.agent.cli.CliErrors;
+import io.navstar.agent.cli.NavstarCommand;
 import io.navstar.agent.lb.LbMode;
 import io.navstar.agent.lb.LbOptions;
 import io.navstar.agent.lb.LoadBalancer;
@@ -8,7 +10,12 @@ import io.navstar.agent.lb.model.DesiredState;
 import io.navstar.agent.lb.model.DesiredStateJson;
 import io.navstar.agent.lb.plan.Reconciler;
 
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -22,6 +29,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -35,46 +43,87 @@ import java.util.concurrent.CountDownLatch;
  *
  * <p>Threading: the main thread follows the file and applies; a shutdown hook closes the load balancer.
  */
-public final class BpfLbCommand {
-    private BpfLbCommand() {
-    }
-
-    static final String USAGE = """
-            usage: navstar bpf lb --mode sock|tc|xdp [options]
-            Runs the load balancer alone, driven by a state file; prints "applied <report>" after each apply.
-              --mode sock|tc|xdp        data plane mode (required)
-              --state FILE              desired state (JSON), applied at start and whenever the file is replaced
-                                        (write a new state elsewhere, then rename it to FILE)
-              --pin-dir DIR             bpffs directory of the pinned maps and links (default /sys/fs/bpf/navstar)
-              --cgroup DIR              sock mode: the cgroup v2 directory whose sockets are balanced
-              --netns NAME              tc/xdp mode: the /run/netns namespace of the interfaces
-              --interfaces LIST         tc/xdp mode: interface names or globs, comma-separated (veth*,eth0)
-              --diag-netns LIST         namespaces whose connected UDP sockets to removed backends are destroyed
-              --max-vips N, --max-backends N, --max-flows N, --maglev-cells N   map sizes
-              --tcp-timeout S, --tcp-closing S, --udp-timeout S                 flow timeouts in seconds
-            """;
+@Command(name = "lb", sortOptions = false,
+        description = {"Run the load balancer alone, driven by a state file; print \"applied <report>\" after each apply.",
+                "A developer tool: the node agent drives the same component from the cluster state."})
+public final class BpfLbCommand implements Callable<Integer> {
     private static final String NAME = "navstar bpf lb";
 
-    public static void main(String[] args) throws InterruptedException {
+    @Option(names = "--mode", required = true, paramLabel = "sock|tc|xdp", description = "Data plane mode.")
+    String mode;
+
+    @Option(names = "--state", paramLabel = "FILE", description = {"Desired state (JSON), applied at start and "
+            + "whenever the file is replaced", "(write a new state elsewhere, then rename it to FILE)."})
+    Path state;
+
+    @Option(names = "--pin-dir", paramLabel = "DIR",
+            description = "bpffs directory of the pinned maps and links (default /sys/fs/bpf/navstar).")
+    Path pinDirectory;
+
+    @Option(names = "--cgroup", paramLabel = "DIR", description = "sock mode: the cgroup v2 directory whose sockets are balanced.")
+    Path cgroup;
+
+    @Option(names = "--netns", paramLabel = "NAME", description = "tc/xdp mode: the /run/netns namespace of the interfaces.")
+    String netns;
+
+    @Option(names = "--interfaces", paramLabel = "LIST",
+            description = "tc/xdp mode: interface names or globs, comma-separated (veth*,eth0).")
+    List<String> interfaces = new ArrayList<>();
+
+    @Option(names = "--diag-netns", paramLabel = "LIST",
+            description = "Namespaces whose connected UDP sockets to removed backends are destroyed (\"\" for this one).")
+    List<String> diagNamespaces = new ArrayList<>();
+
+    @Option(names = "--max-vips", paramLabel = "N", description = "Map size.")
+    String maxVips;
+    @Option(names = "--max-backends", paramLabel = "N", description = "Map size.")
+    String maxBackends;
+    @Option(names = "--max-flows", paramLabel = "N", description = "Map size.")
+    String maxFlows;
+    @Option(names = "--maglev-cells", paramLabel = "N", description = "Map size.")
+    String maglevCells;
+    @Option(names = "--tcp-timeout", paramLabel = "S", description = "Flow timeout in seconds.")
+    String tcpTimeout;
+    @Option(names = "--tcp-closing", paramLabel = "S", description = "Flow timeout in seconds.")
+    String tcpClosing;
+    @Option(names = "--udp-timeout", paramLabel = "S", description = "Flow timeout in seconds.")
+    String udpTimeout;
+
+    /** Runs {@code navstar bpf lb args} and exits with its code (the class is also run as a main class by tests). */
+    public static void main(String[] args) {
         System.exit(run(args));
     }
 
-    /**
-     * Runs until SIGTERM and returns the exit code: 0 after {@code --help}, 2 for bad arguments or a bad state
-     * file at start (one line on stderr naming the flag or file, nothing left in the kernel), 1 when the kernel
-     * refuses the data plane or the first state.
-     */
-    static int run(String[] args) throws InterruptedException {
-        if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
-            System.out.print(USAGE);
-            return 0;
-        }
+    /** {@code navstar bpf lb args} on this process's stdout and stderr; returns the exit code. */
+    static int run(String[] args) {
+        String[] full = new String[args.length + 2];
+        full[0] = "bpf";
+        full[1] = "lb";
+        System.arraycopy(args, 0, full, 2, args.length);
+        return NavstarCommand.execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), full);
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
         Arguments arguments;
+        try {
+            arguments = arguments();
+        } catch (IllegalArgumentException e) { // a value that only the combination of flags makes wrong
+            throw CliErrors.badInput(e.getMessage());
+        }
+        return serve(arguments);
+    }
+
+    /**
+     * Runs until SIGTERM and returns the exit code: 2 for a bad state file or a cgroup or namespace that does not
+     * exist at start (one line on stderr naming it, nothing left in the kernel), 1 when the kernel refuses the data
+     * plane or the first state.
+     */
+    private static int serve(Arguments arguments) throws InterruptedException {
         WatchService watch = null;
         DesiredState initial;
         LoadBalancer balancer;
         try {
-            arguments = parse(args);
             // watched before the first read, so a state renamed into place meanwhile is not missed
             watch = arguments.stateFile() == null ? null : watchDirectoryOf(arguments.stateFile());
             initial = arguments.stateFile() != null && Files.exists(arguments.stateFile())
@@ -216,54 +265,38 @@ public final class BpfLbCommand {
     record Arguments(LbOptions options, Path stateFile) {
     }
 
+    /** Parses a command line as {@code navstar bpf lb} would; throws with the one line it would print. */
     static Arguments parse(String[] args) {
-        LbMode mode = null;
+        BpfLbCommand command = new BpfLbCommand();
+        try {
+            new CommandLine(command).parseArgs(args);
+        } catch (CommandLine.ParameterException e) {
+            throw new IllegalArgumentException(CliErrors.describe(e), e);
+        }
+        return command.arguments();
+    }
+
+    /** The options checked and combined; throws naming the flag of the first bad value. */
+    Arguments arguments() {
+        LbMode parsedMode = LbMode.parse(mode);
         LbSettings settings = LbSettings.defaults();
-        Path state = null;
-        Path cgroup = null;
-        String netns = null;
-        List<String> interfaces = new ArrayList<>();
+        if (pinDirectory != null) {
+            settings = settings.withPinDirectory(pinDirectory);
+        }
+        List<String> patterns = new ArrayList<>();
+        interfaces.forEach(list -> patterns.addAll(Arrays.asList(list.split(","))));
         List<String> diag = new ArrayList<>();
-        int vips = settings.maxVips();
-        int backends = settings.maxBackends();
-        int flows = settings.maxFlows();
-        int cells = settings.maglevCells();
-        Duration tcp = settings.tcpTimeout();
-        Duration closing = settings.tcpClosing();
-        Duration udp = settings.udpTimeout();
-        for (int i = 0; i < args.length; i++) {
-            String flag = args[i];
-            if (!flag.startsWith("--")) {
-                throw new IllegalArgumentException("unexpected argument " + flag + " (options start with --; see --help)");
-            }
-            if (i + 1 >= args.length) {
-                throw new IllegalArgumentException(flag + " needs a value (see --help)");
-            }
-            String value = args[++i];
-            switch (flag) {
-                case "--mode" -> mode = LbMode.parse(value);
-                case "--pin-dir" -> settings = settings.withPinDirectory(Path.of(value));
-                case "--state" -> state = Path.of(value);
-                case "--cgroup" -> cgroup = Path.of(value);
-                case "--netns" -> netns = value;
-                case "--interfaces" -> interfaces.addAll(Arrays.asList(value.split(",")));
-                case "--diag-netns" -> diag.addAll(Arrays.asList(value.split(",", -1)));
-                case "--max-vips" -> vips = integer(flag, value, 1, 1 << 24);
-                case "--max-backends" -> backends = integer(flag, value, 1, 1 << 24);
-                case "--max-flows" -> flows = integer(flag, value, 1, 1 << 28);
-                case "--maglev-cells" -> cells = integer(flag, value, 1, 1 << 28);
-                case "--tcp-timeout" -> tcp = seconds(flag, value);
-                case "--tcp-closing" -> closing = seconds(flag, value);
-                case "--udp-timeout" -> udp = seconds(flag, value);
-                default -> throw new IllegalArgumentException("unknown option " + flag + " (see --help)");
-            }
-        }
-        if (mode == null) {
-            throw new IllegalArgumentException("--mode sock|tc|xdp is required");
-        }
-        LbOptions options = new LbOptions(mode,
+        diagNamespaces.forEach(list -> diag.addAll(Arrays.asList(list.split(",", -1))));
+        int vips = maxVips == null ? settings.maxVips() : integer("--max-vips", maxVips, 1, 1 << 24);
+        int backends = maxBackends == null ? settings.maxBackends() : integer("--max-backends", maxBackends, 1, 1 << 24);
+        int flows = maxFlows == null ? settings.maxFlows() : integer("--max-flows", maxFlows, 1, 1 << 28);
+        int cells = maglevCells == null ? settings.maglevCells() : integer("--maglev-cells", maglevCells, 1, 1 << 28);
+        Duration tcp = tcpTimeout == null ? settings.tcpTimeout() : seconds("--tcp-timeout", tcpTimeout);
+        Duration closing = tcpClosing == null ? settings.tcpClosing() : seconds("--tcp-closing", tcpClosing);
+        Duration udp = udpTimeout == null ? settings.udpTimeout() : seconds("--udp-timeout", udpTimeout);
+        LbOptions options = new LbOptions(parsedMode,
                 settings.withSizes(vips, backends, flows, cells).withTimeouts(tcp, closing, udp), cgroup, netns,
-                interfaces, diag);
+                patterns, diag);
         return new Arguments(options, state == null ? null : state.toAbsolutePath());
     }
 

@@ -109,7 +109,7 @@ class BpfLbCommandStartFailureTest {
     void badFlagsGetOneLineNamingTheFlagAndExitTwo() throws Exception {
         Result help = runInProcess("--help");
         assertEquals(0, help.code());
-        assertTrue(help.stdout().contains("--mode sock|tc|xdp"), help.stdout());
+        assertTrue(help.stdout().contains("--mode=sock|tc|xdp"), help.stdout());
 
         assertRefused("--max-vips takes a whole number from 1 to 16777216, not \"abc\"",
                 "--mode", "sock", "--cgroup", cgroup.toString(), "--max-vips", "abc");
@@ -134,9 +134,14 @@ class BpfLbCommandStartFailureTest {
         assertTrue(lines.get(0).contains(expected), "expected '" + expected + "' in: " + lines.get(0));
     }
 
-    /** What stderr holds besides log lines ("[thread] LEVEL logger - message"): the error, and any trace. */
+    /**
+     * What stderr holds besides log lines ("[thread] LEVEL logger - message") and the usage that follows a bad flag
+     * (from "Usage: navstar bpf lb" on): the error, and any trace.
+     */
     private static List<String> errorLines(String stderr) {
-        return stderr.lines().filter(line -> !line.startsWith("[")).toList();
+        List<String> lines = stderr.lines().filter(line -> !line.startsWith("[")).toList();
+        int usage = lines.indexOf(lines.stream().filter(l -> l.startsWith("Usage: navstar bpf lb")).findFirst().orElse(null));
+        return usage < 0 ? lines : lines.subList(0, usage);
     }
 
     private record Result(int code, String stdout, String stderr) {

@@ -22,8 +22,8 @@ import java.util.List;
  * exit code 1; {@code --help} prints the usage and exits 0.
  */
 public final class DnsServerMain {
-    static final String USAGE = """
-            usage: navstar dns [options]
+    /** The flags, one a line, as {@link #USAGE} and {@code navstar dns --help} list them. */
+    public static final String FLAGS = """
               --listen ip:port       address to serve UDP and TCP on (repeatable; default 127.0.0.1:5353;
                                      IPv6 as [addr]:port; port 0 picks a free port)
               --upstream ip:port     upstream resolver for other names (repeatable)
@@ -35,6 +35,7 @@ public final class DnsServerMain {
               --stats-seconds n      print metrics every n seconds, 0-86400 (default 0: never)
               --help                 this text
             """;
+    static final String USAGE = "usage: navstar dns [options]\n" + FLAGS;
     /** Exit code of bad arguments or a bad records file. */
     static final int EXIT_USAGE = 2;
     /** Exit code of a start that failed, such as an address in use. */
@@ -52,7 +53,7 @@ public final class DnsServerMain {
      * cannot serve: {@link #EXIT_USAGE} or {@link #EXIT_START_FAILED} after one line on {@code err},
      * or 0 after the usage for {@code --help}.
      */
-    static int run(String[] args, PrintStream out, PrintStream err) throws InterruptedException {
+    public static int run(String[] args, PrintStream out, PrintStream err) throws InterruptedException {
         Options options;
         try {
             options = Options.parse(args);

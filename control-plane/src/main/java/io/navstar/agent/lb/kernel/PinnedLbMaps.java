@@ -1,0 +1,381 @@
+package io.navstar.agent.lb.kernel;
+
+import io.navstar.agent.lb.abi.Abi;
+import io.navstar.agent.lb.abi.LbBackend;
+import io.navstar.agent.lb.abi.LbBackendVip;
+import io.navstar.agent.lb.abi.LbConfig;
+import io.navstar.agent.lb.abi.LbFlow;
+import io.navstar.agent.lb.abi.LbFlowKey;
+import io.navstar.agent.lb.abi.LbReverseNat;
+import io.navstar.agent.lb.abi.LbSockKey;
+import io.navstar.agent.lb.abi.LbSockNat;
+import io.navstar.agent.lb.abi.LbStats;
+import io.navstar.agent.lb.abi.LbVipInfo;
+import io.navstar.agent.lb.abi.LbVipKey;
+import io.navstar.agent.lb.model.AddressText;
+import io.navstar.agent.lb.model.Protocol;
+import io.navstar.loader.BpfMap;
+import io.navstar.loader.map.PerCpu;
+import io.navstar.loader.spec.MapType;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * Minuteman's pinned maps read back for people ({@code navstar bpf maps}): each map under a pin directory, opened
+ * by its pin (BPF_OBJ_GET, nothing created or written), with its shape, how many entries it holds, the memory it
+ * takes and its entries decoded through the lb ABI flyweights (bpf/include/lb_structs.h): addresses as text (RFC
+ * 5952 for IPv6), ports in host order, protocols and flags by name, expiry times as milliseconds from now. An
+ * entry is a flat map of the C struct's field names (key fields first) to values; padding and address families are
+ * left out.
+ *
+ * <p>What "entries" counts, by map: keys of a hash map; backends in use (family set) in lb_backends; ids with a
+ * non-zero counter in the per-CPU stats; bits set in the address filters; cells of installed VIP tables (the sum of
+ * lb_vips' table sizes) in lb_maglev; null for the ring buffer. Memory is the kernel's own figure ({@code memlock}
+ * in /proc/self/fdinfo) when it gives one, else max entries x (key + value size).
+ *
+ * <p>Threading: stateless; each call reads the maps on the calling thread.
+ */
+public final class PinnedLbMaps {
+    /** Names of the LB_FLOW_F_*, LB_BACKEND_VIP_F_* and LB_STATE_F_* bits, bit 0 first (Abi has their values). */
+    private static final List<String> FLOW_FLAGS = List.of("closing", "hairpin", "replied", "csum");
+    private static final List<String> BACKEND_VIP_FLAGS = List.of("shared");
+    private static final List<String> STATE_FLAGS = List.of("reverse_unindexed");
+
+    private PinnedLbMaps() {
+    }
+
+    /**
+     * One map as read.
+     *
+     * @param name          its pin's name
+     * @param type          the kernel's map type, lower case ({@code lru_hash})
+     * @param keySize       key size in bytes
+     * @param valueSize     value size in bytes (one CPU's for per-CPU maps)
+     * @param maxEntries    capacity
+     * @param entries       entries held (see the class comment), null when not counted
+     * @param memoryBytes   the memory it takes
+     * @param kernelMemlock whether {@code memoryBytes} is the kernel's memlock figure (else estimated)
+     * @param rows          decoded entries, at most the limit asked for
+     * @param omitted       decoded entries left out by the limit
+     */
+    public record MapDump(String name, String type, int keySize, int valueSize, int maxEntries, Long entries,
+                          long memoryBytes, boolean kernelMemlock, List<Map<String, Object>> rows, long omitted) {
+    }
+
+    /**
+     * Reads the maps pinned directly under {@code pinDirectory} whose names {@code wanted} accepts, sorted by name.
+     *
+     * @param limit most entries decoded per map; 0 for all
+     * @throws IOException when the directory cannot be listed
+     */
+    public static List<MapDump> read(Path pinDirectory, Predicate<String> wanted, int limit) throws IOException {
+        List<Path> pins;
+        try (Stream<Path> listing = Files.list(pinDirectory)) {
+            pins = listing.filter(p -> !Files.isDirectory(p) && wanted.test(p.getFileName().toString())).sorted().toList();
+        }
+        long maglevCellsInUse = 0;
+        Path vips = pinDirectory.resolve("lb_vips");
+        if (Files.exists(vips)) {
+            try (BpfMap map = BpfMap.openPinned(vips)) {
+                maglevCellsInUse = vipTableCells(map);
+            }
+        }
+        List<MapDump> dumps = new ArrayList<>();
+        for (Path pin : pins) {
+            try (BpfMap map = BpfMap.openPinned(pin)) {
+                dumps.add(dump(map, pin.getFileName().toString(), limit, maglevCellsInUse));
+            }
+        }
+        return dumps;
+    }
+
+    private static MapDump dump(BpfMap map, String name, int limit, long maglevCellsInUse) {
+        Rows rows = new Rows(limit);
+        Long entries = switch (name) {
+            case "lb_vips" -> read(map, rows, PinnedLbMaps::vip);
+            case "lb_backends" -> read(map, rows, PinnedLbMaps::backend);
+            case "lb_flows" -> read(map, rows, PinnedLbMaps::flow);
+            case "lb_reverse" -> read(map, rows, PinnedLbMaps::reverseNat);
+            case "lb_backend_vips" -> read(map, rows, PinnedLbMaps::backendVip);
+            case "lb_sock_nat" -> read(map, rows, PinnedLbMaps::sockNat);
+            case "lb_config" -> read(map, rows, PinnedLbMaps::config);
+            case "lb_state" -> read(map, rows, PinnedLbMaps::state);
+            case "lb_vip_stats", "lb_backend_stats" -> read(map, rows, PinnedLbMaps::stats);
+            case "lb_vip_filter", "lb_backend_filter" -> filterBits(map);
+            case "lb_maglev" -> maglevCellsInUse;
+            default -> map.type() == MapType.RINGBUF ? null : read(map, rows, (key, keyAt, value, valueAt) -> null);
+        };
+        long estimate = (long) map.maxEntries() * (map.keySize() + map.kernelValueSize());
+        long memlock = memlock(map.fd());
+        return new MapDump(name, map.type().name().toLowerCase(Locale.ROOT), map.keySize(), map.valueSize(),
+                map.maxEntries(), entries, memlock >= 0 ? memlock : estimate, memlock >= 0, rows.shown, rows.omitted);
+    }
+
+    /** Turns one entry into a row, or null when the entry is empty (an unused array slot). */
+    @FunctionalInterface
+    private interface Decoder {
+        Map<String, Object> decode(MemorySegment keys, long keyAt, MemorySegment values, long valueAt);
+    }
+
+    /** The rows kept under the limit, and how many were left out. */
+    private static final class Rows {
+        final int limit;
+        final List<Map<String, Object>> shown = new ArrayList<>();
+        long omitted;
+
+        Rows(int limit) {
+            this.limit = limit;
+        }
+
+        void add(Map<String, Object> row) {
+            if (limit == 0 || shown.size() < limit) {
+                shown.add(row);
+            } else {
+                omitted++;
+            }
+        }
+    }
+
+    /** Reads every entry in batches; returns how many decoded to a row (all of them for a decoder of no rows). */
+    private static long read(BpfMap map, Rows rows, Decoder decoder) {
+        long[] count = {0};
+        try (Arena arena = Arena.ofConfined()) {
+            KernelLbTables.forEachEntry(map, arena, (keys, keyAt, values, valueAt) -> {
+                Map<String, Object> row = decoder.decode(keys, keyAt, values, valueAt);
+                if (row != null) {
+                    rows.add(row);
+                    count[0]++;
+                } else if (map.type() != MapType.ARRAY && map.type() != MapType.PERCPU_ARRAY) {
+                    count[0]++; // a hash map's entry that has no decoder: counted, not shown
+                }
+            });
+        }
+        return count[0];
+    }
+
+    private static Map<String, Object> vip(MemorySegment keys, long keyAt, MemorySegment values, long valueAt) {
+        LbVipKey key = (LbVipKey) new LbVipKey().wrap(keys, keyAt);
+        LbVipInfo info = (LbVipInfo) new LbVipInfo().wrap(values, valueAt);
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("addr", AddressText.of(key.addr(key.family())));
+        row.put("port", key.port());
+        row.put("proto", protocol(key.proto()));
+        row.put("vip_id", Integer.toUnsignedLong(info.vipId()));
+        row.put("table_offset", Integer.toUnsignedLong(info.tableOffset()));
+        row.put("table_size", Integer.toUnsignedLong(info.tableSize()));
+        row.put("flags", flags(info.flags(), List.of()));
+        return row;
+    }
+
+    private static Map<String, Object> backend(MemorySegment keys, long keyAt, MemorySegment values, long valueAt) {
+        LbBackend backend = (LbBackend) new LbBackend().wrap(values, valueAt);
+        if (backend.family() == 0) {
+            return null; // a free id
+        }
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("id", Integer.toUnsignedLong(keys.get(JAVA_INT, keyAt)));
+        row.put("addr", AddressText.of(backend.addr(backend.family())));
+        row.put("port", backend.port());
+        row.put("flags", flags(backend.flags(), List.of()));
+        return row;
+    }
+
+    /** Puts a flow key's fields into the row; returns its address family. */
+    private static int flowKey(Map<String, Object> row, MemorySegment keys, long keyAt) {
+        LbFlowKey key = (LbFlowKey) new LbFlowKey().wrap(keys, keyAt);
+        row.put("src", AddressText.of(key.src(key.family())));
+        row.put("sport", key.sport());
+        row.put("dst", AddressText.of(key.dst(key.family())));
+        row.put("dport", key.dport());
+        row.put("proto", protocol(key.proto()));
+        return key.family();
+    }
+
+    private static Map<String, Object> flow(MemorySegment keys, long keyAt, MemorySegment values, long valueAt) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        int family = flowKey(row, keys, keyAt);
+        LbFlow flow = (LbFlow) new LbFlow().wrap(values, valueAt);
+        row.put("backend_addr", AddressText.of(flow.backendAddr(family)));
+        row.put("backend_port", flow.backendPort());
+        row.put("backend_id", Integer.toUnsignedLong(flow.backendId()));
+        row.put("vip_id", Integer.toUnsignedLong(flow.vipId()));
+        row.put("flags", flags(flow.flags(), FLOW_FLAGS));
+        row.put("expires_in_ms", expiresInMillis(flow.expiresNs()));
+        return row;
+    }
+
+    private static Map<String, Object> reverseNat(MemorySegment keys, long keyAt, MemorySegment values, long valueAt) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        int family = flowKey(row, keys, keyAt);
+        LbReverseNat nat = (LbReverseNat) new LbReverseNat().wrap(values, valueAt);
+        row.put("vip_addr", AddressText.of(nat.vipAddr(family)));
+        row.put("vip_port", nat.vipPort());
+        row.put("client_addr", AddressText.of(nat.clientAddr(family)));
+        row.put("backend_id", Integer.toUnsignedLong(nat.backendId()));
+        row.put("vip_id", Integer.toUnsignedLong(nat.vipId()));
+        row.put("flags", flags(nat.flags(), FLOW_FLAGS));
+        row.put("expires_in_ms", expiresInMillis(nat.expiresNs()));
+        return row;
+    }
+
+    private static Map<String, Object> backendVip(MemorySegment keys, long keyAt, MemorySegment values, long valueAt) {
+        LbVipKey endpoint = (LbVipKey) new LbVipKey().wrap(keys, keyAt);
+        LbBackendVip vip = (LbBackendVip) new LbBackendVip().wrap(values, valueAt);
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("addr", AddressText.of(endpoint.addr(endpoint.family())));
+        row.put("port", endpoint.port());
+        row.put("proto", protocol(endpoint.proto()));
+        row.put("vip_addr", AddressText.of(vip.vipAddr(endpoint.family())));
+        row.put("vip_port", vip.vipPort());
+        row.put("flags", flags(vip.flags(), BACKEND_VIP_FLAGS));
+        return row;
+    }
+
+    private static Map<String, Object> sockNat(MemorySegment keys, long keyAt, MemorySegment values, long valueAt) {
+        LbSockKey key = (LbSockKey) new LbSockKey().wrap(keys, keyAt);
+        LbSockNat nat = (LbSockNat) new LbSockNat().wrap(values, valueAt);
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("cookie", Long.toUnsignedString(key.cookie()));
+        row.put("backend_addr", AddressText.of(key.backendAddr(key.family())));
+        row.put("backend_port", key.backendPort());
+        row.put("vip_addr", AddressText.of(nat.vipAddr(key.family())));
+        row.put("vip_port", nat.vipPort());
+        return row;
+    }
+
+    private static Map<String, Object> config(MemorySegment keys, long keyAt, MemorySegment values, long valueAt) {
+        LbConfig config = (LbConfig) new LbConfig().wrap(values, valueAt);
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("tcp_timeout_s", config.tcpTimeoutNs() / 1_000_000_000.0);
+        row.put("tcp_closing_s", config.tcpClosingNs() / 1_000_000_000.0);
+        row.put("udp_timeout_s", config.udpTimeoutNs() / 1_000_000_000.0);
+        // the field holds the address's bytes in network order, written as a native int (LbDataPlane.writeConfig)
+        byte[] v4 = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(config.hairpinAddr4()).array();
+        InetAddress v6 = config.hairpinAddr6(Abi.AF_INET6);
+        row.put("hairpin_addr4", config.hairpinAddr4() == 0 ? null : AddressText.of(address(v4)));
+        row.put("hairpin_addr6", v6.isAnyLocalAddress() ? null : AddressText.of(v6));
+        row.put("flags", flags(config.flags(), List.of()));
+        return row;
+    }
+
+    private static Map<String, Object> state(MemorySegment keys, long keyAt, MemorySegment values, long valueAt) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        long flags = values.get(JAVA_LONG, valueAt);
+        row.put("flags", flags((int) flags, STATE_FLAGS));
+        return row;
+    }
+
+    /** A per-CPU counter slot summed over the CPUs; null when every counter is zero. */
+    private static Map<String, Object> stats(MemorySegment keys, long keyAt, MemorySegment values, long valueAt) {
+        @SuppressWarnings("unchecked")
+        PerCpu<LbStats> perCpu = (PerCpu<LbStats>) PerCpu.codec(LbStats.CODEC).newFlyweight()
+                .wrap(values, valueAt);
+        long packets = 0;
+        long bytes = 0;
+        long newFlows = 0;
+        long noBackend = 0;
+        for (int cpu = 0; cpu < perCpu.cpus(); cpu++) {
+            LbStats stats = perCpu.cpu(cpu);
+            packets += stats.packets();
+            bytes += stats.bytes();
+            newFlows += stats.newFlows();
+            noBackend += stats.noBackend();
+        }
+        if ((packets | bytes | newFlows | noBackend) == 0) {
+            return null;
+        }
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("id", Integer.toUnsignedLong(keys.get(JAVA_INT, keyAt)));
+        row.put("packets", packets);
+        row.put("bytes", bytes);
+        row.put("new_flows", newFlows);
+        row.put("no_backend", noBackend);
+        return row;
+    }
+
+    private static long filterBits(BpfMap map) {
+        long[] bits = {0};
+        try (Arena arena = Arena.ofConfined()) {
+            KernelLbTables.forEachEntry(map, arena,
+                    (keys, keyAt, values, valueAt) -> bits[0] += Long.bitCount(values.get(JAVA_LONG, valueAt)));
+        }
+        return bits[0];
+    }
+
+    /** Maglev cells that installed VIP tables hold: the sum of lb_vips' table sizes. */
+    private static long vipTableCells(BpfMap vips) {
+        long[] cells = {0};
+        try (Arena arena = Arena.ofConfined()) {
+            KernelLbTables.forEachEntry(vips, arena, (keys, keyAt, values, valueAt) ->
+                    cells[0] += Integer.toUnsignedLong(((LbVipInfo) new LbVipInfo().wrap(values, valueAt)).tableSize()));
+        }
+        return cells[0];
+    }
+
+    /** Flag names for the set bits, bit 0 first; a bit without a name as hex. */
+    static List<String> flags(int value, List<String> namesByBit) {
+        List<String> names = new ArrayList<>();
+        for (int bit = 0; bit < 32; bit++) {
+            if ((value & (1 << bit)) != 0) {
+                names.add(bit < namesByBit.size() ? namesByBit.get(bit) : "0x" + Integer.toHexString(1 << bit));
+            }
+        }
+        return names;
+    }
+
+    private static String protocol(int number) {
+        try {
+            return Protocol.ofNumber(number).name().toLowerCase(Locale.ROOT);
+        } catch (IllegalArgumentException e) {
+            return String.valueOf(number);
+        }
+    }
+
+    /** Milliseconds until a CLOCK_MONOTONIC deadline (negative once past; System.nanoTime() is that clock on Linux). */
+    private static long expiresInMillis(long deadlineNs) {
+        return (deadlineNs - System.nanoTime()) / 1_000_000;
+    }
+
+    private static InetAddress address(byte[] bytes) {
+        try {
+            return InetAddress.getByAddress(bytes);
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e); // four bytes always make an address
+        }
+    }
+
+    /**
+     * The kernel's memlock figure for the map behind {@code fd} ({@code memlock:} in /proc/self/fdinfo/FD, what
+     * bpftool shows as memlock); -1 when the kernel gives none.
+     */
+    static long memlock(int fd) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/fdinfo", Integer.toString(fd)))) {
+                if (line.startsWith("memlock:")) {
+                    return Long.parseLong(line.substring("memlock:".length()).strip());
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // no figure: the caller estimates
+        }
+        return -1;
+    }
+}
