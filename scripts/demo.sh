@@ -7,7 +7,8 @@
 # (success, failure, Ctrl-C) the cluster is removed on exit: no namespace, cgroup, pin or process stays.
 #
 # Environment: MODE (sock, tc or xdp; sock by default), DEMO_CLUSTER (the cluster's name, demo by default),
-# DEMO_KEEP=1 (keep the cluster after the demo, to look around; remove it with scripts/nscluster down demo).
+# DEMO_KEEP=1 (keep the cluster after the demo, to look around; remove it with scripts/nscluster down demo),
+# DEMO_KV=0 (leave out the last step, the KV store through a partition, which is the same in every mode).
 set -euo pipefail
 
 MODE=${MODE:-sock}
@@ -37,7 +38,7 @@ on_n3() { nsc exec "$CLUSTER" n3 c1 -- "$@"; }
 
 STARTED=$(now_ms)
 STEP=0
-step() { STEP=$(( STEP + 1 )); printf '\n[%d/5] %s\n' "$STEP" "$*"; }
+step() { STEP=$(( STEP + 1 )); printf '\n[%d/6] %s\n' "$STEP" "$*"; }
 say() { printf '      %s\n' "$*"; }
 ok() { printf '  ok: %s\n' "$*"; }
 
@@ -200,3 +201,49 @@ while true; do
     sleep 0.1
 done
 ok "traffic back on both backends $(seconds_since "$up_at") after node 1 returned ($k rounds)"
+
+if [[ ${DEMO_KV:-1} == 0 ]]; then
+    exit 0
+fi
+# ---------------------------------------------------------------------------------------------------------------
+step "Replicated state: a counter in the KV store, through a partition (Lashup's own demo, with the navstar CLI)"
+NAVSTAR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/navstar
+# kv NODE ARGS...: navstar kv ARGS against NODE's agent (its API listens on the node's loopback)
+kv() { local node=$1; shift; NAVSTAR_JVM_OPTS="-XX:TieredStopAtLevel=1 -Xmx64m" nsc node-exec "$CLUSTER" "$node" -- "$NAVSTAR" kv "$@"; }
+# users NODE: the value of erlang_users as NODE reads it
+users() {
+    kv "$1" get navstar demo -o json 2>/dev/null \
+        | python3 -c 'import json,sys; print(json.load(sys.stdin)["value"].get("erlang_users", {}).get("value", 0))' \
+            2>/dev/null || echo "?"
+}
+# converge TARGET: until every node reads TARGET (20 s at most); prints what each read
+converge() {
+    local deadline=$(( $(now_ms) + 20000 )) line
+    while true; do
+        line="" all=1
+        for node in n1 n2 n3; do
+            value=$(users "$node")
+            line+="$node=$value "
+            [[ $value == "$1" ]] || all=0
+        done
+        (( all )) && { say "$line"; return 0; }
+        (( $(now_ms) < deadline )) || fail "the nodes did not all read $1 within 20 s: $line"
+        sleep 0.5
+    done
+}
+say "\$ navstar kv put navstar demo --pncounter erlang_users=5   (on node 1)"
+kv n1 put navstar demo --pncounter erlang_users=5 >/dev/null || fail "node 1 refused the increment"
+converge 5
+ok "all three nodes read erlang_users = 5"
+for node in n1 n2 n3; do nsc link "$CLUSTER" "$node" down; done
+say "every node cut off from the others; each increments on its own side:"
+for pair in n1:3 n2:7 n3:11; do
+    node=${pair%%:*} amount=${pair##*:}
+    kv "$node" put navstar demo --pncounter "erlang_users=$amount" >/dev/null || fail "$node refused its increment"
+    say "$node: +$amount, reads $(users "$node")"
+done
+for node in n1 n2 n3; do nsc link "$CLUSTER" "$node" up; done
+healed=$(now_ms)
+say "healed; waiting for every node to read 5 + 3 + 7 + 11 = 26:"
+converge 26
+ok "all three nodes read erlang_users = 26, $(seconds_since "$healed") after the partition healed"
