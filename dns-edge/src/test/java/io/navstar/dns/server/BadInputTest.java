@@ -242,7 +242,7 @@ class BadInputTest {
                 .listen(List.of(new InetSocketAddress("198.51.100.1", 53))).build();
         DnsServer s = new DnsServer(cfg, new LocalZones());
         IllegalStateException e = assertThrows(IllegalStateException.class, s::start);
-        assertTrue(e.getMessage().contains("198.51.100.1") && e.getMessage().contains("dummy"), e.getMessage());
+        assertTrue(e.getMessage().contains("198.51.100.1") && e.getMessage().contains("dns.interface"), e.getMessage());
     }
 
     private static long openDescriptors() throws IOException {
