@@ -22,6 +22,7 @@ cc:gcc
 nsenter:util-linux
 tcpdump:tcpdump
 openssl:openssl
+promtool:prometheus
 "
 missing=""
 for pair in $NEEDED; do
@@ -42,6 +43,12 @@ if [ -n "$missing" ]; then
   apt-get update -q
   # shellcheck disable=SC2086
   apt-get install -y -q --no-install-recommends $missing
+  case " $missing " in
+    # only promtool is wanted (the tests check /metrics with it): no Prometheus server left running
+    *" prometheus "*) if command -v systemctl >/dev/null 2>&1; then
+                        systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+                      fi ;;
+  esac
 fi
 
 "$(dirname "$0")/java-home.sh" >/dev/null

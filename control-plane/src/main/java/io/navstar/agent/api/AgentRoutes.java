@@ -111,6 +111,7 @@ public final class AgentRoutes {
                 .add(HttpMethod.GET, "/v1/enumerate", notImplemented)
                 .addUnder(HttpMethod.GET, "/lashup/kv/", false, request -> kvGet(agent, request))
                 .addUnder(HttpMethod.POST, "/lashup/kv/", true, request -> kvPost(agent, request))
+                .addBlocking(HttpMethod.GET, "/metrics", agent.metrics().endpoint())
                 .add(HttpMethod.GET, "/v1/tasks", request -> ApiServer.Reply.ok(
                         agent.tasks().tasks().values().stream().map(t -> raw(json.write(t))).toList()))
                 .add(HttpMethod.GET, "/v1/tasks/{id}", request -> {

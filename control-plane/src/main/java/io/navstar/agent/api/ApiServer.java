@@ -146,7 +146,7 @@ public final class ApiServer implements AutoCloseable {
             LOG.info("API serving http://{}", hostPort(server.address()));
             return new ApiServer(server, loops);
         } catch (RuntimeException e) {
-            loops.disposeLater().block(Duration.ofSeconds(5));
+            loops.disposeLater(Duration.ZERO, Duration.ofSeconds(5)).block(Duration.ofSeconds(6));
             throw new IllegalStateException("cannot serve the API on " + hostPort(address) + ": " + rootMessage(e), e);
         }
     }
@@ -302,6 +302,7 @@ public final class ApiServer implements AutoCloseable {
     @Override
     public void close() {
         server.disposeNow(Duration.ofSeconds(5));
-        loops.disposeLater().block(Duration.ofSeconds(5));
+        // the connections are closed: no quiet period for late tasks (Reactor's default waits 2 s)
+        loops.disposeLater(Duration.ZERO, Duration.ofSeconds(5)).block(Duration.ofSeconds(6));
     }
 }

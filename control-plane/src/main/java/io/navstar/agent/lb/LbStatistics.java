@@ -16,6 +16,10 @@ import java.util.Optional;
  * <p>Threading: {@link #snapshot()} may be called from any thread; each call reads the kernel counters afresh.
  */
 public interface LbStatistics {
+    /** Upper bounds, in nanoseconds, of the apply latency buckets: 100 us to 10 s, then unbounded. */
+    List<Long> APPLY_BUCKETS_NANOS = List.of(100_000L, 250_000L, 500_000L, 1_000_000L, 2_500_000L, 5_000_000L,
+            10_000_000L, 25_000_000L, 50_000_000L, 100_000_000L, 250_000_000L, 500_000_000L, 1_000_000_000L,
+            2_500_000_000L, 10_000_000_000L, Long.MAX_VALUE);
 
     /** Everything counted now, read in a few batched syscalls however many VIPs and backends there are. */
     Snapshot snapshot();
@@ -29,9 +33,10 @@ public interface LbStatistics {
      * @param applies        calls of {@link LoadBalancer#apply} so far
      * @param healthApplies  re-applies because the health rule skipped or restored a backend
      * @param lastApply      how long the last call of {@link LoadBalancer#apply} took (zero before the first)
+     * @param applyLatency   how long every call took
      */
     record Snapshot(List<VipCounters> vips, List<BackendCounters> backends, Housekeeping housekeeping,
-                    long applies, long healthApplies, Duration lastApply) {
+                    long applies, long healthApplies, Duration lastApply, ApplyLatency applyLatency) {
         public Snapshot {
             vips = List.copyOf(vips);
             backends = List.copyOf(backends);
@@ -45,6 +50,18 @@ public interface LbStatistics {
         /** The counters of one backend, if it is installed. */
         public Optional<BackendCounters> backend(Endpoint endpoint) {
             return backends.stream().filter(b -> b.backend().equals(endpoint)).findFirst();
+        }
+    }
+
+    /**
+     * The durations of the applies.
+     *
+     * @param bucketCounts applies per bucket of {@link #APPLY_BUCKETS_NANOS}, not cumulative
+     * @param sumNanos     their durations added up
+     */
+    record ApplyLatency(List<Long> bucketCounts, long sumNanos) {
+        public ApplyLatency {
+            bucketCounts = List.copyOf(bucketCounts);
         }
     }
 
@@ -63,6 +80,7 @@ public interface LbStatistics {
      * A backend's kernel counters, summed over CPUs, and what its first-packet events showed.
      *
      * @param packets           packets of its flows (and their replies, seen in tc and xdp modes)
+     * @param bytes             their bytes
      * @param newFlows          flows the data plane gave it
      * @param repliedFlows      of those, flows whose first reply the data plane saw (tc and xdp modes)
      * @param newFlowEvents     new-flow events user space consumed for it
@@ -70,8 +88,8 @@ public interface LbStatistics {
      * @param unansweredFlows   new flows that got no reply in time (tc and xdp modes)
      * @param skipped           true while the health rule keeps it out of the Maglev tables
      */
-    record BackendCounters(Endpoint backend, long packets, long newFlows, long repliedFlows, long newFlowEvents,
-                           long newFlowsPerSecond, long unansweredFlows, boolean skipped) {
+    record BackendCounters(Endpoint backend, long packets, long bytes, long newFlows, long repliedFlows,
+                           long newFlowEvents, long newFlowsPerSecond, long unansweredFlows, boolean skipped) {
     }
 
     /**

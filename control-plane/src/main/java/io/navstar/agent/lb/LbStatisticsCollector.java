@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Supplier;
 
 /**
@@ -36,6 +37,8 @@ final class LbStatisticsCollector implements LbStatistics {
     private volatile long applies;
     private volatile long healthApplies;
     private volatile long lastApplyNanos;
+    private final AtomicLongArray applyBuckets = new AtomicLongArray(APPLY_BUCKETS_NANOS.size());
+    private volatile long applySumNanos;
 
     LbStatisticsCollector(Reconciler reconciler, LbCounters counters, LbEventConsumer events,
                           LbHousekeeping housekeeping, Supplier<DesiredState> desired) {
@@ -48,6 +51,12 @@ final class LbStatisticsCollector implements LbStatistics {
 
     /** An apply took {@code nanos}. */
     void applied(long nanos) {
+        int bucket = 0;
+        while (nanos > APPLY_BUCKETS_NANOS.get(bucket)) {
+            bucket++;
+        }
+        applyBuckets.incrementAndGet(bucket);
+        applySumNanos += nanos;
         applies++;
         lastApplyNanos = nanos;
     }
@@ -62,7 +71,15 @@ final class LbStatisticsCollector implements LbStatistics {
         return new Snapshot(vips(), backends(),
                 new Housekeeping(housekeeping.sweptEndpoints(), housekeeping.sweptFilterBits(),
                         housekeeping.reapedFlows(), Duration.ofNanos(housekeeping.reapNanos()), housekeeping.reapPause()),
-                applies, healthApplies, Duration.ofNanos(lastApplyNanos));
+                applies, healthApplies, Duration.ofNanos(lastApplyNanos), applyLatency());
+    }
+
+    private ApplyLatency applyLatency() {
+        List<Long> counts = new ArrayList<>(applyBuckets.length());
+        for (int i = 0; i < applyBuckets.length(); i++) {
+            counts.add(applyBuckets.get(i));
+        }
+        return new ApplyLatency(counts, applySumNanos);
     }
 
     private List<VipCounters> vips() {
@@ -96,8 +113,8 @@ final class LbStatisticsCollector implements LbStatistics {
         List<BackendCounters> backends = new ArrayList<>(ids.size());
         ids.forEach((backend, id) -> {
             int at = id * LbCounters.FIELDS;
-            backends.add(new BackendCounters(backend, totals[at], totals[at + 2], totals[at + 3], events.newFlows(id),
-                    events.newFlowRate(id), health.unanswered(id), health.skipped(id, now)));
+            backends.add(new BackendCounters(backend, totals[at], totals[at + 1], totals[at + 2], totals[at + 3],
+                    events.newFlows(id), events.newFlowRate(id), health.unanswered(id), health.skipped(id, now)));
         });
         return backends;
     }

@@ -7,6 +7,7 @@ import io.navstar.agent.dns.ZoneCompiler;
 import io.navstar.agent.lb.LbOptions;
 import io.navstar.agent.lb.LoadBalancer;
 import io.navstar.agent.lb.model.Endpoint;
+import io.navstar.agent.metrics.AgentMetrics;
 import io.navstar.agent.task.HealthChecks;
 import io.navstar.agent.task.Task;
 import io.navstar.agent.task.TaskJson;
@@ -85,6 +86,7 @@ public final class NodeAgent implements AutoCloseable {
     private volatile TaskStore tasks;
     private volatile HealthChecks health;
     private ApiServer api;
+    private AgentMetrics metrics;
     private volatile View view = View.EMPTY;
 
     /**
@@ -182,6 +184,8 @@ public final class NodeAgent implements AutoCloseable {
 
         publishNodeRecord();
         gossip.node().start(config.contacts());
+        metrics = new AgentMetrics().gossip(gossip.node().metrics()).kv(kv.metrics()).dns(dns.metrics())
+                .lb(lb.statistics());
         api = ApiServer.start(config.api(), AgentRoutes.routes(this));
         opened.add(api);
         control.request();
@@ -311,6 +315,11 @@ public final class NodeAgent implements AutoCloseable {
 
     public ApiServer api() {
         return api;
+    }
+
+    /** Every part's Prometheus metrics, in a registry of this agent's own. */
+    public AgentMetrics metrics() {
+        return metrics;
     }
 
     /** Stops every part in the reverse order of start; the pinned data plane keeps serving. */

@@ -68,7 +68,8 @@ class ApiServerTest {
     @Test
     void aPrefixRouteTakesPathsOfAnyDepthUnderItAndSeesHeaders() throws Exception {
         HttpResponse<String> deep = send(HttpRequest.newBuilder(uri("/v1/tree/a/b%2Fc/d")).header("X-Test", "yes").GET());
-        assertEquals("{\"rest\":\"a/b%2Fc/d\",\"header\":\"yes\"}", deep.body());
+        assertEquals(Map.of("rest", "a/b%2Fc/d", "header", "yes"), ApiServer.JSON.readValue(deep.body(), Map.class),
+                "Map.of has no fixed order: compare the JSON's content");
         assertEquals(404, get("/v1/tree/").statusCode(), "the prefix itself names nothing");
         HttpResponse<String> post = send(HttpRequest.newBuilder(uri("/v1/tree/a")).POST(body("[]")));
         assertEquals(405, post.statusCode());

@@ -1,9 +1,11 @@
 package io.navstar.agent.cluster;
 
 import io.navstar.agent.lb.support.LbTestSupport;
+import io.navstar.agent.metrics.Exposition;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,6 +40,9 @@ class NsClusterTest {
 
             String vips = awaitOutput(() -> cluster.api(2, "/v1/vips"), NsCluster.containerAddress(1, 1));
             assertTrue(vips.contains("/web:8080"), vips);
+            // every part's Prometheus families through a real agent's API
+            String metrics = cluster.api(2, "/metrics").orThrow("metrics");
+            Exposition.assertPromtoolAccepts(metrics.getBytes(StandardCharsets.UTF_8));
             assertEquals("hello from n1", cluster.exec(2, 1, "curl", "-sS", "--max-time", "2",
                     "http://web.marathon.l4lb.thisdcos.directory:8080/").orThrow("curl by name").strip());
             assertTrue(cluster.exec(2, 1, "cat", "/proc/self/cgroup").orThrow("exec").contains("/" + CLUSTER + "/n2/c1"),

@@ -3,30 +3,30 @@ package io.navstar.dns.metrics;
 import io.navstar.dns.cache.AnswerCache;
 import io.navstar.dns.upstream.Upstream;
 
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The DNS server's counters: queries by zone and response code, malformed and dropped input, refused
- * recursion, cache hits/misses/size and per-upstream latency and failures. Counting is lock-free and
- * allocation-free on event loops; {@link #snapshot()} (any thread) copies everything into plain values
- * for the control plane to export.
+ * The DNS server's counters: queries by zone, transport, source and response code ({@link QueryCounters}),
+ * malformed and dropped input, refused recursion, and the registered cache and upstreams with their own
+ * counters. Counting is lock-free and allocation-free on event loops; the accessors (any thread) read each
+ * value as it is, for the agent's Prometheus exporter at scrape time and for tests.
  */
 public final class DnsMetrics {
     /** Zone label for forwarded names without a forward zone. */
     public static final String DEFAULT_FORWARD_ZONE = ".";
+    /** Zone label for queries rejected before any lookup (malformed, refused recursion, zone transfers). */
+    public static final String NO_ZONE = "";
 
     private final ConcurrentHashMap<String, QueryCounters> zones = new ConcurrentHashMap<>();
     private final LongAdder malformed = new LongAdder();
     private final LongAdder dropped = new LongAdder();
     private final LongAdder refused = new LongAdder();
     private final LongAdder truncated = new LongAdder();
-    private final LongAdder tcpQueries = new LongAdder();
     private final LongAdder overloaded = new LongAdder();
     private final LongAdder coalesced = new LongAdder();
     private final LongAdder tcpPaused = new LongAdder();
@@ -53,10 +53,6 @@ public final class DnsMetrics {
 
     public void countTruncated() {
         truncated.increment();
-    }
-
-    public void countTcpQuery() {
-        tcpQueries.increment();
     }
 
     public void countOverloaded() {
@@ -92,56 +88,84 @@ public final class DnsMetrics {
         this.cache = answerCache;
     }
 
-    public Snapshot snapshot() {
-        Map<String, Map<Integer, Long>> byZone = new LinkedHashMap<>();
-        zones.forEach((name, counters) -> {
-            Map<Integer, Long> byRcode = new LinkedHashMap<>();
-            long[] sums = counters.sums();
-            for (int rcode = 0; rcode < sums.length; rcode++) {
-                if (sums[rcode] != 0) {
-                    byRcode.put(rcode, sums[rcode]);
-                }
+    /** The counters of every zone that has answered or been set up. */
+    public Collection<QueryCounters> zones() {
+        return zones.values();
+    }
+
+    /** Answers for {@code zone} with {@code rcode} so far, any transport and source; 0 when none. */
+    public long queries(String zone, int rcode) {
+        QueryCounters counters = zones.get(zone);
+        return counters == null ? 0 : counters.answered(rcode);
+    }
+
+    /** Answers so far, every zone and response code. */
+    public long queries() {
+        long sum = 0;
+        for (QueryCounters counters : zones.values()) {
+            for (int rcode = 0; rcode < QueryCounters.RCODES; rcode++) {
+                sum += counters.answered(rcode);
             }
-            byZone.put(name, byRcode);
-        });
-        List<Upstream.Stats> upstreamStats = new ArrayList<>();
-        for (Upstream u : upstreams) {
-            upstreamStats.add(u.stats());
         }
-        AnswerCache c = cache;
-        return new Snapshot(byZone, malformed.sum(), dropped.sum(), refused.sum(), truncated.sum(), tcpQueries.sum(),
-                overloaded.sum(), coalesced.sum(), tcpPaused.sum(), failureCacheHits.sum(), c == null ? null : c.stats(),
-                upstreamStats);
+        return sum;
+    }
+
+    /** Queries answered FORMERR/NOTIMP/BADVERS. */
+    public long malformed() {
+        return malformed.sum();
     }
 
     /**
-     * Counters at one moment.
-     *
-     * @param queriesByZone zone name ({@link #DEFAULT_FORWARD_ZONE} for default forwarding) to answers by
-     *     response code (0 NOERROR, 2 SERVFAIL, 3 NXDOMAIN, 5 REFUSED, ...)
-     * @param malformed queries answered FORMERR/NOTIMP/BADVERS
-     * @param dropped datagrams dropped unanswered (shorter than a header, responses, or longer than a
-     *     UDP receive slot), and answers the kernel refused for a reason other than a full buffer
-     * @param refused recursion refused to clients outside the allowed ranges
-     * @param truncated UDP answers sent with TC because they exceeded the client's size
-     * @param tcpQueries queries received over TCP
-     * @param overloaded queries shed under overload: forwarded ones refused because too many were in
-     *     flight, or UDP answers dropped because the socket's send buffer was full (EAGAIN)
-     * @param coalesced forwarded queries that joined an identical query already in flight
-     * @param tcpPaused times a TCP client's reading was paused because it did not read its answers
-     * @param failureCacheHits forwarded queries answered at once (stale or SERVFAIL), nothing sent,
-     *     because every upstream of the group had a cached failure for the question (RFC 9520)
-     * @param cache cache counters, null before a server registered its cache
-     * @param upstreams per-upstream counters and latency histograms
+     * Datagrams dropped unanswered (shorter than a header, responses, or longer than a UDP receive slot), and
+     * answers the kernel refused for a reason other than a full buffer.
      */
-    public record Snapshot(Map<String, Map<Integer, Long>> queriesByZone, long malformed, long dropped, long refused,
-                           long truncated, long tcpQueries, long overloaded, long coalesced, long tcpPaused,
-                           long failureCacheHits, AnswerCache.Stats cache,
-                           List<Upstream.Stats> upstreams) {
-        /** Answers for {@code zone} with {@code rcode}, 0 when none. */
-        public long queries(String zone, int rcode) {
-            Map<Integer, Long> m = queriesByZone.get(zone);
-            return m == null ? 0 : m.getOrDefault(rcode, 0L);
-        }
+    public long dropped() {
+        return dropped.sum();
+    }
+
+    /** Recursion refused to clients outside the allowed ranges. */
+    public long refused() {
+        return refused.sum();
+    }
+
+    /** UDP answers sent with TC because they exceeded the client's size. */
+    public long truncated() {
+        return truncated.sum();
+    }
+
+    /**
+     * Queries shed under overload: forwarded ones refused because too many were in flight, or UDP answers dropped
+     * because the socket's send buffer was full (EAGAIN).
+     */
+    public long overloaded() {
+        return overloaded.sum();
+    }
+
+    /** Forwarded queries that joined an identical query already in flight. */
+    public long coalesced() {
+        return coalesced.sum();
+    }
+
+    /** Times a TCP client's reading was paused because it did not read its answers. */
+    public long tcpPaused() {
+        return tcpPaused.sum();
+    }
+
+    /**
+     * Forwarded queries answered at once (stale or SERVFAIL), nothing sent, because every upstream of the group
+     * had a cached failure for the question (RFC 9520).
+     */
+    public long failureCacheHits() {
+        return failureCacheHits.sum();
+    }
+
+    /** The upstreams registered, in registration order. */
+    public List<Upstream> upstreams() {
+        return Collections.unmodifiableList(upstreams);
+    }
+
+    /** The answer cache, null before a server registered it. */
+    public AnswerCache cache() {
+        return cache;
     }
 }

@@ -1,2 +1,2 @@
-/** Counters of the DNS server with a {@link io.navstar.dns.metrics.DnsMetrics#snapshot()} for export. */
+/** Counters of the DNS server, kept allocation-free on the event loops and read by an exporter at scrape time. */
 package io.navstar.dns.metrics;

@@ -111,8 +111,7 @@ public final class DnsServerMain {
         while (true) {
             Thread.sleep(statsSeconds > 0 ? statsSeconds * 1000L : 3_600_000L);
             if (statsSeconds > 0) {
-                long queries = server.metrics().snapshot().queriesByZone().values().stream()
-                        .flatMap(m -> m.values().stream()).mapToLong(Long::longValue).sum();
+                long queries = server.metrics().queries();
                 long allocated = loopAllocatedBytes(server.loopThreadIds());
                 long dq = queries - lastQueries;
                 out.printf("stats queries %d (+%d)  event-loop heap allocation %d bytes (+%d)  %.1f bytes/query in this interval%n",

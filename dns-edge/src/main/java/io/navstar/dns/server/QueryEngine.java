@@ -5,6 +5,7 @@ import io.navstar.dns.cache.CacheEntry;
 import io.navstar.dns.cache.CacheKey;
 import io.navstar.dns.metrics.DnsMetrics;
 import io.navstar.dns.metrics.QueryCounters;
+import io.navstar.dns.metrics.QueryCounters.Source;
 import io.navstar.dns.upstream.ForwardZones;
 import io.navstar.dns.upstream.Forwarder;
 import io.navstar.dns.upstream.PendingQuery;
@@ -46,8 +47,8 @@ public final class QueryEngine implements Forwarder.Replies {
     private final ForwardZones forwardZones;
     private final SourceFilter recursionFilter;
     private final DnsMetrics metrics;
-    private final QueryCounters refusedCounters;
-    private final QueryCounters malformedCounters;
+    /** Queries rejected before any lookup: malformed ones, refused recursion and zone transfers. */
+    private final QueryCounters rejectedCounters;
     private final int maxUdpPayload;
     private final long staleAnswerTtl;
     private final int prefetchMinHits;
@@ -63,8 +64,7 @@ public final class QueryEngine implements Forwarder.Replies {
         this.forwardZones = forwardZones;
         this.recursionFilter = SourceFilter.of(config.recursionAllowedFrom());
         this.metrics = metrics;
-        this.refusedCounters = metrics.zone("refused");
-        this.malformedCounters = metrics.zone("malformed");
+        this.rejectedCounters = metrics.zone(DnsMetrics.NO_ZONE);
         this.maxUdpPayload = config.maxUdpPayload();
         this.staleAnswerTtl = config.staleAnswerTtl().toSeconds();
         this.prefetchMinHits = config.prefetchMinHits();
@@ -87,7 +87,6 @@ public final class QueryEngine implements Forwarder.Replies {
 
     /** Handles one TCP query (the frame without its length prefix); writes the framed answer. */
     public void onTcp(Channel channel, ByteBuf frame, int base, int length) {
-        metrics.countTcpQuery();
         ByteBuf out = channel.alloc().ioBuffer(514);
         if (answer(channel, out, frame, base, length, inetClient.set((InetSocketAddress) channel.remoteAddress()),
                 true) > 0) {
@@ -135,11 +134,12 @@ public final class QueryEngine implements Forwarder.Replies {
             } else {
                 writer.header(query.id(), flags, 0, 0, 0, 0);
             }
-            malformedCounters.count(rcode);
+            rejectedCounters.count(tcp, Source.REJECTED, rcode);
             return finish(out, tcp);
         }
         if (query.qtype() == TYPE_AXFR || query.qtype() == TYPE_IXFR) {
-            refusedCounters.count(RCODE_REFUSED); // zone transfers are not served, local or forwarded
+            // zone transfers are not served, local or forwarded
+            rejectedCounters.count(tcp, Source.REJECTED, RCODE_REFUSED);
             return rcodeOnly(out, tcp, RCODE_REFUSED, false);
         }
         ZoneSnapshot snapshot = zones.current();
@@ -148,12 +148,12 @@ public final class QueryEngine implements Forwarder.Replies {
         boolean recursion = client.allowedBy(recursionFilter);
         if (zone != null) {
             begin(out, tcp);
-            answerLocal(snapshot, zone, limit, recursion);
+            answerLocal(snapshot, zone, limit, recursion, tcp);
             return finish(out, tcp);
         }
         if (!recursion) {
             metrics.countRefused();
-            refusedCounters.count(RCODE_REFUSED);
+            rejectedCounters.count(tcp, Source.REJECTED, RCODE_REFUSED);
             return rcodeOnly(out, tcp, RCODE_REFUSED, recursion);
         }
         UpstreamGroup group = forwardZones.find(query.nameLower(), query.nameLength());
@@ -171,7 +171,7 @@ public final class QueryEngine implements Forwarder.Replies {
             begin(out, tcp);
             writeEntry(entry, query.id(), query.flags(), query.nameOriginal(), query.nameLength(), query.qtype(),
                     query.qclass(), query.edns(), query.dnssecOk(), limit, now, false);
-            counters.count(entry.rcode());
+            counters.count(tcp, Source.CACHE, entry.rcode());
             return finish(out, tcp);
         }
         cache.recordMiss();
@@ -182,7 +182,7 @@ public final class QueryEngine implements Forwarder.Replies {
             if (group.size() > 0) {
                 metrics.countOverloaded();
             }
-            counters.count(RCODE_SERVFAIL);
+            counters.count(tcp, Source.FORWARDED, RCODE_SERVFAIL);
             return rcodeOnly(out, tcp, RCODE_SERVFAIL, true);
         }
         return 0;
@@ -204,7 +204,7 @@ public final class QueryEngine implements Forwarder.Replies {
      * answers) when the name exists without that type, or NXDOMAIN when it does not exist; negative
      * answers carry the zone's SOA in authority with TTL min(SOA TTL, MINIMUM) (RFC 2308 §3).
      */
-    private void answerLocal(ZoneSnapshot snapshot, Zone zone, int limit, boolean recursion) {
+    private void answerLocal(ZoneSnapshot snapshot, Zone zone, int limit, boolean recursion, boolean tcp) {
         NameNode node = snapshot.findNode(query.nameLower(), query.nameLength(), query.nameHash());
         int rcode = node == null ? RCODE_NXDOMAIN : RCODE_NOERROR;
         int flags = FLAG_QR | FLAG_AA | (query.flags() & (FLAG_RD | FLAG_CD)) | (recursion ? FLAG_RA : 0) | rcode;
@@ -244,7 +244,7 @@ public final class QueryEngine implements Forwarder.Replies {
             counters = metrics.zone(zone.name());
             zone.attachCounters(counters);
         }
-        counters.count(rcode);
+        counters.count(tcp, Source.LOCAL, rcode);
     }
 
     private int writeRrset(RecordData[] set) {
@@ -348,7 +348,7 @@ public final class QueryEngine implements Forwarder.Replies {
         begin(out, tcp);
         writeEntry(entry, pq.clientId(), pq.clientFlags(), pq.nameOriginal(), pq.nameLength(), pq.qtype(),
                 pq.qclass(), pq.clientEdns(), pq.dnssecOk(), pq.clientLimit(), System.nanoTime(), stale);
-        pq.counters().count(entry.rcode());
+        pq.counters().count(tcp, stale ? Source.STALE : Source.FORWARDED, entry.rcode());
         finish(out, tcp);
         send(pq, out);
     }
@@ -369,7 +369,7 @@ public final class QueryEngine implements Forwarder.Replies {
         if (pq.clientEdns()) {
             writer.opt(maxUdpPayload, 0, pq.dnssecOk());
         }
-        pq.counters().count(RCODE_SERVFAIL);
+        pq.counters().count(tcp, Source.FORWARDED, RCODE_SERVFAIL);
         finish(out, tcp);
         send(pq, out);
     }

@@ -44,6 +44,7 @@ public final class Upstream {
     private final LongAdder failureCacheHits = new LongAdder();
     private final FailureCache failedQuestions;
     private final LongAdder[] latency = new LongAdder[LATENCY_BUCKETS_MICROS.length];
+    private final LongAdder latencySumNanos = new LongAdder();
 
     public Upstream(InetSocketAddress address, long minTimeoutNanos, long maxTimeoutNanos, long initialTimeoutNanos) {
         this.address = address;
@@ -82,6 +83,7 @@ public final class Upstream {
             srttNanos = 0.875 * srttNanos + 0.125 * rttNanos;
         }
         timeoutNanos = clamp((long) (srttNanos + 4 * rttvarNanos));
+        latencySumNanos.add(rttNanos);
         long micros = rttNanos / 1000;
         for (int i = 0; i < LATENCY_BUCKETS_MICROS.length; i++) {
             if (micros <= LATENCY_BUCKETS_MICROS[i]) {
@@ -170,7 +172,7 @@ public final class Upstream {
         }
         return new Stats(address.toString(), queries.sum(), answers.sum(), failures.sum(), timeouts.sum(),
                 tcpRetries.sum(), unreachable.sum(), failureCacheHits.sum(), failedQuestions.size(),
-                failedQuestions.evictions(), srttNanos(), timeoutNanos, buckets);
+                failedQuestions.evictions(), srttNanos(), timeoutNanos, buckets, latencySumNanos.sum());
     }
 
     /**
@@ -189,10 +191,11 @@ public final class Upstream {
      * @param failedQuestionEvictions remembered failures dropped to stay within the bound
      * @param srttNanos smoothed round trip, -1 before any answer
      * @param timeoutNanos current retry timeout
-     * @param latencyBuckets answers per latency bucket ({@link #LATENCY_BUCKETS_MICROS})
+     * @param latencyBuckets answers per latency bucket ({@link #LATENCY_BUCKETS_MICROS}), not cumulative
+     * @param latencySumNanos the round trips of all answers added up
      */
     public record Stats(String address, long queries, long answers, long failures, long timeouts, long tcpRetries,
                         long unreachable, long failureCacheHits, long failedQuestions, long failedQuestionEvictions,
-                        long srttNanos, long timeoutNanos, long[] latencyBuckets) {
+                        long srttNanos, long timeoutNanos, long[] latencyBuckets, long latencySumNanos) {
     }
 }

@@ -73,7 +73,7 @@ class BadInputTest {
         Response two = Response.parse(r.udpRaw(withHeader(79, 0x100, 2, 0, 0, 0,
                 concat(wire("a.b"), bytes(0, 1, 0, 1), wire("a.b"), bytes(0, 1, 0, 1)))));
         assertEquals(DnsWire.RCODE_FORMERR, two.rcode(), "many questions");
-        assertTrue(server.metrics().snapshot().malformed() >= 3);
+        assertTrue(server.metrics().malformed() >= 3);
         assertStillServing();
     }
 
@@ -208,7 +208,7 @@ class BadInputTest {
             }
             writer.join(5000);
         }
-        assertTrue(server.metrics().snapshot().tcpPaused() >= 1, "back-pressure engaged");
+        assertTrue(server.metrics().tcpPaused() >= 1, "back-pressure engaged");
         assertStillServing();
     }
 
@@ -242,7 +242,7 @@ class BadInputTest {
                 .listen(List.of(new InetSocketAddress("198.51.100.1", 53))).build();
         DnsServer s = new DnsServer(cfg, new LocalZones());
         IllegalStateException e = assertThrows(IllegalStateException.class, s::start);
-        assertTrue(e.getMessage().contains("198.51.100.1") && e.getMessage().contains("dummy"), e.getMessage());
+        assertTrue(e.getMessage().contains("198.51.100.1") && e.getMessage().contains("dns.interface"), e.getMessage());
     }
 
     private static long openDescriptors() throws IOException {

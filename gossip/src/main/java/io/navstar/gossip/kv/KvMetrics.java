@@ -1,23 +1,48 @@
 package io.navstar.gossip.kv;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
+import io.navstar.gossip.metrics.BucketHistogram;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Counters of one KV node: state size, local operations, deltas and anti-entropy traffic. Written
- * by the store thread and the replicator, read by anyone; each value is individually atomic.
+ * Counters of one KV node: state size, local operations by result and their latency, the size of each group
+ * commit, deltas and anti-entropy traffic; read one by one by the agent's Prometheus exporter at scrape time.
+ *
+ * <p>Written by the store thread, the replicator and callers refused at once; read by anyone. Each value is
+ * individually atomic; counting is lock-free and allocates nothing.
  */
 public final class KvMetrics {
 
+    /** How a local operation ended. */
+    public enum OpResult {
+        /** Durable and acknowledged. */
+        APPLIED,
+        /** A compare-and-set whose expected clock no longer held. */
+        CLOCK_MOVED,
+        /** An operation that does not fit the value's type. */
+        INVALID,
+        /** The new value would exceed the size limit. */
+        TOO_LARGE,
+        /** Refused at once: the store's queue was full. */
+        OVERLOADED,
+        /** The commit failed (storage error) or the store thread failed on its batch. */
+        FAILED,
+        /** The store was closed first. */
+        CLOSED
+    }
+
+    /** Upper bounds, in nanoseconds, of the operation latency buckets: 100 us to 5 s, then unbounded. */
+    private static final long[] LATENCY_BUCKETS_NANOS = {100_000, 250_000, 500_000, 1_000_000, 2_500_000, 5_000_000,
+        10_000_000, 25_000_000, 50_000_000, 100_000_000, 250_000_000, 500_000_000, 1_000_000_000, 5_000_000_000L};
+    /** Upper bounds of the requests-per-commit buckets: powers of two up to 1024. */
+    private static final long[] BATCH_BUCKETS = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024};
+
     final AtomicLong keys = new AtomicLong();
     final AtomicLong bytes = new AtomicLong();
-    final LongAdder operations = new LongAdder();
-    final LongAdder operationsRejected = new LongAdder();
+    private final LongAdder[] operations = new LongAdder[OpResult.values().length];
+    private final BucketHistogram operationLatency = new BucketHistogram(LATENCY_BUCKETS_NANOS);
+    private final BucketHistogram commitBatches = new BucketHistogram(BATCH_BUCKETS);
     final LongAdder overloaded = new LongAdder();
-    final LongAdder commits = new LongAdder();
-    final LongAdder committedRequests = new LongAdder();
     final LongAdder deltasSent = new LongAdder();
     final LongAdder deltasReceived = new LongAdder();
     final LongAdder deltasAlreadyKnown = new LongAdder();
@@ -28,15 +53,44 @@ public final class KvMetrics {
     final LongAdder fullExchanges = new LongAdder();
     final LongAdder corruptFrames = new LongAdder();
 
+    KvMetrics() {
+        for (int i = 0; i < operations.length; i++) {
+            operations[i] = new LongAdder();
+        }
+    }
+
+    /** A local operation ended with {@code result}. */
+    void operation(OpResult result) {
+        operations[result.ordinal()].increment();
+    }
+
+    /** A local operation was acknowledged {@code nanos} after it was requested. */
+    void applied(long nanos) {
+        operations[OpResult.APPLIED.ordinal()].increment();
+        operationLatency.record(nanos);
+    }
+
+    /** One durable commit (one fsync) acknowledged {@code requests} requests. */
+    void committed(int requests) {
+        commitBatches.record(requests);
+    }
+
     public long keys() { return keys.get(); }
     /** Sum of the encoded sizes of all values. */
     public long bytes() { return bytes.get(); }
-    public long operations() { return operations.sum(); }
-    public long operationsRejected() { return operationsRejected.sum(); }
+    /** Local operations that ended with {@code result}. */
+    public long operations(OpResult result) { return operations[result.ordinal()].sum(); }
+    /** Local operations applied. */
+    public long operations() { return operations(OpResult.APPLIED); }
+    /** Nanoseconds from request to durable acknowledgement of each applied local operation. */
+    public BucketHistogram operationLatency() { return operationLatency; }
+    /** Requests acknowledged by each durable commit (group commit: several per fsync). */
+    public BucketHistogram commitBatches() { return commitBatches; }
+    /** Requests of any kind (operations, merges, subscriptions) refused because the queue was full. */
     public long overloaded() { return overloaded.sum(); }
     /** Durable commits (fsyncs); with group commit, fewer than committed requests. */
-    public long commits() { return commits.sum(); }
-    public long committedRequests() { return committedRequests.sum(); }
+    public long commits() { return commitBatches.count(); }
+    public long committedRequests() { return commitBatches.sum(); }
     public long deltasSent() { return deltasSent.sum(); }
     public long deltasReceived() { return deltasReceived.sum(); }
     public long deltasAlreadyKnown() { return deltasAlreadyKnown.sum(); }
@@ -47,25 +101,10 @@ public final class KvMetrics {
     public long fullExchanges() { return fullExchanges.sum(); }
     public long corruptFrames() { return corruptFrames.sum(); }
 
-    /** Every counter by a stable name, for the metrics endpoint. */
-    public Map<String, Long> snapshot() {
-        final Map<String, Long> out = new LinkedHashMap<>();
-        out.put("kv_keys", keys());
-        out.put("kv_bytes", bytes());
-        out.put("kv_operations_total", operations());
-        out.put("kv_operations_rejected_total", operationsRejected());
-        out.put("kv_overloaded_total", overloaded());
-        out.put("kv_commits_total", commits());
-        out.put("kv_committed_requests_total", committedRequests());
-        out.put("kv_deltas_sent_total", deltasSent());
-        out.put("kv_deltas_received_total", deltasReceived());
-        out.put("kv_deltas_already_known_total", deltasAlreadyKnown());
-        out.put("kv_anti_entropy_rounds_total", antiEntropyRounds());
-        out.put("kv_anti_entropy_bytes_sent_total", antiEntropyBytesSent());
-        out.put("kv_anti_entropy_bytes_received_total", antiEntropyBytesReceived());
-        out.put("kv_anti_entropy_keys_sent_total", antiEntropyKeysSent());
-        out.put("kv_full_exchanges_total", fullExchanges());
-        out.put("kv_corrupt_frames_total", corruptFrames());
-        return out;
+    @Override
+    public String toString() {
+        return "KvMetrics{keys=" + keys() + ", bytes=" + bytes() + ", applied=" + operations() + ", commits=" + commits()
+                + ", deltasSent=" + deltasSent() + ", deltasReceived=" + deltasReceived() + ", antiEntropyKeysSent="
+                + antiEntropyKeysSent() + ", fullExchanges=" + fullExchanges() + "}";
     }
 }

@@ -64,8 +64,9 @@ public final class KvStore implements AutoCloseable {
     private sealed interface Request permits OpRequest, MergeRequest, SubscribeRequest {
     }
 
-    private record OpRequest(KvKey key, VersionVector expected, List<Op> ops, CompletableFuture<Versioned> result)
-            implements Request {
+    /** A local operation; {@code requestedNanos} ({@link System#nanoTime()}) times it to its acknowledgement. */
+    private record OpRequest(KvKey key, VersionVector expected, List<Op> ops, CompletableFuture<Versioned> result,
+                             long requestedNanos) implements Request {
     }
 
     private record MergeRequest(List<RemoteUpdate> updates, CompletableFuture<Map<KvKey, Long>> result) implements Request {
@@ -178,7 +179,8 @@ public final class KvStore implements AutoCloseable {
      */
     public CompletableFuture<Versioned> requestOpAsync(KvKey key, VersionVector expectedClock, List<Op> ops) {
         final CompletableFuture<Versioned> result = new CompletableFuture<>();
-        submit(new OpRequest(Objects.requireNonNull(key, "key"), expectedClock, List.copyOf(ops), result));
+        submit(new OpRequest(Objects.requireNonNull(key, "key"), expectedClock, List.copyOf(ops), result,
+                System.nanoTime()));
         return result;
     }
 
@@ -230,14 +232,14 @@ public final class KvStore implements AutoCloseable {
 
     private void submit(Request request) {
         if (!running) {
-            fail(request, new KvException.ClosedException());
+            fail(request, new KvException.ClosedException(), KvMetrics.OpResult.CLOSED);
         } else if (config.inline()) {
             synchronized (queue) {
                 process(List.of(request));
             }
         } else if (!queue.offer(request)) {
             metrics.overloaded.increment();
-            fail(request, new KvException.OverloadedException(config.queueCapacity()));
+            fail(request, new KvException.OverloadedException(config.queueCapacity()), KvMetrics.OpResult.OVERLOADED);
         }
     }
 
@@ -297,7 +299,7 @@ public final class KvStore implements AutoCloseable {
             } catch (RuntimeException | Error e) {
                 LOG.error("KV store thread failed on a batch; failing its requests", e);
                 for (Request r : batch) {
-                    fail(r, new KvException("internal error: " + e, e));
+                    fail(r, new KvException("internal error: " + e, e), KvMetrics.OpResult.FAILED);
                 }
             } finally {
                 batch.clear();
@@ -306,7 +308,7 @@ public final class KvStore implements AutoCloseable {
         final List<Request> rest = new ArrayList<>();
         queue.drainTo(rest);
         for (Request r : rest) {
-            fail(r, new KvException.ClosedException());
+            fail(r, new KvException.ClosedException(), KvMetrics.OpResult.CLOSED);
         }
     }
 
@@ -352,12 +354,11 @@ public final class KvStore implements AutoCloseable {
                 final KvException failure = new KvException.StorageException(
                         "could not commit to " + config.file() + ": " + e.getMessage(), e);
                 LOG.error("KV commit failed; {} requests fail and nothing of them is applied", durable.size(), e);
-                durable.forEach(r -> fail(r, failure));
+                durable.forEach(r -> fail(r, failure, KvMetrics.OpResult.FAILED));
                 return;
             }
         }
-        metrics.commits.increment();
-        metrics.committedRequests.add(durable.size());
+        metrics.committed(durable.size());
         for (Map.Entry<KvKey, Entry> e : pending.entrySet()) {
             final Entry entry = publish(e.getKey(), e.getValue());
             final KvEvent event = new KvEvent(e.getKey(), entry.value(), entry.clock(), false);
@@ -372,7 +373,7 @@ public final class KvStore implements AutoCloseable {
         final Entry current = pending.getOrDefault(op.key(), committed.get(op.key()));
         final VersionVector clock = current == null ? VersionVector.empty() : current.clock();
         if (op.expected() != null && !op.expected().equals(clock)) {
-            metrics.operationsRejected.increment();
+            metrics.operation(KvMetrics.OpResult.CLOCK_MOVED);
             op.result().completeExceptionally(new KvException.ClockMovedException(op.key(), op.expected(), clock));
             return false;
         }
@@ -385,13 +386,13 @@ public final class KvStore implements AutoCloseable {
                 delta = delta.merge(m.delta());
             }
         } catch (IllegalArgumentException | ArithmeticException | ClassCastException e) {
-            metrics.operationsRejected.increment();
+            metrics.operation(KvMetrics.OpResult.INVALID);
             op.result().completeExceptionally(new KvException.InvalidOperationException(op.key(), e.getMessage()));
             return false;
         }
         final byte[] encoded = CrdtCodec.encode(value);
         if (encoded.length > config.maxValueBytes()) {
-            metrics.operationsRejected.increment();
+            metrics.operation(KvMetrics.OpResult.TOO_LARGE);
             op.result().completeExceptionally(
                     new KvException.ValueTooLargeException(op.key(), encoded.length, config.maxValueBytes()));
             return false;
@@ -401,7 +402,7 @@ public final class KvStore implements AutoCloseable {
         final OrMap newValue = value;
         final OrMap finalDelta = delta;
         afterCommit.add(() -> {
-            metrics.operations.increment();
+            metrics.applied(System.nanoTime() - op.requestedNanos());
             op.result().complete(new Versioned(newValue, nextClock));
             final CommitListener listener = commitListener;
             if (listener != null) {
@@ -498,9 +499,13 @@ public final class KvStore implements AutoCloseable {
         return lastTimestamp;
     }
 
-    private static void fail(Request r, KvException e) {
+    /** Fails {@code r} with {@code e}; a local operation is counted with {@code result}. */
+    private void fail(Request r, KvException e, KvMetrics.OpResult result) {
         switch (r) {
-            case OpRequest op -> op.result().completeExceptionally(e);
+            case OpRequest op -> {
+                metrics.operation(result);
+                op.result().completeExceptionally(e);
+            }
             case MergeRequest m -> m.result().completeExceptionally(e);
             case SubscribeRequest s -> s.result().completeExceptionally(e);
         }

@@ -1,32 +1,28 @@
 package io.navstar.gossip.metrics;
 
 import io.navstar.gossip.wire.MessageType;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * Plain counters and gauges of one gossip node: view sizes, messages and bytes in and out by type,
- * probe round trips, failures detected, frames dropped or rejected. {@link #snapshot()} gives them
- * as named values that the control plane exports (as Prometheus text, later).
+ * probe round trips, failures detected, frames dropped or rejected, read one by one by the agent's
+ * Prometheus exporter at scrape time.
  *
  * <p>Thread-safe: writers are the node's scheduler thread and the transport's I/O thread; readers
  * may be any thread and see each value atomically (not the set as one instant).
  */
 public final class GossipMetrics {
 
-    /** Upper bounds, in microseconds, of the probe round-trip histogram buckets (last is +Inf). */
-    public static final long[] RTT_BUCKETS_MICROS = {100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000,
-        50_000, 100_000, 250_000, 500_000, 1_000_000, Long.MAX_VALUE};
+    /** Upper bounds, in nanoseconds, of the probe round-trip histogram buckets (100 us to 1 s, then +Inf). */
+    private static final long[] RTT_BUCKETS_NANOS = {100_000, 250_000, 500_000, 1_000_000, 2_500_000, 5_000_000,
+        10_000_000, 25_000_000, 50_000_000, 100_000_000, 250_000_000, 500_000_000, 1_000_000_000, Long.MAX_VALUE};
 
     private final AtomicLongArray messagesIn = new AtomicLongArray(256);
     private final AtomicLongArray bytesIn = new AtomicLongArray(256);
     private final AtomicLongArray messagesOut = new AtomicLongArray(256);
     private final AtomicLongArray bytesOut = new AtomicLongArray(256);
-    private final AtomicLongArray rttBuckets = new AtomicLongArray(RTT_BUCKETS_MICROS.length);
-    private final AtomicLong rttCount = new AtomicLong();
-    private final AtomicLong rttSumNanos = new AtomicLong();
+    private final BucketHistogram probeRoundTrips = new BucketHistogram(RTT_BUCKETS_NANOS);
     private final AtomicLong failuresDetected = new AtomicLong();
     private final AtomicLong probeTimeouts = new AtomicLong();
     private final AtomicLong framesDropped = new AtomicLong();
@@ -50,14 +46,7 @@ public final class GossipMetrics {
     }
 
     public void probeRoundTrip(long nanos) {
-        long micros = nanos / 1_000;
-        int bucket = 0;
-        while (micros > RTT_BUCKETS_MICROS[bucket]) {
-            bucket++;
-        }
-        rttBuckets.incrementAndGet(bucket);
-        rttCount.incrementAndGet();
-        rttSumNanos.addAndGet(nanos);
+        probeRoundTrips.record(nanos);
     }
 
     public void failureDetected() {
@@ -120,8 +109,36 @@ public final class GossipMetrics {
         return multicastDuplicates.get();
     }
 
-    public long probeRoundTrips() {
-        return rttCount.get();
+    /** Probe round trips measured, in nanoseconds. */
+    public BucketHistogram probeRoundTrips() {
+        return probeRoundTrips;
+    }
+
+    public long probeTimeouts() {
+        return probeTimeouts.get();
+    }
+
+    /** Multicast payloads delivered to this node's handlers. */
+    public long multicastsDelivered() {
+        return multicastDelivered.get();
+    }
+
+    public int activeViewSize() {
+        return (int) activeViewSize.get();
+    }
+
+    public int passiveViewSize() {
+        return (int) passiveViewSize.get();
+    }
+
+    /** Nodes known to global membership, this one included. */
+    public int members() {
+        return (int) members.get();
+    }
+
+    /** Nodes reachable over the overlay, this one included. */
+    public int reachableNodes() {
+        return (int) reachable.get();
     }
 
     /** Messages sent, all types. */
@@ -150,35 +167,13 @@ public final class GossipMetrics {
         return messagesOut.get(type.code());
     }
 
-    /**
-     * Every value under a stable name: {@code messages_in.PING}, {@code bytes_out.MULTICAST},
-     * {@code probe_rtt_bucket.le_1000us}, {@code failures_detected}, {@code active_view_size} and so on.
-     */
-    public Map<String, Long> snapshot() {
-        Map<String, Long> values = new LinkedHashMap<>();
-        values.put("active_view_size", activeViewSize.get());
-        values.put("passive_view_size", passiveViewSize.get());
-        values.put("members", members.get());
-        values.put("reachable_nodes", reachable.get());
-        for (MessageType type : MessageType.values()) {
-            values.put("messages_in." + type, messagesIn.get(type.code()));
-            values.put("bytes_in." + type, bytesIn.get(type.code()));
-            values.put("messages_out." + type, messagesOut.get(type.code()));
-            values.put("bytes_out." + type, bytesOut.get(type.code()));
-        }
-        for (int i = 0; i < RTT_BUCKETS_MICROS.length; i++) {
-            String bound = RTT_BUCKETS_MICROS[i] == Long.MAX_VALUE ? "inf" : RTT_BUCKETS_MICROS[i] + "us";
-            values.put("probe_rtt_bucket.le_" + bound, rttBuckets.get(i));
-        }
-        values.put("probe_rtt_count", rttCount.get());
-        values.put("probe_rtt_sum_nanos", rttSumNanos.get());
-        values.put("probe_timeouts", probeTimeouts.get());
-        values.put("failures_detected", failuresDetected.get());
-        values.put("frames_dropped", framesDropped.get());
-        values.put("frames_rejected", framesRejected.get());
-        values.put("handshake_failures", handshakeFailures.get());
-        values.put("multicast_delivered", multicastDelivered.get());
-        values.put("multicast_duplicates_suppressed", multicastDuplicates.get());
-        return values;
+    /** Bytes of whole frames received of {@code type}. */
+    public long bytesIn(MessageType type) {
+        return bytesIn.get(type.code());
+    }
+
+    /** Bytes of whole frames sent of {@code type}. */
+    public long bytesOut(MessageType type) {
+        return bytesOut.get(type.code());
     }
 }

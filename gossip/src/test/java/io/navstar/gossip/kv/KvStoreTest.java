@@ -89,6 +89,9 @@ class KvStoreTest {
             final Versioned now = store.valueWithClock(VIPS);
             store.requestOp(VIPS, now.clock(), List.of(increment(7)));
             assertEquals(12, count(store.value(VIPS)));
+            assertEquals(1, store.metrics().operations(KvMetrics.OpResult.CLOCK_MOVED));
+            assertEquals(2, store.metrics().operations(KvMetrics.OpResult.APPLIED));
+            assertEquals(2, store.metrics().operationLatency().count(), "applied operations are timed");
         }
     }
 
@@ -101,6 +104,7 @@ class KvStoreTest {
             assertTrue(e.getMessage().contains("over the limit of 1024 bytes"), e.getMessage());
             assertEquals(1, store.valueWithClock(VIPS).clock().get("a"));
             assertEquals(1, store.value(VIPS).fields().size());
+            assertEquals(1, store.metrics().operations(KvMetrics.OpResult.TOO_LARGE));
         }
     }
 
@@ -121,6 +125,7 @@ class KvStoreTest {
                     () -> store.requestOp(VIPS, List.of(Op.update("x", CrdtType.GCOUNTER, new Op.Add("y")))));
             assertTrue(e.getMessage().contains("GCounter accepts Increment"), e.getMessage());
             assertTrue(store.keys(KvKey.root()).isEmpty());
+            assertEquals(1, store.metrics().operations(KvMetrics.OpResult.INVALID));
         }
     }
 
@@ -171,6 +176,7 @@ class KvStoreTest {
             assertTrue(e.getCause() instanceof KvException.OverloadedException, String.valueOf(e.getCause()));
             assertTrue(e.getCause().getMessage().startsWith("overloaded"));
             assertEquals(1, store.metrics().overloaded());
+            assertEquals(1, store.metrics().operations(KvMetrics.OpResult.OVERLOADED));
             release.countDown();
             blocker.get(10, TimeUnit.SECONDS);
             for (CompletableFuture<Versioned> f : queued) {

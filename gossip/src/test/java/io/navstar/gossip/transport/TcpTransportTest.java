@@ -11,6 +11,7 @@ import io.navstar.gossip.GossipConfig;
 import io.navstar.gossip.GossipNode;
 import io.navstar.gossip.NodeId;
 import io.navstar.gossip.TcpGossipNode;
+import io.navstar.gossip.wire.MessageType;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -51,11 +52,11 @@ class TcpTransportTest {
             assertEquals("3<-" + loopbackNode(1, port) + ":x", received.get(2));
             assertArrayEquals(new long[] {0}, new long[] {nodes.get(0).node().metrics().framesRejected()});
             Thread.sleep(1_500);
-            var metrics = nodes.get(0).node().metrics().snapshot();
-            assertEquals(2, metrics.get("active_view_size"));
-            assertTrue(metrics.get("messages_in.PING") > 0 && metrics.get("messages_out.PONG") > 0, metrics.toString());
-            assertTrue(metrics.get("probe_rtt_count") > 0 && metrics.get("bytes_out.MEMBERSHIP_UPDATE") > 0);
-            assertEquals(0, metrics.get("failures_detected"));
+            var metrics = nodes.get(0).node().metrics();
+            assertEquals(2, metrics.activeViewSize());
+            assertTrue(metrics.messagesIn(MessageType.PING) > 0 && metrics.messagesOut(MessageType.PONG) > 0);
+            assertTrue(metrics.probeRoundTrips().count() > 0 && metrics.bytesOut(MessageType.MEMBERSHIP_UPDATE) > 0);
+            assertEquals(0, metrics.failuresDetected());
         } finally {
             nodes.forEach(TcpGossipNode::close);
         }

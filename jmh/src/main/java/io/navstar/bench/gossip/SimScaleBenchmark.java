@@ -85,9 +85,8 @@ public final class SimScaleBenchmark {
     private static Map<MessageType, Long> bytesByType(Collection<GossipNode> nodes) {
         Map<MessageType, Long> bytes = new EnumMap<>(MessageType.class);
         for (GossipNode node : nodes) {
-            Map<String, Long> snapshot = node.metrics().snapshot();
             for (MessageType type : MessageType.values()) {
-                bytes.merge(type, snapshot.get("bytes_in." + type), Long::sum);
+                bytes.merge(type, node.metrics().bytesIn(type), Long::sum);
             }
         }
         return bytes;

@@ -15,6 +15,7 @@ import io.navstar.agent.lb.model.VipKey;
 import io.navstar.agent.lb.model.VipSpec;
 import io.navstar.agent.lb.plan.InstalledVip;
 import io.navstar.agent.lb.plan.Reconciler;
+import io.navstar.agent.metrics.AgentMetrics;
 import io.navstar.agent.lb.support.LbTestSupport;
 import io.navstar.agent.lb.support.LbTopology;
 import io.navstar.sys.NetworkNamespace;
@@ -38,6 +39,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
+import static io.navstar.agent.metrics.Exposition.assertPromtoolAccepts;
+import static io.navstar.agent.metrics.Exposition.value;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -263,6 +266,26 @@ class LoadBalancerKernelTest {
             if (container != null) {
                 topo.removeNamespace(container);
             }
+            agent.uninstall();
+            LbTestSupport.deleteTree(pins);
+        }
+    }
+
+    @Test
+    void metricsCountEachNewFlowOfAVipAtScrapeTime() throws Exception {
+        LbTestSupport.assumeRoot();
+        Path pins = LbTestSupport.pinDirectory("metrics");
+        LoadBalancer agent = agent(LbMode.TC, pins, null, List.of("vc", "vb*"), List.of());
+        AgentMetrics metrics = new AgentMetrics().lb(agent.statistics());
+        String vip = "tcp://" + LbTopology.VIP + ":80";
+        try {
+            agent.apply(web(topo.backends.get(0).endpoint(), topo.backends.get(1).endpoint()));
+            double flows = value(metrics.registry(), "navstar_lb_vip_new_flows", "vip", vip);
+            assertEquals(0, topo.requests(null, "http://" + LbTopology.VIP, 5), "every request succeeds");
+            assertEquals(flows + 5, value(metrics.registry(), "navstar_lb_vip_new_flows", "vip", vip), "one per curl");
+            assertEquals(1, value(metrics.registry(), "navstar_lb_apply_duration_seconds"), "one apply timed");
+            assertPromtoolAccepts(metrics.scrape(null).body());
+        } finally {
             agent.uninstall();
             LbTestSupport.deleteTree(pins);
         }

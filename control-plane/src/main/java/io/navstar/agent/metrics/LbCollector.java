@@ -1,0 +1,106 @@
+package io.navstar.agent.metrics;
+
+import io.navstar.agent.lb.LbStatistics;
+import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+
+import java.util.List;
+
+import static io.navstar.agent.metrics.Families.count;
+import static io.navstar.agent.metrics.Families.counter;
+import static io.navstar.agent.metrics.Families.counters;
+import static io.navstar.agent.metrics.Families.gauge;
+import static io.navstar.agent.metrics.Families.gauges;
+import static io.navstar.agent.metrics.Families.level;
+
+/**
+ * Minuteman's families ({@code navstar_lb_*}): per VIP and per backend packets, bytes, new flows and refusals (the
+ * kernel's per-CPU counters, summed), what first-packet events and the health rule showed, the applies' latency,
+ * and the upkeep of the kernel tables; one {@link LbStatistics#snapshot()} per scrape, a few batched syscalls.
+ * VIPs are labelled as {@code tcp://11.0.0.1:80}, backends as {@code 10.0.1.2:8080}.
+ *
+ * <p>Threading: {@link #collect} from any thread (the scraping one).
+ */
+final class LbCollector implements MultiCollector {
+    private static final long[] APPLY_BUCKETS_NANOS = LbStatistics.APPLY_BUCKETS_NANOS.stream()
+            .mapToLong(Long::longValue).toArray();
+
+    private final LbStatistics statistics;
+
+    LbCollector(LbStatistics statistics) {
+        this.statistics = statistics;
+    }
+
+    @Override
+    public MetricSnapshots collect() {
+        LbStatistics.Snapshot snapshot = statistics.snapshot();
+        CounterSnapshot.Builder vipPackets = counters("navstar_lb_vip_packets", "Packets from clients to a VIP.");
+        CounterSnapshot.Builder vipBytes = counters("navstar_lb_vip_bytes", "Bytes of packets from clients to a VIP.");
+        CounterSnapshot.Builder vipFlows = counters("navstar_lb_vip_new_flows", "Flows to a VIP that got a backend.");
+        CounterSnapshot.Builder vipRefused = counters("navstar_lb_vip_refused_flows",
+                "New flows to a VIP refused because it had no usable backend.");
+        for (LbStatistics.VipCounters vip : snapshot.vips()) {
+            String label = vip.vip().toString();
+            vipPackets.dataPoint(count(vip.packets(), "vip", label));
+            vipBytes.dataPoint(count(vip.bytes(), "vip", label));
+            vipFlows.dataPoint(count(vip.newFlows(), "vip", label));
+            vipRefused.dataPoint(count(vip.refused(), "vip", label));
+        }
+        CounterSnapshot.Builder packets = counters("navstar_lb_backend_packets",
+                "Packets of a backend's flows (and of their replies in tc and xdp modes).");
+        CounterSnapshot.Builder bytes = counters("navstar_lb_backend_bytes", "Bytes of those packets.");
+        CounterSnapshot.Builder flows = counters("navstar_lb_backend_new_flows",
+                "Flows the data plane gave a backend.");
+        CounterSnapshot.Builder replied = counters("navstar_lb_backend_replied_flows",
+                "Flows of a backend whose first reply the data plane saw (tc and xdp modes).");
+        CounterSnapshot.Builder events = counters("navstar_lb_backend_new_flow_events",
+                "First-packet events of a backend's new flows consumed by the agent.");
+        CounterSnapshot.Builder unanswered = counters("navstar_lb_backend_unanswered_flows",
+                "New flows of a backend that got no reply in time (tc and xdp modes).");
+        GaugeSnapshot.Builder recent = gauges("navstar_lb_backend_recent_new_flows",
+                "First-packet events of a backend over the last whole second.");
+        GaugeSnapshot.Builder skipped = gauges("navstar_lb_backend_health_skipped",
+                "1 while the health rule keeps a backend out of the Maglev tables, else 0.");
+        for (LbStatistics.BackendCounters backend : snapshot.backends()) {
+            String label = backend.backend().toString();
+            packets.dataPoint(count(backend.packets(), "backend", label));
+            bytes.dataPoint(count(backend.bytes(), "backend", label));
+            flows.dataPoint(count(backend.newFlows(), "backend", label));
+            replied.dataPoint(count(backend.repliedFlows(), "backend", label));
+            events.dataPoint(count(backend.newFlowEvents(), "backend", label));
+            unanswered.dataPoint(count(backend.unansweredFlows(), "backend", label));
+            recent.dataPoint(level(backend.newFlowsPerSecond(), "backend", label));
+            skipped.dataPoint(level(backend.skipped() ? 1 : 0, "backend", label));
+        }
+        LbStatistics.Housekeeping housekeeping = snapshot.housekeeping();
+        List<Long> applyCounts = snapshot.applyLatency().bucketCounts();
+        long[] counts = new long[applyCounts.size()];
+        for (int i = 0; i < counts.length; i++) {
+            counts[i] = applyCounts.get(i);
+        }
+        return MetricSnapshots.of(
+                vipPackets.build(), vipBytes.build(), vipFlows.build(), vipRefused.build(),
+                packets.build(), bytes.build(), flows.build(), replied.build(), events.build(), unanswered.build(),
+                recent.build(), skipped.build(),
+                Families.histograms("navstar_lb_apply_duration_seconds",
+                        "Time to apply a desired state to the kernel's maps.")
+                        .dataPoint(Families.distribution(APPLY_BUCKETS_NANOS, Families.NANOS_PER_SECOND, counts,
+                                snapshot.applyLatency().sumNanos() / Families.NANOS_PER_SECOND))
+                        .build(),
+                counter("navstar_lb_health_reapplies",
+                        "Re-applies because the health rule skipped or restored a backend.", snapshot.healthApplies()),
+                counter("navstar_lb_swept_endpoints", "Records of removed VIPs and backends deleted by sweeps.",
+                        housekeeping.sweptEndpoints()),
+                counter("navstar_lb_swept_address_filter_entries",
+                        "Address filter entries (one bit each) cleared by sweeps.",
+                        housekeeping.sweptFilterBits()),
+                counter("navstar_lb_reaped_flows", "Expired connection-table entries deleted by the reaper.",
+                        housekeeping.reapedFlows()),
+                gauge("navstar_lb_last_reap_duration_seconds", "How long the last reaping round took.",
+                        housekeeping.lastReap().toNanos() / Families.NANOS_PER_SECOND),
+                gauge("navstar_lb_reap_pause_seconds", "The pause before the next reaping round.",
+                        housekeeping.reapPause().toNanos() / Families.NANOS_PER_SECOND));
+    }
+}
