@@ -26,7 +26,10 @@ import java.util.concurrent.CountDownLatch;
         description = "Run the navstar agent of this node (Lashup, Minuteman and Spartan in one process).")
 public final class AgentCommand implements Callable<Integer> {
     /** slf4j-simple's levels, which {@link #logLevel} accepts. */
-    private static final List<String> LOG_LEVELS = List.of("trace", "debug", "info", "warn", "error", "off");
+    private static final List<String> LOG_LEVELS = AgentConfig.LOG_LEVELS;
+    private static final String LEVEL_PROPERTY = "org.slf4j.simpleLogger.defaultLogLevel";
+    /** Whether --log-level was given: it wins over the config's log_level. */
+    private boolean logLevelGiven;
 
     @Spec
     CommandSpec spec;
@@ -41,14 +44,15 @@ public final class AgentCommand implements Callable<Integer> {
      * (simplelogger.properties names them).
      */
     @Option(names = "--log-level", paramLabel = "LEVEL", completionCandidates = LogLevels.class,
-            description = "Log level: trace, debug, info (the default), warn, error or off.")
+            description = "Log level: trace, debug, info (the default), warn, error or off; over the config's log_level.")
     void logLevel(String level) {
         String normalized = level.toLowerCase(Locale.ROOT);
         if (!LOG_LEVELS.contains(normalized)) {
             throw new ParameterException(spec.commandLine(),
                     "--log-level: expected one of " + String.join(", ", LOG_LEVELS) + ", got \"" + level + "\"");
         }
-        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", normalized);
+        System.setProperty(LEVEL_PROPERTY, normalized);
+        logLevelGiven = true;
     }
 
     /** The completion candidates of {@code --log-level}. */
@@ -67,6 +71,9 @@ public final class AgentCommand implements Callable<Integer> {
         } catch (ConfigException e) {
             spec.commandLine().getErr().println("navstar agent: " + e.getMessage());
             return CommandLine.ExitCode.USAGE;
+        }
+        if (!logLevelGiven) {
+            System.setProperty(LEVEL_PROPERTY, resolved.logLevel()); // before the agent's first logger
         }
         if (System.getProperty("io.netty.machineId") == null) {
             // netty names channels after a MAC address; a node namespace may have none but lo: use the node's id

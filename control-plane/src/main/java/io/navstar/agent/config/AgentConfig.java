@@ -62,6 +62,7 @@ import java.util.function.Function;
  * @param vipRange6     named VIPs' IPv6 range
  * @param defaultFramework the framework of tasks that give none
  * @param api           the API's address
+ * @param logLevel      the log level (slf4j-simple's names)
  */
 public record AgentConfig(
         NodeId self,
@@ -85,7 +86,8 @@ public record AgentConfig(
         Cidr vipRange4,
         Cidr vipRange6,
         String defaultFramework,
-        InetSocketAddress api) {
+        InetSocketAddress api,
+        String logLevel) {
 
     /** Lashup's gossip port default. */
     public static final int DEFAULT_GOSSIP_PORT = 62501;
@@ -115,7 +117,7 @@ public record AgentConfig(
 
     /** A production node's config: what the agent runs with when given no file. */
     public static AgentConfig defaults() {
-        return resolve(null, new ConfigFile(null, null, null, null, null, null, null, null));
+        return resolve(null, new ConfigFile(null, null, null, null, null, null, null, null, null));
     }
 
     /**
@@ -151,7 +153,7 @@ public record AgentConfig(
         } catch (IOException e) {
             throw new ConfigException(file + ": cannot read: " + e.getMessage());
         }
-        return resolve(file, parsed == null ? new ConfigFile(null, null, null, null, null, null, null, null) : parsed);
+        return resolve(file, parsed == null ? new ConfigFile(null, null, null, null, null, null, null, null, null) : parsed);
     }
 
     /** SnakeYAML's problem in one line: its context and what it expected ("while parsing ...; expected ..."). */
@@ -286,8 +288,11 @@ public record AgentConfig(
         InetSocketAddress apiAddress = api.listen() == null
                 ? new InetSocketAddress(InetAddress.getLoopbackAddress(), DEFAULT_API_PORT)
                 : v.parse("api.listen", api.listen(), s -> socketAddress(s, -1), "ip:port");
+        String logLevel = f.logLevel() == null ? "info"
+                : v.parse("log_level", f.logLevel(), AgentConfig::logLevel, "trace, debug, info, warn, error or off");
         return new AgentConfig(self, hostname, publicIps, contacts, secret, tls, dataDir, tasksDir, mode, settings, cgroup,
-                netns, interfaces, listen, dnsInterface, upstreams, domain, loops, range4, range6, framework, apiAddress);
+                netns, interfaces, listen, dnsInterface, upstreams, domain, loops, range4, range6, framework, apiAddress,
+                logLevel);
     }
 
     /** Builds errors that name the file and key. */
@@ -364,6 +369,17 @@ public record AgentConfig(
             }
             return secret;
         }
+    }
+
+    /** slf4j-simple's level names. */
+    public static final List<String> LOG_LEVELS = List.of("trace", "debug", "info", "warn", "error", "off");
+
+    private static String logLevel(String text) {
+        String level = text.toLowerCase(Locale.ROOT);
+        if (!LOG_LEVELS.contains(level)) {
+            throw new IllegalArgumentException("unknown level");
+        }
+        return level;
     }
 
     private static InetAddress ipv4(String text) {

@@ -17,6 +17,7 @@ import java.util.List;
  * @param dns      Spartan
  * @param vips     VIP address ranges
  * @param api      the local HTTP API
+ * @param logLevel trace, debug, info (the default), warn, error or off
  */
 public record ConfigFile(
         Node node,
@@ -26,7 +27,8 @@ public record ConfigFile(
         Lb lb,
         Dns dns,
         Vips vips,
-        Api api) {
+        Api api,
+        @JsonProperty("log_level") String logLevel) {
 
     /**
      * @param address     the node's private IPv4 address: gossip binds it and other nodes reach this node there

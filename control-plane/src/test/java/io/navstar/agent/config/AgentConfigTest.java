@@ -61,6 +61,7 @@ class AgentConfigTest {
                   upstreams: ["127.0.0.53"]
                 api:
                   listen: 127.0.0.1:9000
+                log_level: WARN
                 """.formatted(secret));
         AgentConfig config = AgentConfig.load(file);
         assertEquals("10.0.0.5:7000", config.self().toString());
@@ -75,6 +76,7 @@ class AgentConfigTest {
         assertNull(config.dnsInterface());
         assertEquals(List.of(new InetSocketAddress("127.0.0.53", 53)), config.dnsUpstreams());
         assertEquals(9000, config.api().getPort());
+        assertEquals("warn", config.logLevel());
     }
 
     @ParameterizedTest
@@ -94,6 +96,7 @@ class AgentConfigTest {
             "dns:\\n  domain: bad_domain | dns.domain: expected a domain name",
             "vips:\\n  ipv4_range: 11.0.0.1/8 | vips.ipv4_range: expected an IPv4 CIDR such as 11.0.0.0/8, got \"11.0.0.1/8\" (host bits set)",
             "data_dir: relative/dir | data_dir: expected an absolute path",
+            "log_level: loud | log_level: expected trace, debug, info, warn, error or off, got \"loud\"",
             "api:\\n  listen: 127.0.0.1 | api.listen: expected ip:port",
             "lb: [1, 2] | :1: lb: expected a mapping of keys",
             "lb:\\n  mode: [tc] | :2: lb.mode: expected a single value",
