@@ -1,5 +1,7 @@
 package io.navstar.agent.cli;
 
+import io.navstar.agent.support.AgentInNamespace;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.navstar.agent.lb.support.LbTestSupport;

@@ -1,5 +1,6 @@
-package io.navstar.agent.cli;
+package io.navstar.agent.support;
 
+import io.navstar.agent.cli.NavstarCommand;
 import io.navstar.agent.lb.support.LbTestSupport;
 import io.navstar.agent.lb.support.LbTopology;
 import io.navstar.sys.NetworkNamespace;
@@ -27,12 +28,12 @@ import java.util.concurrent.TimeUnit;
  * namespace. {@link #close} stops the agent and removes the namespace, the cgroup, the pins and the files, also
  * after a start that failed. Threading: one test class's threads.
  */
-final class AgentInNamespace implements AutoCloseable {
+public final class AgentInNamespace implements AutoCloseable {
     /** Not the production port: a command that leaked into the root namespace finds nothing there. */
-    static final int API_PORT = 62091;
-    static final String API = "http://127.0.0.1:" + API_PORT;
+    public static final int API_PORT = 62091;
+    public static final String API = "http://127.0.0.1:" + API_PORT;
     /** Spartan inside the namespace. */
-    static final String DNS = "127.0.0.1:5353";
+    public static final String DNS = "127.0.0.1:5353";
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
     private final String name;
@@ -44,12 +45,12 @@ final class AgentInNamespace implements AutoCloseable {
     private Process process;
 
     /** What one run of the command line printed, and its exit code. */
-    record Result(int code, String out, String err) {
-        List<String> outLines() {
+    public record Result(int code, String out, String err) {
+        public List<String> outLines() {
             return out.lines().toList();
         }
 
-        List<String> errLines() {
+        public List<String> errLines() {
             return err.lines().toList();
         }
 
@@ -68,7 +69,7 @@ final class AgentInNamespace implements AutoCloseable {
     }
 
     /** Starts the agent with {@code extraArgs} after its config, and waits until its API answers. */
-    static AgentInNamespace start(String tag, Path directory, String... extraArgs) throws Exception {
+    public static AgentInNamespace start(String tag, Path directory, String... extraArgs) throws Exception {
         AgentInNamespace agent = new AgentInNamespace(tag, directory);
         try {
             agent.startAgent(extraArgs);
@@ -127,17 +128,17 @@ final class AgentInNamespace implements AutoCloseable {
     }
 
     /** Runs {@code task} on a thread inside the agent's namespace. */
-    <T> T run(Callable<T> task) {
+    public <T> T run(Callable<T> task) {
         return namespace.run(task);
     }
 
     /** Runs {@code navstar args} in-process inside the namespace, capturing what it prints. */
-    Result navstar(String... args) {
+    public Result navstar(String... args) {
         return navstar(new StringWriter(), args);
     }
 
     /** As {@link #navstar(String...)}, printing to {@code out}, which the caller may read meanwhile. */
-    Result navstar(StringWriter out, String... args) {
+    public Result navstar(StringWriter out, String... args) {
         return run(() -> {
             StringWriter err = new StringWriter();
             int code = NavstarCommand.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
@@ -146,26 +147,26 @@ final class AgentInNamespace implements AutoCloseable {
     }
 
     /** As {@link #navstar(String...)}, with {@code --api} pointing at this agent appended. */
-    Result api(String... args) {
+    public Result api(String... args) {
         return navstar(withApi(args));
     }
 
     /** {@code args} with {@code --api} pointing at this agent appended. */
-    static String[] withApi(String... args) {
+    public static String[] withApi(String... args) {
         List<String> withApi = new ArrayList<>(List.of(args));
         withApi.addAll(List.of("--api", API));
         return withApi.toArray(String[]::new);
     }
 
-    String namespaceName() {
+    public String namespaceName() {
         return name;
     }
 
-    Path pins() {
+    public Path pins() {
         return pins;
     }
 
-    String log() {
+    public String log() {
         try {
             return Files.exists(log) ? Files.readString(log) : "";
         } catch (IOException e) {
