@@ -275,10 +275,14 @@ class NavstarAgentCommandsTest {
     @Test
     void theApiClientsThreadsLiveInTheNamespaceOfTheThreadThatMadeIt() throws Exception {
         String agentNamespace = "net:[" + Files.getAttribute(Path.of("/run/netns", agent.namespaceName()), "unix:ino") + "]";
+        // other tests' HTTP clients (made in the root namespace) may still run in this JVM: only this client's count
+        java.util.Set<String> before = threadsNamed("HttpClient-").keySet();
         List<String> namespaces = agent.run(() -> {
             try (ApiClient client = new ApiClient(java.net.URI.create(AgentInNamespace.API))) {
                 client.get("/v1/version");
-                return namespacesOfThreads("HttpClient-");
+                Map<String, String> now = new java.util.HashMap<>(threadsNamed("HttpClient-"));
+                now.keySet().removeAll(before);
+                return List.copyOf(now.values());
             }
         });
         assertFalse(namespaces.isEmpty(), "the client's selector thread is running");
@@ -286,13 +290,16 @@ class NavstarAgentCommandsTest {
         assertFalse(Files.readSymbolicLink(Path.of("/proc/self/ns/net")).toString().equals(agentNamespace));
     }
 
-    /** The network namespaces of this process's threads whose names start with {@code prefix} (15 characters kept). */
-    private static List<String> namespacesOfThreads(String prefix) throws IOException {
-        List<String> namespaces = new ArrayList<>();
+    /**
+     * This process's threads whose names start with {@code prefix} (15 characters kept), by thread id, to their
+     * network namespace.
+     */
+    private static Map<String, String> threadsNamed(String prefix) throws IOException {
+        Map<String, String> namespaces = new java.util.HashMap<>();
         try (var tasks = Files.list(Path.of("/proc/self/task"))) {
             for (Path task : tasks.toList()) {
                 if (Files.readString(task.resolve("comm")).strip().startsWith(prefix)) {
-                    namespaces.add(Files.readSymbolicLink(task.resolve("ns/net")).toString());
+                    namespaces.put(task.getFileName().toString(), Files.readSymbolicLink(task.resolve("ns/net")).toString());
                 }
             }
         }
