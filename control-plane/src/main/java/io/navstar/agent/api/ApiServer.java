@@ -18,7 +18,6 @@ import reactor.netty.http.server.HttpServerRoutes;
 import reactor.netty.resources.LoopResources;
 
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -43,6 +42,16 @@ public final class ApiServer implements AutoCloseable {
     /** The largest request body accepted. */
     public static final int MAX_BODY = 1 << 20;
     static final ObjectMapper JSON = new ObjectMapper();
+    /** The body sent when a handler's reply cannot be written as JSON (a bug): written once, by Jackson too. */
+    private static final byte[] NOT_SERIALISABLE = notSerialisable();
+
+    private static byte[] notSerialisable() {
+        try {
+            return JSON.writeValueAsBytes(Map.of("error", "response not serialisable"));
+        } catch (JsonProcessingException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     /** One route's handler: the request to a response. */
     @FunctionalInterface
@@ -281,7 +290,7 @@ public final class ApiServer implements AutoCloseable {
             json = reply.body() instanceof byte[] raw ? raw : JSON.writeValueAsBytes(reply.body());
         } catch (JsonProcessingException e) {
             response.status(HttpResponseStatus.INTERNAL_SERVER_ERROR);
-            json = "{\"error\":\"response not serialisable\"}".getBytes(StandardCharsets.UTF_8);
+            json = NOT_SERIALISABLE;
         }
         if (!reply.headers().containsKey(HttpHeaderNames.CONTENT_TYPE.toString())) {
             response.header(HttpHeaderNames.CONTENT_TYPE, "application/json");
