@@ -45,6 +45,7 @@ class HyParViewTest {
                 sent.add(new Sent(to, message));
                 return true;
             }
+            public void disconnect(NodeId peer) { }
             public void close() { }
         };
         view = new HyParView(SELF, config, scheduler, new Random(1), transport, new HyParView.Listener() {
