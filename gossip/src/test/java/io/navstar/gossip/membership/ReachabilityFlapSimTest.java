@@ -17,10 +17,12 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * A node that comes back is reachable once and stays so: no {@code up, down, up} while the overlay
- * settles. A node's link back after an outage flapped: its peers' TCP connections delivered the
- * frames they held, pings included, only at their next backed-off retransmission, so the probes
- * sent meanwhile timed out. Each case runs over several seeds of the deterministic simulator.
- * Threading: JUnit's thread drives the simulation.
+ * settles. Two ways it flapped: a node's link back after an outage (its peers' TCP connections
+ * delivered the frames they held, pings included, only at their next backed-off retransmission, so
+ * the probes sent meanwhile timed out) and a JOIN (the contact added the joiner without telling it,
+ * so its first probe met a node that did not list it and was told to disconnect). Each case runs
+ * over several seeds of the deterministic simulator. Threading: JUnit's thread drives the
+ * simulation.
  */
 class ReachabilityFlapSimTest {
 
@@ -74,5 +76,19 @@ class ReachabilityFlapSimTest {
         assertEquals(List.of("up"), seenBySecond, "what the second node saw after the link came back");
         assertEquals(List.of("up"), seenByThird, "what the third node saw after the link came back");
         assertEquals(3, nodes.get(0).reachableCount(), "the node back reaches both others");
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds")
+    void joinerBecomesReachableOnceOnItsContact(long seed) {
+        SimCluster cluster = new SimCluster(GossipConfig.lan(), seed);
+        GossipNode contact = cluster.addNode();
+        contact.start(List.of());
+        GossipNode joiner = cluster.addNode();
+        List<String> seenByContact = recordEvents(contact, joiner.self());
+        joiner.start(List.of(contact.self()));
+        cluster.runFor(Duration.ofSeconds(10));
+        assertEquals(List.of("up"), seenByContact);
+        assertEquals(2, joiner.reachableCount());
     }
 }
