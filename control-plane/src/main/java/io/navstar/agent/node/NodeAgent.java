@@ -56,10 +56,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * into the kernel's VIP maps ({@link VipCompiler}) and Spartan's zones ({@link ZoneCompiler}) on one control
  * thread ({@link ControlLoop}).
  *
- * <p>Start-up order: the KV store (durable, so the first compile already has the last known VIPs), the load
- * balancer (reopening the pins of an earlier agent: the same state compiles to the same maps, a no-op), DNS with
- * zones from that compile, then gossip, tasks and the API. {@link #close} stops in the reverse order and leaves
- * the pinned data plane serving; the next agent, also after SIGKILL, reconciles without breaking a connection.
+ * <p>Start-up order: the load balancer (reopening the pins of an earlier agent: the same state compiles to the same
+ * maps, a no-op; it checks its cgroup or namespace before it touches anything, so a config it refuses leaves no
+ * trace), the KV store (durable, so the first compile already has the last known VIPs), DNS with zones from that
+ * compile, then gossip, tasks and the API. {@link #close} stops in the reverse order and leaves the pinned data
+ * plane serving; the next agent, also after SIGKILL, reconciles without breaking a connection.
  *
  * <p>Threading: {@link #start} and {@link #close} from one thread; everything else runs on the parts' threads and
  * the control thread.
@@ -109,27 +110,31 @@ public final class NodeAgent implements AutoCloseable {
         this.control = new ControlLoop(DEBOUNCE, this::recompute);
     }
 
-    /** Starts every part; on failure stops what started (pins stay only if an earlier agent made them). */
+    /**
+     * Starts every part; on failure stops what started, quietly (the caller reports the failure), and throws. Pins
+     * stay only if an earlier agent made them.
+     */
     public static NodeAgent start(AgentConfig config) throws IOException, InterruptedException {
         NodeAgent agent = new NodeAgent(config);
         try {
             agent.startParts();
             return agent;
         } catch (IOException | InterruptedException | RuntimeException e) {
-            agent.close();
+            agent.stopParts();
             throw e;
         }
     }
 
     private void startParts() throws IOException, InterruptedException {
-        Files.createDirectories(config.dataDir());
-        kv = KvStore.open(KvConfig.defaults(config.dataDir().resolve("kv.db"), self.toString()));
-        opened.add(kv);
-
+        // first: it refuses a missing cgroup or namespace before it creates anything, and nothing is made before it
         lb = LoadBalancer.open(new LbOptions(config.lbMode(), config.lbSettings(), config.cgroup(), config.netns(),
                 config.interfaces(), List.of(""))); // connected UDP sockets to removed backends: this namespace
         opened.add(lb);
         KernelBtf.release(); // every program is loaded: the kernel's parsed BTF is garbage from now on
+
+        Files.createDirectories(config.dataDir());
+        kv = KvStore.open(KvConfig.defaults(config.dataDir().resolve("kv.db"), self.toString()));
+        opened.add(kv);
         control.execute(this::recompute); // every node reachable until gossip says otherwise: the last known state
 
         if (config.dnsInterface() != null) {
@@ -317,6 +322,11 @@ public final class NodeAgent implements AutoCloseable {
     @Override
     public void close() {
         LOG.info("navstar agent {} stopping; the pinned data plane keeps serving", self);
+        stopParts();
+        LOG.info("navstar agent {} stopped", self);
+    }
+
+    private void stopParts() {
         for (int i = opened.size() - 1; i >= 0; i--) {
             AutoCloseable part = opened.get(i);
             if (part == api || part == tasks || part == health) {
@@ -329,7 +339,6 @@ public final class NodeAgent implements AutoCloseable {
             close(opened.get(i));
         }
         opened.clear();
-        LOG.info("navstar agent {} stopped", self);
     }
 
     private static void close(AutoCloseable part) {
