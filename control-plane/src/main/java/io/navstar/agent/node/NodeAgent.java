@@ -69,6 +69,11 @@ public final class NodeAgent implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NodeAgent.class);
     /** How long the control thread waits for more events before compiling. */
     static final Duration DEBOUNCE = Duration.ofMillis(20);
+    /**
+     * How long after start membership may take to reach another node before its view of reachability counts even
+     * though it reached none (gossip retries its JOIN every 1-2 s).
+     */
+    static final Duration JOIN_GRACE = Duration.ofSeconds(10);
 
     private final AgentConfig config;
     private final NodeId self;
@@ -87,6 +92,13 @@ public final class NodeAgent implements AutoCloseable {
     private volatile HealthChecks health;
     private ApiServer api;
     private volatile View view = View.EMPTY;
+    /**
+     * Whether membership's reachability decides which nodes' backends take part: from the first node it reaches, or
+     * {@link #JOIN_GRACE} after start. Until then every node counts as reachable, the last known state: right after
+     * a restart membership knows no other node yet, and leaving their backends out until it does would change the
+     * kernel twice for nothing.
+     */
+    private volatile boolean membershipSettled;
 
     /**
      * What the last compile produced, for the API: the registry as read, and what this node serves.
@@ -135,7 +147,7 @@ public final class NodeAgent implements AutoCloseable {
         Files.createDirectories(config.dataDir());
         kv = KvStore.open(KvConfig.defaults(config.dataDir().resolve("kv.db"), self.toString()));
         opened.add(kv);
-        control.execute(this::recompute); // every node reachable until gossip says otherwise: the last known state
+        control.execute(this::recompute); // every node reachable until membership settles: the last known state
 
         if (config.dnsInterface() != null) {
             // Spartan's addresses live on a dummy interface of their own, as in DC/OS; idempotent across restarts
@@ -167,6 +179,9 @@ public final class NodeAgent implements AutoCloseable {
             @Override
             public void onReachabilityChanged(Set<NodeId> becameReachable, Set<NodeId> becameUnreachable) {
                 LOG.info("reachability: {} up, {} down", becameReachable, becameUnreachable);
+                if (!becameReachable.isEmpty()) {
+                    membershipSettled = true;
+                }
                 control.request();
             }
 
@@ -187,6 +202,14 @@ public final class NodeAgent implements AutoCloseable {
 
         publishNodeRecord();
         gossip.node().start(config.contacts());
+        if (config.contacts().isEmpty()) {
+            membershipSettled = true; // nobody to wait for
+        } else {
+            control.schedule(JOIN_GRACE, () -> {
+                membershipSettled = true;
+                control.request();
+            });
+        }
         api = ApiServer.start(config.api(), AgentRoutes.routes(this));
         opened.add(api);
         control.request();
@@ -214,7 +237,7 @@ public final class NodeAgent implements AutoCloseable {
         long started = System.nanoTime();
         NavigableMap<Vip, Set<BackendEntry>> registry = VipRegistry.read(kv.value(VipRegistry.KEY));
         NavigableMap<NodeId, NodeRecord> nodes = NodeRecord.read(kv.value(NodeRecord.KEY));
-        RouteTable routes = gossip == null ? null : gossip.node().routes();
+        RouteTable routes = gossip == null || !membershipSettled ? null : gossip.node().routes();
         VipCompiler.Compiled compiled = vipCompiler.compile(registry,
                 node -> routes == null || node.equals(self) || routes.reachable(node));
         var report = lb.apply(compiled.desired());
