@@ -145,6 +145,86 @@ final class ClusterFixtures {
         kill.orThrow("kill -s " + signal + " " + process.pid());
     }
 
+    /** backend.py running in a container; the constructor returns once it listens. */
+    static final class Backend implements AutoCloseable {
+        private final Process process;
+        private final Path output;
+
+        /**
+         * @param bigBytes what /big streams
+         * @param bigRate  its pace, bytes per second
+         */
+        Backend(NsCluster cluster, int node, int container, String name, int port, long bigBytes, long bigRate) {
+            this.output = cluster.nodeDir(node).resolve("backend-c" + container + ".out");
+            this.process = cluster.spawn(output, node, container, "python3", script("backend.py"), name,
+                    String.valueOf(port), String.valueOf(bigBytes), String.valueOf(bigRate));
+            if (!awaitTrue(Duration.ofSeconds(10), () -> lines().contains("listening"))) {
+                close();
+                throw new AssertionError("backend " + name + " on n" + node + " c" + container + " did not listen: "
+                        + lines());
+            }
+        }
+
+        /** What it printed so far: listening, stopped, one line per request and per /big done. */
+        List<String> lines() {
+            return ClusterFixtures.lines(output);
+        }
+
+        /** Whether a /big request reached it. */
+        boolean servesBig() {
+            return lines().stream().anyMatch(l -> l.endsWith(" /big"));
+        }
+
+        /** SIGUSR1: stop accepting; SIGUSR2: accept again. */
+        void signal(String signal) {
+            ClusterFixtures.signal(process, signal);
+        }
+
+        @Override
+        public void close() {
+            stop(process);
+        }
+    }
+
+    /** curl fetching backend.py's /big in a container, into a file. */
+    static final class Download implements AutoCloseable {
+        private final Process process;
+        private final Path file;
+        private final Path output;
+
+        Download(NsCluster cluster, int node, int container, String url) {
+            this.file = cluster.nodeDir(node).resolve("download-c" + container);
+            this.output = cluster.nodeDir(node).resolve("download-c" + container + ".out");
+            this.process = cluster.spawn(output, node, container, "curl", "-sS", "--max-time", "60", "-o",
+                    file.toString(), url);
+        }
+
+        boolean isAlive() {
+            return process.isAlive();
+        }
+
+        /** Waits up to {@code limit} for it to end; asserts that curl succeeded and the body is whole. */
+        void assertWhole(long bytes, Duration limit) throws IOException, InterruptedException {
+            if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new AssertionError("the download did not end within " + limit.toSeconds() + " s");
+            }
+            if (process.exitValue() != 0) {
+                throw new AssertionError("curl exited with " + process.exitValue() + ": " + lines(output));
+            }
+            if (Files.size(file) != bytes) {
+                throw new AssertionError("the download has " + Files.size(file) + " bytes, not " + bytes);
+            }
+            if (!bigBodySha256(bytes).equals(sha256(file))) {
+                throw new AssertionError("the download's bytes differ from what the backend sent");
+            }
+        }
+
+        @Override
+        public void close() {
+            stop(process);
+        }
+    }
+
     /** One answer of probe.py: when the connection was started (epoch ms) and what came back. */
     record Answer(long atMillis, String text) {
         boolean isError() {

@@ -1,6 +1,8 @@
 package io.navstar.agent.cluster;
 
 import io.navstar.agent.cluster.ClusterFixtures.Answer;
+import io.navstar.agent.cluster.ClusterFixtures.Backend;
+import io.navstar.agent.cluster.ClusterFixtures.Download;
 import io.navstar.agent.cluster.ClusterFixtures.Probe;
 import io.navstar.agent.lb.support.LbTestSupport;
 import io.navstar.agent.task.HealthChecks;
@@ -8,16 +10,11 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static io.navstar.agent.cluster.ClusterFixtures.awaitOutput;
 import static io.navstar.agent.cluster.ClusterFixtures.awaitTrue;
-import static io.navstar.agent.cluster.ClusterFixtures.lines;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -38,8 +35,7 @@ class HealthCheckDrainTest {
     private static final long DOWNLOAD_RATE = 512 << 10;
 
     private static NsCluster cluster;
-    private static final Process[] backends = new Process[3];
-    private static final Path[] backendOutputs = new Path[3];
+    private static final Backend[] backends = new Backend[3];
 
     @BeforeAll
     static void startCluster() {
@@ -47,23 +43,18 @@ class HealthCheckDrainTest {
         cluster = NsCluster.up(NsCluster.uniqueName("h"), 2, "sock");
         for (int c = 1; c <= 2; c++) {
             cluster.container(1, c).orThrow("container n1 c" + c);
-            backendOutputs[c] = cluster.nodeDir(1).resolve("backend-c" + c + ".out");
-            backends[c] = cluster.spawn(backendOutputs[c], 1, c, "python3", ClusterFixtures.script("backend.py"),
-                    "c" + c, "8080", String.valueOf(DOWNLOAD_BYTES), String.valueOf(DOWNLOAD_RATE));
-        }
-        cluster.container(2, 1).orThrow("container n2 c1");
-        for (int c = 1; c <= 2; c++) {
-            int container = c;
-            assertTrue(awaitTrue(Duration.ofSeconds(10), () -> lines(backendOutputs[container]).contains("listening")),
-                    "backend c" + c + " listens");
+            backends[c] = new Backend(cluster, 1, c, "c" + c, 8080, DOWNLOAD_BYTES, DOWNLOAD_RATE);
             cluster.register(1, c, "drain-" + c, "/drain:80", 8080).orThrow("register drain-" + c);
         }
+        cluster.container(2, 1).orThrow("container n2 c1");
     }
 
     @AfterAll
     static void removeCluster() {
-        for (Process backend : backends) {
-            ClusterFixtures.stop(backend);
+        for (Backend backend : backends) {
+            if (backend != null) {
+                backend.close();
+            }
         }
         if (cluster != null) {
             cluster.close();
@@ -74,19 +65,19 @@ class HealthCheckDrainTest {
     void backendThatStopsAcceptingIsDrainedKeepsItsDownloadAndComesBack() throws Exception {
         awaitOutput(Duration.ofSeconds(20), "both backends of /drain on n2", () -> cluster.api(2, "/v1/vips"),
                 vips -> vips.contains(NsCluster.containerAddress(1, 1)) && vips.contains(NsCluster.containerAddress(1, 2)));
-        Path downloaded = cluster.nodeDir(2).resolve("big.out");
-        Process download = cluster.spawn(cluster.nodeDir(2).resolve("curl.out"), 2, 1, "curl", "-sS", "--max-time",
-                "60", "-o", downloaded.toString(), "http://" + DRAIN + "/big");
-        try (Probe probe = new Probe(cluster, 2, 1, DRAIN, 80, 50, 1000)) {
-            assertTrue(awaitTrue(Duration.ofSeconds(5), () -> servesBig(1) || servesBig(2)), "a backend serves /big");
-            int drained = servesBig(1) ? 1 : 2;
+        try (Download download = new Download(cluster, 2, 1, "http://" + DRAIN + "/big");
+             Probe probe = new Probe(cluster, 2, 1, DRAIN, 80, 50, 1000)) {
+            assertTrue(awaitTrue(Duration.ofSeconds(5), () -> backends[1].servesBig() || backends[2].servesBig()),
+                    "a backend serves /big");
+            int drained = backends[1].servesBig() ? 1 : 2;
             int other = 3 - drained;
+            Backend backend = backends[drained];
             String drainedName = "c" + drained;
             String drainedEntry = NsCluster.containerAddress(1, drained) + ":8080|";
 
             long stoppedAt = System.currentTimeMillis();
-            ClusterFixtures.signal(backends[drained], "USR1");
-            assertTrue(awaitTrue(Duration.ofSeconds(2), () -> lines(backendOutputs[drained]).contains("stopped")));
+            backend.signal("USR1");
+            assertTrue(awaitTrue(Duration.ofSeconds(2), () -> backend.lines().contains("stopped")));
             awaitOutput(DRAIN_LIMIT.plusSeconds(2), "weight 0 for " + drainedName + " in n2's KV",
                     () -> cluster.api(2, "/lashup/kv/minuteman/vips"), kv -> kv.contains(drainedEntry + "0\""));
             long drainedAt = System.currentTimeMillis();
@@ -102,16 +93,12 @@ class HealthCheckDrainTest {
                     () -> "every new connection goes to c" + other + " while " + drainedName + " is drained:\n"
                             + probe.transcript());
 
-            assertTrue(download.waitFor(30, TimeUnit.SECONDS), "the download ends");
-            assertEquals(0, download.exitValue(), () -> "curl: " + String.join("\n", lines(cluster.nodeDir(2).resolve("curl.out"))));
-            assertEquals(DOWNLOAD_BYTES, Files.size(downloaded), "the whole download arrived");
-            assertEquals(ClusterFixtures.bigBodySha256(DOWNLOAD_BYTES), ClusterFixtures.sha256(downloaded),
-                    "intact");
-            assertTrue(lines(backendOutputs[drained]).stream().anyMatch(l -> l.endsWith("/big done " + DOWNLOAD_BYTES)),
+            download.assertWhole(DOWNLOAD_BYTES, Duration.ofSeconds(30));
+            assertTrue(backend.lines().stream().anyMatch(l -> l.endsWith("/big done " + DOWNLOAD_BYTES)),
                     "the drained backend served it to its end");
 
             long relistenedAt = System.currentTimeMillis();
-            ClusterFixtures.signal(backends[drained], "USR2");
+            backend.signal("USR2");
             awaitOutput(UNDRAIN_LIMIT.plusSeconds(2), "weight 1 for " + drainedName + " in n2's KV",
                     () -> cluster.api(2, "/lashup/kv/minuteman/vips"), kv -> kv.contains(drainedEntry + "1\""));
             System.out.printf("undrain: weight 1 on the client's node %d ms after the backend listened again%n",
@@ -119,12 +106,6 @@ class HealthCheckDrainTest {
             assertTrue(awaitTrue(Duration.ofSeconds(3), () -> probe.answersFrom(relistenedAt).stream()
                     .anyMatch(a -> a.text().equals(drainedName))), () -> drainedName + " takes new connections again:\n"
                     + probe.transcript());
-        } finally {
-            ClusterFixtures.stop(download);
         }
-    }
-
-    private static boolean servesBig(int container) {
-        return lines(backendOutputs[container]).stream().anyMatch(l -> l.endsWith(" /big"));
     }
 }
