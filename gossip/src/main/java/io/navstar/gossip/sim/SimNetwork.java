@@ -28,11 +28,11 @@ import java.util.concurrent.TimeUnit;
  * size either way.
  *
  * <p>A partition drops what crosses it. A node's link taken down ({@link #linkDown}) is modelled
- * as TCP sees a pulled cable instead: each established connection (an ordered pair of nodes that
- * has delivered a frame, until its sender {@linkplain Transport#disconnect disconnects}) holds what
- * is sent on it, as unacknowledged data, and a new connection cannot be made, so frames on one are
- * lost. When the link comes back ({@link #linkUp}) a connection delivers what it holds only at its
- * next retransmission, and whatever is sent on it before then waits behind, in order.
+ * as TCP sees a pulled cable instead: each connection (an ordered pair of nodes, there unless its
+ * sender {@linkplain Transport#disconnect disconnected} it and has delivered nothing since) holds
+ * what is sent on it, as unacknowledged data, and a new connection cannot be made, so frames on one
+ * are lost. When the link comes back ({@link #linkUp}) a connection delivers what it holds only at
+ * its next retransmission, and whatever is sent on it before then waits behind, in order.
  *
  * <p>Not thread-safe: confined to the {@link SimScheduler}'s thread.
  */
@@ -44,8 +44,8 @@ public final class SimNetwork {
     private final Map<NodeId, Integer> partitionOf = new HashMap<>();
     private final java.util.Set<java.util.List<NodeId>> blockedLinks = new java.util.HashSet<>();
     private final Set<NodeId> linksDown = new HashSet<>();
-    // connections by (sender, receiver): established once a frame was delivered, gone on disconnect
-    private final Set<List<NodeId>> connections = new HashSet<>();
+    // (sender, receiver) pairs whose sender dropped the connection and has not delivered on a new one yet
+    private final Set<List<NodeId>> disconnected = new HashSet<>();
     private final Map<List<NodeId>, ArrayDeque<Held>> held = new HashMap<>();
     private long latencyMinNanos;
     private long latencyMaxNanos;
@@ -160,9 +160,12 @@ public final class SimNetwork {
 
     // Sent on a connection that holds frames, or across a link that is down: true when held.
     private boolean hold(NodeId from, NodeId to, Message message, int bytes) {
+        if (held.isEmpty() && !linkDown(from, to)) {
+            return false; // the common case, without a key to allocate
+        }
         List<NodeId> connection = List.of(from, to);
         ArrayDeque<Held> frames = held.get(connection);
-        if (frames == null && linkDown(from, to) && connections.contains(connection)) {
+        if (frames == null && linkDown(from, to) && !disconnected.contains(connection)) {
             frames = new ArrayDeque<>();
             held.put(connection, frames);
         }
@@ -241,7 +244,9 @@ public final class SimNetwork {
             }
             return;
         }
-        connections.add(List.of(from, to));
+        if (!disconnected.isEmpty()) {
+            disconnected.remove(List.of(from, to)); // a new connection
+        }
         delivered++;
         deliveredBytes += bytes;
         target.metrics.messageIn(message.type(), bytes);
@@ -297,7 +302,7 @@ public final class SimNetwork {
         @Override
         public void disconnect(NodeId peer) {
             List<NodeId> connection = List.of(node, peer);
-            connections.remove(connection);
+            disconnected.add(connection);
             ArrayDeque<Held> frames = held.remove(connection);
             if (frames != null) {
                 dropped += frames.size();
