@@ -17,16 +17,20 @@ import java.util.concurrent.TimeUnit;
  * {@code NAME-nI-cJ} at 10.(200+I).J.2, all behind a bridge in {@code NAME-fabric}, no default route anywhere).
  * Each method runs one nscluster command and returns its exit code and output; the agents run the classes of this
  * test run. {@link #close()} removes the cluster, also after a failed {@link #up}, so a test holds one in
- * try-with-resources. Threading: one test thread; nscluster commands for different nodes may run in parallel.
+ * try-with-resources; a JVM that exits first (Ctrl-C) removes it in a shutdown hook. Threading: one test thread;
+ * nscluster commands for different nodes may run in parallel.
  */
 public final class NsCluster implements AutoCloseable {
     /** Bounds one nscluster command; {@code up} waits for every agent's API within nscluster's own limit. */
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(120);
 
     private final String name;
+    /** Removes the cluster when the test JVM exits before {@link #close()} (Ctrl-C, a runner's timeout). */
+    private final Thread downOnExit;
 
     private NsCluster(String name) {
         this.name = name;
+        this.downOnExit = Thread.ofPlatform().name("nscluster-down-" + name).unstarted(this::down);
     }
 
     /** What an nscluster command (or the demo) ended with: its exit code and its stdout and stderr together. */
@@ -79,6 +83,7 @@ public final class NsCluster implements AutoCloseable {
     public static NsCluster up(String name, int nodes, String mode, String heap, UpOption... options) {
         NsCluster cluster = new NsCluster(name);
         cluster.down();
+        Runtime.getRuntime().addShutdownHook(cluster.downOnExit);
         List<String> args = new ArrayList<>(List.of("up", name, "--nodes", String.valueOf(nodes), "--mode", mode,
                 "--heap", heap));
         for (UpOption option : options) {
@@ -86,6 +91,7 @@ public final class NsCluster implements AutoCloseable {
         }
         Result up = run(COMMAND_TIMEOUT, args.toArray(String[]::new));
         if (!up.ok()) {
+            Runtime.getRuntime().removeShutdownHook(cluster.downOnExit);
             cluster.down();
             up.orThrow("nscluster up " + name);
         }
@@ -215,6 +221,11 @@ public final class NsCluster implements AutoCloseable {
 
     @Override
     public void close() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(downOnExit);
+        } catch (IllegalStateException exiting) {
+            // the hook runs down itself
+        }
         down().orThrow("nscluster down " + name);
     }
 
