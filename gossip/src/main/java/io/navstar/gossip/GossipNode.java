@@ -75,8 +75,16 @@ public final class GossipNode implements AutoCloseable {
                 neighbourDown(peer, failed);
             }
         });
+        // A neighbour whose probe timed out: our connection to it may hold frames gone stale. After an outage
+        // TCP delivers them only at its next backed-off retransmission, seconds after the network is back, and
+        // whatever we send meanwhile (probes, answers to its JOIN) waits behind them, so the neighbour fails
+        // again at once. Drop the connection before HyParView tells the neighbour, so that everything from now
+        // on goes on a new one and arrives as soon as the network does.
         this.health = new HealthChecker(config, scheduler, random, transport, metrics, hyParView.activeView(),
-                hyParView::neighbourFailed);
+                peer -> {
+                    transport.disconnect(peer);
+                    hyParView.neighbourFailed(peer);
+                });
         this.membership = new GlobalMembership(self, epoch, config, scheduler, random, transport, metrics,
                 hyParView.activeView(), new GlobalMembership.Hooks() {
                     @Override

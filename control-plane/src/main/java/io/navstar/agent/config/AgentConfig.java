@@ -244,6 +244,9 @@ public record AgentConfig(
             if (!cgroup.startsWith(mount)) {
                 throw v.error("lb.cgroup", cgroup + " is not in the cgroup v2 hierarchy, which is mounted at " + mount);
             }
+            if (!Files.isDirectory(cgroup)) {
+                throw v.error("lb.cgroup", "no such cgroup directory " + cgroup);
+            }
         } else {
             if (lb.cgroup() != null) {
                 throw v.error("lb.cgroup", "applies to sock mode only (lb.mode is " + lb.mode() + ")");

@@ -59,6 +59,15 @@ final class ControlLoop implements AutoCloseable {
         }
     }
 
+    /** Runs {@code task} on the control thread {@code delay} from now, unless the loop is closed by then. */
+    void schedule(Duration delay, Runnable task) {
+        try {
+            thread.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // stopping
+        }
+    }
+
     /** Runs {@code task} on the control thread and waits for it. */
     void execute(Runnable task) {
         try {

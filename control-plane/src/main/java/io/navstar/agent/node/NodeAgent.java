@@ -57,10 +57,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * into the kernel's VIP maps ({@link VipCompiler}) and Spartan's zones ({@link ZoneCompiler}) on one control
  * thread ({@link ControlLoop}).
  *
- * <p>Start-up order: the KV store (durable, so the first compile already has the last known VIPs), the load
- * balancer (reopening the pins of an earlier agent: the same state compiles to the same maps, a no-op), DNS with
- * zones from that compile, then gossip, tasks and the API. {@link #close} stops in the reverse order and leaves
- * the pinned data plane serving; the next agent, also after SIGKILL, reconciles without breaking a connection.
+ * <p>Start-up order: the load balancer (reopening the pins of an earlier agent: the same state compiles to the same
+ * maps, a no-op; it checks its cgroup or namespace before it touches anything, so a config it refuses leaves no
+ * trace), the KV store (durable, so the first compile already has the last known VIPs), DNS with zones from that
+ * compile, then gossip, tasks and the API. {@link #close} stops in the reverse order and leaves the pinned data
+ * plane serving; the next agent, also after SIGKILL, reconciles without breaking a connection.
  *
  * <p>Threading: {@link #start} and {@link #close} from one thread; everything else runs on the parts' threads and
  * the control thread.
@@ -69,6 +70,11 @@ public final class NodeAgent implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NodeAgent.class);
     /** How long the control thread waits for more events before compiling. */
     static final Duration DEBOUNCE = Duration.ofMillis(20);
+    /**
+     * How long after start membership may take to reach another node before its view of reachability counts even
+     * though it reached none (gossip retries its JOIN every 1-2 s).
+     */
+    static final Duration JOIN_GRACE = Duration.ofSeconds(10);
 
     private final AgentConfig config;
     private final NodeId self;
@@ -88,6 +94,13 @@ public final class NodeAgent implements AutoCloseable {
     private ApiServer api;
     private AgentMetrics metrics;
     private volatile View view = View.EMPTY;
+    /**
+     * Whether membership's reachability decides which nodes' backends take part: from the first node it reaches, or
+     * {@link #JOIN_GRACE} after start. Until then every node counts as reachable, the last known state: right after
+     * a restart membership knows no other node yet, and leaving their backends out until it does would change the
+     * kernel twice for nothing.
+     */
+    private volatile boolean membershipSettled;
 
     /**
      * What the last compile produced, for the API: the registry as read, and what this node serves.
@@ -111,28 +124,32 @@ public final class NodeAgent implements AutoCloseable {
         this.control = new ControlLoop(DEBOUNCE, this::recompute);
     }
 
-    /** Starts every part; on failure stops what started (pins stay only if an earlier agent made them). */
+    /**
+     * Starts every part; on failure stops what started, quietly (the caller reports the failure), and throws. Pins
+     * stay only if an earlier agent made them.
+     */
     public static NodeAgent start(AgentConfig config) throws IOException, InterruptedException {
         NodeAgent agent = new NodeAgent(config);
         try {
             agent.startParts();
             return agent;
         } catch (IOException | InterruptedException | RuntimeException e) {
-            agent.close();
+            agent.stopParts();
             throw e;
         }
     }
 
     private void startParts() throws IOException, InterruptedException {
-        Files.createDirectories(config.dataDir());
-        kv = KvStore.open(KvConfig.defaults(config.dataDir().resolve("kv.db"), self.toString()));
-        opened.add(kv);
-
+        // first: it refuses a missing cgroup or namespace before it creates anything, and nothing is made before it
         lb = LoadBalancer.open(new LbOptions(config.lbMode(), config.lbSettings(), config.cgroup(), config.netns(),
                 config.interfaces(), List.of(""))); // connected UDP sockets to removed backends: this namespace
         opened.add(lb);
         KernelBtf.release(); // every program is loaded: the kernel's parsed BTF is garbage from now on
-        control.execute(this::recompute); // every node reachable until gossip says otherwise: the last known state
+
+        Files.createDirectories(config.dataDir());
+        kv = KvStore.open(KvConfig.defaults(config.dataDir().resolve("kv.db"), self.toString()));
+        opened.add(kv);
+        control.execute(this::recompute); // every node reachable until membership settles: the last known state
 
         if (config.dnsInterface() != null) {
             // Spartan's addresses live on a dummy interface of their own, as in DC/OS; idempotent across restarts
@@ -164,6 +181,9 @@ public final class NodeAgent implements AutoCloseable {
             @Override
             public void onReachabilityChanged(Set<NodeId> becameReachable, Set<NodeId> becameUnreachable) {
                 LOG.info("reachability: {} up, {} down", becameReachable, becameUnreachable);
+                if (!becameReachable.isEmpty()) {
+                    membershipSettled = true;
+                }
                 control.request();
             }
 
@@ -186,6 +206,14 @@ public final class NodeAgent implements AutoCloseable {
         gossip.node().start(config.contacts());
         metrics = new AgentMetrics().gossip(gossip.node().metrics()).kv(kv.metrics()).dns(dns.metrics())
                 .lb(lb.statistics());
+        if (config.contacts().isEmpty()) {
+            membershipSettled = true; // nobody to wait for
+        } else {
+            control.schedule(JOIN_GRACE, () -> {
+                membershipSettled = true;
+                control.request();
+            });
+        }
         api = ApiServer.start(config.api(), AgentRoutes.routes(this));
         opened.add(api);
         control.request();
@@ -213,7 +241,7 @@ public final class NodeAgent implements AutoCloseable {
         long started = System.nanoTime();
         NavigableMap<Vip, Set<BackendEntry>> registry = VipRegistry.read(kv.value(VipRegistry.KEY));
         NavigableMap<NodeId, NodeRecord> nodes = NodeRecord.read(kv.value(NodeRecord.KEY));
-        RouteTable routes = gossip == null ? null : gossip.node().routes();
+        RouteTable routes = gossip == null || !membershipSettled ? null : gossip.node().routes();
         VipCompiler.Compiled compiled = vipCompiler.compile(registry,
                 node -> routes == null || node.equals(self) || routes.reachable(node));
         var report = lb.apply(compiled.desired());
@@ -326,6 +354,11 @@ public final class NodeAgent implements AutoCloseable {
     @Override
     public void close() {
         LOG.info("navstar agent {} stopping; the pinned data plane keeps serving", self);
+        stopParts();
+        LOG.info("navstar agent {} stopped", self);
+    }
+
+    private void stopParts() {
         for (int i = opened.size() - 1; i >= 0; i--) {
             AutoCloseable part = opened.get(i);
             if (part == api || part == tasks || part == health) {
@@ -338,7 +371,6 @@ public final class NodeAgent implements AutoCloseable {
             close(opened.get(i));
         }
         opened.clear();
-        LOG.info("navstar agent {} stopped", self);
     }
 
     private static void close(AutoCloseable part) {

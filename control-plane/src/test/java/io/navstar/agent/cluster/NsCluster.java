@@ -17,16 +17,20 @@ import java.util.concurrent.TimeUnit;
  * {@code NAME-nI-cJ} at 10.(200+I).J.2, all behind a bridge in {@code NAME-fabric}, no default route anywhere).
  * Each method runs one nscluster command and returns its exit code and output; the agents run the classes of this
  * test run. {@link #close()} removes the cluster, also after a failed {@link #up}, so a test holds one in
- * try-with-resources. Threading: one test thread; nscluster commands for different nodes may run in parallel.
+ * try-with-resources; a JVM that exits first (Ctrl-C) removes it in a shutdown hook. Threading: one test thread;
+ * nscluster commands for different nodes may run in parallel.
  */
 public final class NsCluster implements AutoCloseable {
     /** Bounds one nscluster command; {@code up} waits for every agent's API within nscluster's own limit. */
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(120);
 
     private final String name;
+    /** Removes the cluster when the test JVM exits before {@link #close()} (Ctrl-C, a runner's timeout). */
+    private final Thread downOnExit;
 
     private NsCluster(String name) {
         this.name = name;
+        this.downOnExit = Thread.ofPlatform().name("nscluster-down-" + name).unstarted(this::down);
     }
 
     /** What an nscluster command (or the demo) ended with: its exit code and its stdout and stderr together. */
@@ -55,10 +59,39 @@ public final class NsCluster implements AutoCloseable {
     }
 
     public static NsCluster up(String name, int nodes, String mode, String heap) {
+        return up(name, nodes, mode, heap, new UpOption[0]);
+    }
+
+    /** What {@code up} may add to each node. */
+    public enum UpOption {
+        /** Each agent runs under packaging/navstar-launch, which holds Spartan's sockets and restarts it. */
+        LAUNCH("--launch"),
+        /** Each node gets a cluster secret of its own, {@code nI/secret} in the work directory. */
+        SECRET_PER_NODE("--secret-per-node");
+
+        private final String flag;
+
+        UpOption(String flag) {
+            this.flag = flag;
+        }
+    }
+
+    public static NsCluster up(String name, int nodes, String mode, UpOption... options) {
+        return up(name, nodes, mode, "128m", options);
+    }
+
+    public static NsCluster up(String name, int nodes, String mode, String heap, UpOption... options) {
         NsCluster cluster = new NsCluster(name);
         cluster.down();
-        Result up = run(COMMAND_TIMEOUT, "up", name, "--nodes", String.valueOf(nodes), "--mode", mode, "--heap", heap);
+        Runtime.getRuntime().addShutdownHook(cluster.downOnExit);
+        List<String> args = new ArrayList<>(List.of("up", name, "--nodes", String.valueOf(nodes), "--mode", mode,
+                "--heap", heap));
+        for (UpOption option : options) {
+            args.add(option.flag);
+        }
+        Result up = run(COMMAND_TIMEOUT, args.toArray(String[]::new));
         if (!up.ok()) {
+            Runtime.getRuntime().removeShutdownHook(cluster.downOnExit);
             cluster.down();
             up.orThrow("nscluster up " + name);
         }
@@ -87,6 +120,24 @@ public final class NsCluster implements AutoCloseable {
         List<String> args = new ArrayList<>(List.of("exec", name, node(node), container(container), "--"));
         args.addAll(List.of(command));
         return command(args.toArray(String[]::new));
+    }
+
+    /**
+     * Starts {@code command} in the container's namespace and cgroup and returns at once; the process is the
+     * command itself (nscluster and ip-netns-exec exec into it), so its pid takes signals. Its output goes to
+     * {@code output}. {@link #close()} ends it if the caller did not.
+     */
+    public Process spawn(Path output, int node, int container, String... command) {
+        List<String> args = new ArrayList<>(List.of(repository().resolve("scripts/nscluster").toString(), "exec", name,
+                node(node), container(container), "--"));
+        args.addAll(List.of(command));
+        try {
+            return new ProcessBuilder(args).directory(repository().toFile()).redirectErrorStream(true)
+                    .redirectOutput(output.toFile()).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                    .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Runs {@code command} in the node's namespace. */
@@ -125,6 +176,14 @@ public final class NsCluster implements AutoCloseable {
         return hard ? command("kill", name, node(node), "-9") : command("kill", name, node(node));
     }
 
+    /**
+     * SIGKILLs the node's agent process alone; the output is its pid. Under {@link UpOption#LAUNCH} the launcher
+     * starts it again; this does not wait for that.
+     */
+    public Result crash(int node) {
+        return command("crash", name, node(node));
+    }
+
     /** Starts the node's agent again with its config and waits for its API. */
     public Result start(int node) {
         return command("start", name, node(node));
@@ -142,7 +201,17 @@ public final class NsCluster implements AutoCloseable {
 
     /** The node's agent log. */
     public Path agentLog(int node) {
-        return Path.of(System.getenv().getOrDefault("NSCLUSTER_ROOT", "/tmp/nscluster"), name, node(node), "agent.log");
+        return nodeDir(node).resolve("agent.log");
+    }
+
+    /** The cluster's work directory: configs, secrets, logs, each node's data in {@code nI/}. */
+    public Path workDir() {
+        return Path.of(System.getenv().getOrDefault("NSCLUSTER_ROOT", "/tmp/nscluster"), name);
+    }
+
+    /** The node's part of the work directory: its config.yaml, agent.log, data/ and its containers' files. */
+    public Path nodeDir(int node) {
+        return workDir().resolve(node(node));
     }
 
     /** Removes every namespace, cgroup, pin, process and file of the cluster; safe to repeat. */
@@ -152,6 +221,11 @@ public final class NsCluster implements AutoCloseable {
 
     @Override
     public void close() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(downOnExit);
+        } catch (IllegalStateException exiting) {
+            // the hook runs down itself
+        }
         down().orThrow("nscluster down " + name);
     }
 

@@ -1,6 +1,7 @@
 package io.navstar.agent.config;
 
 import io.navstar.agent.lb.LbMode;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -107,6 +108,16 @@ class AgentConfigTest {
         assertTrue(e.getMessage().startsWith(file.toString()), e.getMessage());
         assertTrue(e.getMessage().contains(expected), "expected '" + expected + "' in: " + e.getMessage());
         assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+    }
+
+    @Test
+    void aCgroupThatDoesNotExistIsNamed() throws IOException {
+        Path mount = AgentConfig.cgroup2Mount();
+        Assumptions.assumeTrue(mount != null, "needs a cgroup v2 mount");
+        Path missing = mount.resolve("navstar-config-test-none");
+        Path file = Files.writeString(dir.resolve("c.yaml"), "lb:\n  mode: sock\n  cgroup: " + missing + "\n");
+        assertEquals(file + ": lb.cgroup: no such cgroup directory " + missing,
+                assertThrows(ConfigException.class, () -> AgentConfig.load(file)).getMessage());
     }
 
     @Test

@@ -130,10 +130,12 @@ public final class HyParView {
             // ignoring a duplicate: the joiner gets our table and a JOINREPLY so both ends list
             // each other; otherwise it hears nothing until our health check times the old entry out.
             relink(joiner);
-            transport.send(joiner, new JoinReply());
         } else {
             addActive(joiner);
         }
+        // Active views are symmetric (§4): the joiner lists us once it hears that we list it. Left
+        // untold, it would answer our first probe with a DISCONNECT and we would drop it again.
+        transport.send(joiner, new JoinReply());
         for (NodeId neighbour : List.copyOf(activeView)) {
             if (!neighbour.equals(joiner)) {
                 transport.send(neighbour, new ForwardJoin(joiner, config.activeRandomWalkLength()));

@@ -9,8 +9,11 @@ import io.navstar.gossip.wire.MessageCodec;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
@@ -24,6 +27,13 @@ import java.util.concurrent.TimeUnit;
  * 10,000 nodes share their membership rows in one heap. Bytes are counted as the encoded frame
  * size either way.
  *
+ * <p>A partition drops what crosses it. A node's link taken down ({@link #linkDown}) is modelled
+ * as TCP sees a pulled cable instead: each connection (an ordered pair of nodes, there unless its
+ * sender {@linkplain Transport#disconnect disconnected} it and has delivered nothing since) holds
+ * what is sent on it, as unacknowledged data, and a new connection cannot be made, so frames on one
+ * are lost. When the link comes back ({@link #linkUp}) a connection delivers what it holds only at
+ * its next retransmission, and whatever is sent on it before then waits behind, in order.
+ *
  * <p>Not thread-safe: confined to the {@link SimScheduler}'s thread.
  */
 public final class SimNetwork {
@@ -33,6 +43,10 @@ public final class SimNetwork {
     private final Map<NodeId, SimTransport> transports = new HashMap<>();
     private final Map<NodeId, Integer> partitionOf = new HashMap<>();
     private final java.util.Set<java.util.List<NodeId>> blockedLinks = new java.util.HashSet<>();
+    private final Set<NodeId> linksDown = new HashSet<>();
+    // (sender, receiver) pairs whose sender dropped the connection and has not delivered on a new one yet
+    private final Set<List<NodeId>> disconnected = new HashSet<>();
+    private final Map<List<NodeId>, ArrayDeque<Held>> held = new HashMap<>();
     private long latencyMinNanos;
     private long latencyMaxNanos;
     private double lossRate;
@@ -99,6 +113,69 @@ public final class SimNetwork {
         blockedLinks.add(java.util.List.of(b, a));
     }
 
+    /**
+     * Takes {@code node}'s link down: from now on its established connections hold what is sent on
+     * them (frames in flight included) and no new connection to or from it can be made.
+     */
+    public void linkDown(NodeId node) {
+        linksDown.add(node);
+    }
+
+    /**
+     * Brings {@code node}'s link back: each of its connections that holds frames delivers them, and
+     * what was sent on it meanwhile, at its next retransmission: a seeded random moment within
+     * {@code retransmitWithin} from now (TCP's retransmission timer, backed off through the outage,
+     * runs on for each connection from when it last sent). New connections work at once.
+     */
+    public void linkUp(NodeId node, Duration retransmitWithin) {
+        linksDown.remove(node);
+        List<List<NodeId>> waiting = new java.util.ArrayList<>(held.keySet());
+        waiting.sort(java.util.Comparator.comparing((List<NodeId> c) -> c.get(0)).thenComparing(c -> c.get(1)));
+        for (List<NodeId> connection : waiting) {
+            if (connection.contains(node) && !linkDown(connection.get(0), connection.get(1))) {
+                ArrayDeque<Held> frames = held.get(connection);
+                long delay = (long) (random.nextDouble() * retransmitWithin.toNanos());
+                scheduler.schedule(() -> release(connection, frames), delay, TimeUnit.NANOSECONDS);
+            }
+        }
+    }
+
+    private record Held(Message message, int bytes) {
+    }
+
+    // Delivers what a connection held, unless it was disconnected (and maybe held anew) since.
+    private void release(List<NodeId> connection, ArrayDeque<Held> frames) {
+        if (held.get(connection) != frames) {
+            return;
+        }
+        held.remove(connection);
+        for (Held frame : frames) {
+            deliver(connection.get(0), connection.get(1), frame.message(), frame.bytes());
+        }
+    }
+
+    private boolean linkDown(NodeId a, NodeId b) {
+        return !linksDown.isEmpty() && (linksDown.contains(a) || linksDown.contains(b));
+    }
+
+    // Sent on a connection that holds frames, or across a link that is down: true when held.
+    private boolean hold(NodeId from, NodeId to, Message message, int bytes) {
+        if (held.isEmpty() && !linkDown(from, to)) {
+            return false; // the common case, without a key to allocate
+        }
+        List<NodeId> connection = List.of(from, to);
+        ArrayDeque<Held> frames = held.get(connection);
+        if (frames == null && linkDown(from, to) && !disconnected.contains(connection)) {
+            frames = new ArrayDeque<>();
+            held.put(connection, frames);
+        }
+        if (frames == null) {
+            return false;
+        }
+        frames.add(new Held(message, bytes));
+        return true;
+    }
+
     /** Sets the probability that a message is lost. */
     public void lossRate(double probability) {
         this.lossRate = probability;
@@ -141,6 +218,13 @@ public final class SimNetwork {
             return true;
         }
         Message carried = serialize ? roundTrip(message) : message;
+        if (hold(from.node, to, carried, bytes)) {
+            return true;
+        }
+        if (linkDown(from.node, to)) { // no new connection across a link that is down
+            dropped++;
+            return true;
+        }
         long latency = latencyMinNanos + (latencyMaxNanos > latencyMinNanos
                 ? (long) (random.nextDouble() * (latencyMaxNanos - latencyMinNanos)) : 0);
         NodeId sender = from.node;
@@ -153,6 +237,15 @@ public final class SimNetwork {
         if (target == null || target.closed || target.receiver == null || !canTalk(from, to)) {
             dropped++;
             return;
+        }
+        if (linkDown(from, to)) { // in flight when the link went down: the connection holds it
+            if (!hold(from, to, message, bytes)) {
+                dropped++;
+            }
+            return;
+        }
+        if (!disconnected.isEmpty()) {
+            disconnected.remove(List.of(from, to)); // a new connection
         }
         delivered++;
         deliveredBytes += bytes;
@@ -204,6 +297,16 @@ public final class SimNetwork {
                 return false;
             }
             return SimNetwork.this.send(this, to, message);
+        }
+
+        @Override
+        public void disconnect(NodeId peer) {
+            List<NodeId> connection = List.of(node, peer);
+            disconnected.add(connection);
+            ArrayDeque<Held> frames = held.remove(connection);
+            if (frames != null) {
+                dropped += frames.size();
+            }
         }
 
         @Override

@@ -206,6 +206,27 @@ public final class TcpTransport implements Transport {
         return peer.enqueue(message);
     }
 
+    /**
+     * Aborts our connection to {@code peer} (SO_LINGER 0: the kernel discards what it still holds
+     * and sends a reset instead of delivering it after the FIN), and drops the frames queued for it.
+     */
+    @Override
+    public void disconnect(NodeId peer) {
+        if (!loop.inEventLoop()) {
+            loop.execute(() -> disconnect(peer));
+            return;
+        }
+        OutboundPeer outbound = peers.remove(peer);
+        if (outbound == null) {
+            return;
+        }
+        outbound.dropPending();
+        if (outbound.channel.isOpen()) {
+            outbound.channel.config().setOption(ChannelOption.SO_LINGER, 0);
+            outbound.channel.close();
+        }
+    }
+
     private OutboundPeer connect(NodeId to) {
         OutboundPeer peer = new OutboundPeer(to);
         peers.put(to, peer);

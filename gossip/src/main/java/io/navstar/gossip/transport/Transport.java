@@ -29,6 +29,13 @@ public interface Transport extends AutoCloseable {
      */
     boolean send(NodeId to, Message message);
 
+    /**
+     * Drops this node's connection to {@code peer} with every frame it still holds, unsent or
+     * unacknowledged, so that the next message goes on a new connection instead of behind frames
+     * gone stale (TCP keeps retransmitting them, with a backed-off timer, after a network outage).
+     */
+    void disconnect(NodeId peer);
+
     /** Stops sending and receiving and releases resources; idempotent. */
     @Override
     void close();

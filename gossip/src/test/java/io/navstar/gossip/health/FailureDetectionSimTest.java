@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.navstar.gossip.GossipConfig;
 import io.navstar.gossip.GossipNode;
+import io.navstar.gossip.NeighbourListener;
 import io.navstar.gossip.NodeId;
 import io.navstar.gossip.membership.MembershipListener;
 import io.navstar.gossip.sim.SimCluster;
@@ -42,6 +43,21 @@ class FailureDetectionSimTest {
         }
         assertFalse(neighbours.isEmpty());
         List<Long> unreachableAt = new ArrayList<>();
+        List<String> keptAsBackup = new ArrayList<>();
+        for (GossipNode node : neighbours) {
+            node.addNeighbourListener(new NeighbourListener() {
+                @Override
+                public void onNeighbourUp(NodeId neighbour) {
+                }
+
+                @Override
+                public void onNeighbourDown(NodeId neighbour, boolean failed) {
+                    if (neighbour.equals(dead) && node.passiveView().contains(dead)) {
+                        keptAsBackup.add(node.self() + (failed ? " (detected)" : " (told)"));
+                    }
+                }
+            });
+        }
         for (GossipNode node : cluster.nodes()) {
             node.addMembershipListener(new MembershipListener() {
                 @Override
@@ -60,8 +76,9 @@ class FailureDetectionSimTest {
         assertTrue(worst < Duration.ofSeconds(3).toNanos(), "all knew within 3 s, took " + worst / 1_000_000 + " ms");
         for (GossipNode node : neighbours) {
             assertFalse(node.activeView().contains(dead), node.self() + " dropped the dead neighbour");
-            assertFalse(node.passiveView().contains(dead), node.self() + " does not keep it as a backup");
         }
+        // when it drops it; a shuffle may bring it back later, as HyParView's passive views do (§4.4)
+        assertEquals(List.of(), keptAsBackup, "neighbours that kept the dead node as a backup");
         long detectedBy = cluster.nodes().stream().filter(n -> n.metrics().failuresDetected() > 0).count();
         assertTrue(detectedBy >= 1);
         cluster.runFor(Duration.ofSeconds(10));

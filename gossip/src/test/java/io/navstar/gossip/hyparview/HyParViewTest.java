@@ -45,6 +45,7 @@ class HyParViewTest {
                 sent.add(new Sent(to, message));
                 return true;
             }
+            public void disconnect(NodeId peer) { }
             public void close() { }
         };
         view = new HyParView(SELF, config, scheduler, new Random(1), transport, new HyParView.Listener() {
@@ -72,12 +73,14 @@ class HyParViewTest {
     }
 
     @Test
-    void contactAddsJoinerAndStartsForwardJoinWithArwlTowardsEveryOtherNeighbour() {
+    void contactAddsAndAnswersJoinerAndStartsForwardJoinWithArwlTowardsEveryOtherNeighbour() {
         view.onMessage(node(1), new Message.JoinReply());
         view.onMessage(node(2), new Message.JoinReply());
         sent.clear();
         view.onMessage(node(5), new Message.Join());
         assertTrue(view.activeView().contains(node(5)));
+        assertEquals(List.of(new Sent(node(5), new Message.JoinReply())), sentOf(Message.JoinReply.class),
+                "the joiner is told, so that it lists the contact too");
         List<Sent> forwards = sentOf(Message.ForwardJoin.class);
         assertEquals(2, forwards.size());
         for (Sent forward : forwards) {
