@@ -4,6 +4,8 @@
  * from the VIP. L4 checksums are updated in place as the skb's ip_summed asks, or by the kernel's csum helper where
  * skb->csum must follow (lb_tc_rewrite). */
 #include "lb_nat.h"
+#include "lb_rewrite.h"
+#include "lb_refuse.h"
 
 /* tcx verdicts (include/uapi/linux/bpf.h, enum tcx_action_base; newer than the 6.1 uapi headers). */
 #define LB_TCX_NEXT     (-1)

@@ -4,6 +4,8 @@
  * every map; on a veth, hairpin packets are sent back by lb_tc_turnaround at tcx ingress. Checksums are updated
  * incrementally (RFC 1624) by hand: XDP has no csum helpers for packet fields. */
 #include "lb_nat.h"
+#include "lb_rewrite.h"
+#include "lb_refuse.h"
 
 #include <bpf/bpf_core_read.h>
 #include "kern_skb.h"
