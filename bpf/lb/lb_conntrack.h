@@ -155,11 +155,6 @@ static __always_inline struct lb_flow *lb_reply_forward(const struct lb_pkt *pkt
 	return flow;
 }
 
-/* lb_syn_lookup: the reuse score (x1024, an average over about the last 8 looked-up SYNs) above which every SYN looks
- * its tuple up, and how often a SYN looks it up anyway to keep the score current. */
-#define LB_SYN_REUSE_THRESHOLD 128
-#define LB_SYN_SAMPLE_MASK     15
-
 /*
  * The entry a SYN's tuple already has in lb_flows, or NULL. Writing over it in place spares the LRU insert, which
  * takes a node from the free list and frees the one it replaces: under wrk through a VIP, where the client reuses
@@ -179,7 +174,8 @@ static __always_inline struct lb_flow *lb_syn_lookup(const struct lb_pkt *pkt)
 	if (c->reuse_score < LB_SYN_REUSE_THRESHOLD && (c->syns & LB_SYN_SAMPLE_MASK))
 		return NULL;
 	flow = bpf_map_lookup_elem(&lb_flows, &pkt->key);
-	c->reuse_score = c->reuse_score - (c->reuse_score >> 3) + (flow ? 128 : 0);
+	c->reuse_score = c->reuse_score - (c->reuse_score >> LB_SYN_REUSE_KEEP_SHIFT) +
+			 (flow ? LB_SYN_REUSE_ONE >> LB_SYN_REUSE_KEEP_SHIFT : 0);
 	return flow;
 }
 

@@ -13,7 +13,7 @@ static __always_inline void lb_fill_rst(struct tcphdr *tcp, const struct lb_pkt 
 	__builtin_memset(tcp, 0, sizeof(*tcp));
 	tcp->source = pkt->key.dport;
 	tcp->dest = pkt->key.sport;
-	tcp->doff = 5;
+	tcp->doff = LB_TCP_HLEN / 4;  /* in 32-bit words */
 	tcp->rst = 1;
 	if (pkt->tcp_flags & LB_TCP_ACK) {
 		tcp->seq = bpf_htonl(pkt->ack_seq);
@@ -27,7 +27,7 @@ static __always_inline void lb_fill_rst(struct tcphdr *tcp, const struct lb_pkt 
 
 /*
  * Builds the answer to a flow refused for want of a backend into buf, from the original packet's first
- * bytes orig (Ethernet + L3 header + 8 bytes of L4: 42 bytes for IPv4, 62 for IPv6). TCP gets a RST
+ * bytes orig (Ethernet, then LB_QUOTE4_LEN or LB_QUOTE6_LEN bytes: the IP header and 8 of L4). TCP gets a RST
  * (RFC 793, "Reset Generation"), UDP an ICMP port unreachable (RFC 792; RFC 4443 section 3.1) quoting
  * the original header. Returns the answer's length, or 0 when there is none to give.
  */
@@ -45,79 +45,82 @@ static __always_inline __u32 lb_build_refusal(const struct lb_pkt *pkt, const __
 		const struct iphdr *oip = (const struct iphdr *)(orig + ETH_HLEN);
 		__u32 len;
 
-		if (oip->ihl != 5)
-			return 0;
+		if (oip->ihl != LB_IPV4_HLEN / 4)
+			return 0;  /* with options, LB_QUOTE4_LEN bytes would not reach 8 bytes into L4 */
 		ip->version = 4;
-		ip->ihl = 5;
+		ip->ihl = LB_IPV4_HLEN / 4;
 		ip->tos = 0;
 		ip->id = 0;
-		ip->frag_off = bpf_htons(0x4000);
-		ip->ttl = 64;
+		ip->frag_off = bpf_htons(IP_DF);
+		ip->ttl = LB_REFUSAL_TTL;
 		ip->check = 0;
 		ip->saddr = pkt->key.dst[0];
 		ip->daddr = pkt->key.src[0];
 		if (pkt->key.proto == IPPROTO_TCP_) {
-			struct tcphdr *tcp = (struct tcphdr *)(buf + ETH_HLEN + 20);
+			struct tcphdr *tcp = (struct tcphdr *)(buf + ETH_HLEN + LB_IPV4_HLEN);
 			__u32 pseudo[3];
 
 			len = LB_RST4_LEN;
 			ip->protocol = IPPROTO_TCP_;
-			ip->tot_len = bpf_htons(40);
+			ip->tot_len = bpf_htons(LB_IPV4_HLEN + LB_TCP_HLEN);
 			lb_fill_rst(tcp, pkt);
 			pseudo[0] = ip->saddr;
 			pseudo[1] = ip->daddr;
-			pseudo[2] = bpf_htonl((IPPROTO_TCP_ << 16) | 20);
-			tcp->check = lb_csum_fold(lb_csum_words(pseudo, 6) + lb_csum_words(tcp, 10));
+			pseudo[2] = bpf_htonl((IPPROTO_TCP_ << 16) | LB_TCP_HLEN);
+			tcp->check = lb_csum_fold(lb_csum_words(pseudo, LB_CSUM_WORDS(pseudo)) +
+						  lb_csum_words(tcp, LB_CSUM_WORDS(*tcp)));
 		} else {
-			__u8 *icmp = buf + ETH_HLEN + 20;
+			__u8 *icmp = buf + ETH_HLEN + LB_IPV4_HLEN;
 
 			len = LB_ICMP4_LEN;
 			ip->protocol = IPPROTO_ICMP_;
-			ip->tot_len = bpf_htons(20 + 8 + 28);
-			icmp[0] = 3;  /* destination unreachable */
-			icmp[1] = 3;  /* port unreachable */
+			ip->tot_len = bpf_htons(LB_IPV4_HLEN + LB_ICMP_HLEN + LB_QUOTE4_LEN);
+			icmp[0] = LB_ICMP_DEST_UNREACH;
+			icmp[1] = LB_ICMP_PORT_UNREACH;
 			*(__u16 *)(icmp + 2) = 0;
 			*(__u32 *)(icmp + 4) = 0;
-			__builtin_memcpy(icmp + 8, orig + ETH_HLEN, 28);
-			*(__u16 *)(icmp + 2) = lb_csum_fold(lb_csum_words(icmp, 18));
+			__builtin_memcpy(icmp + LB_ICMP_HLEN, orig + ETH_HLEN, LB_QUOTE4_LEN);
+			*(__u16 *)(icmp + 2) = lb_csum_fold(lb_csum_words(icmp, (LB_ICMP_HLEN + LB_QUOTE4_LEN) / 2));
 		}
-		ip->check = lb_csum_fold(lb_csum_words(ip, 10));
+		ip->check = lb_csum_fold(lb_csum_words(ip, LB_CSUM_WORDS(*ip)));
 		return len;
 	} else {
 		struct ipv6hdr *ip6 = (struct ipv6hdr *)(buf + ETH_HLEN);
 		__u32 pseudo[10];
 		__u32 l4_len;
-		__u8 *l4 = buf + ETH_HLEN + 40;
+		__u8 *l4 = buf + ETH_HLEN + LB_IPV6_HLEN;
 
-		*(__u32 *)ip6 = bpf_htonl(0x60000000);
-		ip6->hop_limit = 64;
-		__builtin_memcpy(&ip6->saddr, pkt->key.dst, 16);
-		__builtin_memcpy(&ip6->daddr, pkt->key.src, 16);
-		__builtin_memcpy(pseudo, pkt->key.dst, 16);
-		__builtin_memcpy(pseudo + 4, pkt->key.src, 16);
+		*(__u32 *)ip6 = bpf_htonl(LB_IPV6_VERSION_WORD);
+		ip6->hop_limit = LB_REFUSAL_TTL;
+		__builtin_memcpy(&ip6->saddr, pkt->key.dst, sizeof(ip6->saddr));
+		__builtin_memcpy(&ip6->daddr, pkt->key.src, sizeof(ip6->daddr));
+		__builtin_memcpy(pseudo, pkt->key.dst, sizeof(pkt->key.dst));
+		__builtin_memcpy(pseudo + 4, pkt->key.src, sizeof(pkt->key.src));
 		if (pkt->key.proto == IPPROTO_TCP_) {
 			struct tcphdr *tcp = (struct tcphdr *)l4;
 
-			l4_len = 20;
+			l4_len = LB_TCP_HLEN;
 			ip6->nexthdr = IPPROTO_TCP_;
 			lb_fill_rst(tcp, pkt);
-			ip6->payload_len = bpf_htons(20);
-			pseudo[8] = bpf_htonl(20);
+			ip6->payload_len = bpf_htons(LB_TCP_HLEN);
+			pseudo[8] = bpf_htonl(LB_TCP_HLEN);
 			pseudo[9] = bpf_htonl(IPPROTO_TCP_);
-			tcp->check = lb_csum_fold(lb_csum_words(pseudo, 20) + lb_csum_words(tcp, 10));
+			tcp->check = lb_csum_fold(lb_csum_words(pseudo, LB_CSUM_WORDS(pseudo)) +
+						  lb_csum_words(tcp, LB_CSUM_WORDS(*tcp)));
 			return LB_RST6_LEN;
 		}
-		l4_len = 8 + 48;
+		l4_len = LB_ICMP_HLEN + LB_QUOTE6_LEN;
 		ip6->nexthdr = IPPROTO_ICMPV6_;
 		ip6->payload_len = bpf_htons(l4_len);
-		l4[0] = 1;  /* destination unreachable */
-		l4[1] = 4;  /* port unreachable */
+		l4[0] = LB_ICMPV6_DEST_UNREACH;
+		l4[1] = LB_ICMPV6_PORT_UNREACH;
 		*(__u16 *)(l4 + 2) = 0;
 		*(__u32 *)(l4 + 4) = 0;
-		__builtin_memcpy(l4 + 8, orig + ETH_HLEN, 48);
+		__builtin_memcpy(l4 + LB_ICMP_HLEN, orig + ETH_HLEN, LB_QUOTE6_LEN);
 		pseudo[8] = bpf_htonl(l4_len);
 		pseudo[9] = bpf_htonl(IPPROTO_ICMPV6_);
-		*(__u16 *)(l4 + 2) = lb_csum_fold(lb_csum_words(pseudo, 20) + lb_csum_words(l4, 28));
+		*(__u16 *)(l4 + 2) = lb_csum_fold(lb_csum_words(pseudo, LB_CSUM_WORDS(pseudo)) +
+						  lb_csum_words(l4, (LB_ICMP_HLEN + LB_QUOTE6_LEN) / 2));
 		return LB_ICMP6_LEN;
 	}
 }

@@ -23,13 +23,15 @@ static __always_inline __u32 lb_tuple_csum_diff(const struct lb_flow_key *from, 
 		__u32 from_addr[2] = { from->src[0], from->dst[0] };
 		__u32 to_addr[2] = { to->src[0], to->dst[0] };
 
-		addr = lb_csum_diff_words(from_addr, to_addr, 4);
+		addr = lb_csum_diff_words(from_addr, to_addr, LB_CSUM_WORDS(from_addr));
 	} else {
-		addr = lb_csum_diff_words(from->src, to->src, 8) + lb_csum_diff_words(from->dst, to->dst, 8);
+		addr = lb_csum_diff_words(from->src, to->src, LB_CSUM_WORDS(from->src)) +
+		       lb_csum_diff_words(from->dst, to->dst, LB_CSUM_WORDS(from->dst));
 	}
-	/* a difference of zero is 0 or 0xffff in one's complement: 0xffff keeps the packed value non-zero */
-	return ((__u32)(lb_csum_fold_sum(addr) ?: 0xffff) << 16) |
-	       (lb_csum_fold_sum(lb_csum_diff_words(from_ports, to_ports, 2)) ?: 0xffff);
+	/* a difference of zero is 0 or minus zero in one's complement: minus zero keeps the packed value non-zero */
+	return ((__u32)(lb_csum_fold_sum(addr) ?: LB_CSUM_MINUS_ZERO) << LB_CSUM_DIFF_ADDR_SHIFT) |
+	       (lb_csum_fold_sum(lb_csum_diff_words(from_ports, to_ports, LB_CSUM_WORDS(from_ports))) ?:
+		LB_CSUM_MINUS_ZERO);
 }
 
 /*
@@ -46,7 +48,7 @@ static __always_inline int lb_rewrite_headers(void *data, void *data_end, const 
 	__u16 from_ports[2] = { pkt->key.sport, pkt->key.dport };
 	__u16 to_ports[2] = { to->sport, to->dport };
 	/* Verifier workaround: mask the offset so the pointer's range is known. */
-	__u32 l4_off = pkt->l4_off & 0xff;
+	__u32 l4_off = pkt->l4_off & LB_HDR_OFF_MASK;
 	__u16 *ports = data + l4_off;
 
 	if ((void *)(ports + 2) > data_end)
@@ -58,7 +60,8 @@ static __always_inline int lb_rewrite_headers(void *data, void *data_end, const 
 
 		if ((void *)(ip + 1) > data_end)
 			return -1;
-		*addr_diff = known_diff ? known_diff >> 16 : lb_csum_diff_words(from_addr, to_addr, 4);
+		*addr_diff = known_diff ? known_diff >> LB_CSUM_DIFF_ADDR_SHIFT :
+					  lb_csum_diff_words(from_addr, to_addr, LB_CSUM_WORDS(from_addr));
 		ip->saddr = to_addr[0];
 		ip->daddr = to_addr[1];
 		ip->check = lb_csum_apply(ip->check, *addr_diff);
@@ -70,18 +73,19 @@ static __always_inline int lb_rewrite_headers(void *data, void *data_end, const 
 		if ((void *)(ip6 + 1) > data_end)
 			return -1;
 		if (known_diff) {
-			*addr_diff = known_diff >> 16;
+			*addr_diff = known_diff >> LB_CSUM_DIFF_ADDR_SHIFT;
 		} else {
-			__builtin_memcpy(from_addr, pkt->key.src, 16);
-			__builtin_memcpy(from_addr + 4, pkt->key.dst, 16);
-			__builtin_memcpy(to_addr, to->src, 16);
-			__builtin_memcpy(to_addr + 4, to->dst, 16);
-			*addr_diff = lb_csum_diff_words(from_addr, to_addr, 16);
+			__builtin_memcpy(from_addr, pkt->key.src, sizeof(pkt->key.src));
+			__builtin_memcpy(from_addr + 4, pkt->key.dst, sizeof(pkt->key.dst));
+			__builtin_memcpy(to_addr, to->src, sizeof(to->src));
+			__builtin_memcpy(to_addr + 4, to->dst, sizeof(to->dst));
+			*addr_diff = lb_csum_diff_words(from_addr, to_addr, LB_CSUM_WORDS(from_addr));
 		}
-		__builtin_memcpy(&ip6->saddr, to->src, 16);
-		__builtin_memcpy(&ip6->daddr, to->dst, 16);
+		__builtin_memcpy(&ip6->saddr, to->src, sizeof(ip6->saddr));
+		__builtin_memcpy(&ip6->daddr, to->dst, sizeof(ip6->daddr));
 	}
-	*port_diff = known_diff ? known_diff & 0xffff : lb_csum_diff_words(from_ports, to_ports, 2);
+	*port_diff = known_diff ? known_diff & LB_CSUM_DIFF_PORTS_MASK :
+				  lb_csum_diff_words(from_ports, to_ports, LB_CSUM_WORDS(from_ports));
 	ports[0] = to_ports[0];
 	ports[1] = to_ports[1];
 	return 0;

@@ -13,7 +13,7 @@
 #define LB_TCX_DROP     2
 
 /* The most header bytes lb_parse reads: Ethernet, an IPv4 header with all its options (60), TCP's fixed header. */
-#define LB_TC_PULL_LEN  (ETH_HLEN + 60 + 20)
+#define LB_TC_PULL_LEN  (ETH_HLEN + LB_IPV4_MAX_HLEN + LB_TCP_HLEN)
 
 /*
  * Makes the headers lb_parse reads (Ethernet, IP, the fixed TCP or UDP header) sit in the skb's linear part, and
@@ -87,7 +87,7 @@ static __always_inline int lb_tc_rewrite(struct __sk_buff *skb, const struct lb_
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
 	/* Verifier workaround: mask the offset so the pointer's range is known. */
-	__u16 *check = data + (pkt->l4_csum_off & 0xff);
+	__u16 *check = data + (pkt->l4_csum_off & LB_HDR_OFF_MASK);
 	int summed = lb_tc_ip_summed(skb);
 	__s64 addr_diff;
 	__s64 port_diff;
@@ -113,7 +113,7 @@ static __always_inline int lb_tc_rewrite(struct __sk_buff *skb, const struct lb_
 		return bpf_l4_csum_replace(skb, pkt->l4_csum_off, 0, port_diff, l4_flags) ? -1 : 0;
 	}
 	if (udp && sum == 0)
-		sum = 0xffff;
+		sum = LB_CSUM_MINUS_ZERO;
 	*check = sum;
 	return 0;
 }
@@ -121,20 +121,20 @@ static __always_inline int lb_tc_rewrite(struct __sk_buff *skb, const struct lb_
 /* Swaps the Ethernet addresses so the packet can leave through the interface it arrived on. */
 static __always_inline int lb_tc_turn_around(struct __sk_buff *skb)
 {
-	__u8 macs[12];
-	__u8 swapped[12];
+	__u8 macs[2 * ETH_ALEN];
+	__u8 swapped[2 * ETH_ALEN];
 
-	if (bpf_skb_load_bytes(skb, 0, macs, 12))
+	if (bpf_skb_load_bytes(skb, 0, macs, sizeof(macs)))
 		return -1;
-	__builtin_memcpy(swapped, macs + 6, 6);
-	__builtin_memcpy(swapped + 6, macs, 6);
-	return bpf_skb_store_bytes(skb, 0, swapped, 12, 0);
+	__builtin_memcpy(swapped, macs + ETH_ALEN, ETH_ALEN);
+	__builtin_memcpy(swapped + ETH_ALEN, macs, ETH_ALEN);
+	return bpf_skb_store_bytes(skb, 0, swapped, sizeof(swapped), 0);
 }
 
 /* Replaces the packet with its refusal (RST or ICMP unreachable) and sends it back to the client. */
 static __always_inline int lb_tc_refuse(struct __sk_buff *skb, const struct lb_pkt *pkt)
 {
-	__u8 orig[ETH_HLEN + 40 + 8];
+	__u8 orig[ETH_HLEN + LB_QUOTE6_LEN];
 	struct lb_scratch *scratch;
 	__u32 zero = 0;
 	__u32 len;
@@ -143,10 +143,10 @@ static __always_inline int lb_tc_refuse(struct __sk_buff *skb, const struct lb_p
 	if (!scratch)
 		return LB_TCX_DROP;
 	if (pkt->key.family == LB_AF_INET) {
-		if (bpf_skb_load_bytes(skb, 0, orig, ETH_HLEN + 20 + 8))
+		if (bpf_skb_load_bytes(skb, 0, orig, ETH_HLEN + LB_QUOTE4_LEN))
 			return LB_TCX_DROP;
 	} else {
-		if (bpf_skb_load_bytes(skb, 0, orig, ETH_HLEN + 40 + 8))
+		if (bpf_skb_load_bytes(skb, 0, orig, ETH_HLEN + LB_QUOTE6_LEN))
 			return LB_TCX_DROP;
 	}
 	len = lb_build_refusal(pkt, orig, scratch->buf);

@@ -53,7 +53,7 @@ static __always_inline int lb_xdp_rewrite(struct xdp_md *ctx, const struct lb_pk
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	/* Verifier workaround: mask the offset so the pointer's range is known. */
-	__u32 csum_off = pkt->l4_csum_off & 0xff;
+	__u32 csum_off = pkt->l4_csum_off & LB_HDR_OFF_MASK;
 	__u16 *check = data + csum_off;
 	__s64 addr_diff;
 	__s64 port_diff;
@@ -71,7 +71,7 @@ static __always_inline int lb_xdp_rewrite(struct xdp_md *ctx, const struct lb_pk
 	}
 	sum = lb_csum_apply(lb_csum_apply(*check, addr_diff), port_diff);
 	if (pkt->key.proto == IPPROTO_UDP_ && sum == 0)
-		sum = 0xffff;  /* RFC 768: a computed zero is sent as all ones */
+		sum = LB_CSUM_MINUS_ZERO;  /* RFC 768: a computed zero is sent as all ones */
 	*check = sum;
 	return 0;
 }
@@ -114,7 +114,7 @@ static __always_inline int lb_xdp_refuse(struct xdp_md *ctx, const struct lb_pkt
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	struct lb_scratch *scratch;
-	__u8 orig[ETH_HLEN + 40 + 8];
+	__u8 orig[ETH_HLEN + LB_QUOTE6_LEN];
 	__u32 zero = 0;
 	__u32 len;
 
@@ -122,13 +122,13 @@ static __always_inline int lb_xdp_refuse(struct xdp_md *ctx, const struct lb_pkt
 	if (!scratch)
 		return XDP_DROP;
 	if (pkt->key.family == LB_AF_INET) {
-		if (data + ETH_HLEN + 20 + 8 > data_end)
+		if (data + ETH_HLEN + LB_QUOTE4_LEN > data_end)
 			return XDP_DROP;
-		__builtin_memcpy(orig, data, ETH_HLEN + 20 + 8);
+		__builtin_memcpy(orig, data, ETH_HLEN + LB_QUOTE4_LEN);
 	} else {
-		if (data + ETH_HLEN + 40 + 8 > data_end)
+		if (data + ETH_HLEN + LB_QUOTE6_LEN > data_end)
 			return XDP_DROP;
-		__builtin_memcpy(orig, data, ETH_HLEN + 40 + 8);
+		__builtin_memcpy(orig, data, ETH_HLEN + LB_QUOTE6_LEN);
 	}
 	len = lb_build_refusal(pkt, orig, scratch->buf);
 	/* Verifier workaround: one constant length per branch. */
