@@ -124,7 +124,8 @@ static __always_inline void lb_insert_reverse(const struct lb_pkt *pkt, const st
 	rev.backend_id = flow->backend_id;
 	rev.vip_id = flow->vip_id;
 	rev.expires_ns = flow->expires_ns;
-	bpf_map_update_elem(&lb_reverse, &key, &rev, BPF_ANY);
+	if (bpf_map_update_elem(&lb_reverse, &key, &rev, BPF_ANY))
+		lb_drop(LB_DROP_REVERSE_TABLE_FULL);
 }
 
 /*

@@ -28,6 +28,12 @@
 #define LB_EVENTS_WAKEUP_BYTES (LB_EVENTS_BYTES / 8)
 #endif
 
+/* Slots of lb_drops, one per enum lb_drop_reason: more than the reasons so far, so a data plane with reasons added
+ * can reuse the map an older one pinned (a pinned map is reused only when its size is the same). */
+#ifndef LB_DROP_SLOTS
+#define LB_DROP_SLOTS 64
+#endif
+
 /* Defaults used when lb_config holds zeros (the control plane normally writes it). */
 #define LB_DEFAULT_TCP_TIMEOUT_NS   (3600ull * 1000000000ull)
 #define LB_DEFAULT_TCP_CLOSING_NS   (10ull * 1000000000ull)
@@ -47,6 +53,7 @@
 #define IPPROTO_TCP_  6
 #define IPPROTO_UDP_  17
 #define IPPROTO_ICMPV6_ 58
+#define IPPROTO_FRAGMENT_ 44  /* IPv6 fragment header */
 
 #define IP_DF         0x4000  /* IPv4 "don't fragment" */
 #define IP_MF         0x2000

@@ -158,7 +158,8 @@ static __always_inline int lb_hairpin_rewritten(const struct lb_pkt *pkt)
 
 /*
  * Ingress decision for a packet from a client (tc ingress or XDP). On LB_REWRITE, *to is the new tuple
- * and *back says the packet must leave through the interface it came in on (hairpin).
+ * and *back says the packet must leave through the interface it came in on (hairpin). On LB_REFUSE the caller
+ * counts the refusal (LB_DROP_NO_BACKEND, or LB_DROP_REFUSAL_FAILED when it cannot send one).
  */
 static __always_inline int lb_ingress(struct lb_pkt *pkt, __u32 bytes, struct lb_flow_key *to, int *back,
 				      __u32 *csum_diff)
@@ -181,8 +182,10 @@ static __always_inline int lb_ingress(struct lb_pkt *pkt, __u32 bytes, struct lb
 
 	/* A hairpin flow's reply: backend -> hairpin address. Restore VIP -> client and send it back. */
 	if (has_hairpin && lb_addr_eq(pkt->key.dst, hairpin)) {
-		if (!lb_reply(pkt, bytes, 1, to, csum_diff))
+		if (!lb_reply(pkt, bytes, 1, to, csum_diff)) {
+			lb_drop(LB_DROP_HAIRPIN_NO_FLOW);
 			return LB_PASS;
+		}
 		*back = 1;
 		return LB_REWRITE;
 	}
@@ -220,8 +223,11 @@ static __always_inline int lb_ingress(struct lb_pkt *pkt, __u32 bytes, struct lb
 	vip_key.proto = pkt->key.proto;
 	vip_key.family = pkt->key.family;
 	vip = bpf_map_lookup_elem(&lb_vips, &vip_key);
-	if (!vip)
+	if (!vip) {
+		/* the VIP filter's bit may be a false positive (another address's hash): rare, and counted too */
+		lb_drop(LB_DROP_NO_VIP);
 		return LB_PASS;
+	}
 
 	backend = lb_pick_backend(vip, lb_flow_hash(&pkt->key), &backend_id);
 	if (!backend || backend->family != pkt->key.family) {
@@ -260,13 +266,34 @@ static __always_inline int lb_ingress(struct lb_pkt *pkt, __u32 bytes, struct lb
 	 * the old connection's strays, or this SYN's retransmits, which pick the same backend. */
 	if (flow)
 		*flow = new_flow;
-	else
-		bpf_map_update_elem(&lb_flows, &pkt->key, &new_flow, BPF_ANY);
+	else if (bpf_map_update_elem(&lb_flows, &pkt->key, &new_flow, BPF_ANY))
+		lb_drop(LB_DROP_FLOW_TABLE_FULL);
 	lb_count(&lb_vip_stats, vip->vip_id, bytes, 1, 0);
 	lb_count(&lb_backend_stats, backend_id, bytes, 1, 0);
 	lb_emit(now, LB_EVENT_NEW_FLOW, vip->vip_id, backend_id, pkt->key.family, pkt->key.proto,
 		pkt->key.src, pkt->key.sport, pkt->key.dst, pkt->key.dport);
 	return LB_REWRITE;
+}
+
+/*
+ * Ingress: a packet lb_parse refused (why) passes untouched, and is counted when it was addressed to a VIP's address
+ * (its filter bit: rarely a false positive); a frame not IP, or too short to show its addresses, is not.
+ */
+static __always_inline void lb_ingress_unparsed(const struct lb_pkt *pkt, int why)
+{
+	if (why > 0 && lb_addr_maybe_in(&lb_vip_filter, pkt->key.dst))
+		lb_drop(why);
+}
+
+/*
+ * Egress: the same for a packet from a backend's address, which may be a reply the client then sees untranslated;
+ * except a protocol other than TCP and UDP: that is a backend's own ICMP (pings, neighbour discovery) far more often
+ * than a reply's error, and would drown the count.
+ */
+static __always_inline void lb_egress_unparsed(const struct lb_pkt *pkt, int why)
+{
+	if (why > 0 && why != LB_DROP_UNSUPPORTED_PROTO && lb_addr_maybe_in(&lb_backend_filter, pkt->key.src))
+		lb_drop(why);
 }
 
 /* Egress decision for a packet towards a client (tc egress): a backend's reply shows the VIP. */
