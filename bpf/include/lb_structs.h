@@ -8,8 +8,8 @@
  * built objects and fails the build when a size or an offset here drifts from its mirror.
  *
  * Rules: fields are naturally aligned with explicit padding; addresses and ports are kept in network
- * byte order; an IPv4 address sits in addr[0] with addr[1..3] zero. Enum values (event types, flags)
- * are append-only numbers: a retired value stays reserved.
+ * byte order; an IPv4 address sits in addr[0] with addr[1..3] zero. Enum values (event types, flags, drop
+ * reasons) are append-only numbers: a retired value stays reserved.
  */
 #ifndef NAVSTAR_LB_STRUCTS_H
 #define NAVSTAR_LB_STRUCTS_H
@@ -178,6 +178,32 @@ struct lb_stats {
 	__u64 bytes;
 	__u64 new_flows;
 	__u64 no_backend;  /* VIP: flows answered with RST/ICMP for want of a backend; backend: replies seen */
+};
+
+/*
+ * Why the data plane dropped, refused, or passed untranslated a packet (or a connect()/sendmsg() in sock mode) that was
+ * the load balancer's business, or failed to record what it did: the index of lb_drops, a per-CPU __u64 counter per
+ * reason, each path counting once through lb_drop(). Append-only: a retired reason keeps its number, reserved.
+ * Mirror: LbDropReason (which also names each reason's label in navstar_lb_drops_total; docs/metrics.md explains
+ * them).
+ */
+enum lb_drop_reason {
+	LB_DROP_NONE = 0,                /* reserved: nothing is counted under it */
+	LB_DROP_NO_BACKEND = 1,          /* a new flow to a VIP with no usable backend, refused (RST, ICMP, EPERM) */
+	LB_DROP_REFUSAL_FAILED = 2,      /* the same, but the refusal could not be built or sent: dropped unanswered */
+	LB_DROP_NO_VIP = 3,              /* to a VIP's address, on a port and protocol no VIP (nor tracked flow) has: passed */
+	LB_DROP_HAIRPIN_NO_FLOW = 4,     /* to the hairpin address, but of no tracked hairpin flow: passed */
+	LB_DROP_MALFORMED = 5,           /* an IP, TCP or UDP header whose fields contradict each other: passed */
+	LB_DROP_TOO_SHORT = 6,           /* ends before a header, or before the length its IP header gives: passed */
+	LB_DROP_FRAGMENT = 7,            /* an IPv4 fragment or an IPv6 fragment header: passed, not balanced */
+	LB_DROP_UNSUPPORTED_PROTO = 8,   /* to a VIP's address, neither TCP nor UDP (ICMP, IPv6 extension headers): passed */
+	LB_DROP_REWRITE_FAILED = 9,      /* writing the new tuple or its checksums failed: dropped */
+	LB_DROP_TURNAROUND_FAILED = 10,  /* sending a hairpin packet back out of its interface failed: dropped */
+	LB_DROP_FLOW_TABLE_FULL = 11,    /* lb_flows took no entry for a new flow (the packet still went to its backend) */
+	LB_DROP_REVERSE_TABLE_FULL = 12, /* lb_reverse took no entry for a new flow: its replies may show the backend */
+	LB_DROP_SOCK_NAT_FULL = 13,      /* lb_sock_nat took no entry: getpeername()/recvmsg() show the backend, not the VIP */
+	LB_DROP_EVENT_RING_FULL = 14,    /* lb_events had no room: an event was lost (the packet went on) */
+	LB_DROP_REASONS                  /* how many numbers are taken (not a reason; grows as reasons are appended) */
 };
 
 /* Types of struct lb_event (append-only). */

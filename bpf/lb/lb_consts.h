@@ -28,6 +28,12 @@
 #define LB_EVENTS_WAKEUP_BYTES (LB_EVENTS_BYTES / 8)
 #endif
 
+/* Slots of lb_drops, one per enum lb_drop_reason: more than the reasons so far, so a data plane with reasons added
+ * can reuse the map an older one pinned (a pinned map is reused only when its size is the same). */
+#ifndef LB_DROP_SLOTS
+#define LB_DROP_SLOTS 64
+#endif
+
 /* Defaults used when lb_config holds zeros (the control plane normally writes it). */
 #define LB_DEFAULT_TCP_TIMEOUT_NS   (3600ull * 1000000000ull)
 #define LB_DEFAULT_TCP_CLOSING_NS   (10ull * 1000000000ull)
@@ -47,9 +53,18 @@
 #define IPPROTO_TCP_  6
 #define IPPROTO_UDP_  17
 #define IPPROTO_ICMPV6_ 58
+#define IPPROTO_FRAGMENT_ 44  /* IPv6 fragment header */
 
+#define IP_DF         0x4000  /* IPv4 "don't fragment" */
 #define IP_MF         0x2000
 #define IP_OFFSET     0x1FFF
+
+/* Header lengths: IPv4 without options and at most, IPv6's fixed header, TCP without options, ICMP and ICMPv6. */
+#define LB_IPV4_HLEN      20
+#define LB_IPV4_MAX_HLEN  60
+#define LB_IPV6_HLEN      40
+#define LB_TCP_HLEN       20
+#define LB_ICMP_HLEN      8
 
 #define LB_TCP_FIN  0x01
 #define LB_TCP_SYN  0x02
@@ -61,11 +76,49 @@
 #define TC_ACT_SHOT   2
 #define TC_ACT_REDIRECT 7
 
+/* What an ICMP refusal quotes of the refused packet: its IP header and the first 8 bytes of its L4 header, which
+ * hold the ports (RFC 792; RFC 4443 section 3.1 asks for as much as fits, the ports are what a client matches). */
+#define LB_QUOTE4_LEN (LB_IPV4_HLEN + 8)
+#define LB_QUOTE6_LEN (LB_IPV6_HLEN + 8)
+
 /* Sizes of the refusal packets we build (Ethernet included). */
-#define LB_RST4_LEN   (14 + 20 + 20)
-#define LB_RST6_LEN   (14 + 40 + 20)
-#define LB_ICMP4_LEN  (14 + 20 + 8 + 20 + 8)
-#define LB_ICMP6_LEN  (14 + 40 + 8 + 40 + 8)
+#define LB_RST4_LEN   (ETH_HLEN + LB_IPV4_HLEN + LB_TCP_HLEN)
+#define LB_RST6_LEN   (ETH_HLEN + LB_IPV6_HLEN + LB_TCP_HLEN)
+#define LB_ICMP4_LEN  (ETH_HLEN + LB_IPV4_HLEN + LB_ICMP_HLEN + LB_QUOTE4_LEN)
+#define LB_ICMP6_LEN  (ETH_HLEN + LB_IPV6_HLEN + LB_ICMP_HLEN + LB_QUOTE6_LEN)
+/* Bytes of lb_scratch's buffer, where refusals are built: at least the longest refusal. */
+#ifndef LB_REPLY_MAX
 #define LB_REPLY_MAX  128
+#endif
+_Static_assert(LB_REPLY_MAX >= LB_ICMP6_LEN, "LB_REPLY_MAX holds no ICMPv6 refusal");
+
+/* The refusals' TTL and hop limit (Linux's default, net.ipv4.ip_default_ttl). */
+#define LB_REFUSAL_TTL 64
+/* ICMP destination unreachable, port unreachable (RFC 792); ICMPv6 the same (RFC 4443 section 3.1). */
+#define LB_ICMP_DEST_UNREACH   3
+#define LB_ICMP_PORT_UNREACH   3
+#define LB_ICMPV6_DEST_UNREACH 1
+#define LB_ICMPV6_PORT_UNREACH 4
+/* An IPv6 header's first word: version 6, traffic class and flow label zero (RFC 8200 section 3). */
+#define LB_IPV6_VERSION_WORD 0x60000000
+
+/* Verifier workaround: header offsets are masked to a byte so a pointer's range is known (the deepest, an IPv4
+ * header with options, ends at ETH_HLEN + LB_IPV4_MAX_HLEN = 74). */
+#define LB_HDR_OFF_MASK 0xff
+
+/* struct lb_flow's csum_diff: the addresses' difference in bits 31..16, the ports' in 15..0. */
+#define LB_CSUM_DIFF_ADDR_SHIFT 16
+#define LB_CSUM_DIFF_PORTS_MASK 0xffff
+/* One's-complement minus zero: a difference of zero stored as it (so a stored zero can mean "not known"), and a
+ * computed UDP checksum of zero sent as it (RFC 768: zero means "no checksum"). */
+#define LB_CSUM_MINUS_ZERO 0xffff
+
+/* lb_syn_lookup's reuse score: how often a CPU's looked-up SYNs found their tuple, in 1/LB_SYN_REUSE_ONE units, a
+ * moving average that keeps 7/8 of itself per SYN (over about the last 8). Above the threshold (1 in 8) every SYN
+ * looks its tuple up; below it one in LB_SYN_SAMPLE_MASK + 1 does, to keep the score current. */
+#define LB_SYN_REUSE_ONE        1024
+#define LB_SYN_REUSE_KEEP_SHIFT 3
+#define LB_SYN_REUSE_THRESHOLD  (LB_SYN_REUSE_ONE / 8)
+#define LB_SYN_SAMPLE_MASK      15
 
 #endif

@@ -31,6 +31,9 @@ static __always_inline __u16 lb_csum_apply(__u16 old_check, __s64 diff)
  * which strict aliasing would otherwise let the compiler reorder past the writes. */
 typedef __u16 __attribute__((__may_alias__)) lb_word_t;
 
+/* The 16-bit words of an object (an array or struct whose size is known here), for the functions below. */
+#define LB_CSUM_WORDS(object) (sizeof(object) / (sizeof(lb_word_t)))
+
 /* Sum of n 16-bit words (n constant), not folded: RFC 1071 section 4.1. */
 static __always_inline __u32 lb_csum_words(const void *data, int n)
 {

@@ -157,6 +157,21 @@ static __always_inline void lb_count(void *stats_map, __u32 index, __u64 bytes, 
 		s->no_backend += 1;
 }
 
+/*
+ * Counts a packet (or a sock-mode call) dropped, refused or passed untranslated under the reason that decided it, or
+ * a record a table or the event ring could not take: one lookup in the per-CPU lb_drops and a plain increment (no
+ * other CPU writes this slot; sock mode's callers may be preempted, and a rare lost increment is accepted there, as
+ * by lb_count).
+ */
+static __always_inline void lb_drop(enum lb_drop_reason reason)
+{
+	__u32 slot = reason;
+	__u64 *count = bpf_map_lookup_elem(&lb_drops, &slot);
+
+	if (count)
+		*count += 1;
+}
+
 /* Bytes an event takes in the ring: the record after an 8-byte header, rounded up to 8 (kernel/bpf/ringbuf.c). */
 #define LB_EVENT_RECORD_BYTES ((sizeof(struct lb_event) + 8 + 7) & ~7ul)
 
@@ -186,8 +201,10 @@ static __always_inline void lb_emit(__u64 now, __u32 type, __u32 vip_id, __u32 b
 {
 	struct lb_event *e = bpf_ringbuf_reserve(&lb_events, sizeof(*e), 0);
 
-	if (!e)
+	if (!e) {
+		lb_drop(LB_DROP_EVENT_RING_FULL);
 		return;
+	}
 	e->timestamp_ns = now;
 	e->type = type;
 	e->vip_id = vip_id;

@@ -140,6 +140,16 @@ struct {
 	__uint(pinning, LB_PINNING);
 } lb_backend_stats SEC(".maps");
 
+/* Per-CPU counters per enum lb_drop_reason (lb_drop), read by the control plane in one batch per scrape. */
+_Static_assert(LB_DROP_REASONS <= LB_DROP_SLOTS, "lb_drops has no slot for every drop reason");
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LB_DROP_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LB_PINNING);
+} lb_drops SEC(".maps");
+
 /* First-packet (and first-reply) events for the control plane. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -164,12 +174,13 @@ struct {
 } lb_clock SEC(".maps");
 
 /* Scratch space for building refusal packets (too big for the stack). The union also names struct
- * lb_event, which programs only use through a ring-buffer pointer, so that the object's BTF carries it
- * (for bpftool and for the Java mirror's layout test). */
+ * lb_event, which programs only use through a ring-buffer pointer, and enum lb_drop_reason, which they only use
+ * as a number, so that the object's BTF carries both (for bpftool and for the Java mirrors' tests). */
 struct lb_scratch {
 	union {
 		__u8 buf[LB_REPLY_MAX];
 		struct lb_event event;
+		enum lb_drop_reason drop_reason;
 	};
 };
 struct {

@@ -51,15 +51,22 @@ static __always_inline int lb_sock_forward(struct bpf_sock_addr *ctx, __u8 famil
 	__u64 cookie;
 	__u8 proto = ctx->protocol;
 
-	if (proto != IPPROTO_TCP_ && proto != IPPROTO_UDP_)
-		return LB_SOCK_ALLOW;
 	lb_sock_read_addr(ctx, family, vip_key.addr);
+	/* No VIP has the address (most calls): one array read, as in tc mode, spares the hash lookup. */
+	if (!lb_addr_maybe_in(&lb_vip_filter, vip_key.addr))
+		return LB_SOCK_ALLOW;
+	if (proto != IPPROTO_TCP_ && proto != IPPROTO_UDP_) {
+		lb_drop(LB_DROP_UNSUPPORTED_PROTO);  /* a ping socket's connect() to a VIP, say */
+		return LB_SOCK_ALLOW;
+	}
 	vip_key.port = (__u16)ctx->user_port;
 	vip_key.proto = proto;
 	vip_key.family = family;
 	vip = bpf_map_lookup_elem(&lb_vips, &vip_key);
-	if (!vip)
+	if (!vip) {
+		lb_drop(LB_DROP_NO_VIP);
 		return LB_SOCK_ALLOW;
+	}
 
 	cookie = bpf_get_socket_cookie(ctx);
 	backend = lb_pick_backend(vip, lb_mix32((__u32)cookie ^ lb_mix32((__u32)(cookie >> 32))), &backend_id);
@@ -68,6 +75,7 @@ static __always_inline int lb_sock_forward(struct bpf_sock_addr *ctx, __u8 famil
 		lb_count(&lb_vip_stats, vip->vip_id, 0, 0, 1);
 		lb_emit(lb_now(), LB_EVENT_NO_BACKEND, vip->vip_id, LB_NO_BACKEND, family, proto, client, 0,
 			vip_key.addr, vip_key.port);
+		lb_drop(LB_DROP_NO_BACKEND);
 		return LB_SOCK_REFUSE;
 	}
 
@@ -77,7 +85,8 @@ static __always_inline int lb_sock_forward(struct bpf_sock_addr *ctx, __u8 famil
 	sock_key.family = family;
 	__builtin_memcpy(nat.vip_addr, vip_key.addr, 16);
 	nat.vip_port = vip_key.port;
-	bpf_map_update_elem(&lb_sock_nat, &sock_key, &nat, BPF_ANY);
+	if (bpf_map_update_elem(&lb_sock_nat, &sock_key, &nat, BPF_ANY))
+		lb_drop(LB_DROP_SOCK_NAT_FULL);
 
 	lb_sock_write_addr(ctx, family, backend->addr);
 	ctx->user_port = backend->port;

@@ -4,6 +4,8 @@
  * from the VIP. L4 checksums are updated in place as the skb's ip_summed asks, or by the kernel's csum helper where
  * skb->csum must follow (lb_tc_rewrite). */
 #include "lb_nat.h"
+#include "lb_rewrite.h"
+#include "lb_refuse.h"
 
 /* tcx verdicts (include/uapi/linux/bpf.h, enum tcx_action_base; newer than the 6.1 uapi headers). */
 #define LB_TCX_NEXT     (-1)
@@ -11,7 +13,7 @@
 #define LB_TCX_DROP     2
 
 /* The most header bytes lb_parse reads: Ethernet, an IPv4 header with all its options (60), TCP's fixed header. */
-#define LB_TC_PULL_LEN  (ETH_HLEN + 60 + 20)
+#define LB_TC_PULL_LEN  (ETH_HLEN + LB_IPV4_MAX_HLEN + LB_TCP_HLEN)
 
 /*
  * Makes the headers lb_parse reads (Ethernet, IP, the fixed TCP or UDP header) sit in the skb's linear part, and
@@ -85,7 +87,7 @@ static __always_inline int lb_tc_rewrite(struct __sk_buff *skb, const struct lb_
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
 	/* Verifier workaround: mask the offset so the pointer's range is known. */
-	__u16 *check = data + (pkt->l4_csum_off & 0xff);
+	__u16 *check = data + (pkt->l4_csum_off & LB_HDR_OFF_MASK);
 	int summed = lb_tc_ip_summed(skb);
 	__s64 addr_diff;
 	__s64 port_diff;
@@ -111,7 +113,7 @@ static __always_inline int lb_tc_rewrite(struct __sk_buff *skb, const struct lb_
 		return bpf_l4_csum_replace(skb, pkt->l4_csum_off, 0, port_diff, l4_flags) ? -1 : 0;
 	}
 	if (udp && sum == 0)
-		sum = 0xffff;
+		sum = LB_CSUM_MINUS_ZERO;
 	*check = sum;
 	return 0;
 }
@@ -119,55 +121,66 @@ static __always_inline int lb_tc_rewrite(struct __sk_buff *skb, const struct lb_
 /* Swaps the Ethernet addresses so the packet can leave through the interface it arrived on. */
 static __always_inline int lb_tc_turn_around(struct __sk_buff *skb)
 {
-	__u8 macs[12];
-	__u8 swapped[12];
+	__u8 macs[2 * ETH_ALEN];
+	__u8 swapped[2 * ETH_ALEN];
 
-	if (bpf_skb_load_bytes(skb, 0, macs, 12))
+	if (bpf_skb_load_bytes(skb, 0, macs, sizeof(macs)))
 		return -1;
-	__builtin_memcpy(swapped, macs + 6, 6);
-	__builtin_memcpy(swapped + 6, macs, 6);
-	return bpf_skb_store_bytes(skb, 0, swapped, 12, 0);
+	__builtin_memcpy(swapped, macs + ETH_ALEN, ETH_ALEN);
+	__builtin_memcpy(swapped + ETH_ALEN, macs, ETH_ALEN);
+	return bpf_skb_store_bytes(skb, 0, swapped, sizeof(swapped), 0);
 }
 
-/* Replaces the packet with its refusal (RST or ICMP unreachable) and sends it back to the client. */
-static __always_inline int lb_tc_refuse(struct __sk_buff *skb, const struct lb_pkt *pkt)
+/* Replaces the packet with its refusal (RST or ICMP unreachable); returns 0, or -1 when it cannot. */
+static __always_inline int lb_tc_put_refusal(struct __sk_buff *skb, const struct lb_pkt *pkt)
 {
-	__u8 orig[ETH_HLEN + 40 + 8];
+	__u8 orig[ETH_HLEN + LB_QUOTE6_LEN];
 	struct lb_scratch *scratch;
 	__u32 zero = 0;
 	__u32 len;
 
 	scratch = bpf_map_lookup_elem(&lb_scratch, &zero);
 	if (!scratch)
-		return LB_TCX_DROP;
+		return -1;
 	if (pkt->key.family == LB_AF_INET) {
-		if (bpf_skb_load_bytes(skb, 0, orig, ETH_HLEN + 20 + 8))
-			return LB_TCX_DROP;
+		if (bpf_skb_load_bytes(skb, 0, orig, ETH_HLEN + LB_QUOTE4_LEN))
+			return -1;
 	} else {
-		if (bpf_skb_load_bytes(skb, 0, orig, ETH_HLEN + 40 + 8))
-			return LB_TCX_DROP;
+		if (bpf_skb_load_bytes(skb, 0, orig, ETH_HLEN + LB_QUOTE6_LEN))
+			return -1;
 	}
 	len = lb_build_refusal(pkt, orig, scratch->buf);
 	/* Verifier workaround: each length is a constant in its own branch so store_bytes' size is known. */
 	if (len == LB_RST4_LEN) {
 		if (bpf_skb_change_tail(skb, LB_RST4_LEN, 0) ||
 		    bpf_skb_store_bytes(skb, 0, scratch->buf, LB_RST4_LEN, 0))
-			return LB_TCX_DROP;
+			return -1;
 	} else if (len == LB_ICMP4_LEN) {
 		if (bpf_skb_change_tail(skb, LB_ICMP4_LEN, 0) ||
 		    bpf_skb_store_bytes(skb, 0, scratch->buf, LB_ICMP4_LEN, 0))
-			return LB_TCX_DROP;
+			return -1;
 	} else if (len == LB_RST6_LEN) {
 		if (bpf_skb_change_tail(skb, LB_RST6_LEN, 0) ||
 		    bpf_skb_store_bytes(skb, 0, scratch->buf, LB_RST6_LEN, 0))
-			return LB_TCX_DROP;
+			return -1;
 	} else if (len == LB_ICMP6_LEN) {
 		if (bpf_skb_change_tail(skb, LB_ICMP6_LEN, 0) ||
 		    bpf_skb_store_bytes(skb, 0, scratch->buf, LB_ICMP6_LEN, 0))
-			return LB_TCX_DROP;
+			return -1;
 	} else {
+		return -1;
+	}
+	return 0;
+}
+
+/* Answers a flow refused for want of a backend: its packet, replaced by the refusal, goes back to the client. */
+static __always_inline int lb_tc_refuse(struct __sk_buff *skb, const struct lb_pkt *pkt)
+{
+	if (lb_tc_put_refusal(skb, pkt)) {
+		lb_drop(LB_DROP_REFUSAL_FAILED);
 		return LB_TCX_DROP;
 	}
+	lb_drop(LB_DROP_NO_BACKEND);
 	return bpf_redirect(skb->ifindex, 0);
 }
 
@@ -178,10 +191,14 @@ int lb_tc_ingress(struct __sk_buff *skb)
 	struct lb_flow_key to;
 	__u32 csum_diff;
 	int back = 0;
+	int why;
 
 	lb_tc_pull(skb);
-	if (lb_parse((void *)(long)skb->data, (void *)(long)skb->data_end, skb->len, &pkt))
+	why = lb_parse((void *)(long)skb->data, (void *)(long)skb->data_end, skb->len, &pkt);
+	if (why) {
+		lb_ingress_unparsed(&pkt, why);
 		return LB_TCX_NEXT;
+	}
 	switch (lb_ingress(&pkt, skb->len, &to, &back, &csum_diff)) {
 	case LB_REWRITE:
 		break;
@@ -190,11 +207,15 @@ int lb_tc_ingress(struct __sk_buff *skb)
 	default:
 		return LB_TCX_NEXT;
 	}
-	if (lb_tc_rewrite(skb, &pkt, &to, csum_diff))
+	if (lb_tc_rewrite(skb, &pkt, &to, csum_diff)) {
+		lb_drop(LB_DROP_REWRITE_FAILED);
 		return LB_TCX_DROP;
+	}
 	if (back) {
-		if (lb_tc_turn_around(skb))
+		if (lb_tc_turn_around(skb)) {
+			lb_drop(LB_DROP_TURNAROUND_FAILED);
 			return LB_TCX_DROP;
+		}
 		return bpf_redirect(skb->ifindex, 0);
 	}
 	return LB_TCX_PASS;
@@ -206,14 +227,20 @@ int lb_tc_egress(struct __sk_buff *skb)
 	struct lb_pkt pkt = {};
 	struct lb_flow_key to;
 	__u32 csum_diff;
+	int why;
 
 	lb_tc_pull(skb);
-	if (lb_parse((void *)(long)skb->data, (void *)(long)skb->data_end, skb->len, &pkt))
+	why = lb_parse((void *)(long)skb->data, (void *)(long)skb->data_end, skb->len, &pkt);
+	if (why) {
+		lb_egress_unparsed(&pkt, why);
 		return LB_TCX_NEXT;
+	}
 	if (lb_egress(&pkt, skb->len, &to, &csum_diff) != LB_REWRITE)
 		return LB_TCX_NEXT;
-	if (lb_tc_rewrite(skb, &pkt, &to, csum_diff))
+	if (lb_tc_rewrite(skb, &pkt, &to, csum_diff)) {
+		lb_drop(LB_DROP_REWRITE_FAILED);
 		return LB_TCX_DROP;
+	}
 	return LB_TCX_PASS;
 }
 
@@ -221,7 +248,8 @@ int lb_tc_egress(struct __sk_buff *skb)
  * xdp mode's tcx ingress on a veth: sends back out of its interface a hairpin packet lb_xdp_ingress rewrote and
  * passed (XDP_TX cannot reach a veth peer without NAPI). It knows them by their addresses (lb_hairpin_rewritten):
  * XDP's metadata area would carry a mark more cheaply, but kernels may refuse bpf_xdp_adjust_meta (6.18 here does).
- * Any other packet passes after its headers are parsed and, at most, a config read and a VIP filter bit.
+ * Any other packet passes after its headers are parsed and, at most, a config read and a VIP filter bit; one that
+ * does not parse was counted by lb_xdp_ingress, which saw it first.
  */
 SEC("tcx/ingress")
 int lb_tc_turnaround(struct __sk_buff *skb)
@@ -232,8 +260,10 @@ int lb_tc_turnaround(struct __sk_buff *skb)
 	if (lb_parse((void *)(long)skb->data, (void *)(long)skb->data_end, skb->len, &pkt) ||
 	    !lb_hairpin_rewritten(&pkt))
 		return LB_TCX_NEXT;
-	if (lb_tc_turn_around(skb))
+	if (lb_tc_turn_around(skb)) {
+		lb_drop(LB_DROP_TURNAROUND_FAILED);
 		return LB_TCX_DROP;
+	}
 	return bpf_redirect(skb->ifindex, 0);
 }
 

@@ -4,6 +4,8 @@
  * every map; on a veth, hairpin packets are sent back by lb_tc_turnaround at tcx ingress. Checksums are updated
  * incrementally (RFC 1624) by hand: XDP has no csum helpers for packet fields. */
 #include "lb_nat.h"
+#include "lb_rewrite.h"
+#include "lb_refuse.h"
 
 #include <bpf/bpf_core_read.h>
 #include "kern_skb.h"
@@ -51,7 +53,7 @@ static __always_inline int lb_xdp_rewrite(struct xdp_md *ctx, const struct lb_pk
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	/* Verifier workaround: mask the offset so the pointer's range is known. */
-	__u32 csum_off = pkt->l4_csum_off & 0xff;
+	__u32 csum_off = pkt->l4_csum_off & LB_HDR_OFF_MASK;
 	__u16 *check = data + csum_off;
 	__s64 addr_diff;
 	__s64 port_diff;
@@ -69,7 +71,7 @@ static __always_inline int lb_xdp_rewrite(struct xdp_md *ctx, const struct lb_pk
 	}
 	sum = lb_csum_apply(lb_csum_apply(*check, addr_diff), port_diff);
 	if (pkt->key.proto == IPPROTO_UDP_ && sum == 0)
-		sum = 0xffff;  /* RFC 768: a computed zero is sent as all ones */
+		sum = LB_CSUM_MINUS_ZERO;  /* RFC 768: a computed zero is sent as all ones */
 	*check = sum;
 	return 0;
 }
@@ -106,13 +108,13 @@ static __always_inline int lb_xdp_turn_around(struct xdp_md *ctx)
 		__ret;                                                                 \
 	})
 
-/* Replaces the packet with its refusal (RST or ICMP unreachable) and sends it back out (XDP_TX). */
-static __always_inline int lb_xdp_refuse(struct xdp_md *ctx, const struct lb_pkt *pkt)
+/* Replaces the packet with its refusal (RST or ICMP unreachable): XDP_TX, or XDP_DROP when it cannot. */
+static __always_inline int lb_xdp_put_refusal(struct xdp_md *ctx, const struct lb_pkt *pkt)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	struct lb_scratch *scratch;
-	__u8 orig[ETH_HLEN + 40 + 8];
+	__u8 orig[ETH_HLEN + LB_QUOTE6_LEN];
 	__u32 zero = 0;
 	__u32 len;
 
@@ -120,13 +122,13 @@ static __always_inline int lb_xdp_refuse(struct xdp_md *ctx, const struct lb_pkt
 	if (!scratch)
 		return XDP_DROP;
 	if (pkt->key.family == LB_AF_INET) {
-		if (data + ETH_HLEN + 20 + 8 > data_end)
+		if (data + ETH_HLEN + LB_QUOTE4_LEN > data_end)
 			return XDP_DROP;
-		__builtin_memcpy(orig, data, ETH_HLEN + 20 + 8);
+		__builtin_memcpy(orig, data, ETH_HLEN + LB_QUOTE4_LEN);
 	} else {
-		if (data + ETH_HLEN + 40 + 8 > data_end)
+		if (data + ETH_HLEN + LB_QUOTE6_LEN > data_end)
 			return XDP_DROP;
-		__builtin_memcpy(orig, data, ETH_HLEN + 40 + 8);
+		__builtin_memcpy(orig, data, ETH_HLEN + LB_QUOTE6_LEN);
 	}
 	len = lb_build_refusal(pkt, orig, scratch->buf);
 	/* Verifier workaround: one constant length per branch. */
@@ -141,6 +143,15 @@ static __always_inline int lb_xdp_refuse(struct xdp_md *ctx, const struct lb_pkt
 	return XDP_DROP;
 }
 
+/* Answers a flow refused for want of a backend: its packet, replaced by the refusal, goes back out (XDP_TX). */
+static __always_inline int lb_xdp_refuse(struct xdp_md *ctx, const struct lb_pkt *pkt)
+{
+	int verdict = lb_xdp_put_refusal(ctx, pkt);
+
+	lb_drop(verdict == XDP_TX ? LB_DROP_NO_BACKEND : LB_DROP_REFUSAL_FAILED);
+	return verdict;
+}
+
 SEC("xdp")
 int lb_xdp_ingress(struct xdp_md *ctx)
 {
@@ -151,9 +162,13 @@ int lb_xdp_ingress(struct xdp_md *ctx)
 	__u32 csum_diff;
 	int back = 0;
 	int on_veth;
+	int why;
 
-	if (lb_parse(data, data_end, data_end - data, &pkt))
+	why = lb_parse(data, data_end, data_end - data, &pkt);
+	if (why) {
+		lb_ingress_unparsed(&pkt, why);
 		return XDP_PASS;
+	}
 	switch (lb_ingress(&pkt, data_end - data, &to, &back, &csum_diff)) {
 	case LB_REWRITE:
 		break;
@@ -163,16 +178,20 @@ int lb_xdp_ingress(struct xdp_md *ctx)
 		return XDP_PASS;
 	}
 	on_veth = lb_xdp_on_veth(ctx);
-	if (lb_xdp_rewrite(ctx, &pkt, &to, csum_diff, lb_has_l4_csum(&pkt) && lb_xdp_partial_csum(ctx, on_veth)))
+	if (lb_xdp_rewrite(ctx, &pkt, &to, csum_diff, lb_has_l4_csum(&pkt) && lb_xdp_partial_csum(ctx, on_veth))) {
+		lb_drop(LB_DROP_REWRITE_FAILED);
 		return XDP_DROP;
+	}
 	if (back) {
 		/* On a veth, lb_tc_turnaround (tcx ingress) sends it back: XDP_TX into a veth needs NAPI on the peer
 		 * (drivers/net/veth.c, veth_xdp_xmit: -ENXIO without), which a container's eth0 has only with GRO or an
 		 * XDP program of its own. It tells hairpin packets by their addresses (lb_hairpin_rewritten). */
 		if (on_veth)
 			return XDP_PASS;
-		if (lb_xdp_turn_around(ctx))
+		if (lb_xdp_turn_around(ctx)) {
+			lb_drop(LB_DROP_TURNAROUND_FAILED);
 			return XDP_DROP;
+		}
 		return XDP_TX;
 	}
 	return XDP_PASS;

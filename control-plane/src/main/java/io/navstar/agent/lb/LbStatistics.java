@@ -1,17 +1,21 @@
 package io.navstar.agent.lb;
 
+import io.navstar.agent.lb.abi.LbDropReason;
 import io.navstar.agent.lb.model.Endpoint;
 import io.navstar.agent.lb.model.VipKey;
 
 import java.time.Duration;
+import java.util.Collections;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
  * What the load balancer counts, as typed values for an exporter to publish (the agent's Prometheus metrics):
- * the kernel's per-VIP and per-backend counters, what user space learnt from first-packet events, the housekeeping
- * of the kernel tables, and the applies. Counters ({@code _total} in Prometheus terms) only grow while one data plane
- * lives; a VIP's or backend's start at zero when it is installed.
+ * the kernel's per-VIP, per-backend and per-drop-reason counters, what user space learnt from first-packet events,
+ * the housekeeping of the kernel tables, and the applies. Counters ({@code _total} in Prometheus terms) only grow
+ * while one data plane lives; a VIP's or backend's start at zero when it is installed.
  *
  * <p>Threading: {@link #snapshot()} may be called from any thread; each call reads the kernel counters afresh.
  */
@@ -29,17 +33,30 @@ public interface LbStatistics {
      *
      * @param vips           every installed VIP, in {@link VipKey} order
      * @param backends       every backend of the desired state that is installed, in {@link Endpoint} order
+     * @param drops          the kernel's drop counters summed over CPUs, by reason: every reason, in {@link
+     *                       LbDropReason} order (one missing from the map given counts zero)
      * @param housekeeping   the sweeps and reaping rounds so far
      * @param applies        calls of {@link LoadBalancer#apply} so far
      * @param healthApplies  re-applies because the health rule skipped or restored a backend
      * @param lastApply      how long the last call of {@link LoadBalancer#apply} took (zero before the first)
      * @param applyLatency   how long every call took
      */
-    record Snapshot(List<VipCounters> vips, List<BackendCounters> backends, Housekeeping housekeeping,
-                    long applies, long healthApplies, Duration lastApply, ApplyLatency applyLatency) {
+    record Snapshot(List<VipCounters> vips, List<BackendCounters> backends, Map<LbDropReason, Long> drops,
+                    Housekeeping housekeeping, long applies, long healthApplies, Duration lastApply,
+                    ApplyLatency applyLatency) {
         public Snapshot {
             vips = List.copyOf(vips);
             backends = List.copyOf(backends);
+            EnumMap<LbDropReason, Long> every = new EnumMap<>(LbDropReason.class);
+            for (LbDropReason reason : LbDropReason.values()) {
+                every.put(reason, drops.getOrDefault(reason, 0L));
+            }
+            drops = Collections.unmodifiableMap(every);
+        }
+
+        /** The drop counter of one reason. */
+        public long drops(LbDropReason reason) {
+            return drops.get(reason);
         }
 
         /** The counters of one VIP, if it is installed. */

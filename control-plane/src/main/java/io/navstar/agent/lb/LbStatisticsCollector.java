@@ -1,5 +1,6 @@
 package io.navstar.agent.lb;
 
+import io.navstar.agent.lb.abi.LbDropReason;
 import io.navstar.agent.lb.health.BackendHealth;
 import io.navstar.agent.lb.health.LbEventConsumer;
 import io.navstar.agent.lb.kernel.LbCounters;
@@ -13,6 +14,7 @@ import io.navstar.agent.lb.plan.Reconciler;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -23,7 +25,8 @@ import java.util.function.Supplier;
 /**
  * The load balancer's {@link LbStatistics}: counts applies as they happen, and on each {@link #snapshot()} reads
  * the kernel's per-CPU counters in batches (every id below the highest in use: a few syscalls for any number of
- * VIPs and backends) and joins them with the reconciler's ids and the event consumer's counts.
+ * VIPs and backends; one for every drop reason) and joins them with the reconciler's ids and the event consumer's
+ * counts.
  *
  * <p>Threading: {@link #applied} and {@link #healthApplied} from the applying thread (serialised by the caller),
  * {@link #snapshot()} from any thread.
@@ -68,7 +71,7 @@ final class LbStatisticsCollector implements LbStatistics {
 
     @Override
     public Snapshot snapshot() {
-        return new Snapshot(vips(), backends(),
+        return new Snapshot(vips(), backends(), drops(),
                 new Housekeeping(housekeeping.sweptEndpoints(), housekeeping.sweptFilterBits(),
                         housekeeping.reapedFlows(), Duration.ofNanos(housekeeping.reapNanos()), housekeeping.reapPause()),
                 applies, healthApplies, Duration.ofNanos(lastApplyNanos), applyLatency());
@@ -95,6 +98,15 @@ final class LbStatisticsCollector implements LbStatistics {
             vips.add(new VipCounters(key, totals[at], totals[at + 1], totals[at + 2], totals[at + 3]));
         });
         return vips;
+    }
+
+    private Map<LbDropReason, Long> drops() {
+        long[] totals = counters.drops();
+        Map<LbDropReason, Long> drops = new EnumMap<>(LbDropReason.class);
+        for (LbDropReason reason : LbDropReason.values()) {
+            drops.put(reason, totals[reason.number()]);
+        }
+        return drops;
     }
 
     private List<BackendCounters> backends() {

@@ -1,6 +1,7 @@
 package io.navstar.agent.metrics;
 
 import io.navstar.agent.lb.LbStatistics;
+import io.navstar.agent.lb.abi.LbDropReason;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
@@ -16,10 +17,11 @@ import static io.navstar.agent.metrics.Families.gauges;
 import static io.navstar.agent.metrics.Families.level;
 
 /**
- * Minuteman's families ({@code navstar_lb_*}): per VIP and per backend packets, bytes, new flows and refusals (the
- * kernel's per-CPU counters, summed), what first-packet events and the health rule showed, the applies' latency,
- * and the upkeep of the kernel tables; one {@link LbStatistics#snapshot()} per scrape, a few batched syscalls.
- * VIPs are labelled as {@code tcp://11.0.0.1:80}, backends as {@code 10.0.1.2:8080}.
+ * Minuteman's families ({@code navstar_lb_*}): per VIP and per backend packets, bytes, new flows and refusals, and
+ * per reason the packets dropped, refused or passed untranslated (the kernel's per-CPU counters, summed), what
+ * first-packet events and the health rule showed, the applies' latency, and the upkeep of the kernel tables; one
+ * {@link LbStatistics#snapshot()} per scrape, a few batched syscalls. VIPs are labelled as {@code tcp://11.0.0.1:80},
+ * backends as {@code 10.0.1.2:8080}, drop reasons by {@link LbDropReason#label()}.
  *
  * <p>Threading: {@link #collect} from any thread (the scraping one).
  */
@@ -74,6 +76,12 @@ final class LbCollector implements MultiCollector {
             recent.dataPoint(level(backend.newFlowsPerSecond(), "backend", label));
             skipped.dataPoint(level(backend.skipped() ? 1 : 0, "backend", label));
         }
+        CounterSnapshot.Builder drops = counters("navstar_lb_drops",
+                "Packets (sock mode: calls) the load balancer dropped, refused or passed untranslated, and entries "
+                        + "its tables could not take, by reason; docs/metrics.md explains each reason.");
+        for (LbDropReason reason : LbDropReason.values()) {
+            drops.dataPoint(count(snapshot.drops(reason), "reason", reason.label()));
+        }
         LbStatistics.Housekeeping housekeeping = snapshot.housekeeping();
         List<Long> applyCounts = snapshot.applyLatency().bucketCounts();
         long[] counts = new long[applyCounts.size()];
@@ -83,7 +91,7 @@ final class LbCollector implements MultiCollector {
         return MetricSnapshots.of(
                 vipPackets.build(), vipBytes.build(), vipFlows.build(), vipRefused.build(),
                 packets.build(), bytes.build(), flows.build(), replied.build(), events.build(), unanswered.build(),
-                recent.build(), skipped.build(),
+                recent.build(), skipped.build(), drops.build(),
                 Families.histograms("navstar_lb_apply_duration_seconds",
                         "Time to apply a desired state to the kernel's maps.")
                         .dataPoint(Families.distribution(APPLY_BUCKETS_NANOS, Families.NANOS_PER_SECOND, counts,

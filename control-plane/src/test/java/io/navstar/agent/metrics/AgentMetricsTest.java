@@ -2,6 +2,7 @@ package io.navstar.agent.metrics;
 
 import io.navstar.agent.api.ApiServer;
 import io.navstar.agent.lb.LbStatistics;
+import io.navstar.agent.lb.abi.LbDropReason;
 import io.navstar.agent.lb.model.Endpoint;
 import io.navstar.agent.lb.model.VipKey;
 import io.navstar.dns.server.DnsConfig;
@@ -50,6 +51,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -113,6 +115,7 @@ class AgentMetricsTest {
         return new LbStatistics.Snapshot(
                 List.of(new LbStatistics.VipCounters(vip, 10, 1200, lbNewFlows.get(), 1)),
                 List.of(new LbStatistics.BackendCounters(backend, 10, 1200, lbNewFlows.get(), 2, 2, 1, 0, true)),
+                Map.of(LbDropReason.NO_VIP, 4L),
                 new LbStatistics.Housekeeping(1, 2, 3, Duration.ofMillis(4), Duration.ofSeconds(5)),
                 0, 1, Duration.ZERO, new LbStatistics.ApplyLatency(applyBuckets, 0));
     }
@@ -145,7 +148,7 @@ class AgentMetricsTest {
                 "navstar_dns_upstream_rtt_seconds", "navstar_dns_upstream_failures", "navstar_dns_failure_cache_hits",
                 "navstar_dns_overloaded", "navstar_dns_dropped",
                 "navstar_lb_vip_new_flows", "navstar_lb_backend_bytes", "navstar_lb_apply_duration_seconds",
-                "navstar_lb_reaped_flows", "navstar_lb_backend_health_skipped",
+                "navstar_lb_reaped_flows", "navstar_lb_backend_health_skipped", "navstar_lb_drops",
                 "jvm_memory_used_bytes", "jvm_threads_current")) {
             assertTrue(families.contains(family), family + " in " + families);
         }
@@ -153,6 +156,11 @@ class AgentMetricsTest {
         assertTrue(has(registry, "navstar_dns_upstream_failures", "upstream", "127.0.0.1:9", "reason", "timeout"));
         assertTrue(has(registry, "navstar_lb_vip_new_flows", "vip", "tcp://11.0.0.1:80"));
         assertEquals(1, value(registry, "navstar_lb_backend_health_skipped", "backend", "10.0.1.2:8080"));
+        assertEquals(4, value(registry, "navstar_lb_drops", "reason", "no_vip"));
+        for (LbDropReason reason : LbDropReason.values()) {
+            assertTrue(has(registry, "navstar_lb_drops", "reason", reason.label()), "every reason has its series: "
+                    + reason.label());
+        }
     }
 
     @Test

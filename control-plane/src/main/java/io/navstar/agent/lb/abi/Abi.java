@@ -13,7 +13,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
 
 /**
  * Constants and helpers shared by the mirrors of bpf/include/lb_structs.h: the append-only numbers
- * (event types, flags, address families) and address conversion. Stateless.
+ * (event types, flags, address families; drop reasons are {@link LbDropReason}) and address conversion. Stateless.
  */
 public final class Abi {
     /** A port or other 16-bit field kept in network byte order. */

@@ -1,5 +1,6 @@
 package io.navstar.agent.lb.kernel;
 
+import io.navstar.agent.lb.abi.LbDropReason;
 import io.navstar.agent.lb.abi.LbStats;
 import io.navstar.loader.BatchCursor;
 import io.navstar.loader.BpfMap;
@@ -9,11 +10,13 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * Reads the per-CPU counters of lb_vip_stats and lb_backend_stats, summed over CPUs: one entry at a time, or every
  * entry below an id in BPF_MAP_LOOKUP_BATCH calls of {@link #BATCH} entries (a metrics scrape of N backends then
- * costs N / 1024 syscalls, not N). Owns one arena of scratch; the methods are synchronised.
+ * costs N / 1024 syscalls, not N); and those of lb_drops, every reason in one call. Owns one arena of scratch; the
+ * methods are synchronised.
  */
 public final class LbCounters implements AutoCloseable {
     /** Counters summed over CPUs. */
@@ -27,6 +30,7 @@ public final class LbCounters implements AutoCloseable {
 
     private final BpfMap vipStats;
     private final BpfMap backendStats;
+    private final BpfMap drops;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment key;
     private final PerCpu<LbStats> value;
@@ -34,6 +38,7 @@ public final class LbCounters implements AutoCloseable {
     public LbCounters(LbDataPlane plane) {
         this.vipStats = plane.map("lb_vip_stats");
         this.backendStats = plane.map("lb_backend_stats");
+        this.drops = plane.map("lb_drops");
         this.key = arena.allocate(JAVA_INT);
         var codec = PerCpu.codec(LbStats.CODEC);
         this.value = codec.newFlyweight();
@@ -59,6 +64,37 @@ public final class LbCounters implements AutoCloseable {
     /** As {@link #vipsBelow}, for backend ids (the fourth long is replies seen). */
     public synchronized long[] backendsBelow(int count) {
         return readBelow(backendStats, count);
+    }
+
+    /**
+     * The counters of lb_drops summed over CPUs, indexed by {@link LbDropReason#number()} ({@link
+     * LbDropReason#NUMBERS} longs, slot 0 unused), in one BPF_MAP_LOOKUP_BATCH call.
+     */
+    public synchronized long[] drops() {
+        long[] totals = new long[LbDropReason.NUMBERS];
+        int wanted = Math.min(LbDropReason.NUMBERS, drops.maxEntries());
+        int cpus = value.cpus();
+        try (Arena local = Arena.ofConfined()) {
+            MemorySegment keys = local.allocate(JAVA_INT.byteSize() * wanted, 8);
+            MemorySegment values = local.allocate(JAVA_LONG.byteSize() * cpus * wanted, 8);
+            BatchCursor cursor = BatchCursor.start(local, drops);
+            int read = 0;
+            while (read < wanted && !cursor.done()) {
+                // an array map's batches go in key order from 0: the first `wanted` entries are slots 0 .. wanted-1
+                int n = drops.lookupBatch(cursor, keys, values, wanted - read);
+                for (int i = 0; i < n; i++) {
+                    int slot = keys.getAtIndex(JAVA_INT, i);
+                    if (slot < 0 || slot >= wanted) {
+                        continue;
+                    }
+                    for (int cpu = 0; cpu < cpus; cpu++) {
+                        totals[slot] += values.getAtIndex(JAVA_LONG, (long) i * cpus + cpu);
+                    }
+                }
+                read += n;
+            }
+        }
+        return totals;
     }
 
     private long[] readBelow(BpfMap map, int count) {

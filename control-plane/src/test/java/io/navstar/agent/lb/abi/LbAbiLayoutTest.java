@@ -2,8 +2,12 @@ package io.navstar.agent.lb.abi;
 
 import io.navstar.agent.lb.kernel.LbDataPlane;
 import io.navstar.loader.btf.Btf;
+import io.navstar.loader.btf.BtfKind;
 import io.navstar.loader.btf.BtfStruct;
+import io.navstar.loader.btf.BtfType;
 import io.navstar.loader.elf.ElfObjectReader;
+import io.navstar.loader.spec.MapSpec;
+import io.navstar.loader.spec.MapType;
 import io.navstar.loader.spec.ObjectSpec;
 import org.junit.jupiter.api.Test;
 
@@ -13,8 +17,10 @@ import java.lang.foreign.StructLayout;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -22,13 +28,46 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Drift between bpf/include/lb_structs.h (as clang compiled it, read from BTF) and the Java mirrors fails here. */
 class LbAbiLayoutTest {
 
-    private static List<Btf> builtObjectsBtf() {
-        List<Btf> list = new ArrayList<>();
+    private static List<ObjectSpec> builtObjects() {
+        List<ObjectSpec> list = new ArrayList<>();
         for (String name : LbDataPlane.OBJECTS) {
-            ObjectSpec spec = new ElfObjectReader().read(LbDataPlane.objectBytes(name), name + ".o");
-            list.add(spec.btf());
+            list.add(new ElfObjectReader().read(LbDataPlane.objectBytes(name), name + ".o"));
         }
         return list;
+    }
+
+    private static List<Btf> builtObjectsBtf() {
+        return builtObjects().stream().map(ObjectSpec::btf).toList();
+    }
+
+    @Test
+    void everyDropReasonOfTheHeaderHasItsNumberInTheMirror() {
+        for (ObjectSpec object : builtObjects()) {
+            BtfType found = object.btf().type("lb_drop_reason", BtfKind.ENUM).orElseThrow(
+                    () -> new AssertionError("enum lb_drop_reason is in the BTF of every object"));
+            Map<String, Long> inBtf = new TreeMap<>();
+            for (BtfType.Enumerator value : ((BtfType.Enum) found).values()) {
+                inBtf.put(value.name(), value.value());
+            }
+            assertEquals(0L, inBtf.remove("LB_DROP_NONE"), "LB_DROP_NONE");
+            assertEquals((long) LbDropReason.NUMBERS, inBtf.remove("LB_DROP_REASONS"), "LB_DROP_REASONS");
+            Map<String, Long> mirrored = new TreeMap<>();
+            for (LbDropReason reason : LbDropReason.values()) {
+                mirrored.put("LB_DROP_" + reason.name(), (long) reason.number());
+                assertEquals(reason, LbDropReason.ofNumber(reason.number()));
+            }
+            assertEquals(inBtf, mirrored, "enumerators of enum lb_drop_reason");
+            Set<String> labels = new HashSet<>();
+            for (LbDropReason reason : LbDropReason.values()) {
+                assertTrue(reason.label().matches("[a-z_]+") && labels.add(reason.label()), "label " + reason.label());
+            }
+
+            MapSpec drops = object.map("lb_drops");
+            assertEquals(MapType.PERCPU_ARRAY, drops.type());
+            assertEquals(4, drops.keySize());
+            assertEquals(8, drops.valueSize(), "a __u64 counter per reason");
+            assertTrue(drops.maxEntries() >= LbDropReason.NUMBERS, "lb_drops has a slot for every reason");
+        }
     }
 
     @Test

@@ -4,6 +4,7 @@ import io.navstar.agent.lb.LoadBalancer;
 import io.navstar.agent.lb.LbOptions;
 import io.navstar.agent.lb.LbStatistics;
 import io.navstar.agent.lb.LbMode;
+import io.navstar.agent.lb.abi.LbDropReason;
 import io.navstar.agent.lb.kernel.KernelLbTables;
 import io.navstar.agent.lb.kernel.LbDataPlane;
 import io.navstar.agent.lb.kernel.LbSettings;
@@ -485,13 +486,27 @@ class LoadBalancerKernelTest {
                     "try:",
                     "    socket.create_connection(('11.0.0.2', 80), timeout=3); print('empty connected')",
                     "except OSError as e:",
-                    "    print('empty', type(e).__name__, round(time.monotonic() - t0, 3) < 0.5)");
+                    "    print('empty', type(e).__name__, round(time.monotonic() - t0, 3) < 0.5)",
+                    // a port no VIP has: the datagram goes its own way (nowhere here), counted
+                    "try:",
+                    "    u.sendto(b'x', ('11.0.0.1', 54)); print('other port sent')",
+                    "except OSError as e:",
+                    "    print('other port', type(e).__name__)",
+                    // a ping socket (allowed for root in this namespace only) connecting to a VIP's address
+                    "open('/proc/sys/net/ipv4/ping_group_range', 'w').write('0 0')",
+                    "p = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_ICMP)",
+                    "p.connect(('11.0.0.1', 0)); print('ping connected')");
             Process p = topo.inClient(cgroup, "python3", "-c", script).redirectErrorStream(true).start();
             assertTrue(p.waitFor(15, TimeUnit.SECONDS));
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(out.contains("peer 11.0.0.1 80"), out);
             assertTrue(out.contains("udp 11.0.0.1 53 ping"), out);
             assertTrue(out.contains("empty PermissionError True"), out);
+            assertTrue(out.contains("ping connected"), out);
+            LbStatistics.Snapshot statistics = agent.statistics().snapshot();
+            assertEquals(1, statistics.drops(LbDropReason.NO_BACKEND), "the refused connect(): " + statistics);
+            assertEquals(1, statistics.drops(LbDropReason.NO_VIP), "the datagram to 11.0.0.1:54: " + statistics);
+            assertEquals(1, statistics.drops(LbDropReason.UNSUPPORTED_PROTO), "the ping socket: " + statistics);
         } finally {
             echo.close();
             echoThread.join(1000);

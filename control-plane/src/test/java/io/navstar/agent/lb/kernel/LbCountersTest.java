@@ -1,5 +1,6 @@
 package io.navstar.agent.lb.kernel;
 
+import io.navstar.agent.lb.abi.LbDropReason;
 import io.navstar.agent.lb.abi.LbStats;
 import io.navstar.agent.lb.support.LbTestSupport;
 import io.navstar.loader.BpfMap;
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class LbCountersTest {
@@ -34,6 +36,36 @@ class LbCountersTest {
                 }
                 map.put(key, value);
             }
+        }
+    }
+
+    @Test
+    void dropsAreEveryReasonsCountersSummedOverCpusInOneRead() {
+        LbTestSupport.assumeRoot();
+        Path pins = LbTestSupport.pinDirectory("drops");
+        LbDataPlane plane = LbDataPlane.open(LbSettings.forTests(pins));
+        try (LbCounters counters = new LbCounters(plane); Arena arena = Arena.ofConfined()) {
+            BpfMap drops = plane.map("lb_drops");
+            int cpus = drops.kernelValueSize() / Long.BYTES;
+            MemorySegment key = arena.allocate(JAVA_INT);
+            MemorySegment value = arena.allocate(drops.kernelValueSize(), 8);
+            long[] expected = new long[LbDropReason.NUMBERS];
+            // every slot written, those past the reasons too: only the reasons' are read
+            for (int slot = 0; slot < drops.maxEntries(); slot++) {
+                key.set(JAVA_INT, 0, slot);
+                for (int cpu = 0; cpu < cpus; cpu++) {
+                    value.setAtIndex(JAVA_LONG, cpu, slot * 1000L + cpu + 1);
+                    if (slot < expected.length) {
+                        expected[slot] += slot * 1000L + cpu + 1;
+                    }
+                }
+                drops.put(key, value);
+            }
+            assertArrayEquals(expected, counters.drops());
+        } finally {
+            plane.unpin();
+            plane.close();
+            LbTestSupport.deleteTree(pins);
         }
     }
 

@@ -2,6 +2,7 @@ package io.navstar.agent.lb.kernel;
 
 import io.navstar.agent.lb.abi.Abi;
 import io.navstar.agent.lb.abi.LbBackendVip;
+import io.navstar.agent.lb.abi.LbDropReason;
 import io.navstar.agent.lb.abi.LbEvent;
 import io.navstar.agent.lb.abi.LbFlow;
 import io.navstar.agent.lb.abi.LbFlowKey;
@@ -41,9 +42,11 @@ import static io.navstar.agent.lb.support.TestPackets.SYN;
 import static io.navstar.agent.lb.support.TestPackets.checksumsValid;
 import static io.navstar.agent.lb.support.TestPackets.get16;
 import static io.navstar.agent.lb.support.TestPackets.hex;
+import static io.navstar.agent.lb.support.TestPackets.icmpEcho;
 import static io.navstar.agent.lb.support.TestPackets.macsSwapped;
 import static io.navstar.agent.lb.support.TestPackets.tcp;
 import static io.navstar.agent.lb.support.TestPackets.udp;
+import static io.navstar.agent.lb.support.TestPackets.withIpv4Options;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -52,11 +55,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Table-driven BPF_PROG_TEST_RUN of the tc and xdp programs: {description, input packet, expected verdict,
- * expected output packet}, run in order (later rows see the flows earlier rows created).
+ * expected output packet, expected drop reason}, run in order (later rows see the flows earlier rows created). A row
+ * with a drop reason moves that lb_drops counter by exactly one; every other row moves none.
  */
 class LbProgramTableTest {
     static final int TCX_NEXT = -1;
     static final int TCX_PASS = 0;
+    static final int TCX_DROP = 2;
     static final int TC_ACT_REDIRECT = 7;
     static final int XDP_DROP = 1;
     static final int XDP_PASS = 2;
@@ -80,6 +85,7 @@ class LbProgramTableTest {
     static Path pins;
     static LbDataPlane plane;
     static KernelLbTables tables;
+    static LbCounters counters;
 
     @BeforeAll
     static void load() {
@@ -90,11 +96,15 @@ class LbProgramTableTest {
         plane = LbDataPlane.open(LbSettings.forTests(pins).withTimeouts(Duration.ofHours(1), Duration.ofSeconds(7),
                 Duration.ofMinutes(1)));
         tables = new KernelLbTables(plane);
+        counters = new LbCounters(plane);
         Reconciler.recover(tables, 1000).apply(DesiredStateJson.parse(STATE));
     }
 
     @AfterAll
     static void unload() {
+        if (counters != null) {
+            counters.close();
+        }
         if (tables != null) {
             tables.close();
         }
@@ -105,9 +115,20 @@ class LbProgramTableTest {
         LbTestSupport.deleteTree(pins);
     }
 
-    record Case(String description, String program, byte[] input, int verdict, byte[] output, Consumer<byte[]> check) {
+    /** One row; {@code drop} is the reason whose counter the row moves by one, or null when it moves none. */
+    record Case(String description, String program, byte[] input, int verdict, byte[] output, Consumer<byte[]> check,
+                LbDropReason drop) {
         static Case exact(String description, String program, byte[] input, int verdict, byte[] output) {
-            return new Case(description, program, input, verdict, output, null);
+            return new Case(description, program, input, verdict, output, null, null);
+        }
+
+        static Case checked(String description, String program, byte[] input, int verdict, Consumer<byte[]> check) {
+            return new Case(description, program, input, verdict, null, check, null);
+        }
+
+        /** This row, expected to count one packet under {@code reason}. */
+        Case counts(LbDropReason reason) {
+            return new Case(description, program, input, verdict, output, check, reason);
         }
     }
 
@@ -156,39 +177,71 @@ class LbProgramTableTest {
         byte[] other = tcp("10.0.1.2", 40000, "10.9.9.9", 80, SYN, 1, 0, new byte[0]);
         t.add(Case.exact("traffic to a non-VIP address passes untouched", in, other, TCX_NEXT, other));
         byte[] otherPort = tcp("10.0.1.2", 40000, "11.0.0.1", 81, SYN, 1, 0, new byte[0]);
-        t.add(Case.exact("a VIP address on another port passes untouched", in, otherPort, TCX_NEXT, otherPort));
+        t.add(Case.exact("a VIP address on another port passes untouched", in, otherPort, TCX_NEXT, otherPort)
+                .counts(LbDropReason.NO_VIP));
         byte[] stranger = tcp("10.0.3.3", 8080, "10.0.1.2", 40000, ACK, 1, 1, new byte[0]);
         t.add(Case.exact("egress traffic of no tracked flow passes untouched", out, stranger, TCX_NEXT, stranger));
         byte[] truncatedTcp = Arrays.copyOf(tcp("10.0.1.2", 40002, "11.0.0.1", 80, SYN, 1, 0, new byte[0]), 14 + 20 + 10);
-        t.add(Case.exact("truncated TCP header passes untouched", in, truncatedTcp, TCX_NEXT, truncatedTcp));
+        t.add(Case.exact("truncated TCP header passes untouched", in, truncatedTcp, TCX_NEXT, truncatedTcp)
+                .counts(LbDropReason.TOO_SHORT));
         byte[] shortIp = Arrays.copyOf(tcp("10.0.1.2", 40003, "11.0.0.1", 80, ACK, 1, 1, HELLO), 14 + 20 + 20 + 4);
-        t.add(Case.exact("IPv4 total length beyond the packet passes untouched", in, shortIp, TCX_NEXT, shortIp));
+        t.add(Case.exact("IPv4 total length beyond the packet passes untouched", in, shortIp, TCX_NEXT, shortIp)
+                .counts(LbDropReason.TOO_SHORT));
         byte[] badIhl = tcp("10.0.1.2", 40004, "11.0.0.1", 80, SYN, 1, 0, new byte[0]);
         badIhl[14] = 0x44;
-        t.add(Case.exact("IPv4 header length below 20 passes untouched", in, badIhl, TCX_NEXT, badIhl));
+        t.add(Case.exact("IPv4 header length below 20 passes untouched", in, badIhl, TCX_NEXT, badIhl)
+                .counts(LbDropReason.MALFORMED));
+        byte[] badDataOffset = tcp("10.0.1.2", 40006, "11.0.0.1", 80, SYN, 1, 0, new byte[0]);
+        badDataOffset[14 + 20 + 12] = 0x40;
+        t.add(Case.exact("TCP data offset below 20 bytes passes untouched", in, badDataOffset, TCX_NEXT, badDataOffset)
+                .counts(LbDropReason.MALFORMED));
+        byte[] badUdpLength = udp("10.0.1.2", 50006, "11.0.0.1", 53, QUERY);
+        badUdpLength[14 + 20 + 4] = 0;
+        badUdpLength[14 + 20 + 5] = 4;
+        t.add(Case.exact("UDP length below 8 passes untouched", in, badUdpLength, TCX_NEXT, badUdpLength)
+                .counts(LbDropReason.MALFORMED));
         byte[] fragment = tcp("10.0.1.2", 40005, "11.0.0.1", 80, SYN, 1, 0, new byte[0]);
         fragment[14 + 6] = 0x20; // MF
-        t.add(Case.exact("an IPv4 fragment passes untouched", in, fragment, TCX_NEXT, fragment));
+        t.add(Case.exact("an IPv4 fragment passes untouched", in, fragment, TCX_NEXT, fragment)
+                .counts(LbDropReason.FRAGMENT));
+        byte[] fragment6 = udp("fd00:1::2", 50007, "fd01:c::1", 53, QUERY);
+        fragment6[14 + 6] = 44; // the next header is a fragment header
+        t.add(Case.exact("an IPv6 packet with a fragment header passes untouched", in, fragment6, TCX_NEXT, fragment6)
+                .counts(LbDropReason.FRAGMENT));
+        byte[] otherFragment = tcp("10.0.1.2", 40005, "10.9.9.9", 80, SYN, 1, 0, new byte[0]);
+        otherFragment[14 + 6] = 0x20;
+        t.add(Case.exact("a fragment to an address no VIP has passes uncounted", in, otherFragment, TCX_NEXT,
+                otherFragment));
+        byte[] ping = icmpEcho("10.0.1.2", "11.0.0.1");
+        t.add(Case.exact("ICMP to a VIP's address passes untouched", in, ping, TCX_NEXT, ping)
+                .counts(LbDropReason.UNSUPPORTED_PROTO));
+        byte[] otherPing = icmpEcho("10.0.1.2", "10.9.9.9");
+        t.add(Case.exact("ICMP to an address no VIP has passes uncounted", in, otherPing, TCX_NEXT, otherPing));
         byte[] arp = new byte[42];
         arp[12] = 0x08;
         arp[13] = 0x06;
         t.add(Case.exact("a non-IP frame passes untouched", in, arp, TCX_NEXT, arp));
         byte[] truncatedV6 = Arrays.copyOf(tcp("fd00:1::2", 40009, "fd01:c::1", 80, SYN, 1, 0, new byte[0]), 14 + 40 + 8);
-        t.add(Case.exact("truncated IPv6 packet passes untouched", in, truncatedV6, TCX_NEXT, truncatedV6));
+        t.add(Case.exact("truncated IPv6 packet passes untouched", in, truncatedV6, TCX_NEXT, truncatedV6)
+                .counts(LbDropReason.TOO_SHORT));
 
         byte[] syn = tcp("10.0.1.2", 40010, "11.0.0.9", 80, SYN, 4242, 0, new byte[0]);
-        t.add(new Case("TCP SYN to a VIP with no backend is answered with RST at once", in, syn, TC_ACT_REDIRECT, null,
-                o -> assertRst(syn, o, 4243)));
+        t.add(Case.checked("TCP SYN to a VIP with no backend is answered with RST at once", in, syn, TC_ACT_REDIRECT,
+                o -> assertRst(syn, o, 4243)).counts(LbDropReason.NO_BACKEND));
         byte[] query = udp("10.0.1.2", 50010, "11.0.0.9", 53, QUERY);
-        t.add(new Case("UDP to a VIP whose backends all drain is answered with ICMP port unreachable", in, query,
-                TC_ACT_REDIRECT, null, o -> assertIcmp4(query, o)));
+        t.add(Case.checked("UDP to a VIP whose backends all drain is answered with ICMP port unreachable", in, query,
+                TC_ACT_REDIRECT, o -> assertIcmp4(query, o)).counts(LbDropReason.NO_BACKEND));
         byte[] syn6 = tcp("fd00:1::2", 40011, "fd01:c::9", 80, SYN, 77, 0, new byte[0]);
-        t.add(new Case("TCP/IPv6 SYN to a VIP with no backend is answered with RST", in, syn6, TC_ACT_REDIRECT, null,
-                o -> assertRst(syn6, o, 78)));
+        t.add(Case.checked("TCP/IPv6 SYN to a VIP with no backend is answered with RST", in, syn6, TC_ACT_REDIRECT,
+                o -> assertRst(syn6, o, 78)).counts(LbDropReason.NO_BACKEND));
 
         byte[] query6 = udp("fd00:1::2", 50012, "fd01:c::9", 53, QUERY);
-        t.add(new Case("UDP/IPv6 to a VIP with no backend is answered with ICMPv6 port unreachable", in, query6,
-                TC_ACT_REDIRECT, null, o -> assertIcmp6(query6, o)));
+        t.add(Case.checked("UDP/IPv6 to a VIP with no backend is answered with ICMPv6 port unreachable", in, query6,
+                TC_ACT_REDIRECT, o -> assertIcmp6(query6, o)).counts(LbDropReason.NO_BACKEND));
+        // the ICMP answer quotes the IPv4 header and 8 bytes after it, which with options would not hold the ports
+        byte[] withOptions = withIpv4Options(tcp("10.0.1.2", 40013, "11.0.0.9", 80, SYN, 5, 0, new byte[0]), 1);
+        t.add(Case.exact("TCP SYN with IPv4 options to a VIP with no backend is dropped unanswered", in, withOptions,
+                TCX_DROP, withOptions).counts(LbDropReason.REFUSAL_FAILED));
 
         t.add(Case.exact("hairpin: a client that is its own backend reaches itself from the hairpin address", in,
                 tcp("10.0.2.2", 40020, "11.0.0.1", 80, SYN, 1, 0, new byte[0]), TC_ACT_REDIRECT,
@@ -196,6 +249,21 @@ class LbProgramTableTest {
         t.add(Case.exact("hairpin: the backend's reply returns to the client from the VIP", in,
                 tcp("10.0.2.2", 8080, "169.254.42.1", 40020, SYN | ACK, 9, 2, new byte[0]), TC_ACT_REDIRECT,
                 macsSwapped(tcp("11.0.0.1", 80, "10.0.2.2", 40020, SYN | ACK, 9, 2, new byte[0]))));
+        byte[] strayHairpin = tcp("10.0.2.2", 8080, "169.254.42.1", 40021, ACK, 9, 2, new byte[0]);
+        t.add(Case.exact("hairpin: a packet to the hairpin address of no tracked flow passes untouched", in,
+                strayHairpin, TCX_NEXT, strayHairpin).counts(LbDropReason.HAIRPIN_NO_FLOW));
+
+        byte[] replyFragment = udp("10.0.2.2", 5353, "10.0.1.2", 50000, QUERY);
+        replyFragment[14 + 6] = 0x20;
+        t.add(Case.exact("egress: a fragment from a backend's address passes untranslated", out, replyFragment,
+                TCX_NEXT, replyFragment).counts(LbDropReason.FRAGMENT));
+        byte[] backendPing = icmpEcho("10.0.2.2", "10.0.1.2");
+        t.add(Case.exact("egress: ICMP from a backend's address passes uncounted (its own pings)", out, backendPing,
+                TCX_NEXT, backendPing));
+        byte[] otherReplyFragment = udp("10.0.3.3", 5353, "10.0.1.2", 50000, QUERY);
+        otherReplyFragment[14 + 6] = 0x20;
+        t.add(Case.exact("egress: a fragment from an address no backend has passes uncounted", out,
+                otherReplyFragment, TCX_NEXT, otherReplyFragment));
         return t;
     }
 
@@ -223,13 +291,24 @@ class LbProgramTableTest {
         byte[] other = udp("10.0.1.3", 51000, "10.9.9.9", 53, QUERY);
         t.add(Case.exact("XDP: non-VIP traffic passes untouched", in, other, XDP_PASS, other));
         byte[] truncated = Arrays.copyOf(tcp("10.0.1.3", 41002, "11.0.0.1", 80, SYN, 1, 0, new byte[0]), 14 + 20 + 12);
-        t.add(Case.exact("XDP: truncated TCP passes untouched", in, truncated, XDP_PASS, truncated));
+        t.add(Case.exact("XDP: truncated TCP passes untouched", in, truncated, XDP_PASS, truncated)
+                .counts(LbDropReason.TOO_SHORT));
+        byte[] otherPort = udp("10.0.1.3", 51002, "11.0.0.1", 54, QUERY);
+        t.add(Case.exact("XDP: a VIP address on another port passes untouched", in, otherPort, XDP_PASS, otherPort)
+                .counts(LbDropReason.NO_VIP));
+        byte[] fragment = udp("10.0.1.3", 51003, "11.0.0.1", 53, QUERY);
+        fragment[14 + 7] = 1; // fragment offset 8
+        t.add(Case.exact("XDP: an IPv4 fragment to a VIP's address passes untouched", in, fragment, XDP_PASS, fragment)
+                .counts(LbDropReason.FRAGMENT));
         byte[] syn = tcp("10.0.1.3", 41010, "11.0.0.9", 80, SYN, 99, 0, new byte[0]);
-        t.add(new Case("XDP: TCP SYN to a VIP with no backend is answered with RST (XDP_TX)", in, syn, XDP_TX, null,
-                o -> assertRst(syn, o, 100)));
+        t.add(Case.checked("XDP: TCP SYN to a VIP with no backend is answered with RST (XDP_TX)", in, syn, XDP_TX,
+                o -> assertRst(syn, o, 100)).counts(LbDropReason.NO_BACKEND));
         byte[] query = udp("10.0.1.3", 51011, "11.0.0.9", 53, QUERY);
-        t.add(new Case("XDP: UDP to a VIP whose backends all drain is answered with ICMP port unreachable (XDP_TX)", in,
-                query, XDP_TX, null, o -> assertIcmp4(query, o)));
+        t.add(Case.checked("XDP: UDP to a VIP whose backends all drain is answered with ICMP port unreachable (XDP_TX)",
+                in, query, XDP_TX, o -> assertIcmp4(query, o)).counts(LbDropReason.NO_BACKEND));
+        byte[] withOptions = withIpv4Options(tcp("10.0.1.3", 41012, "11.0.0.9", 80, SYN, 5, 0, new byte[0]), 1);
+        t.add(Case.exact("XDP: TCP SYN with IPv4 options to a VIP with no backend is dropped unanswered", in,
+                withOptions, XDP_DROP, withOptions).counts(LbDropReason.REFUSAL_FAILED));
         t.add(Case.exact("XDP: hairpin goes back out the interface it came from", in,
                 tcp("10.0.2.2", 41020, "11.0.0.1", 80, SYN, 1, 0, new byte[0]), XDP_TX,
                 macsSwapped(tcp("169.254.42.1", 41020, "10.0.2.2", 8080, SYN, 1, 0, new byte[0]))));
@@ -247,6 +326,8 @@ class LbProgramTableTest {
         byte[] fromVip = tcp("11.0.0.1", 80, "10.0.1.3", 41000, ACK, 1, 1001, HELLO);
         t.add(Case.exact("XDP on a veth: tcx ingress passes a packet from a VIP whose flow is not hairpin", turnaround,
                 fromVip, TCX_NEXT, fromVip));
+        t.add(Case.exact("XDP on a veth: tcx ingress does not count again what lb_xdp_ingress counted", turnaround,
+                truncated, TCX_NEXT, truncated));
         return t;
     }
 
@@ -288,12 +369,33 @@ class LbProgramTableTest {
         assertTrue(checksumsValid(out), "checksums of\n" + hex(out));
     }
 
+    /** Between before and after (LbCounters.drops), the counter of {@code reason} moved by one and no other moved. */
+    static void assertDropsMoved(long[] before, long[] after, LbDropReason reason) {
+        long[] expected = before.clone();
+        if (reason != null) {
+            expected[reason.number()]++;
+        }
+        if (!Arrays.equals(expected, after)) {
+            StringBuilder moved = new StringBuilder();
+            for (int number = 0; number < after.length; number++) {
+                if (after[number] != before[number]) {
+                    moved.append(' ').append(LbDropReason.ofNumber(number)).append(" +")
+                            .append(after[number] - before[number]);
+                }
+            }
+            assertArrayEquals(expected, after, "drop counters: expected " + (reason == null ? "none" : reason + " +1")
+                    + " to move, moved:" + (moved.isEmpty() ? " none" : moved));
+        }
+    }
+
     private static Stream<DynamicTest> run(List<Case> table) {
         LbTestSupport.assumeRoot();
         return table.stream().map(c -> DynamicTest.dynamicTest(c.description(), () -> {
             BpfProgram program = plane.program(c.program());
+            long[] dropsBefore = counters.drops();
             TestRun result = program.testRun(c.input(), 1, 512);
             assertEquals(c.verdict(), result.returnValue(), "verdict");
+            assertDropsMoved(dropsBefore, counters.drops(), c.drop());
             if (c.output() != null) {
                 assertArrayEquals(c.output(), result.dataOut(), () -> "expected\n" + hex(c.output()) + "\ngot\n"
                         + hex(result.dataOut()));
@@ -604,6 +706,32 @@ class LbProgramTableTest {
         }
     }
 
+    /**
+     * An event that finds the ring full is lost, and counted as such; its packet is refused all the same. The ring
+     * (a power of two of bytes) holds a whole number of records when it starts empty.
+     */
+    @Test
+    void anEventThatFindsTheRingFullIsCountedAsLost() {
+        LbTestSupport.assumeRoot();
+        var events = plane.map("lb_events");
+        int fit = events.maxEntries() / EVENT_RECORD_BYTES;
+        BpfProgram in = plane.program("lb_tc_ingress");
+        byte[] refused = tcp("10.0.1.13", 45100, "11.0.0.9", 80, SYN, 1, 0, new byte[0]);
+        try (RingBuffer ring = RingBuffer.open(events)) {
+            ring.consume((data, offset, length) -> { });
+            long lostBefore = counters.drops()[LbDropReason.EVENT_RING_FULL.number()];
+            emitEvents(in, refused, fit);
+            long[] full = counters.drops();
+            assertEquals(lostBefore, full[LbDropReason.EVENT_RING_FULL.number()], fit + " events fit in the ring");
+            emitEvents(in, refused, 1); // refused (TC_ACT_REDIRECT) though its event is lost
+            long[] expected = full.clone();
+            expected[LbDropReason.NO_BACKEND.number()]++;
+            expected[LbDropReason.EVENT_RING_FULL.number()]++;
+            assertArrayEquals(expected, counters.drops(), "one refusal, one event lost");
+            assertEquals(fit, ring.consume((data, offset, length) -> { }), "the ring held every event that fit");
+        }
+    }
+
     @Test
     void vipChangesReachTheProgramsWithoutTouchingTrackedFlows() {
         LbTestSupport.assumeRoot();
@@ -736,9 +864,11 @@ class LbProgramTableTest {
                     in.testRun(tcp("10.0.1.42", 44200, "11.0.0.5", 80, ACK, 2, 1, new byte[0])).dataOut(),
                     "the established flow keeps its backend (the address keeps its filter bit)");
             byte[] syn = tcp("10.0.1.42", 44201, "11.0.0.5", 80, SYN, 1, 0, new byte[0]);
+            long[] dropsBefore = counters.drops();
             TestRun fresh = in.testRun(syn);
             assertEquals(TCX_NEXT, fresh.returnValue(), "a new connection to the removed VIP is not ours");
             assertArrayEquals(syn, fresh.dataOut());
+            assertDropsMoved(dropsBefore, counters.drops(), LbDropReason.NO_VIP);
         } finally {
             Reconciler.recover(tables, 1000).apply(DesiredStateJson.parse(STATE));
         }

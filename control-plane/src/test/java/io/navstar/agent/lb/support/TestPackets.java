@@ -45,6 +45,29 @@ public final class TestPackets {
         return ip(srcMac, dstMac, src, dst, 17, l4.array(), 6);
     }
 
+    /** An ICMP echo request (RFC 792) from src to dst, IPv4. */
+    public static byte[] icmpEcho(String src, String dst) {
+        byte[] echo = {8, 0, 0, 0, 0x12, 0x34, 0, 1};
+        byte[] pkt = ip(CLIENT_MAC, HOST_MAC, src, dst, 1, echo, 2);
+        put16(pkt, 14 + 20 + 2, 0);
+        put16(pkt, 14 + 20 + 2, fold(sum(pkt, 14 + 20, echo.length, 0))); // ICMP sums no pseudo header
+        return pkt;
+    }
+
+    /** The same IPv4 frame with {@code words} 32-bit words of options (NOPs) after its fixed header, checksum fixed. */
+    public static byte[] withIpv4Options(byte[] pkt, int words) {
+        int ihl = (pkt[14] & 0x0f) * 4;
+        byte[] longer = new byte[pkt.length + 4 * words];
+        System.arraycopy(pkt, 0, longer, 0, 14 + ihl);
+        java.util.Arrays.fill(longer, 14 + ihl, 14 + ihl + 4 * words, (byte) 1); // NOP (RFC 791)
+        System.arraycopy(pkt, 14 + ihl, longer, 14 + ihl + 4 * words, pkt.length - 14 - ihl);
+        longer[14] = (byte) (0x40 | (ihl / 4 + words));
+        put16(longer, 16, get16(pkt, 16) + 4 * words);
+        put16(longer, 24, 0);
+        put16(longer, 24, fold(sum(longer, 14, ihl + 4 * words, 0)));
+        return longer;
+    }
+
     /** Wraps an L4 segment (checksum field at l4CsumOffset, zero) in IP and Ethernet and fills every checksum. */
     public static byte[] ip(byte[] srcMac, byte[] dstMac, String src, String dst, int proto, byte[] l4, int l4CsumOffset) {
         byte[] s = InetAddress.ofLiteral(src).getAddress();
