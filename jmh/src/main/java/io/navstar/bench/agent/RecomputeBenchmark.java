@@ -103,6 +103,40 @@ public class RecomputeBenchmark {
         blackhole.consume(VipRegistry.syncOps(read, self, Map.of()));
     }
 
+    /**
+     * The recompute's CPU time on its own thread (GC threads not counted) and its allocation, median of
+     * {@code runs} after as many warm-up runs: figures that a loaded machine disturbs far less than JMH's wall
+     * clock. Usage: {@code RecomputeBenchmark VIPS RUNS}.
+     */
+    public static void main(String[] args) {
+        RecomputeBenchmark state = new RecomputeBenchmark();
+        state.vips = Integer.parseInt(args[0]);
+        int runs = Integer.parseInt(args[1]);
+        state.setUp();
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long[] cpu = new long[runs];
+        long[] allocated = new long[runs];
+        int sink = 0;
+        for (int run = -runs; run < runs; run++) {
+            long cpuBefore = threads.getCurrentThreadCpuTime();
+            long allocatedBefore = threads.getCurrentThreadAllocatedBytes();
+            NavigableMap<Vip, Set<BackendEntry>> read = VipRegistry.read(state.value);
+            VipCompiler.Compiled compiledNow = state.vipCompiler.compile(read, node -> true);
+            sink += state.zoneCompiler.compile(ZoneCompiler.vipNames(compiledNow), state.nodes).records().size();
+            sink += VipRegistry.syncOps(read, state.self, Map.of()).size();
+            if (run >= 0) {
+                cpu[run] = threads.getCurrentThreadCpuTime() - cpuBefore;
+                allocated[run] = threads.getCurrentThreadAllocatedBytes() - allocatedBefore;
+            }
+        }
+        java.util.Arrays.sort(cpu);
+        java.util.Arrays.sort(allocated);
+        System.out.printf("recompute of %d VIPs: %.2f ms CPU (median of %d; p10 %.2f, p90 %.2f), %.1f MB allocated (%d)%n",
+                state.vips, cpu[runs / 2] / 1e6, runs, cpu[runs / 10] / 1e6, cpu[runs * 9 / 10] / 1e6,
+                allocated[runs / 2] / 1e6, sink);
+    }
+
     @Benchmark
     public NavigableMap<Vip, Set<BackendEntry>> readRegistry() {
         return VipRegistry.read(value);
