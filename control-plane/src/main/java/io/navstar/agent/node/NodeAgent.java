@@ -132,19 +132,7 @@ public final class NodeAgent implements AutoCloseable {
         KernelBtf.release(); // every program is loaded: the kernel's parsed BTF is garbage from now on
         control.execute(this::recompute); // every node reachable until gossip says otherwise: the last known state
 
-        if (config.dnsInterface() != null) {
-            // Spartan's addresses live on a dummy interface of their own, as in DC/OS; idempotent across restarts
-            List<java.net.InetAddress> addresses = config.dnsListen().stream().map(a -> a.getAddress())
-                    .filter(a -> !a.isLoopbackAddress() && !a.isAnyLocalAddress()).distinct().toList();
-            if (!addresses.isEmpty()) {
-                DummyInterface.ensure(config.dnsInterface(), addresses);
-                LOG.info("DNS addresses {} on interface {}", addresses, config.dnsInterface());
-            }
-        }
-        // sockets held by systemd (navstar.socket) or navstar-launch, when started by one: queries queue there while
-        // the agent restarts; otherwise Spartan binds its own
-        dns = new DnsServer(dnsConfig(), zones).inherit(ListenSockets.fromEnvironment()).start();
-        opened.add(dns);
+        startDns();
 
         GossipConfig.Builder gossipConfig = GossipConfig.lan().toBuilder();
         if (config.clusterSecret() != null) {
@@ -187,6 +175,23 @@ public final class NodeAgent implements AutoCloseable {
         control.request();
         LOG.info("navstar agent {} ready: {} mode, DNS on {}, API on {}", self,
                 config.lbMode().name().toLowerCase(java.util.Locale.ROOT), dns.boundAddresses(), api.address());
+    }
+
+    /** Spartan: the interface holding its addresses, then the server on the sockets handed to us or its own. */
+    private void startDns() throws IOException, InterruptedException {
+        if (config.dnsInterface() != null) {
+            // Spartan's addresses live on a dummy interface of their own, as in DC/OS; idempotent across restarts
+            List<java.net.InetAddress> addresses = config.dnsListen().stream().map(a -> a.getAddress())
+                    .filter(a -> !a.isLoopbackAddress() && !a.isAnyLocalAddress()).distinct().toList();
+            if (!addresses.isEmpty()) {
+                DummyInterface.ensure(config.dnsInterface(), addresses);
+                LOG.info("DNS addresses {} on interface {}", addresses, config.dnsInterface());
+            }
+        }
+        // sockets held by systemd (navstar.socket) or navstar-launch, when started by one: queries queue there while
+        // the agent restarts; otherwise Spartan binds its own
+        dns = new DnsServer(dnsConfig(), zones).inherit(ListenSockets.fromEnvironment()).start();
+        opened.add(dns);
     }
 
     private DnsConfig dnsConfig() {
