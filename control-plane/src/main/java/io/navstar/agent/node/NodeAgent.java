@@ -19,6 +19,7 @@ import io.navstar.dns.server.DnsConfig;
 import io.navstar.dns.server.DnsServer;
 import io.navstar.dns.server.ListenSockets;
 import io.navstar.dns.zone.LocalZones;
+import io.navstar.dns.zone.ZoneSnapshot;
 import io.navstar.gossip.GossipConfig;
 import io.navstar.gossip.NodeId;
 import io.navstar.gossip.TcpGossipNode;
@@ -58,7 +59,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Start-up order: the KV store (durable, so the first compile already has the last known VIPs), the load
  * balancer (reopening the pins of an earlier agent: the same state compiles to the same maps, a no-op), DNS with
- * zones from that compile, then gossip, tasks and the API. {@link #close} stops in the reverse order and leaves
+ * zones from that compile, then gossip, tasks and the API; after a restart (the data plane pinned) DNS comes
+ * before the load balancer, with zones compiled from the store, so it answers while the programs load. {@link #close} stops in the reverse order and leaves
  * the pinned data plane serving; the next agent, also after SIGKILL, reconciles without breaking a connection.
  *
  * <p>Threading: {@link #start} and {@link #close} from one thread; everything else runs on the parts' threads and
@@ -68,6 +70,8 @@ public final class NodeAgent implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NodeAgent.class);
     /** How long the control thread waits for more events before compiling. */
     static final Duration DEBOUNCE = Duration.ofMillis(20);
+    /** The VIP map of the data plane under the pin directory: pinned there, an earlier agent's state still serves. */
+    private static final String PINNED_VIPS = "lb_vips";
 
     private final AgentConfig config;
     private final NodeId self;
@@ -126,13 +130,23 @@ public final class NodeAgent implements AutoCloseable {
         kv = KvStore.open(KvConfig.defaults(config.dataDir().resolve("kv.db"), self.toString()));
         opened.add(kv);
 
+        // After a restart the pinned data plane serves the last state until the first apply: Spartan answers for it
+        // at once, from the stored state, instead of after the programs are loaded again (a second or more, while
+        // queries wait in the sockets held for us and fill them). On a first start, or after a reboot emptied
+        // bpffs, no VIP is in the kernel: names are answered once their VIPs are.
+        boolean dataPlanePinned = Files.exists(config.lbSettings().pinDirectory().resolve(PINNED_VIPS));
+        if (dataPlanePinned) {
+            zones.publish(storedZones());
+            startDns();
+        }
         lb = LoadBalancer.open(new LbOptions(config.lbMode(), config.lbSettings(), config.cgroup(), config.netns(),
                 config.interfaces(), List.of(""))); // connected UDP sockets to removed backends: this namespace
         opened.add(lb);
         KernelBtf.release(); // every program is loaded: the kernel's parsed BTF is garbage from now on
         control.execute(this::recompute); // every node reachable until gossip says otherwise: the last known state
-
-        startDns();
+        if (!dataPlanePinned) {
+            startDns();
+        }
 
         GossipConfig.Builder gossipConfig = GossipConfig.lan().toBuilder();
         if (config.clusterSecret() != null) {
@@ -175,6 +189,12 @@ public final class NodeAgent implements AutoCloseable {
         control.request();
         LOG.info("navstar agent {} ready: {} mode, DNS on {}, API on {}", self,
                 config.lbMode().name().toLowerCase(java.util.Locale.ROOT), dns.boundAddresses(), api.address());
+    }
+
+    /** Spartan's zones from the stored state, every node taken as reachable, as the first recompute compiles them. */
+    private ZoneSnapshot storedZones() {
+        VipCompiler.Compiled compiled = vipCompiler.compile(VipRegistry.read(kv.value(VipRegistry.KEY)), node -> true);
+        return zoneCompiler.compile(ZoneCompiler.vipNames(compiled), NodeRecord.read(kv.value(NodeRecord.KEY))).snapshot();
     }
 
     /** Spartan: the interface holding its addresses, then the server on the sockets handed to us or its own. */
