@@ -7,6 +7,8 @@
 #
 #   jmh/scripts/agent-propagation.sh                       # 10 nodes, 100 registrations after 5 warm-up ones
 #   PROP_NODES=5 PROP_REGISTRATIONS=20 jmh/scripts/agent-propagation.sh
+#   PROP_PRELOAD=900 jmh/scripts/agent-propagation.sh      # with 900 VIPs registered first (nscluster's maps
+#                                                          # hold 1,024 VIPs)
 #   PROP_CSV=/tmp/prop.csv ...                             # every node's map and DNS time per registration
 #
 # Needs: root, the jmh module built (make build), bpf objects (make bpf). About 2 minutes.
@@ -16,6 +18,7 @@ JAVA_HOME=${JAVA_HOME:-$(scripts/java-home.sh)}
 NODES=${PROP_NODES:-10}
 REGISTRATIONS=${PROP_REGISTRATIONS:-100}
 WARMUP=${PROP_WARMUP:-5}
+PRELOAD=${PROP_PRELOAD:-0}
 MODE=${PROP_MODE:-sock}
 NAME=${PROP_CLUSTER:-bprop}
 ROOT=${NSCLUSTER_ROOT:-/tmp/nscluster}
@@ -35,7 +38,7 @@ echo "load before: $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min) on $(nproc) cor
 scripts/nscluster up "$NAME" --nodes "$NODES" --mode "$MODE"
 sleep 5 # membership settles: every node reaches every other before the first registration
 "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx128m -cp "$JAR" \
-    io.navstar.bench.agent.PropagationBenchmark "$NAME" "$NODES" "$REGISTRATIONS" "$WARMUP" "$ROOT/$NAME" \
+    io.navstar.bench.agent.PropagationBenchmark "$NAME" "$NODES" "$REGISTRATIONS" "$WARMUP" "$ROOT/$NAME" "$PRELOAD" \
     ${PROP_CSV:+"$PROP_CSV"} 2> >(grep -v '^SLF4J' >&2)
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "agents: $NODES x scripts/nscluster's JVM options: $(sed -n 's/^AGENT_JVM_OPTS=//p' "$ROOT/$NAME/cluster.env")"
+echo "agents: $NODES x scripts/nscluster's JVM options: $(sed -n 's/^AGENT_JVM_OPTS=//p' "$ROOT/$NAME/cluster.env" | sed 's/\\ / /g')"

@@ -3,10 +3,8 @@ package io.navstar.bench.agent;
 import io.navstar.loader.BpfMap;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -64,7 +62,7 @@ public final class FootprintBenchmark {
             int registered = 0;
             for (int vips : stages) {
                 for (Cluster cluster : clusters) {
-                    writeTasks(cluster.tasks(), registered, vips);
+                    TaskFiles.write(cluster.tasks(), registered, vips);
                 }
                 registered = vips;
                 long start = System.nanoTime();
@@ -100,19 +98,6 @@ public final class FootprintBenchmark {
         return new Cluster(name, dir, nodes, env.getOrDefault("AGENT_JVM_OPTS", "").trim(), env.get("HEAP"), vips);
     }
 
-    /** Writes tasks {@code from} .. {@code to - 1}, each with its own named VIP, as an orchestrator would (atomically). */
-    private static void writeTasks(Path tasks, int from, int to) throws IOException {
-        for (int i = from; i < to; i++) {
-            String id = "fp" + i;
-            String body = String.format("{\"id\":\"%s\",\"framework\":\"marathon\",\"address\":\"10.201.%d.%d\","
-                    + "\"ports\":[{\"port\":8080,\"protocol\":\"tcp\",\"labels\":{\"VIP_0\":\"/%s:80\"},"
-                    + "\"health_check\":false}]}", id, 1 + i / 250, 2 + i % 250, id);
-            Path temporary = tasks.resolve("." + id + ".json.tmp");
-            Files.writeString(temporary, body, StandardCharsets.UTF_8);
-            Files.move(temporary, tasks.resolve(id + ".json"), StandardCopyOption.ATOMIC_MOVE);
-        }
-    }
-
     /** Waits until every node of the cluster holds {@code vips} VIPs; returns nanoseconds since {@code start}. */
     private static long awaitVips(Cluster cluster, int vips, long start) throws InterruptedException {
         long deadline = System.currentTimeMillis() + CONVERGE_TIMEOUT_MILLIS;
@@ -138,12 +123,17 @@ public final class FootprintBenchmark {
     /** Samples every agent of every cluster over the same window; prints one row per agent. */
     private static void sample(List<Cluster> clusters, int vips, int seconds) throws Exception {
         List<long[]> before = new ArrayList<>();
+        List<List<Map<String, Long>>> threadsBefore = new ArrayList<>();
         for (Cluster cluster : clusters) {
             long[] ticks = new long[cluster.nodes() + 1];
+            List<Map<String, Long>> threads = new ArrayList<>();
+            threads.add(Map.of());
             for (int node = 1; node <= cluster.nodes(); node++) {
                 ticks[node] = ProcessUsage.of(cluster.pid(node)).cpuTicks();
+                threads.add(ProcessUsage.threadTicks(cluster.pid(node)));
             }
             before.add(ticks);
+            threadsBefore.add(threads);
         }
         long start = System.nanoTime();
         Thread.sleep(seconds * 1000L);
@@ -158,6 +148,23 @@ public final class FootprintBenchmark {
                         usage.fileKb() / 1024.0, usage.bpfMapKb() / 1024.0,
                         (usage.vmRssKb() - usage.bpfMapKb()) / 1024.0, cpu, usage.threads());
             }
+        }
+        // where the idle CPU goes: the busiest threads of each cluster's n2 (a node that only receives)
+        for (int c = 0; c < clusters.size(); c++) {
+            Cluster cluster = clusters.get(c);
+            int node = Math.min(2, cluster.nodes());
+            Map<String, Long> after = ProcessUsage.threadTicks(cluster.pid(node));
+            Map<String, Long> earlier = threadsBefore.get(c).get(node);
+            StringBuilder busiest = new StringBuilder();
+            after.entrySet().stream()
+                    .map(e -> Map.entry(e.getKey(), e.getValue() - earlier.getOrDefault(e.getKey(), 0L)))
+                    .filter(e -> e.getValue() > 0)
+                    .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                    .limit(6)
+                    .forEach(e -> busiest.append(String.format(" %s %.2f %%,", e.getKey(),
+                            100.0 * e.getValue() / ProcessUsage.USER_HZ / elapsed)));
+            System.out.printf("# %s n%d busiest threads:%s%n", cluster.name(), node,
+                    busiest.isEmpty() ? " none" : busiest.substring(0, busiest.length() - 1));
         }
     }
 }

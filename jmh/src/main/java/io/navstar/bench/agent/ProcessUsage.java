@@ -57,6 +57,29 @@ record ProcessUsage(long vmRssKb, long anonKb, long fileKb, long bpfMapKb, long 
         return new ProcessUsage(rss, anon, file, bpf, ticks, threads);
     }
 
+    /**
+     * CPU ticks so far of each of the process's threads, by thread name (threads of one name added up; a JVM names
+     * its threads, truncated to 15 characters by the kernel).
+     */
+    static java.util.Map<String, Long> threadTicks(long pid) throws IOException {
+        java.util.Map<String, Long> ticks = new java.util.TreeMap<>();
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    String stat = Files.readString(task.resolve("stat"));
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    // one event loop group numbers its threads (name-1-1, name-1-2): count them as one
+                    ticks.merge(name.replaceAll("-\\d+$", "").replaceAll("#\\d+$", ""),
+                            Long.parseLong(fields[11]) + Long.parseLong(fields[12]), Long::sum);
+                } catch (java.nio.file.NoSuchFileException ended) {
+                    // the thread ended meanwhile
+                }
+            }
+        }
+        return ticks;
+    }
+
     private static long kilobytes(String line) {
         String[] parts = line.trim().split("\\s+");
         return Long.parseLong(parts[1]);

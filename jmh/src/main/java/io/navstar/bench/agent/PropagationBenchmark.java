@@ -25,8 +25,10 @@ import java.util.TreeSet;
  * two debounces), the recompute (KV read, compile, map writes, zones), and after it (until the probe saw it).
  * Not JMH (wall-clock events across processes); run by jmh/scripts/agent-propagation.sh.
  *
- * <p>Usage: {@code PropagationBenchmark CLUSTER NODES REGISTRATIONS WARMUP WORK_DIR [CSV]}; WORK_DIR is the
- * cluster's nscluster work directory (its agents' logs), CSV an optional file for every sample.
+ * <p>Usage: {@code PropagationBenchmark CLUSTER NODES REGISTRATIONS WARMUP WORK_DIR PRELOAD [CSV]}; WORK_DIR is the
+ * cluster's nscluster work directory (its agents' logs and n1's tasks directory), PRELOAD how many VIPs to register
+ * first (task files on n1; every node must hold them before the first registration), CSV an optional file for
+ * every sample.
  */
 public final class PropagationBenchmark {
     private static final Cidr NAMED_RANGE = Cidr.parse("11.0.0.0/8");
@@ -34,7 +36,7 @@ public final class PropagationBenchmark {
     private static final long TIMEOUT_MILLIS = 15_000;
 
     /** One registration: where and when, and per node when the map, then DNS, had it (ns after t0; 0 index unused). */
-    private record Sample(int index, int origin, long wallT0, long[] mapNanos, long[] dnsNanos) {
+    private record Sample(int index, int vips, int origin, long wallT0, long[] mapNanos, long[] dnsNanos) {
         long bothNanos(int node) {
             return Math.max(mapNanos[node], dnsNanos[node]);
         }
@@ -54,8 +56,8 @@ public final class PropagationBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length < 5) {
-            System.err.println("usage: PropagationBenchmark CLUSTER NODES REGISTRATIONS WARMUP WORK_DIR [CSV]");
+        if (args.length < 6) {
+            System.err.println("usage: PropagationBenchmark CLUSTER NODES REGISTRATIONS WARMUP WORK_DIR PRELOAD [CSV]");
             System.exit(2);
         }
         String cluster = args[0];
@@ -63,7 +65,8 @@ public final class PropagationBenchmark {
         int registrations = Integer.parseInt(args[2]);
         int warmup = Integer.parseInt(args[3]);
         Path workDir = Path.of(args[4]);
-        Path csv = args.length > 5 ? Path.of(args[5]) : null;
+        int preload = Integer.parseInt(args[5]);
+        Path csv = args.length > 6 ? Path.of(args[6]) : null;
         System.setProperty("http.keepAlive", "false"); // 127.0.0.1:62080 names a different agent in every namespace
 
         Random random = new Random(42);
@@ -78,8 +81,15 @@ public final class PropagationBenchmark {
             if (existing != 0) {
                 throw new IllegalStateException("n1 already serves " + existing + " VIPs: expected a new cluster");
             }
+            if (preload > 0) {
+                TaskFiles.write(workDir.resolve("n1").resolve("data").resolve("tasks"), 0, preload);
+                for (int i = 0; i < preload; i++) {
+                    names.add("fp" + i + "@marathon");
+                }
+                awaitEveryNode(probes, preload);
+            }
             for (int index = 1; index <= warmup + registrations; index++) {
-                Sample sample = register(probes, names, index, 1 + random.nextInt(nodes));
+                Sample sample = register(probes, names, index, preload, 1 + random.nextInt(nodes));
                 if (index > warmup) {
                     samples.add(sample);
                 }
@@ -88,13 +98,28 @@ public final class PropagationBenchmark {
         } finally {
             probes.forEach(NodeProbe::close);
         }
-        report(samples, nodes, workDir);
+        report(samples, nodes, preload, workDir);
         if (csv != null) {
             writeCsv(csv, samples, nodes);
         }
     }
 
-    private static Sample register(List<NodeProbe> probes, Set<String> names, int index, int origin) throws Exception {
+    private static void awaitEveryNode(List<NodeProbe> probes, int vips) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 600_000;
+        for (NodeProbe probe : probes) {
+            while (probe.vipCount() != vips) {
+                if (System.currentTimeMillis() > deadline) {
+                    throw new IllegalStateException("n" + probe.node() + " holds " + probe.vipCount() + " of the "
+                            + vips + " VIPs preloaded after 600 s");
+                }
+                Thread.sleep(100);
+            }
+        }
+        Thread.sleep(2_000); // the last recomputes and KV exchanges of the preload end
+    }
+
+    private static Sample register(List<NodeProbe> probes, Set<String> names, int index, int preload, int origin)
+            throws Exception {
         String name = "prop" + index;
         names.add(name + "@marathon");
         InetAddress address = NamedVipAddresses.allocate(names, NAMED_RANGE, Set.of()).get(name + "@marathon");
@@ -125,10 +150,10 @@ public final class PropagationBenchmark {
             throw new IllegalStateException(name + " (" + address.getHostAddress() + ":" + VIP_PORT + ", registered on n"
                     + origin + ") not in the map and DNS of nodes " + missing + " after " + TIMEOUT_MILLIS + " ms");
         }
-        return new Sample(index, origin, wallT0, map, dns);
+        return new Sample(index, preload + index, origin, wallT0, map, dns);
     }
 
-    private static void report(List<Sample> samples, int nodes, Path workDir) throws IOException {
+    private static void report(List<Sample> samples, int nodes, int preload, Path workDir) throws IOException {
         List<Double> last = new ArrayList<>();
         List<Double> lastMap = new ArrayList<>();
         List<Double> everyNode = new ArrayList<>();
@@ -143,8 +168,8 @@ public final class PropagationBenchmark {
             }
             lastMap.add(millis(latestMap));
         }
-        System.out.printf("propagation to all %d nodes (map + DNS), per registration: %s%n", nodes,
-                new Percentiles(last).summary("ms"));
+        System.out.printf("propagation to all %d nodes (map + DNS), per registration, %d VIPs before: %s%n", nodes,
+                preload, new Percentiles(last).summary("ms"));
         System.out.printf("  kernel map of all nodes only:                     %s%n", new Percentiles(lastMap).summary("ms"));
         System.out.printf("  each node separately (map + DNS):                 %s%n", new Percentiles(everyNode).summary("ms"));
         System.out.printf("  DNS answered after the map held it, per node:     %s%n", new Percentiles(dnsAfterMap).summary("ms"));
@@ -165,9 +190,9 @@ public final class PropagationBenchmark {
         List<Double> remoteStartAfterOrigin = new ArrayList<>();
         int unmatched = 0;
         for (Sample s : samples) {
-            AgentLog.Apply origin = AgentLog.first(logs.get(s.origin()), s.wallT0(), s.index());
+            AgentLog.Apply origin = AgentLog.first(logs.get(s.origin()), s.wallT0(), s.vips());
             int lastNode = s.lastNode();
-            AgentLog.Apply last2 = AgentLog.first(logs.get(lastNode), s.wallT0(), s.index());
+            AgentLog.Apply last2 = AgentLog.first(logs.get(lastNode), s.wallT0(), s.vips());
             if (origin == null || last2 == null) {
                 unmatched++;
                 continue;
@@ -178,7 +203,7 @@ public final class PropagationBenchmark {
             lastRecompute.add((double) last2.recomputeMillis());
             lastAfter.add(millis(s.bothNanos(lastNode)) - (last2.endMillis() - s.wallT0()));
             for (int node = 1; node <= nodes; node++) {
-                AgentLog.Apply apply = AgentLog.first(logs.get(node), s.wallT0(), s.index());
+                AgentLog.Apply apply = AgentLog.first(logs.get(node), s.wallT0(), s.vips());
                 if (node != s.origin() && apply != null) {
                     remoteStartAfterOrigin.add((double) (apply.startMillis() - origin.startMillis()));
                 }
