@@ -2,8 +2,6 @@ package io.navstar.agent.node;
 
 import io.navstar.agent.config.AgentConfig;
 import io.navstar.agent.lb.abi.LbConfig;
-import io.navstar.agent.lb.support.LbTestSupport;
-import io.navstar.agent.lb.support.LbTopology;
 import io.navstar.loader.BpfMap;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -31,7 +29,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -45,7 +42,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * sockets held for it (navstar.socket, navstar-launch) are answered a second or more sooner; on a first start, with
  * nothing pinned, it answers only once the data plane is in the kernel. The data plane's reopening is seen in
  * lb_config, which every load balancer start writes: the test leaves a mark there between the two agents. One agent
- * in this JVM, sock mode on a cgroup the test makes, DNS, gossip and the API on loopback; needs root.
+ * in this JVM ({@link LocalAgentSetup}); needs root.
  */
 class AgentRestartDnsTest {
     private static final String VIP_NAME = "web.marathon.l4lb.thisdcos.directory";
@@ -57,37 +54,24 @@ class AgentRestartDnsTest {
 
     @Test
     void answersFromTheStoredStateBeforeReloadingThePinnedDataPlane() throws Exception {
-        LbTestSupport.assumeRoot();
-        Path work = Files.createTempDirectory("agent-restart-dns");
-        Path cgroup = Files.createDirectories(LbTopology.cgroup2Mount().resolve(LbTestSupport.PREFIX + "-restart-dns"));
-        Path pins = LbTestSupport.pinDirectory("restart-dns");
-        ThreadLocalRandom random = ThreadLocalRandom.current();
-        InetSocketAddress dns = new InetSocketAddress("127.0.55." + random.nextInt(2, 250), random.nextInt(20_000, 40_000));
-        try {
-            AgentConfig config = AgentConfig.load(writeConfig(work, cgroup, pins, dns, random));
-            Files.createDirectories(work.resolve("data/tasks"));
-            Files.writeString(work.resolve("data/tasks/web.json"), "{\"id\":\"web\",\"address\":\"127.0.0.1\",\"ports\":"
-                    + "[{\"port\":8080,\"labels\":{\"VIP_0\":\"/web:80\"},\"health_check\":false}]}");
+        try (LocalAgentSetup setup = new LocalAgentSetup("restart-dns")) {
+            setup.task("web", "/web:80");
 
             // a first start: nothing is pinned, so Spartan answers only once the data plane is loaded
-            FirstAnswer first = startAsking(config, dns, "ready.spartan", null, pins);
+            FirstAnswer first = startAsking(setup.config, setup.dns, "ready.spartan", null, setup.pins);
             try (NodeAgent agent = first.agent()) {
                 assertTrue(first.pinnedWhenAnswered(), "a first start answered before its data plane was pinned");
                 awaitVipServed(agent);
             }
 
-            setUdpTimeout(pins, MARK);
-            FirstAnswer restart = startAsking(config, dns, VIP_NAME, VIP_ADDRESS, pins);
+            setUdpTimeout(setup.pins, MARK);
+            FirstAnswer restart = startAsking(setup.config, setup.dns, VIP_NAME, VIP_ADDRESS, setup.pins);
             try (NodeAgent agent = restart.agent()) {
                 assertEquals(MARK, restart.udpTimeoutWhenAnswered(),
                         "the restarted agent answered only after it had loaded the data plane again");
-                assertEquals(config.lbSettings().udpTimeout().toNanos(), udpTimeout(pins),
+                assertEquals(setup.config.lbSettings().udpTimeout().toNanos(), udpTimeout(setup.pins),
                         "the load balancer's start rewrites lb_config");
             }
-        } finally {
-            LbTestSupport.deleteTree(pins);
-            Files.deleteIfExists(cgroup);
-            LbTestSupport.deleteTree(work);
         }
     }
 
@@ -156,28 +140,6 @@ class AgentRestartDnsTest {
             assertTrue(map.get(key, config.segment()));
             map.put(key, config.udpTimeoutNs(nanos).segment());
         }
-    }
-
-    private static Path writeConfig(Path work, Path cgroup, Path pins, InetSocketAddress dns, ThreadLocalRandom random)
-            throws IOException {
-        Path file = work.resolve("config.yaml");
-        Files.writeString(file, String.join("\n",
-                "node: {address: 127.0.0.1, gossip_port: " + random.nextInt(40_000, 50_000) + ", hostname: restart}",
-                "cluster: {contacts: []}",
-                "data_dir: " + work.resolve("data"),
-                "lb:",
-                "  mode: sock",
-                "  cgroup: " + cgroup,
-                "  pin_dir: " + pins,
-                "  max_vips: 64",
-                "  max_backends: 64",
-                "  max_flows: 1024",
-                "  maglev_cells: 65536",
-                "dns: {listen: [\"" + dns.getAddress().getHostAddress() + ":" + dns.getPort()
-                        + "\"], interface: \"\", upstreams: [], event_loops: 1}",
-                "api: {listen: \"127.0.0.1:" + random.nextInt(50_000, 60_000) + "\"}",
-                ""));
-        return file;
     }
 
     /** Asks one DNS server for A records, through netty's DNS codec; confined to one thread. */
