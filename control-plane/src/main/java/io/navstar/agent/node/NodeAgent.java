@@ -28,6 +28,7 @@ import io.navstar.gossip.kv.KvConfig;
 import io.navstar.gossip.kv.KvStore;
 import io.navstar.gossip.kv.KvReplicator;
 import io.navstar.gossip.kv.crdt.Op;
+import io.navstar.gossip.kv.crdt.OrMap;
 import io.navstar.gossip.membership.MembershipListener;
 import io.navstar.gossip.route.RouteTable;
 import io.navstar.loader.KernelBtf;
@@ -90,6 +91,8 @@ public final class NodeAgent implements AutoCloseable {
     private volatile HealthChecks health;
     private ApiServer api;
     private volatile View view = View.EMPTY;
+    /** The inputs of the last compile applied (control thread only). */
+    private CompileInputs compiledFrom;
 
     /**
      * What the last compile produced, for the API: the registry as read, and what this node serves.
@@ -229,21 +232,43 @@ public final class NodeAgent implements AutoCloseable {
         kv.requestOp(NodeRecord.KEY, List.of(NodeRecord.writeOp(self, record)));
     }
 
-    /** One compile of cluster state into the kernel and DNS, and this node's entries into the KV store. */
+    /**
+     * What a compile reads, by identity: the KV store's committed values and gossip's route table are immutable and
+     * replaced on every change, so equal references mean nothing a compile reads has changed.
+     */
+    private record CompileInputs(OrMap vips, OrMap nodes, RouteTable routes) {
+        boolean sameAs(CompileInputs other) {
+            return other != null && vips == other.vips && nodes == other.nodes && routes == other.routes;
+        }
+    }
+
+    /**
+     * One compile of cluster state into the kernel and DNS, and this node's entries into the KV store. When only
+     * this node's tasks or their health changed, there is nothing to compile: their entries go to the KV store at
+     * once, and the compile follows their commit, as on every other node (compiling the unchanged state first
+     * would hold the new entries back by a whole compile, which grows with the number of VIPs).
+     */
     private void recompute() {
         long started = System.nanoTime();
-        NavigableMap<Vip, Set<BackendEntry>> registry = VipRegistry.read(kv.value(VipRegistry.KEY));
-        NavigableMap<NodeId, NodeRecord> nodes = NodeRecord.read(kv.value(NodeRecord.KEY));
         RouteTable routes = gossip == null ? null : gossip.node().routes();
-        VipCompiler.Compiled compiled = vipCompiler.compile(registry,
-                node -> routes == null || node.equals(self) || routes.reachable(node));
-        var report = lb.apply(compiled.desired());
-        ZoneCompiler.Zones compiledZones = zoneCompiler.compile(ZoneCompiler.vipNames(compiled), nodes);
-        zones.publish(compiledZones.snapshot());
-        view = new View(registry, compiled, nodes, compiledZones);
-        if (!report.noop()) {
-            LOG.info("applied {} VIPs in {} ms: {}", compiled.desired().vips().size(),
-                    (System.nanoTime() - started) / 1_000_000, report);
+        CompileInputs inputs = new CompileInputs(kv.value(VipRegistry.KEY), kv.value(NodeRecord.KEY), routes);
+        NavigableMap<Vip, Set<BackendEntry>> registry;
+        if (inputs.sameAs(compiledFrom)) {
+            registry = view.registry();
+        } else {
+            registry = VipRegistry.read(inputs.vips());
+            NavigableMap<NodeId, NodeRecord> nodes = NodeRecord.read(inputs.nodes());
+            VipCompiler.Compiled compiled = vipCompiler.compile(registry,
+                    node -> routes == null || node.equals(self) || routes.reachable(node));
+            var report = lb.apply(compiled.desired());
+            ZoneCompiler.Zones compiledZones = zoneCompiler.compile(ZoneCompiler.vipNames(compiled), nodes);
+            zones.publish(compiledZones.snapshot());
+            view = new View(registry, compiled, nodes, compiledZones);
+            compiledFrom = inputs; // only once applied: a compile that failed is retried in full
+            if (!report.noop()) {
+                LOG.info("applied {} VIPs in {} ms: {}", compiled.desired().vips().size(),
+                        (System.nanoTime() - started) / 1_000_000, report);
+            }
         }
         if (tasks != null) {
             publishOwnBackends(registry);
