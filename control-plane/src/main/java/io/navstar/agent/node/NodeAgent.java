@@ -20,6 +20,7 @@ import io.navstar.dns.server.DnsConfig;
 import io.navstar.dns.server.DnsServer;
 import io.navstar.dns.server.ListenSockets;
 import io.navstar.dns.zone.LocalZones;
+import io.navstar.dns.zone.ZoneSnapshot;
 import io.navstar.gossip.GossipConfig;
 import io.navstar.gossip.NodeId;
 import io.navstar.gossip.TcpGossipNode;
@@ -28,6 +29,7 @@ import io.navstar.gossip.kv.KvConfig;
 import io.navstar.gossip.kv.KvStore;
 import io.navstar.gossip.kv.KvReplicator;
 import io.navstar.gossip.kv.crdt.Op;
+import io.navstar.gossip.kv.crdt.OrMap;
 import io.navstar.gossip.membership.MembershipListener;
 import io.navstar.gossip.route.RouteTable;
 import io.navstar.loader.KernelBtf;
@@ -60,8 +62,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>Start-up order: the load balancer (reopening the pins of an earlier agent: the same state compiles to the same
  * maps, a no-op; it checks its cgroup or namespace before it touches anything, so a config it refuses leaves no
  * trace), the KV store (durable, so the first compile already has the last known VIPs), DNS with zones from that
- * compile, then gossip, tasks and the API. {@link #close} stops in the reverse order and leaves the pinned data
- * plane serving; the next agent, also after SIGKILL, reconciles without breaking a connection.
+ * compile, then gossip, tasks and the API. After a restart (the data plane pinned, so the config was taken before)
+ * the KV store and DNS come first, with zones compiled from the store, so Spartan answers while the programs load.
+ * {@link #close} stops in the reverse order and leaves the pinned data plane serving; the next agent, also after
+ * SIGKILL, reconciles without breaking a connection.
  *
  * <p>Threading: {@link #start} and {@link #close} from one thread; everything else runs on the parts' threads and
  * the control thread.
@@ -75,6 +79,8 @@ public final class NodeAgent implements AutoCloseable {
      * though it reached none (gossip retries its JOIN every 1-2 s).
      */
     static final Duration JOIN_GRACE = Duration.ofSeconds(10);
+    /** The VIP map of the data plane under the pin directory: pinned there, an earlier agent's state still serves. */
+    private static final String PINNED_VIPS = "lb_vips";
 
     private final AgentConfig config;
     private final NodeId self;
@@ -101,6 +107,8 @@ public final class NodeAgent implements AutoCloseable {
      * kernel twice for nothing.
      */
     private volatile boolean membershipSettled;
+    /** The inputs of the last compile applied (control thread only). */
+    private CompileInputs compiledFrom;
 
     /**
      * What the last compile produced, for the API: the registry as read, and what this node serves.
@@ -140,30 +148,28 @@ public final class NodeAgent implements AutoCloseable {
     }
 
     private void startParts() throws IOException, InterruptedException {
-        // first: it refuses a missing cgroup or namespace before it creates anything, and nothing is made before it
+        // After a restart the pinned data plane serves the last state until the first apply: Spartan answers for it
+        // at once, from the stored state, instead of after the programs are loaded again (a second or more, while
+        // queries wait in the sockets held for us and fill them). On a first start, or after a reboot emptied
+        // bpffs, the load balancer goes first: it refuses a missing cgroup or namespace before it creates anything.
+        boolean dataPlanePinned = Files.exists(config.lbSettings().pinDirectory().resolve(PINNED_VIPS));
+        if (dataPlanePinned) {
+            openKv();
+            zones.publish(storedZones());
+            startDns();
+        }
         lb = LoadBalancer.open(new LbOptions(config.lbMode(), config.lbSettings(), config.cgroup(), config.netns(),
                 config.interfaces(), List.of(""))); // connected UDP sockets to removed backends: this namespace
         opened.add(lb);
         KernelBtf.release(); // every program is loaded: the kernel's parsed BTF is garbage from now on
 
-        Files.createDirectories(config.dataDir());
-        kv = KvStore.open(KvConfig.defaults(config.dataDir().resolve("kv.db"), self.toString()));
-        opened.add(kv);
-        control.execute(this::recompute); // every node reachable until membership settles: the last known state
-
-        if (config.dnsInterface() != null) {
-            // Spartan's addresses live on a dummy interface of their own, as in DC/OS; idempotent across restarts
-            List<java.net.InetAddress> addresses = config.dnsListen().stream().map(a -> a.getAddress())
-                    .filter(a -> !a.isLoopbackAddress() && !a.isAnyLocalAddress()).distinct().toList();
-            if (!addresses.isEmpty()) {
-                DummyInterface.ensure(config.dnsInterface(), addresses);
-                LOG.info("DNS addresses {} on interface {}", addresses, config.dnsInterface());
-            }
+        if (!dataPlanePinned) {
+            openKv();
         }
-        // sockets held by systemd (navstar.socket) or navstar-launch, when started by one: queries queue there while
-        // the agent restarts; otherwise Spartan binds its own
-        dns = new DnsServer(dnsConfig(), zones).inherit(ListenSockets.fromEnvironment()).start();
-        opened.add(dns);
+        control.execute(this::recompute); // every node reachable until membership settles: the last known state
+        if (!dataPlanePinned) {
+            startDns();
+        }
 
         GossipConfig.Builder gossipConfig = GossipConfig.lan().toBuilder();
         if (config.clusterSecret() != null) {
@@ -221,6 +227,35 @@ public final class NodeAgent implements AutoCloseable {
                 config.lbMode().name().toLowerCase(java.util.Locale.ROOT), dns.boundAddresses(), api.address());
     }
 
+    private void openKv() throws IOException {
+        Files.createDirectories(config.dataDir());
+        kv = KvStore.open(KvConfig.defaults(config.dataDir().resolve("kv.db"), self.toString()));
+        opened.add(kv);
+    }
+
+    /** Spartan's zones from the stored state, every node taken as reachable, as the first recompute compiles them. */
+    private ZoneSnapshot storedZones() {
+        VipCompiler.Compiled compiled = vipCompiler.compile(VipRegistry.read(kv.value(VipRegistry.KEY)), node -> true);
+        return zoneCompiler.compile(ZoneCompiler.vipNames(compiled), NodeRecord.read(kv.value(NodeRecord.KEY))).snapshot();
+    }
+
+    /** Spartan: the interface holding its addresses, then the server on the sockets handed to us or its own. */
+    private void startDns() throws IOException, InterruptedException {
+        if (config.dnsInterface() != null) {
+            // Spartan's addresses live on a dummy interface of their own, as in DC/OS; idempotent across restarts
+            List<java.net.InetAddress> addresses = config.dnsListen().stream().map(a -> a.getAddress())
+                    .filter(a -> !a.isLoopbackAddress() && !a.isAnyLocalAddress()).distinct().toList();
+            if (!addresses.isEmpty()) {
+                DummyInterface.ensure(config.dnsInterface(), addresses);
+                LOG.info("DNS addresses {} on interface {}", addresses, config.dnsInterface());
+            }
+        }
+        // sockets held by systemd (navstar.socket) or navstar-launch, when started by one: queries queue there while
+        // the agent restarts; otherwise Spartan binds its own
+        dns = new DnsServer(dnsConfig(), zones).inherit(ListenSockets.fromEnvironment()).start();
+        opened.add(dns);
+    }
+
     private DnsConfig dnsConfig() {
         return DnsConfig.defaults().toBuilder()
                 .listen(config.dnsListen())
@@ -236,21 +271,43 @@ public final class NodeAgent implements AutoCloseable {
         kv.requestOp(NodeRecord.KEY, List.of(NodeRecord.writeOp(self, record)));
     }
 
-    /** One compile of cluster state into the kernel and DNS, and this node's entries into the KV store. */
+    /**
+     * What a compile reads, by identity: the KV store's committed values and gossip's route table are immutable and
+     * replaced on every change, so equal references mean nothing a compile reads has changed.
+     */
+    private record CompileInputs(OrMap vips, OrMap nodes, RouteTable routes) {
+        boolean sameAs(CompileInputs other) {
+            return other != null && vips == other.vips && nodes == other.nodes && routes == other.routes;
+        }
+    }
+
+    /**
+     * One compile of cluster state into the kernel and DNS, and this node's entries into the KV store. When only
+     * this node's tasks or their health changed, there is nothing to compile: their entries go to the KV store at
+     * once, and the compile follows their commit, as on every other node (compiling the unchanged state first
+     * would hold the new entries back by a whole compile, which grows with the number of VIPs).
+     */
     private void recompute() {
         long started = System.nanoTime();
-        NavigableMap<Vip, Set<BackendEntry>> registry = VipRegistry.read(kv.value(VipRegistry.KEY));
-        NavigableMap<NodeId, NodeRecord> nodes = NodeRecord.read(kv.value(NodeRecord.KEY));
         RouteTable routes = gossip == null || !membershipSettled ? null : gossip.node().routes();
-        VipCompiler.Compiled compiled = vipCompiler.compile(registry,
-                node -> routes == null || node.equals(self) || routes.reachable(node));
-        var report = lb.apply(compiled.desired());
-        ZoneCompiler.Zones compiledZones = zoneCompiler.compile(ZoneCompiler.vipNames(compiled), nodes);
-        zones.publish(compiledZones.snapshot());
-        view = new View(registry, compiled, nodes, compiledZones);
-        if (!report.noop()) {
-            LOG.info("applied {} VIPs in {} ms: {}", compiled.desired().vips().size(),
-                    (System.nanoTime() - started) / 1_000_000, report);
+        CompileInputs inputs = new CompileInputs(kv.value(VipRegistry.KEY), kv.value(NodeRecord.KEY), routes);
+        NavigableMap<Vip, Set<BackendEntry>> registry;
+        if (inputs.sameAs(compiledFrom)) {
+            registry = view.registry();
+        } else {
+            registry = VipRegistry.read(inputs.vips());
+            NavigableMap<NodeId, NodeRecord> nodes = NodeRecord.read(inputs.nodes());
+            VipCompiler.Compiled compiled = vipCompiler.compile(registry,
+                    node -> routes == null || node.equals(self) || routes.reachable(node));
+            var report = lb.apply(compiled.desired());
+            ZoneCompiler.Zones compiledZones = zoneCompiler.compile(ZoneCompiler.vipNames(compiled), nodes);
+            zones.publish(compiledZones.snapshot());
+            view = new View(registry, compiled, nodes, compiledZones);
+            compiledFrom = inputs; // only once applied: a compile that failed is retried in full
+            if (!report.noop()) {
+                LOG.info("applied {} VIPs in {} ms: {}", compiled.desired().vips().size(),
+                        (System.nanoTime() - started) / 1_000_000, report);
+            }
         }
         if (tasks != null) {
             publishOwnBackends(registry);

@@ -46,8 +46,9 @@ public final class NamedVipAddresses {
             throw new IllegalStateException(sorted.size() + " named VIPs do not fit in " + range);
         }
         Map<String, InetAddress> addresses = new HashMap<>();
+        MessageDigest sha256 = sha256();
         for (String key : sorted) {
-            long slot = Long.remainderUnsigned(hash(key), slots);
+            long slot = Long.remainderUnsigned(hash(sha256, key), slots);
             while (!used.add(slot)) {
                 slot = slot + 1 == slots ? 0 : slot + 1;
             }
@@ -56,11 +57,16 @@ public final class NamedVipAddresses {
         return addresses;
     }
 
-    /** The preferred slot's hash of a name: SHA-256's first 8 bytes, big-endian. */
-    static long hash(String nameKey) {
+    /** The preferred slot's hash of a name: SHA-256's first 8 bytes, big-endian ({@code sha256} is reset). */
+    static long hash(MessageDigest sha256, String nameKey) {
+        byte[] digest = sha256.digest(nameKey.getBytes(StandardCharsets.UTF_8));
+        return ByteBuffer.wrap(digest).getLong();
+    }
+
+    /** A SHA-256 digest for one allocation (looking the algorithm up costs more than hashing a name). */
+    private static MessageDigest sha256() {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(nameKey.getBytes(StandardCharsets.UTF_8));
-            return ByteBuffer.wrap(digest).getLong();
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);
         }

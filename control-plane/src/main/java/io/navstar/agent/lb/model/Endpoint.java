@@ -4,6 +4,7 @@ import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
  * An IP address and a port: a VIP's front or a backend. Written {@code 10.0.0.1:80} or
@@ -18,6 +19,9 @@ public record Endpoint(InetAddress address, int port) implements Comparable<Endp
     public static final int AF_INET = 2;
     /** AF_INET6, as the kernel numbers it. */
     public static final int AF_INET6 = 10;
+    /** Four decimal octets, no leading zeros; compiled once, since every KV read parses every backend. */
+    private static final Pattern IPV4 = Pattern.compile(
+            "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}");
 
     public Endpoint {
         Objects.requireNonNull(address, "address");
@@ -31,7 +35,7 @@ public record Endpoint(InetAddress address, int port) implements Comparable<Endp
      * also reads {@code 10.0.1} and {@code 10} as IPv4 addresses, which a config or API should refuse).
      */
     public static InetAddress literal(String text) {
-        if (text.indexOf(':') < 0 && !text.matches("(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}")) {
+        if (text.indexOf(':') < 0 && !IPV4.matcher(text).matches()) {
             throw new IllegalArgumentException("'" + text + "' is not an IP address");
         }
         return InetAddress.ofLiteral(text);
