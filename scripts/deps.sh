@@ -16,6 +16,9 @@ curl:curl
 mvn:maven
 iptables:iptables
 haproxy:haproxy
+nginx:nginx-light
+nft:nftables
+perf:linux-perf
 wrk:wrk
 python3:python3
 cc:gcc
@@ -43,12 +46,15 @@ if [ -n "$missing" ]; then
   apt-get update -q
   # shellcheck disable=SC2086
   apt-get install -y -q --no-install-recommends $missing
-  case " $missing " in
-    # only promtool is wanted (the tests check /metrics with it): no Prometheus server left running
-    *" prometheus "*) if command -v systemctl >/dev/null 2>&1; then
-                        systemctl disable --now prometheus.service >/dev/null 2>&1 || true
-                      fi ;;
-  esac
+  # only promtool is wanted (the tests check /metrics with it), and nginx only as lb-wrk.sh's backend, which starts
+  # its own: no Prometheus or nginx service left running
+  for service in prometheus nginx; do
+    case " $missing " in
+      *" $service "*|*" $service-light "*) if command -v systemctl >/dev/null 2>&1; then
+                                            systemctl disable --now "$service.service" >/dev/null 2>&1 || true
+                                          fi ;;
+    esac
+  done
 fi
 
 "$(dirname "$0")/java-home.sh" >/dev/null

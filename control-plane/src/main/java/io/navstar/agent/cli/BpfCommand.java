@@ -7,12 +7,13 @@ import picocli.CommandLine.Command;
 import java.util.concurrent.Callable;
 
 /**
- * {@code navstar bpf}: the data plane on this machine. {@code maps} and {@code uninstall} work on a node's pinned
+ * {@code navstar bpf}: the data plane on this machine. {@code maps}, {@code progs} and {@code uninstall} work on a node's pinned
  * data plane; {@code tour} and {@code lb} are developer tools that run one part alone ({@code make run} is
  * {@code bpf tour}). Stateless.
  */
-@Command(name = "bpf", description = "The pinned eBPF data plane: decode its maps, uninstall it; developer tools.",
-        subcommands = {BpfMapsCommand.class, BpfUninstallCommand.class, BpfCommand.Tour.class, BpfLbCommand.class})
+@Command(name = "bpf", description = "The pinned eBPF data plane: decode its maps, show its programs' run time, "
+        + "uninstall it; developer tools.", subcommands = {BpfMapsCommand.class, BpfProgsCommand.class,
+        BpfUninstallCommand.class, BpfCommand.Tour.class, BpfLbCommand.class})
 final class BpfCommand {
 
     @Command(name = "tour", description = "Load every bundled eBPF object into a sandbox (a namespace, a child cgroup, "

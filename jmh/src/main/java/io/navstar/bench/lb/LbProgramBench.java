@@ -36,7 +36,7 @@ import java.util.concurrent.TimeUnit;
  * as the floor; the same for the xdp mode's ingress program beside an empty XDP program (its floor). One packet per syscall: the kernel does not restore the packet between repeats of one test run,
  * so a repeated run would see the already translated packet (not a VIP) from the second run on. JMH's ns/op
  * therefore includes the syscall; {@link LbProgramKernelTime} reports the program alone (the kernel's own
- * timing). Needs root. Targets (issue 3): tracked <= 2.5x floor, new <= 10x floor.
+ * timing). Needs root. Targets (issue 16): tracked <= 2.0x floor, new <= 6x floor (issue 3: 2.5x, 10x).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

@@ -40,6 +40,8 @@ public final class Bpf {
     public static final int BPF_OBJ_PIN = 6;
     public static final int BPF_OBJ_GET = 7;
     public static final int BPF_PROG_TEST_RUN = 10;
+    public static final int BPF_PROG_GET_NEXT_ID = 11;
+    public static final int BPF_PROG_GET_FD_BY_ID = 13;
     public static final int BPF_OBJ_GET_INFO_BY_FD = 15;
     public static final int BPF_BTF_LOAD = 18;
     public static final int BPF_MAP_FREEZE = 22;
@@ -47,7 +49,11 @@ public final class Bpf {
     public static final int BPF_MAP_UPDATE_BATCH = 26;
     public static final int BPF_MAP_DELETE_BATCH = 27;
     public static final int BPF_LINK_CREATE = 28;
+    public static final int BPF_ENABLE_STATS = 32;
     public static final int BPF_LINK_DETACH = 34;
+
+    /** {@code enum bpf_stats_type}: run_time_ns and run_cnt of every program (BPF_ENABLE_STATS). */
+    public static final int BPF_STATS_RUN_TIME = 0;
 
     /** Map update flags. */
     public static final long BPF_ANY = 0;
@@ -104,6 +110,8 @@ public final class Bpf {
             case BPF_OBJ_PIN -> "BPF_OBJ_PIN";
             case BPF_OBJ_GET -> "BPF_OBJ_GET";
             case BPF_PROG_TEST_RUN -> "BPF_PROG_TEST_RUN";
+            case BPF_PROG_GET_NEXT_ID -> "BPF_PROG_GET_NEXT_ID";
+            case BPF_PROG_GET_FD_BY_ID -> "BPF_PROG_GET_FD_BY_ID";
             case BPF_OBJ_GET_INFO_BY_FD -> "BPF_OBJ_GET_INFO_BY_FD";
             case BPF_BTF_LOAD -> "BPF_BTF_LOAD";
             case BPF_MAP_FREEZE -> "BPF_MAP_FREEZE";
@@ -111,6 +119,7 @@ public final class Bpf {
             case BPF_MAP_UPDATE_BATCH -> "BPF_MAP_UPDATE_BATCH";
             case BPF_MAP_DELETE_BATCH -> "BPF_MAP_DELETE_BATCH";
             case BPF_LINK_CREATE -> "BPF_LINK_CREATE";
+            case BPF_ENABLE_STATS -> "BPF_ENABLE_STATS";
             case BPF_LINK_DETACH -> "BPF_LINK_DETACH";
             default -> "bpf command " + command;
         };
@@ -353,6 +362,48 @@ public final class Bpf {
             call(BPF_PROG_TEST_RUN, attr, TEST_RUN, operation);
             return new TestRunResult(attr.get(JAVA_INT, TEST_RETVAL), attr.get(JAVA_INT, TEST_DURATION),
                     attr.get(JAVA_INT, TEST_DATA_SIZE_OUT));
+        }
+    }
+
+    /**
+     * BPF_PROG_GET_NEXT_ID: the id of the loaded program after {@code startId} (0 for the first), or 0 after the
+     * last one (ENOENT).
+     */
+    public static int progGetNextId(int startId, String operation) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment attr = arena.allocate(GET_ID);
+            attr.set(JAVA_INT, GET_ID_START_ID, startId);
+            long result = raw(Native.scratch(), BPF_PROG_GET_NEXT_ID, attr, GET_ID.byteSize());
+            if (result == -Errno.ENOENT) {
+                return 0;
+            }
+            if (result < 0) {
+                throw new BpfException("BPF_PROG_GET_NEXT_ID", (int) -result, operation);
+            }
+            return attr.get(JAVA_INT, GET_ID_NEXT_ID);
+        }
+    }
+
+    /** BPF_PROG_GET_FD_BY_ID: a new descriptor (the caller owns it) of the loaded program with that id. */
+    public static int progGetFdById(int id, String operation) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment attr = arena.allocate(GET_ID);
+            attr.set(JAVA_INT, GET_ID_START_ID, id);
+            return call(BPF_PROG_GET_FD_BY_ID, attr, GET_ID, operation);
+        }
+    }
+
+    /**
+     * BPF_ENABLE_STATS: turns on the statistics of {@code type} ({@link #BPF_STATS_RUN_TIME}: every program's
+     * run_time_ns and run_cnt in bpf_prog_info) for as long as the returned descriptor is open (the caller owns
+     * it). Counting costs each program run two clock reads, so it is off unless someone holds such a descriptor
+     * or sets the kernel.bpf_stats_enabled sysctl.
+     */
+    public static int enableStats(int type, String operation) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment attr = arena.allocate(ENABLE_STATS);
+            attr.set(JAVA_INT, ENABLE_STATS_TYPE, type);
+            return call(BPF_ENABLE_STATS, attr, ENABLE_STATS, operation);
         }
     }
 

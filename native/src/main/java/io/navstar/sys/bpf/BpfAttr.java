@@ -165,6 +165,23 @@ public final class BpfAttr {
             MemoryLayout.paddingLayout(4));
     public static final long FD_ONLY_FD = offset(FD_ONLY, "fd");
 
+    /**
+     * BPF_PROG_GET_NEXT_ID and BPF_PROG_GET_FD_BY_ID: the anonymous struct whose first member is start_id, or
+     * prog_id in the same place.
+     */
+    public static final StructLayout GET_ID = MemoryLayout.structLayout(
+            JAVA_INT.withName("start_id"),
+            JAVA_INT.withName("next_id"),
+            JAVA_INT.withName("open_flags"));
+    public static final long GET_ID_START_ID = offset(GET_ID, "start_id");
+    public static final long GET_ID_NEXT_ID = offset(GET_ID, "next_id");
+    public static final long GET_ID_OPEN_FLAGS = offset(GET_ID, "open_flags");
+
+    /** BPF_ENABLE_STATS: the enable_stats struct. */
+    public static final StructLayout ENABLE_STATS = MemoryLayout.structLayout(
+            JAVA_INT.withName("type"));
+    public static final long ENABLE_STATS_TYPE = offset(ENABLE_STATS, "type");
+
     /** BPF_PROG_TEST_RUN (the "test" struct). */
     public static final StructLayout TEST_RUN = MemoryLayout.structLayout(
             JAVA_INT.withName("prog_fd"),
@@ -246,6 +263,23 @@ public final class BpfAttr {
             JAVA_LONG.withName("jited_ksyms"),
             JAVA_LONG.withName("jited_func_lens"),
             JAVA_INT.withName("btf_id"),
+            JAVA_INT.withName("func_info_rec_size"),
+            JAVA_LONG.withName("func_info"),
+            JAVA_INT.withName("nr_func_info"),
+            JAVA_INT.withName("nr_line_info"),
+            JAVA_LONG.withName("line_info"),
+            JAVA_LONG.withName("jited_line_info"),
+            JAVA_INT.withName("nr_jited_line_info"),
+            JAVA_INT.withName("line_info_rec_size"),
+            JAVA_INT.withName("jited_line_info_rec_size"),
+            JAVA_INT.withName("nr_prog_tags"),
+            JAVA_LONG.withName("prog_tags"),
+            JAVA_LONG.withName("run_time_ns"),
+            JAVA_LONG.withName("run_cnt"),
+            JAVA_LONG.withName("recursion_misses"),
+            JAVA_INT.withName("verified_insns"),
+            JAVA_INT.withName("attach_btf_obj_id"),
+            JAVA_INT.withName("attach_btf_id"),
             MemoryLayout.paddingLayout(4));
 
     /** struct bpf_link_info: type, id, prog_id, then a union (its first u32s: ifindex or cgroup id). */

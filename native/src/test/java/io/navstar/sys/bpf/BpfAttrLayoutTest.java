@@ -76,6 +76,14 @@ class BpfAttrLayoutTest {
         offsets.put("offsetof(struct bpf_map_info, btf_value_type_id)", BpfAttr.offset(BpfAttr.MAP_INFO, "btf_value_type_id"));
         offsets.put("offsetof(struct bpf_prog_info, name)", BpfAttr.offset(BpfAttr.PROG_INFO, "name"));
         offsets.put("offsetof(struct bpf_prog_info, btf_id)", BpfAttr.offset(BpfAttr.PROG_INFO, "btf_id"));
+        offsets.put("offsetof(struct bpf_prog_info, run_time_ns)", BpfAttr.offset(BpfAttr.PROG_INFO, "run_time_ns"));
+        offsets.put("offsetof(struct bpf_prog_info, run_cnt)", BpfAttr.offset(BpfAttr.PROG_INFO, "run_cnt"));
+        offsets.put("sizeof(struct bpf_prog_info)", BpfAttr.PROG_INFO.byteSize());
+        offsets.put("offsetof(union bpf_attr, start_id)", BpfAttr.GET_ID_START_ID);
+        offsets.put("offsetof(union bpf_attr, prog_id)", BpfAttr.GET_ID_START_ID);
+        offsets.put("offsetof(union bpf_attr, next_id)", BpfAttr.GET_ID_NEXT_ID);
+        offsets.put("offsetof(union bpf_attr, open_flags)", BpfAttr.GET_ID_OPEN_FLAGS);
+        offsets.put("offsetof(union bpf_attr, enable_stats.type)", BpfAttr.ENABLE_STATS_TYPE);
         offsets.put("offsetof(struct bpf_link_info, prog_id)", BpfAttr.offset(BpfAttr.LINK_INFO, "prog_id"));
         offsets.put("sizeof(struct epoll_event)", Libc.EPOLL_EVENT_SIZE);
         return offsets;
