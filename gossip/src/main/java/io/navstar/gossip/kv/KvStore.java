@@ -17,7 +17,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,8 +60,14 @@ public final class KvStore implements AutoCloseable {
     record Changes(List<Map.Entry<KvKey, Entry>> entries, long upToSeq, boolean more) {
     }
 
-    private sealed interface Request permits OpRequest, MergeRequest, SubscribeRequest {
+    private sealed interface Request permits OpRequest, MergeRequest, SubscribeRequest, Stop {
     }
+
+    /** Wakes the idle store thread at {@link #close}, so it can wait without a timeout. */
+    private record Stop() implements Request {
+    }
+
+    private static final Stop STOP = new Stop();
 
     /** A local operation; {@code requestedNanos} ({@link System#nanoTime()}) times it to its acknowledgement. */
     private record OpRequest(KvKey key, VersionVector expected, List<Op> ops, CompletableFuture<Versioned> result,
@@ -287,8 +292,8 @@ public final class KvStore implements AutoCloseable {
         final List<Request> batch = new ArrayList<>(config.maxBatch());
         while (running) {
             try {
-                final Request first = queue.poll(50, TimeUnit.MILLISECONDS);
-                if (first == null) {
+                final Request first = queue.take(); // an idle store never wakes: close() sends STOP
+                if (first instanceof Stop) {
                     continue;
                 }
                 batch.add(first);
@@ -327,6 +332,9 @@ public final class KvStore implements AutoCloseable {
                     final Map<KvKey, Entry> adopted = applyRemote(merge, pending);
                     durable.add(merge);
                     afterCommit.add(() -> merge.result().complete(publishedSeqs(adopted)));
+                }
+                case Stop stop -> {
+                    // close() is under way: what is already queued is still committed
                 }
                 case SubscribeRequest sub -> {
                     for (Map.Entry<KvKey, Entry> e : committed.tailMap(sub.subscription().prefix, true).entrySet()) {
@@ -508,6 +516,8 @@ public final class KvStore implements AutoCloseable {
             }
             case MergeRequest m -> m.result().completeExceptionally(e);
             case SubscribeRequest s -> s.result().completeExceptionally(e);
+            case Stop stop -> {
+            }
         }
     }
 
@@ -534,6 +544,7 @@ public final class KvStore implements AutoCloseable {
         running = false;
         try {
             if (!config.inline()) {
+                queue.offer(STOP); // a full queue needs no wakeup: the thread sees `running` after its batch
                 thread.join(10_000);
             }
         } catch (InterruptedException e) {

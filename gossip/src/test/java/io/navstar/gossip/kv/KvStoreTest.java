@@ -45,6 +45,23 @@ class KvStoreTest {
         return map.<PnCounter>getOrEmpty("count", CrdtType.PNCOUNTER).value();
     }
 
+    /** An idle node's store thread costs no wakeups: it waits without a timeout, and close() still ends it. */
+    @Test
+    void idleStoreThreadWaitsWithoutTimeoutAndCloseEndsIt() throws Exception {
+        Thread storeThread;
+        try (KvStore store = open("idle")) {
+            store.requestOp(VIPS, List.of(addBackend("/web:80", "10.0.0.2:80")));
+            storeThread = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().equals("kv-store-idle")).findFirst().orElseThrow();
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (storeThread.getState() == Thread.State.RUNNABLE && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals(Thread.State.WAITING, storeThread.getState());
+        }
+        assertFalse(storeThread.isAlive(), "close() ended the store thread");
+    }
+
     @Test
     void requestOpReturnsTheNewValueAndBumpsTheClock() {
         try (KvStore store = open("a")) {
