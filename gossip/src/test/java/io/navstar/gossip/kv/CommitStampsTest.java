@@ -57,7 +57,7 @@ class CommitStampsTest {
         final long grain = (10L * changes + capacity / 2 - 1) / (capacity / 2); // the span over half the capacity
         for (int seq = 1; seq <= changes; seq++) {
             final long at = stamps.committedAt(seq);
-            assertTrue(at <= seq * 10L && seq * 10L - at < 2 * grain, "change " + seq + " at " + at + ", grain " + grain);
+            assertTrue(at <= seq * 10L && seq * 10L - at < 2 * grain, "change " + seq + " at " + at);
             assertTrue(at >= previous, "ordered");
             previous = at;
         }

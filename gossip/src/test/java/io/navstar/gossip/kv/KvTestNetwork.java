@@ -13,8 +13,8 @@ import java.util.function.BooleanSupplier;
 /**
  * A tiny deterministic network for the replicator's unit tests: simulated time in one thread, a
  * fixed set of undirected links, seeded latency and loss, partitions that take links down (and
- * tell both ends), heals that bring them back, and links muted without telling anyone. Multicast reaches every node of the sender's
- * partition directly. Not thread-safe: the test thread drives it.
+ * tell both ends), heals that bring them back, and links muted without telling anyone. Multicast
+ * reaches every node of the sender's partition directly. Not thread-safe: the test thread drives it.
  */
 final class KvTestNetwork {
 
