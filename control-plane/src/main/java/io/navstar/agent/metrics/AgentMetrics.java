@@ -4,6 +4,7 @@ import io.navstar.agent.api.ApiServer;
 import io.navstar.agent.lb.LbStatistics;
 import io.navstar.dns.metrics.DnsMetrics;
 import io.navstar.gossip.kv.KvMetrics;
+import io.navstar.gossip.kv.KvReplicator;
 import io.navstar.gossip.metrics.GossipMetrics;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
@@ -44,9 +45,9 @@ public final class AgentMetrics {
         return this;
     }
 
-    /** Adds the KV store's families. */
-    public AgentMetrics kv(KvMetrics metrics) {
-        registry.register(new KvCollector(metrics));
+    /** Adds the KV store's families, with the replication lag toward each of {@code replicator}'s neighbours. */
+    public AgentMetrics kv(KvMetrics metrics, KvReplicator replicator) {
+        registry.register(new KvCollector(metrics, replicator));
         return this;
     }
 

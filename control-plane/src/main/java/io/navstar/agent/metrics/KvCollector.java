@@ -1,8 +1,10 @@
 package io.navstar.agent.metrics;
 
 import io.navstar.gossip.kv.KvMetrics;
+import io.navstar.gossip.kv.KvReplicator;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 
 import java.util.Locale;
@@ -11,20 +13,24 @@ import static io.navstar.agent.metrics.Families.count;
 import static io.navstar.agent.metrics.Families.counter;
 import static io.navstar.agent.metrics.Families.counters;
 import static io.navstar.agent.metrics.Families.gauge;
+import static io.navstar.agent.metrics.Families.gauges;
 import static io.navstar.agent.metrics.Families.histogram;
+import static io.navstar.agent.metrics.Families.level;
 
 /**
  * The KV store's families ({@code navstar_kv_*}): state size, local operations by result and their latency, the
- * requests each group commit made durable, refusals for overload, deltas and anti-entropy traffic; read from
- * {@link KvMetrics} at scrape time.
+ * requests each group commit made durable, refusals for overload, deltas and anti-entropy traffic, read from
+ * {@link KvMetrics}; and each neighbour's replication lag, read from the {@link KvReplicator}; all at scrape time.
  *
  * <p>Threading: {@link #collect} from any thread (the scraping one).
  */
 final class KvCollector implements MultiCollector {
     private final KvMetrics metrics;
+    private final KvReplicator replicator;
 
-    KvCollector(KvMetrics metrics) {
+    KvCollector(KvMetrics metrics, KvReplicator replicator) {
         this.metrics = metrics;
+        this.replicator = replicator;
     }
 
     @Override
@@ -33,6 +39,17 @@ final class KvCollector implements MultiCollector {
                 "Local KV operations, by how they ended.");
         for (KvMetrics.OpResult result : KvMetrics.OpResult.values()) {
             operations.dataPoint(count(metrics.operations(result), "result", result.name().toLowerCase(Locale.ROOT)));
+        }
+        GaugeSnapshot.Builder lag = gauges("navstar_kv_replication_lag_seconds",
+                "Age of the oldest change to this node's KV store that a neighbour has not confirmed by anti-entropy,"
+                        + " 0 when it confirmed all; confirmation trails delta delivery by up to one anti-entropy"
+                        + " interval.");
+        GaugeSnapshot.Builder pending = gauges("navstar_kv_replication_pending_changes",
+                "Changes to this node's KV store (one per key and commit, local or merged from peers) that a"
+                        + " neighbour has not confirmed by anti-entropy.");
+        for (KvReplicator.ReplicationLag neighbour : replicator.replicationLag()) {
+            lag.dataPoint(level(neighbour.lagNanos() / Families.NANOS_PER_SECOND, "peer", neighbour.peer()));
+            pending.dataPoint(level(neighbour.pendingChanges(), "peer", neighbour.peer()));
         }
         return MetricSnapshots.of(
                 gauge("navstar_kv_keys", "Keys in the KV store.", metrics.keys()),
@@ -62,6 +79,8 @@ final class KvCollector implements MultiCollector {
                 counter("navstar_kv_full_exchanges", "Anti-entropy exchanges of the full state.",
                         metrics.fullExchanges()),
                 counter("navstar_kv_corrupt_frames", "KV frames from peers that failed to decode.",
-                        metrics.corruptFrames()));
+                        metrics.corruptFrames()),
+                lag.build(),
+                pending.build());
     }
 }

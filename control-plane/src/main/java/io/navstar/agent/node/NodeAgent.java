@@ -210,7 +210,7 @@ public final class NodeAgent implements AutoCloseable {
 
         publishNodeRecord();
         gossip.node().start(config.contacts());
-        metrics = new AgentMetrics().gossip(gossip.node().metrics()).kv(kv.metrics()).dns(dns.metrics())
+        metrics = new AgentMetrics().gossip(gossip.node().metrics()).kv(kv.metrics(), replicator).dns(dns.metrics())
                 .lb(lb.statistics());
         if (config.contacts().isEmpty()) {
             membershipSettled = true; // nobody to wait for

@@ -12,8 +12,10 @@ import io.navstar.dns.zone.ZoneSnapshot;
 import io.navstar.gossip.GossipConfig;
 import io.navstar.gossip.NodeId;
 import io.navstar.gossip.TcpGossipNode;
+import io.navstar.gossip.kv.GossipKvNetwork;
 import io.navstar.gossip.kv.KvConfig;
 import io.navstar.gossip.kv.KvKey;
+import io.navstar.gossip.kv.KvReplicator;
 import io.navstar.gossip.kv.KvStore;
 import io.navstar.gossip.kv.crdt.CrdtType;
 import io.navstar.gossip.kv.crdt.Op;
@@ -33,6 +35,8 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.prometheus.metrics.expositionformats.OpenMetricsTextFormatWriter;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -54,6 +58,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 
 import static io.navstar.agent.metrics.Exposition.assertPromtoolAccepts;
 import static io.navstar.agent.metrics.Exposition.families;
@@ -63,10 +68,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@code GET /metrics} of a running API over real parts: a DNS server on loopback, a KV store in a temporary
- * directory, two gossip nodes on loopback, and a stub of the load balancer's statistics (the real one needs root and
- * the kernel: {@code LoadBalancerKernelTest} scrapes it). The text must pass promtool; counters move with their
- * events.
+ * {@code GET /metrics} of a running API over real parts: a DNS server on loopback, two gossip nodes on loopback with
+ * a KV store each (in a temporary directory) replicating between them, and a stub of the load balancer's statistics
+ * (the real one needs root and the kernel: {@code LoadBalancerKernelTest} scrapes it). The text must pass promtool;
+ * counters move with their events.
  */
 class AgentMetricsTest {
     private static final String VIP_NAME = "web.marathon.l4lb.thisdcos.directory";
@@ -75,6 +80,10 @@ class AgentMetricsTest {
     @TempDir
     static Path dir;
     static KvStore kv;
+    static KvStore kvB;
+    static KvReplicator replicator;
+    static KvReplicator replicatorB;
+    static boolean gossipStarted;
     static DnsServer dns;
     static TcpGossipNode gossipA;
     static TcpGossipNode gossipB;
@@ -85,15 +94,20 @@ class AgentMetricsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        kv = KvStore.open(KvConfig.defaults(dir.resolve("kv.db"), "a"));
+        gossipA = gossip("a");
+        gossipB = gossip("b");
+        kv = KvStore.open(KvConfig.defaults(dir.resolve("kv.db"), gossipA.node().self().toString()));
+        kvB = KvStore.open(KvConfig.defaults(dir.resolve("kv-b.db"), gossipB.node().self().toString()));
+        replicator = new KvReplicator(kv, new GossipKvNetwork(gossipA.node()), KvReplicator.Config.simulation())
+                .start();
+        replicatorB = new KvReplicator(kvB, new GossipKvNetwork(gossipB.node()), KvReplicator.Config.simulation())
+                .start();
         LocalZones zones = new LocalZones(ZoneSnapshot.builder().zone(DnsConfig.DEFAULT_DOMAIN)
                 .address(VIP_NAME, "11.0.0.1", 60).build());
         // one upstream nobody asks: its families have a point without traffic
         dns = new DnsServer(DnsConfig.loopback("127.0.0.1", 0, List.of(new InetSocketAddress("127.0.0.1", 9))), zones)
                 .start();
-        gossipA = gossip("a");
-        gossipB = gossip("b");
-        metrics = new AgentMetrics().gossip(gossipA.node().metrics()).kv(kv.metrics()).dns(dns.metrics())
+        metrics = new AgentMetrics().gossip(gossipA.node().metrics()).kv(kv.metrics(), replicator).dns(dns.metrics())
                 .lb(AgentMetricsTest::lbSnapshot);
         api = ApiServer.start(new InetSocketAddress("127.0.0.1", 0), new ApiServer.Routes()
                 .addBlocking(HttpMethod.GET, "/metrics", metrics.endpoint()));
@@ -122,7 +136,7 @@ class AgentMetricsTest {
 
     @AfterAll
     static void stop() {
-        for (AutoCloseable part : new AutoCloseable[] {api, gossipB, gossipA, dns, kv}) {
+        for (AutoCloseable part : new AutoCloseable[] {api, replicatorB, replicator, gossipB, gossipA, dns, kvB, kv}) {
             try {
                 if (part != null) {
                     part.close();
@@ -144,6 +158,7 @@ class AgentMetricsTest {
                 "navstar_gossip_sent_bytes", "navstar_gossip_probe_rtt_seconds", "navstar_gossip_failures_detected",
                 "navstar_kv_operations", "navstar_kv_operation_duration_seconds", "navstar_kv_group_commit_requests",
                 "navstar_kv_overloaded", "navstar_kv_anti_entropy_sent_bytes",
+                "navstar_kv_replication_lag_seconds", "navstar_kv_replication_pending_changes",
                 "navstar_dns_queries", "navstar_dns_cache_hits", "navstar_dns_cache_stale_answers",
                 "navstar_dns_upstream_rtt_seconds", "navstar_dns_upstream_failures", "navstar_dns_failure_cache_hits",
                 "navstar_dns_overloaded", "navstar_dns_dropped",
@@ -189,19 +204,55 @@ class AgentMetricsTest {
         assertEquals(timed + 1, value(registry, "navstar_kv_operation_duration_seconds"));
         assertEquals(commits + 1, value(registry, "navstar_kv_group_commit_requests"));
 
-        gossipA.node().start(List.of());
-        gossipB.node().start(List.of(gossipA.node().self()));
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (value(registry, "navstar_gossip_messages_received", "type", "join") == 0
-                && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
+        startGossip();
+        awaitTrue(() -> value(registry, "navstar_gossip_messages_received", "type", "join") > 0);
         assertEquals(1, value(registry, "navstar_gossip_messages_received", "type", "join"), "a gossip JOIN");
         assertTrue(value(registry, "navstar_gossip_received_bytes", "type", "join") > 0);
 
         lbNewFlows.incrementAndGet();
         assertEquals(3, value(registry, "navstar_lb_vip_new_flows", "vip", "tcp://11.0.0.1:80"), "read at scrape");
         assertPromtoolAccepts(get(null).body());
+    }
+
+    @Test
+    void kvReplicationLagHasASeriesPerNeighbourThatClearsOnceItConfirms() throws Exception {
+        PrometheusRegistry registry = metrics.registry();
+        for (String family : List.of("navstar_kv_replication_lag_seconds", "navstar_kv_replication_pending_changes")) {
+            MetricSnapshot snapshot = registry.scrape().stream()
+                    .filter(s -> s.getMetadata().getName().equals(family)).findFirst().orElseThrow();
+            assertTrue(snapshot instanceof GaugeSnapshot, family + " is a gauge");
+        }
+        startGossip();
+        String[] peerB = {"peer", gossipB.node().self().toString()};
+        awaitTrue(() -> has(registry, "navstar_kv_replication_pending_changes", peerB));
+        KvKey key = KvKey.of("navstar", "lag-test");
+        kv.requestOp(key, List.of(Op.update("hits", CrdtType.GCOUNTER, new Op.Increment(1))));
+        awaitTrue(() -> !kvB.value(key).isEmpty()
+                && value(registry, "navstar_kv_replication_pending_changes", peerB) == 0
+                && value(registry, "navstar_kv_replication_lag_seconds", peerB) == 0);
+        assertTrue(has(registry, "navstar_kv_replication_lag_seconds", peerB));
+        byte[] text = get(null).body();
+        assertPromtoolAccepts(text);
+        assertTrue(new String(text, StandardCharsets.UTF_8).contains("navstar_kv_replication_lag_seconds{peer=\""
+                + peerB[1] + "\"} 0"), "a series labelled with the neighbour");
+    }
+
+    /** Starts both gossip nodes, b joining a, once for every test. */
+    private static synchronized void startGossip() {
+        if (!gossipStarted) {
+            gossipStarted = true;
+            gossipA.node().start(List.of());
+            gossipB.node().start(List.of(gossipA.node().self()));
+        }
+    }
+
+    /** Waits up to 5 s for {@code condition}, then asserts it. */
+    private static void awaitTrue(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertTrue(condition.getAsBoolean(), "within 5 s");
     }
 
     /** Asks the DNS server for {@code name}'s A record over UDP; its response code. */

@@ -1,5 +1,6 @@
 package io.navstar.gossip.kv;
 
+import io.navstar.gossip.kv.crdt.OrMap;
 import io.navstar.gossip.kv.crdt.VersionVector;
 import io.navstar.gossip.kv.wire.CorruptDataException;
 import java.time.Duration;
@@ -10,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,7 +39,13 @@ import org.slf4j.LoggerFactory;
  *       {@link Config#mismatchRoundsBeforeFull()} rounds, the receiver asks for a full summary.</li>
  * </ul>
  *
- * <p>Confined to the network's thread: every handler, timer and store callback hops onto it.
+ * <p>Replication lag ({@link #replicationLag()}), per neighbour: the changes after its watermark, which it has not
+ * confirmed yet, and the age of the oldest of them, from commit times that {@link CommitStamps} keeps for as long as
+ * some neighbour lacks them. A confirmation comes with the anti-entropy exchange that moves the watermark, so the
+ * lag runs up to one {@link Config#antiEntropyInterval()} behind the deltas that normally deliver changes first.
+ *
+ * <p>Confined to the network's thread: every handler, timer and store callback hops onto it, except
+ * {@link #neighbours()} and {@link #replicationLag()}, which read published state from any thread.
  */
 public final class KvReplicator implements AutoCloseable {
 
@@ -73,9 +81,38 @@ public final class KvReplicator implements AutoCloseable {
         }
     }
 
+    /**
+     * What one neighbour has not confirmed, as published for {@link #replicationLag()}: the changes after
+     * {@code watermark}, the oldest committed at {@code sinceNanos}, or {@link #NOTHING_PENDING} when no change
+     * after the watermark has been stamped yet.
+     */
+    private record Unconfirmed(long watermark, long sinceNanos) {
+    }
+
+    private static final long NOTHING_PENDING = Long.MAX_VALUE;
+
+    /**
+     * How far one neighbour is behind this store, by what it has confirmed through anti-entropy.
+     *
+     * @param peer           the neighbour
+     * @param lagNanos       age of the oldest change it has not confirmed (counted at most from when it became a
+     *                       neighbour or last asked for a full exchange); 0 when it has confirmed every change
+     * @param pendingChanges changes committed here (local operations and merges, one per key per commit) that it has
+     *                       not confirmed
+     */
+    public record ReplicationLag(String peer, long lagNanos, long pendingChanges) {
+    }
+
+    /** Commit times kept at most: 16 KiB, coarsening beyond (see {@link CommitStamps}). */
+    static final int COMMIT_STAMPS = 1024;
+
     /** Anti-entropy state toward one neighbour. */
     private static final class Peer {
         long watermark;
+        /** When it came up or asked for a full exchange: changes older than that count as pending from then. */
+        long pendingFloorNanos;
+        /** Written on the network thread (before the peer joins {@code peers}), read by {@link #replicationLag()}. */
+        volatile Unconfirmed unconfirmed;
         long inFlightId = -1;
         long inFlightUpTo;
         boolean inFlightMore;
@@ -98,6 +135,10 @@ public final class KvReplicator implements AutoCloseable {
     // Written only on the network's thread; concurrent so that neighbours() may be read from any.
     private final Map<String, Peer> peers = new ConcurrentHashMap<>();
     private final Map<KvKey, Requested> requested = new HashMap<>();
+    private final CommitStamps commitStamps = new CommitStamps(COMMIT_STAMPS);
+    /** Set while a stamp of new commits is queued on the network thread: one hop serves every commit until it runs. */
+    private final AtomicBoolean stampQueued = new AtomicBoolean();
+    private final Runnable stampCommits = this::stampCommits;
     private long nextPushId = 1;
     private Runnable cancelTimer;
     private volatile boolean closed;
@@ -114,14 +155,24 @@ public final class KvReplicator implements AutoCloseable {
 
     /** Hooks into the store and the network and starts the anti-entropy timer. */
     public KvReplicator start() {
-        store.setCommitListener((key, delta, origin, seq) -> {
-            final byte[] frame = KvFrames.delta(origin, seq, key, delta);
-            network.execute(() -> {
-                if (!closed) {
-                    metrics.deltasSent.increment();
-                    network.multicast(frame);
+        store.setCommitListener(new KvStore.CommitListener() {
+            @Override
+            public void onLocalCommit(KvKey key, OrMap delta, String origin, long seq) {
+                final byte[] frame = KvFrames.delta(origin, seq, key, delta);
+                network.execute(() -> {
+                    if (!closed) {
+                        metrics.deltasSent.increment();
+                        network.multicast(frame);
+                    }
+                });
+            }
+
+            @Override
+            public void onChangesPublished(long lastSeq) {
+                if (!stampQueued.getAndSet(true)) {
+                    network.execute(stampCommits);
                 }
-            });
+            }
         });
         network.start(new KvNetwork.Handler() {
             @Override
@@ -138,8 +189,10 @@ public final class KvReplicator implements AutoCloseable {
             public void onNeighbourDown(String peer) {
                 peers.remove(peer);
                 requested.values().removeIf(r -> r.peer().equals(peer));
+                forgetConfirmedStamps();
             }
         });
+        network.execute(stampCommits); // what the store held before: committed by now
         network.execute(this::scheduleRound);
         return this;
     }
@@ -147,6 +200,60 @@ public final class KvReplicator implements AutoCloseable {
     /** The neighbours anti-entropy currently runs with; callable from any thread. */
     public List<String> neighbours() {
         return new ArrayList<>(peers.keySet());
+    }
+
+    /**
+     * Each neighbour's replication lag, at this moment; callable from any thread. A neighbour that goes away
+     * leaves the list.
+     */
+    public List<ReplicationLag> replicationLag() {
+        final List<ReplicationLag> out = new ArrayList<>(peers.size());
+        for (Map.Entry<String, Peer> e : peers.entrySet()) {
+            final Unconfirmed unconfirmed = e.getValue().unconfirmed;
+            // Read after the watermark, which was at most lastSeq when published: the count is never negative.
+            final long lastSeq = store.lastSeq();
+            final long lagNanos = unconfirmed.sinceNanos() == NOTHING_PENDING
+                    ? 0 : Math.max(0, network.nanoTime() - unconfirmed.sinceNanos());
+            out.add(new ReplicationLag(e.getKey(), lagNanos, lastSeq - unconfirmed.watermark()));
+        }
+        return out;
+    }
+
+    /** Stamps the changes published since the last stamp with the time now (queued by the store's thread). */
+    private void stampCommits() {
+        stampQueued.set(false); // before reading lastSeq: a commit after this read queues another stamp
+        if (closed) {
+            return;
+        }
+        commitStamps.stamp(store.lastSeq(), network.nanoTime());
+        for (Peer peer : peers.values()) {
+            if (peer.unconfirmed.sinceNanos() == NOTHING_PENDING && peer.watermark < commitStamps.lastSeq()) {
+                publishUnconfirmed(peer);
+            }
+        }
+        forgetConfirmedStamps();
+    }
+
+    /** Publishes what {@code peer} has not confirmed after its watermark or the stamps moved. */
+    private void publishUnconfirmed(Peer peer) {
+        final long oldest = peer.watermark + 1;
+        final long since = oldest > commitStamps.lastSeq()
+                ? NOTHING_PENDING : Math.max(commitStamps.committedAt(oldest), peer.pendingFloorNanos);
+        peer.unconfirmed = new Unconfirmed(peer.watermark, since);
+    }
+
+    /** Drops the commit times of changes that every neighbour has confirmed. */
+    private void forgetConfirmedStamps() {
+        long confirmedByAll = commitStamps.lastSeq();
+        for (Peer peer : peers.values()) {
+            confirmedByAll = Math.min(confirmedByAll, peer.watermark);
+        }
+        commitStamps.forgetUpTo(confirmedByAll);
+    }
+
+    /** Commit times kept now; network thread only. */
+    int commitStampsKept() {
+        return commitStamps.size();
     }
 
     /** Keys whose values were asked of {@code peer} and have not arrived; network thread only. */
@@ -193,6 +300,8 @@ public final class KvReplicator implements AutoCloseable {
             return;
         }
         final Peer peer = new Peer();
+        peer.pendingFloorNanos = network.nanoTime();
+        publishUnconfirmed(peer);
         peers.put(peerId, peer);
         metrics.fullExchanges.increment();
         sendSummary(peerId, peer);
@@ -243,7 +352,11 @@ public final class KvReplicator implements AutoCloseable {
             bytes += entry.encodedValue().length;
         }
         if (batch.isEmpty()) {
-            peer.watermark = Math.max(peer.watermark, peer.inFlightUpTo);
+            if (peer.inFlightUpTo > peer.watermark) {
+                peer.watermark = peer.inFlightUpTo;
+                publishUnconfirmed(peer);
+                forgetConfirmedStamps();
+            }
             peer.inFlightId = -1;
             if (peer.inFlightMore) {
                 sendSummary(peerId, peer); // a large sync continues at the pace of acks
@@ -346,6 +459,8 @@ public final class KvReplicator implements AutoCloseable {
                 if (peer != null) {
                     metrics.fullExchanges.increment();
                     peer.watermark = 0;
+                    peer.pendingFloorNanos = network.nanoTime();
+                    publishUnconfirmed(peer);
                     sendSummary(from, peer);
                 }
             }

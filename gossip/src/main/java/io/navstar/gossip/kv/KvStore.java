@@ -42,10 +42,13 @@ public final class KvStore implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(KvStore.class);
 
-    /** What the replicator hears from the store thread after each durable commit. */
+    /** What the replicator hears from the store thread after each durable commit; it must not block. */
     interface CommitListener {
         /** A local operation on {@code key}, the {@code seq}-th by this replica, produced {@code delta}. */
         void onLocalCommit(KvKey key, OrMap delta, String origin, long seq);
+
+        /** A commit published changes up to change sequence number {@code lastSeq} (local and remote alike). */
+        void onChangesPublished(long lastSeq);
     }
 
     /** A committed key as the store holds it. {@code seq} orders changes for anti-entropy. */
@@ -375,6 +378,10 @@ public final class KvStore implements AutoCloseable {
             }
         }
         afterCommit.forEach(Runnable::run);
+        final CommitListener listener = commitListener;
+        if (listener != null) {
+            listener.onChangesPublished(lastSeq);
+        }
     }
 
     private boolean applyLocal(OpRequest op, Map<KvKey, Entry> pending, List<Runnable> afterCommit) {

@@ -10,7 +10,8 @@
  *       {@code value}, {@code valueWithClock}, {@code keys}, {@code subscribe}), durable in SQLite WAL
  *       with group commit; size limit and "overloaded" back-pressure.</li>
  *   <li>{@link io.navstar.gossip.kv.KvReplicator}: delta multicast and per-peer-watermark
- *       anti-entropy over a {@link io.navstar.gossip.kv.KvNetwork}.</li>
+ *       anti-entropy over a {@link io.navstar.gossip.kv.KvNetwork}; {@code replicationLag()} tells
+ *       how far behind each neighbour has confirmed.</li>
  *   <li>{@link io.navstar.gossip.kv.GossipKvNetwork}: that network on a gossip node (channels 16 and 17).</li>
  * </ul>
  *

@@ -324,4 +324,85 @@ class KvReplicationTest {
         assertEquals(settled, b.valueWithClock(KEY));
         assertTrue(!before.equals(settled));
     }
+
+    private static KvReplicator.ReplicationLag lagOf(KvReplicator replicator, String peer) {
+        return replicator.replicationLag().stream().filter(l -> l.peer().equals(peer)).findFirst()
+                .orElseThrow(() -> new AssertionError("no lag toward " + peer + ": " + replicator.replicationLag()));
+    }
+
+    @Test
+    void replicationLagGrowsWhileANeighbourConfirmsNothingAndClearsAfterTheNextExchange() {
+        final KvStore a = node("a");
+        node("b");
+        final KvReplicator replicator = replicators.getFirst();
+        net.link("a", "b");
+        net.runFor(500);
+        assertEquals(List.of(new KvReplicator.ReplicationLag("b", 0, 0)), replicator.replicationLag(), "caught up");
+
+        net.mute("a", "b"); // b stays a neighbour: no health check has noticed
+        final long firstCommit = net.nowNanos();
+        a.requestOp(KEY, increment(1));
+        net.runFor(1_000);
+        assertEquals(new KvReplicator.ReplicationLag("b", 1_000_000_000L, 1), lagOf(replicator, "b"));
+        a.requestOp(KEY, increment(1));
+        a.requestOp(KvKey.of("demo", "other"), increment(1));
+        net.runFor(4_000);
+        assertEquals(new KvReplicator.ReplicationLag("b", net.nowNanos() - firstCommit, 3), lagOf(replicator, "b"),
+                "the age of the first unconfirmed commit, and every commit since counted");
+
+        net.unmute("a", "b");
+        // An exchange lost in the silence is given up after the push timeout; the next round confirms everything.
+        final KvReplicator.Config config = KvReplicator.Config.simulation();
+        final long bound = config.pushTimeout().plus(config.antiEntropyInterval()).toMillis() + 50;
+        assertTrue(net.runUntil(() -> lagOf(replicator, "b").equals(new KvReplicator.ReplicationLag("b", 0, 0)),
+                bound, 1) >= 0, "confirmed by one exchange: " + replicator.replicationLag());
+        assertEquals(2, count(stores.get("b").value(KEY)));
+        assertEquals(0, replicator.commitStampsKept(), "confirmed by every neighbour: forgotten");
+    }
+
+    @Test
+    void replicationLagCountsChangesMergedFromOthersAndDropsANeighbourThatGoesAway() {
+        final KvStore a = node("a");
+        final KvStore b = node("b");
+        node("c");
+        final KvReplicator replicator = replicators.getFirst();
+        net.link("a", "b");
+        net.link("a", "c");
+        net.runFor(500);
+        net.mute("a", "c");
+        b.requestOp(KEY, increment(1)); // merged into a from b's delta: a change c has not confirmed from a
+        net.runFor(100);
+        assertEquals(1, count(a.value(KEY)));
+        assertEquals(1, lagOf(replicator, "c").pendingChanges());
+        assertTrue(lagOf(replicator, "c").lagNanos() > 0);
+
+        net.partition(List.of(Set.of("a", "b"), Set.of("c")));
+        net.runFor(100);
+        assertEquals(List.of("b"), replicator.replicationLag().stream().map(KvReplicator.ReplicationLag::peer).toList(),
+                "a neighbour that went away has no lag");
+    }
+
+    @Test
+    void commitTimesStayBoundedWhileANeighbourIsSilentForHoursAndTheOldestAgeStaysExact() {
+        final KvStore a = node("a");
+        node("b");
+        final KvReplicator replicator = replicators.getFirst();
+        net.link("a", "b");
+        net.runFor(500);
+        net.mute("a", "b");
+        final long firstCommit = net.nowNanos();
+        final int commits = 3 * KvReplicator.COMMIT_STAMPS;
+        for (int i = 0; i < commits; i++) {
+            a.requestOp(KEY, increment(1));
+            net.runFor(3_000); // 2.5 hours in all
+            assertTrue(replicator.commitStampsKept() <= KvReplicator.COMMIT_STAMPS, "bounded");
+        }
+        assertEquals(new KvReplicator.ReplicationLag("b", net.nowNanos() - firstCommit, commits),
+                lagOf(replicator, "b"));
+
+        net.unmute("a", "b");
+        assertTrue(net.runUntil(() -> lagOf(replicator, "b").pendingChanges() == 0, 5_000) >= 0);
+        assertEquals(0, lagOf(replicator, "b").lagNanos());
+        assertEquals(0, replicator.commitStampsKept());
+    }
 }

@@ -13,8 +13,8 @@ import java.util.function.BooleanSupplier;
 /**
  * A tiny deterministic network for the replicator's unit tests: simulated time in one thread, a
  * fixed set of undirected links, seeded latency and loss, partitions that take links down (and
- * tell both ends) and heals that bring them back. Multicast reaches every node of the sender's
- * partition directly. Not thread-safe: the test thread drives it.
+ * tell both ends), heals that bring them back, and links muted without telling anyone. Multicast
+ * reaches every node of the sender's partition directly. Not thread-safe: the test thread drives it.
  */
 final class KvTestNetwork {
 
@@ -30,6 +30,7 @@ final class KvTestNetwork {
     private final Map<String, Node> nodes = new HashMap<>();
     private final Set<Set<String>> links = new HashSet<>();
     private final Map<String, Integer> group = new HashMap<>();
+    private final Set<Set<String>> muted = new HashSet<>();
     private long now;
     private long seq;
     double lossRate;
@@ -61,6 +62,19 @@ final class KvTestNetwork {
             }
         }
         announce(before);
+    }
+
+    /**
+     * Frames between {@code a} and {@code b} are lost from now on, and neither end is told: a link that has failed
+     * before the health checks noticed.
+     */
+    void mute(String a, String b) {
+        muted.add(Set.of(a, b));
+    }
+
+    /** Frames between {@code a} and {@code b} flow again. */
+    void unmute(String a, String b) {
+        muted.remove(Set.of(a, b));
     }
 
     void heal() {
@@ -176,7 +190,8 @@ final class KvTestNetwork {
         @Override
         public void multicast(byte[] frame) {
             for (Node other : new ArrayList<>(nodes.values())) {
-                if (other != this && connected(id, other.id) && random.nextDouble() >= lossRate) {
+                if (other != this && connected(id, other.id) && !muted.contains(Set.of(id, other.id))
+                        && random.nextDouble() >= lossRate) {
                     multicastBytes += frame.length;
                     at(latency(), () -> other.deliver(id, frame));
                 }
@@ -188,13 +203,13 @@ final class KvTestNetwork {
             if (!links.contains(Set.of(id, peer)) || !connected(id, peer)) {
                 return false;
             }
-            if (random.nextDouble() < lossRate) {
+            if (random.nextDouble() < lossRate || muted.contains(Set.of(id, peer))) {
                 return true;
             }
             unicastBytes += frame.length;
             final Node other = nodes.get(peer);
             at(latency(), () -> {
-                if (connected(id, peer)) {
+                if (connected(id, peer) && !muted.contains(Set.of(id, peer))) {
                     other.deliver(id, frame);
                 }
             });
