@@ -151,7 +151,7 @@ fi
 upstreams=()
 if (( host_dns )); then
     while read -r keyword server _; do
-        [[ $keyword == nameserver && $server =~ ^$IPV4$ && ! " ${SPARTAN_ADDRESSES[*]} " =~ " $server " ]] \
+        [[ $keyword == nameserver && $server =~ ^$IPV4$ && " ${SPARTAN_ADDRESSES[*]} " != *" $server "* ]] \
             && upstreams+=("$server:53")
     done < /etc/resolv.conf
     if [[ ${#upstreams[@]} -eq 0 && -f /etc/navstar/navstar.yaml ]]; then

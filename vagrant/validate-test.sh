@@ -49,6 +49,7 @@ fi
 staged=0
 while IFS=$'\x1f' read -r machine step variables command; do
     if [[ $command == /navstar/packaging/provision-node.sh* ]]; then
+        environment=()
         eval "environment=($variables)" # shell-quoted by provisioning-commands.rb
         if ! env "${environment[@]}" bash -c "${command//\/navstar\//$REPO/} --destdir '$scratch/$machine' --no-build" \
                 > "$scratch/out" 2>&1; then
@@ -58,10 +59,10 @@ while IFS=$'\x1f' read -r machine step variables command; do
         fi
         staged=$((staged + 1))
     else
-        for path in $(grep -o '/navstar/[^ ]*' <<< "$command"); do
+        while read -r path; do
             [[ -e $REPO/${path#/navstar/} ]] \
                 || { echo "validate-test: FAIL: the $step provisioning of $machine uses $path, absent" >&2; exit 1; }
-        done
+        done < <(grep -o '/navstar/[^ ]*' <<< "$command")
     fi
 done < <(VAGRANT_DOTFILE_PATH="$scratch/state" ruby "$HERE/provisioning-commands.rb" "$HERE/Vagrantfile")
 for machine in node1 node2 node3; do

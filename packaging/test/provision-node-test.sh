@@ -26,7 +26,7 @@ printf '%s\n' '{"id": "web-1", "address": "10.0.0.5", "ports": [{"port": 8080, "
 refused() { # EXPECTED-TEXT ARGS...
     local expected=$1 code=0
     shift
-    NAVSTAR_CLUSTER_SECRET= "$SCRIPT" --destdir "$scratch/refused" --no-build "$@" > "$scratch/out" 2> "$scratch/err" || code=$?
+    NAVSTAR_CLUSTER_SECRET='' "$SCRIPT" --destdir "$scratch/refused" --no-build "$@" > "$scratch/out" 2> "$scratch/err" || code=$?
     if (( code != 2 )) || [[ $(wc -l < "$scratch/err") -ne 1 ]] || ! grep -qF -- "$expected" "$scratch/err"; then
         fail "provision-node.sh $* gave exit $code and '$(cat "$scratch/err")', expected exit 2 and one line with '$expected'"
     fi
