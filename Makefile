@@ -18,7 +18,7 @@ BPF_HDR     := $(wildcard bpf/include/*.h bpf/*/*.h)
 BENCH       ?= .
 BENCH_ARGS  ?= -f 1 -wi 3 -i 5 -prof gc
 
-.PHONY: all deps java-check bpf build test run bench bench-jmh bench-scripts clean
+.PHONY: all deps java-check bpf build test test-scripts run bench bench-jmh bench-scripts clean
 
 all: build
 
@@ -39,6 +39,11 @@ build: deps java-check bpf
 
 test: deps java-check bpf
 	$(MVN) install
+	@$(MAKE) -s test-scripts
+
+# The shell-level checks, on a built tree: packaging/provision-node.sh staged, vagrant/Vagrantfile validated.
+test-scripts:
+	@for t in packaging/test/*-test.sh vagrant/*-test.sh; do bash "$$t" || exit 1; done
 
 run: build
 	MODE=$(MODE) scripts/demo.sh
