@@ -12,6 +12,7 @@ import java.util.Set;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.CategorySeries;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.internal.chartpart.Chart;
@@ -40,12 +41,17 @@ final class ReportCharts {
         this.dir = dir;
     }
 
-    /** Bars of p50, p99, p99.9 per subject, on a logarithmic axis (the tail is often 10-100x the median). */
+    /**
+     * p50, p99, p99.9 as one line per subject, on a logarithmic axis (the tail is often 10-100x the median) unless a
+     * value is not positive.
+     */
     Png latency(String title, String unit, List<String> percentiles, Map<String, List<Double>> valuesBySubject)
             throws IOException {
         CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title(title)
                 .xAxisTitle("percentile").yAxisTitle(unit).build();
-        chart.getStyler().setYAxisLogarithmic(true);
+        chart.getStyler().setDefaultSeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Line);
+        chart.getStyler().setYAxisLogarithmic(valuesBySubject.values().stream().flatMap(List::stream)
+                .allMatch(v -> v > 0));
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
         valuesBySubject.forEach((subject, values) -> chart.addSeries(subject, percentiles, values));
         return write(chart, title);
