@@ -9,10 +9,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.CategorySeries;
+import org.knowm.xchart.ChartEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.internal.chartpart.Chart;
@@ -93,7 +93,7 @@ final class ReportCharts {
     private Png write(Chart<?, ?> chart, String title) throws IOException {
         String file = uniqueName(title);
         try (OutputStream out = Files.newOutputStream(dir.resolve(file))) {
-            BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG);
+            ChartEncoder.saveChart(chart, out, "png");
         }
         return new Png(file, title);
     }
