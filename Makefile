@@ -17,8 +17,13 @@ BPF_HDR     := $(wildcard bpf/include/*.h bpf/*/*.h)
 
 BENCH       ?= .
 BENCH_ARGS  ?= -f 1 -wi 3 -i 5 -prof gc
+# make bench writes a new report (raw results in raw/, then index.html and PNGs); make report renders one again, by
+# default the latest (REPORT=reports/<date> for another). docs/benchmarks.md, "Reports".
+BENCH_REPORT := reports/$(shell date +%Y-%m-%d-%H%M%S)
+REPORT      ?= $(patsubst %/raw,%,$(lastword $(sort $(wildcard reports/*/raw))))
+RENDER      := $(JAVA) -Djava.awt.headless=true -cp jmh/target/benchmarks.jar io.navstar.bench.report.BenchReport
 
-.PHONY: all deps java-check bpf build test test-scripts run bench bench-jmh bench-scripts clean
+.PHONY: all deps java-check bpf build test test-scripts run bench bench-jmh bench-scripts report clean
 
 all: build
 
@@ -48,14 +53,24 @@ test-scripts:
 run: build
 	MODE=$(MODE) scripts/demo.sh
 
-# Every benchmark: JMH first, then the scripts that drive real tools (dnsperf, wrk) side by side.
+# Every benchmark: JMH first, then the scripts that drive real tools (dnsperf, wrk) side by side, then the report of
+# both in $(BENCH_REPORT), compared with the report before it.
 bench: bench-jmh bench-scripts
+	$(RENDER) $(BENCH_REPORT)
 
 bench-jmh: build
-	$(JAVA) $(JVM_ARGS) -Dnavstar.bpf.dir=$(CURDIR)/bpf/build -jar jmh/target/benchmarks.jar $(BENCH_ARGS) $(BENCH)
+	@mkdir -p $(BENCH_REPORT)/raw
+	$(JAVA) $(JVM_ARGS) -Dnavstar.bpf.dir=$(CURDIR)/bpf/build -jar jmh/target/benchmarks.jar $(BENCH_ARGS) \
+	  -rf json -rff $(BENCH_REPORT)/raw/jmh.json $(BENCH)
 
 bench-scripts: build
-	@for s in jmh/scripts/*.sh; do echo "== $$s"; bash "$$s" || exit 1; done
+	@mkdir -p $(BENCH_REPORT)/raw
+	@for s in jmh/scripts/*.sh; do echo "== $$s"; BENCH_RESULTS=$(CURDIR)/$(BENCH_REPORT)/raw bash "$$s" || exit 1; done
+
+# The report again from the raw results already in $(REPORT)/raw (after a change to the renderer, or to compare).
+report: build
+	@test -n "$(REPORT)" || { echo "make report: no reports/<date>/raw yet; make bench writes one" >&2; exit 2; }
+	$(RENDER) $(REPORT)
 
 # One area's scripts: `make bench-dns` runs jmh/scripts/dns-*.sh, `make bench-lb` jmh/scripts/lb-*.sh.
 bench-%: build

@@ -84,6 +84,8 @@
 # navstar ahead in half the rounds); quote the ratios only from a quiet machine, and with their spread.
 # The pinned mode's p99 is steadier: nothing but the server runs on its core.
 # Needs: java 25, mvn, dnsperf, unbound, dnsmasq, python3, taskset and chrt (util-linux), tcpdump.
+# BENCH_RESULTS=<dir>: also every round's figures as <dir>/dns-bench.json, for the report (queries/s and CPU per
+# query in shared mode, capacity per core in pinned mode, the client view's p50/p99/p99.9 in both; peer: unbound).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DURATION=${DURATION:-5}
@@ -127,6 +129,17 @@ case $MODE in all | shared | pinned) ;; *) echo "MODE must be all, shared or pin
 if [ "$MODE" != shared ] && [ "$(nproc)" -lt 2 ]; then echo "pinned mode needs 2 cores" >&2; exit 2; fi
 
 WORK=$(mktemp -d /tmp/nsd-bench.XXXXXX)
+# shellcheck source=jmh/scripts/lib/results.sh
+. jmh/scripts/lib/results.sh
+results_init dns-bench "$WORK"
+for workload in local fwd; do
+  results_metric "shared $workload queries/s" "q/s" higher unbound
+  results_metric "shared $workload CPU per query" "us" lower unbound
+  results_metric "pinned $workload capacity per core" "q/s per core" higher unbound
+  for mode in shared pinned; do
+    for percentile in p50 p99 p99.9; do results_metric "$mode $workload latency" ms lower unbound "$percentile"; done
+  done
+done
 PIDS=()
 declare -A SPID
 cleanup() {
@@ -400,7 +413,8 @@ latency_phase() {
   local -A P50=() P99=() P999=() PAIR=() PAIRB=() MAX=() SLOW=() T50=() T99=() T999=() TMAX=() CPU=() OWAIT=() OCOMM=()
   local -A ANS=() PAIRS=() DROPS=()
   local n=${#servers[@]}
-  local pauses="" loads="" stalls=""
+  local pauses="" loads="" stalls="" mode=shared
+  [ -z "$sfx" ] || mode=pinned
   rm -rf "$WORK/lat"; mkdir -p "$WORK/lat"
   echo "latency: $RATE q/s for ${LAT_DURATION}s per run, $CLIENTS clients, $LAT_ROUNDS rounds, servers interleaved (order rotated each round);" \
     "first ${LAT_WARM}s at $RATE q/s per server and workload (not measured)"
@@ -423,6 +437,9 @@ latency_phase() {
           <<<"$(latency "$addr" "$WORK/$workload.q" "$pid" "$WORK/lat/$k-$round")"
         [ "$name" = navstar ] && pauses+="$(tail -n +"$((from + 1))" "$WORK/navstar$sfx-jvm.log")"$'\n'
         P50[$k]+=" $c50"; P99[$k]+=" $c99"; P999[$k]+=" $c999"; MAX[$k]+=" $cmax"; CPU[$k]+=" $cpu"
+        for percentile in "p50 $c50" "p99 $c99" "p99.9 $c999"; do
+          results_sample "$mode $workload latency ${percentile% *}" "$name" "$round" "${percentile#* }"
+        done
         if [ "$oc" != - ] && awk -v a="$ow" -v b="${OWAIT[$name]:-0}" 'BEGIN {exit !(a > b)}'; then OWAIT[$name]=$ow; OCOMM[$name]=$oc; fi
         T50[$k]+=" $t50"; T99[$k]+=" $t99"; T999[$k]+=" $t999"; TMAX[$k]+=" $tmax"
         ANS[$k]=$(( ${ANS[$k]:-0} + ans )); PAIRS[$k]=$(( ${PAIRS[$k]:-0} + ${pairs/-/0} )); DROPS[$k]=$(( ${DROPS[$k]:-0} + ${drops/-/0} ))
@@ -509,6 +526,8 @@ shared_mode() {
         name=${pair%%:*}; addr=${pair#*:}
         read -r qps lost cpu <<<"$(perf "$addr" "$WORK/$workload.q" "${SPID[$name]}")"
         QPS[$name-$workload]+=" $qps"; LOST[$name-$workload]+=" $lost"; CPU[$name-$workload]+=" $cpu"
+        results_sample "shared $workload queries/s" "$name" "$round" "$qps"
+        results_sample "shared $workload CPU per query" "$name" "$round" "$cpu"
       done
     done
   done
@@ -598,6 +617,7 @@ pinned_mode() {
         read -r qps lost srv _ lc _ bu us sl <<<"$(pinned_run "$addr" "$WORK/$workload.q" "${SPID[$name-pinned]}" burn)"
         QPS[$k]+=" $qps"; LOST[$k]+=" $lost"; SRV[$k]+=" $srv"; DP[$k]+=" $lc"; BU[$k]+=" $bu"; US[$k]+=" $us"; SL[$k]+=" $sl"
         CAPQ[$k]+=" $qps"; CAPC[$k]+=" $(awk -v u="$us" 'BEGIN {printf "%.0f", (u > 0 ? 1e6 / u : 0)}')"
+        results_sample "pinned $workload capacity per core" "$name" "$round" "${CAPC[$k]##* }"
       done
       PAIRQ[$workload]+=" $(ratio "${CAPQ[navstar-$workload]##* }" "${CAPQ[unbound-$workload]##* }")"
       PAIRC[$workload]+=" $(ratio "${CAPC[navstar-$workload]##* }" "${CAPC[unbound-$workload]##* }")"
@@ -689,3 +709,4 @@ extras() {
 if [ "$MODE" != pinned ]; then shared_mode; fi
 if [ "$MODE" != shared ]; then pinned_mode; fi
 if [ "$MODE" != pinned ]; then extras; fi
+results_write

@@ -35,6 +35,7 @@
 # LB_WRK_PERF=<dir>: a system-wide `perf record -a -g` beside each run, saved as <dir>/<path>-<keep|close>-r<round>.data
 # with the run's request count in .requests beside it (lb-perf-sym.sh <dir> gives each path's kernel time per request
 # by symbol; the sampling costs a few percent, so rates from such a run are not the figures either).
+# BENCH_RESULTS=<dir>: also every round's rates as <dir>/lb-wrk.json, for the report (jmh/scripts/lib/results.sh).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -54,6 +55,11 @@ BACKEND=${LB_WRK_BACKEND:-nginx}
 PATHS=${LB_WRK_PATHS:-direct sock tc tc-stopped tc-floor xdp xdp-floor iptables nft haproxy}
 SERVER_PID=""; AGENT_PID=""; STATS_PID=""; PERF_TAG=warm-up; ROUND=0
 case "$BACKEND" in nginx|jdk) ;; *) echo "LB_WRK_BACKEND: expected nginx or jdk, got $BACKEND" >&2; exit 2;; esac
+# shellcheck source=jmh/scripts/lib/results.sh
+. "$ROOT/jmh/scripts/lib/results.sh"
+results_init lb-wrk "$WORK"
+results_metric "keep-alive requests/s" "req/s" higher direct
+results_metric "new connections/s" "conn/s" higher direct
 
 cleanup() {
   set +e
@@ -277,6 +283,8 @@ record() { # key label keep-line close-line
   CLOSE[$key]+="$4;"
   local k c
   read -ra k <<<"$3"; read -ra c <<<"$4"
+  results_sample "keep-alive requests/s" "$key" "$ROUND" "${k[0]}"
+  results_sample "new connections/s" "$key" "$ROUND" "${c[0]}"
   printf '  %-30s keep-alive %10s req/s (agent %5s ms/s %6s cs/s, softirq %4s%%)   new conns %10s conn/s (agent %5s ms/s %6s cs/s, softirq %4s%%)\n' \
     "$label" "${k[@]:0:4}" "${c[@]:0:4}"
   [ "${c[5]:--}" != "-" ] && printf '  %-30s BPF ns per request: keep-alive %s; new conns %s\n' "" "${k[5]}" "${c[5]}"
@@ -582,3 +590,4 @@ if [ -n "${LB_WRK_BPF_STATS:-}" ]; then
   done
 fi
 echo "machine load at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+results_write

@@ -1,0 +1,110 @@
+package io.navstar.bench.report;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.CategorySeries;
+import org.knowm.xchart.ChartEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.internal.chartpart.Chart;
+import org.knowm.xchart.style.Styler;
+
+/**
+ * Draws the report's charts as PNG files into the report's directory with XChart (headless AWT; no display needed).
+ * Each chart gets a file name made from its title, unique within the report. Used by one thread.
+ */
+final class ReportCharts {
+    private static final int WIDTH = 800;
+    private static final int HEIGHT = 420;
+
+    /** A chart written to the report's directory: its file name there, and its title. */
+    record Png(String file, String title) {
+    }
+
+    /** A point of a scaling chart: the parameter's value, the score and its error (half the confidence interval). */
+    record ScalePoint(double x, double score, double error) {
+    }
+
+    private final Path dir;
+    private final Set<String> taken = new HashSet<>();
+
+    ReportCharts(Path dir) {
+        this.dir = dir;
+    }
+
+    /**
+     * p50, p99, p99.9 as one line per subject, on a logarithmic axis (the tail is often 10-100x the median) unless a
+     * value is not positive.
+     */
+    Png latency(String title, String unit, List<String> percentiles, Map<String, List<Double>> valuesBySubject)
+            throws IOException {
+        CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title(title)
+                .xAxisTitle("percentile").yAxisTitle(unit).build();
+        chart.getStyler().setDefaultSeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Line);
+        chart.getStyler().setYAxisLogarithmic(valuesBySubject.values().stream().flatMap(List::stream)
+                .allMatch(v -> v > 0));
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
+        valuesBySubject.forEach((subject, values) -> chart.addSeries(subject, percentiles, values));
+        return write(chart, title);
+    }
+
+    /** One bar per subject: its throughput as a fraction of the baseline's (1.0 = as fast as the baseline). */
+    Png ratios(String title, String baseline, List<String> subjects, List<Double> ratios) throws IOException {
+        CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title(title)
+                .xAxisTitle("subject").yAxisTitle("ratio to " + baseline).build();
+        chart.getStyler().setLegendVisible(false);
+        chart.getStyler().setLabelsVisible(true);
+        chart.getStyler().setXAxisLabelRotation(subjects.size() > 6 ? 30 : 0);
+        chart.addSeries("ratio to " + baseline, subjects, ratios);
+        return write(chart, title);
+    }
+
+    /** Score against a parameter (VIPs, nodes, keys), one line per setting of the other parameters, error bars. */
+    Png scaling(String title, String parameter, String unit, Map<String, List<ScalePoint>> seriesByName)
+            throws IOException {
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(parameter)
+                .yAxisTitle(unit).build();
+        double min = Double.MAX_VALUE;
+        double max = 0;
+        for (List<ScalePoint> points : seriesByName.values()) {
+            for (ScalePoint point : points) {
+                min = Math.min(min, point.x());
+                max = Math.max(max, point.x());
+            }
+        }
+        chart.getStyler().setXAxisLogarithmic(min > 0 && max / min >= 100);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
+        seriesByName.forEach((name, points) -> chart.addSeries(name,
+                points.stream().mapToDouble(ScalePoint::x).toArray(),
+                points.stream().mapToDouble(ScalePoint::score).toArray(),
+                points.stream().mapToDouble(p -> Double.isNaN(p.error()) ? 0 : p.error()).toArray()));
+        return write(chart, title);
+    }
+
+    private Png write(Chart<?, ?> chart, String title) throws IOException {
+        String file = uniqueName(title);
+        try (OutputStream out = Files.newOutputStream(dir.resolve(file))) {
+            ChartEncoder.saveChart(chart, out, "png");
+        }
+        return new Png(file, title);
+    }
+
+    /** {@code lb-wrk: new connections/s} -> {@code lb-wrk-new-connections-s.png}, numbered if already used. */
+    private String uniqueName(String title) {
+        String slug = title.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("^-|-$", "");
+        String name = slug + ".png";
+        for (int n = 2; !taken.add(name); n++) {
+            name = slug + "-" + n + ".png";
+        }
+        return name;
+    }
+}
