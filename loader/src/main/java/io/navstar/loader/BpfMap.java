@@ -160,7 +160,9 @@ public final class BpfMap implements AutoCloseable {
     /**
      * Puts {@code inner} in this map of maps's slot {@code key} with one BPF_MAP_UPDATE_ELEM: a program's lookup
      * finds either the slot's previous map or this one. The slot holds its own reference, so the caller may close
-     * {@code inner}; a replaced map is freed by the kernel once no program and no descriptor holds it.
+     * {@code inner}; a replaced map is freed by the kernel once no program and no descriptor holds it. Each update
+     * of a map of maps from user space waits for an RCU grace period (kernel/bpf/syscall.c maybe_wait_bpf_programs,
+     * milliseconds), so put many with {@link #putInners}.
      */
     public void putInner(MemorySegment key, BpfMap inner) {
         requireMapOfMaps();
@@ -171,6 +173,33 @@ public final class BpfMap implements AutoCloseable {
                     + "\" into");
         } finally {
             Reference.reachabilityFence(inner);
+        }
+    }
+
+    /**
+     * Puts {@code inners[i]} in slot {@code keys[i]} for every i with BPF_MAP_UPDATE_BATCH: each slot changes at
+     * once as with {@link #putInner}, and the whole batch waits for one RCU grace period, not one per slot.
+     *
+     * @param keys the slots' keys packed back to back ({@link #keySize()} bytes each), at least inners.length
+     */
+    public void putInners(MemorySegment keys, BpfMap[] inners) {
+        requireMapOfMaps();
+        int count = inners.length;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment values = arena.allocate(4L * Math.max(1, count), 8);
+            for (int i = 0; i < count; i++) {
+                values.setAtIndex(JAVA_INT, i, inners[i].fd());
+            }
+            int done = 0;
+            while (done < count) {
+                int n = updateBatch(keys.asSlice((long) done * keySize), values.asSlice(4L * done), count - done, 0);
+                if (n <= 0) {
+                    throw new BpfException("BPF_MAP_UPDATE_BATCH of map \"" + name + "\" put no inner map at " + done);
+                }
+                done += n;
+            }
+        } finally {
+            Reference.reachabilityFence(inners);
         }
     }
 

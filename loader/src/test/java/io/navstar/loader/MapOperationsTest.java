@@ -93,6 +93,29 @@ class MapOperationsTest {
     }
 
     @Test
+    void manyInnerMapsArePutWithOneBatch() {
+        try (BpfMap outer = BpfMap.create(arrayOfArrays(BpfMap.BPF_F_INNER_MAP)); Arena scratch = Arena.ofConfined()) {
+            BpfMap[] inners = new BpfMap[5];
+            MemorySegment keys = scratch.allocate(4L * inners.length);
+            for (int i = 0; i < inners.length; i++) {
+                inners[i] = outer.createInner(10 + i);
+                keys.setAtIndex(JAVA_INT, i, 7 - i);
+            }
+            outer.putInners(keys, inners);
+            for (BpfMap inner : inners) {
+                inner.close();
+            }
+            MemorySegment slot = scratch.allocate(JAVA_INT);
+            for (int i = 0; i < inners.length; i++) {
+                slot.set(JAVA_INT, 0, 7 - i);
+                try (BpfMap found = BpfMap.openById(outer.innerMapId(slot))) {
+                    assertEquals(10 + i, found.maxEntries(), "slot " + (7 - i));
+                }
+            }
+        }
+    }
+
+    @Test
     void innerMapsDifferingInSizeNeedTheInnerMapFlag() {
         try (BpfMap outer = BpfMap.create(arrayOfArrays(0)); BpfMap inner = outer.createInner(1009);
              Arena scratch = Arena.ofConfined()) {
