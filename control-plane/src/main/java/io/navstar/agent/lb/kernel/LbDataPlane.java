@@ -58,7 +58,7 @@ public final class LbDataPlane implements AutoCloseable {
                 .withMaxEntries("lb_flows", settings.maxFlows())
                 .withMaxEntries("lb_reverse", settings.maxFlows())
                 .withMaxEntries("lb_sock_nat", settings.maxFlows())
-                .withMaxEntries("lb_maglev", settings.maglevCells());
+                .withMaxEntries("lb_maglev_tables", settings.maxVips());
         List<BpfObject> loaded = new ArrayList<>();
         try {
             for (String name : OBJECTS) {
