@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -379,7 +380,7 @@ public final class KernelLbTables implements KernelTables, AutoCloseable {
 
     /** The filled slots of an lb_maglev_tables, VIP id to the kernel id of the map in it (one batched read). */
     static Map<Integer, Integer> slots(BpfMap maglevTables) {
-        Map<Integer, Integer> slots = new java.util.LinkedHashMap<>();
+        Map<Integer, Integer> slots = new LinkedHashMap<>();
         try (Arena local = Arena.ofConfined()) {
             forEachEntry(maglevTables, local, (keys, keyAt, values, valueAt) ->
                     slots.put(keys.get(JAVA_INT, keyAt), values.get(JAVA_INT, valueAt)));

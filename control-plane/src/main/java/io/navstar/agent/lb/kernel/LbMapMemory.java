@@ -15,6 +15,7 @@ import io.navstar.agent.lb.abi.LbVipKey;
 import io.navstar.loader.BpfMap;
 import io.navstar.sys.bpf.BpfException;
 
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -179,7 +180,7 @@ public final class LbMapMemory {
      */
     public static long maglevTablesBytes(BpfMap maglevTables) {
         long sum = 0;
-        for (int mapId : new java.util.HashSet<>(KernelLbTables.slots(maglevTables).values())) {
+        for (int mapId : new HashSet<>(KernelLbTables.slots(maglevTables).values())) {
             try (BpfMap table = BpfMap.openById(mapId)) {
                 sum += Math.max(0, table.memoryBytes());
             } catch (BpfException e) {

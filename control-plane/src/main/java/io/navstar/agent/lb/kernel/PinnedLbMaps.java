@@ -17,6 +17,7 @@ import io.navstar.agent.lb.model.Protocol;
 import io.navstar.loader.BpfMap;
 import io.navstar.loader.map.PerCpu;
 import io.navstar.loader.spec.MapType;
+import io.navstar.sys.bpf.BpfException;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -323,7 +324,7 @@ public final class PinnedLbMaps {
             try (BpfMap table = BpfMap.openById(mapId)) {
                 row.put("cells", table.maxEntries());
                 row.put("memory_bytes", table.memoryBytes());
-            } catch (io.navstar.sys.bpf.BpfException e) {
+            } catch (BpfException e) {
                 return; // replaced and freed between the read of the slot and the open
             }
             rows.add(row);

@@ -4,6 +4,7 @@ import io.navstar.agent.lb.model.Endpoint;
 import io.navstar.agent.lb.model.VipKey;
 
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The load balancer's kernel state as the {@link Reconciler} sees it: VIPs, backends and one Maglev table per VIP
@@ -44,7 +45,7 @@ public interface KernelTables {
     void commitTables();
 
     /** Empties every table slot whose VIP id is not in {@code vipIds} (tables an interrupted apply left behind), now. */
-    void retainTables(java.util.Set<Integer> vipIds);
+    void retainTables(Set<Integer> vipIds);
 
     /** Writes backend slots ids[i] = endpoints[i] (one batch). */
     void writeBackends(int[] ids, Endpoint[] endpoints);
