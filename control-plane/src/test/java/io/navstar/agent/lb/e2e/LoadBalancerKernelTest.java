@@ -287,6 +287,9 @@ class LoadBalancerKernelTest {
             assertEquals(0, topo.requests(null, "http://" + LbTopology.VIP, 5), "every request succeeds");
             assertEquals(flows + 5, value(metrics.registry(), "navstar_lb_vip_new_flows", "vip", vip), "one per curl");
             assertEquals(1, value(metrics.registry(), "navstar_lb_apply_duration_seconds"), "one apply timed");
+            // the maps' kernel memory: lb_maglev_tables holds the VIP's table of 1,009 cells (8 bytes each)
+            assertTrue(value(metrics.registry(), "navstar_lb_map_memory_bytes", "map", "lb_flows") > 0);
+            assertTrue(value(metrics.registry(), "navstar_lb_map_memory_bytes", "map", "lb_maglev_tables") >= 1009 * 8);
             assertPromtoolAccepts(metrics.scrape(null).body());
         } finally {
             agent.uninstall();
