@@ -32,14 +32,15 @@ struct lb_vip_key {
 #define LB_VIP_F_NONE 0u
 
 /*
- * Value of the VIP map: which slice of the Maglev cell array is this VIP's lookup table. The control
- * plane writes a new table into free cells, then points the VIP at it with one map update, so a
- * packet sees either the whole old table or the whole new one. Mirror: LbVipInfo.
+ * Value of the VIP map. The VIP's Maglev table is the inner map in slot vip_id of lb_maglev_tables: the control plane
+ * fills a new table in a fresh inner map and swaps it into the slot with one update, so a packet sees either the
+ * whole old table or the whole new one, and takes M from the table it found. Mirror: LbVipInfo.
  */
 struct lb_vip_info {
-	__u32 vip_id;        /* index into the per-VIP counters, unique among live VIPs */
-	__u32 table_offset;  /* first cell of the Maglev table in lb_maglev */
-	__u32 table_size;    /* M, a prime; 0 when the VIP has no usable backend (answered at once) */
+	__u32 vip_id;        /* slot of the Maglev table in lb_maglev_tables, index of the per-VIP counters; unique */
+	__u32 reserved0;     /* reserved, zero (was table_offset, the first cell in the retired lb_maglev array) */
+	__u32 table_size;    /* M of the table installed, 0 for none: for people and restarts (the data plane reads
+				the table's own size) */
 	__u32 flags;         /* LB_VIP_F_* */
 };
 

@@ -13,10 +13,6 @@
 #ifndef LB_MAX_FLOWS
 #define LB_MAX_FLOWS 1048576
 #endif
-/* Cells of all Maglev tables together (one __u32 backend id per cell). */
-#ifndef LB_MAGLEV_CELLS
-#define LB_MAGLEV_CELLS (1 << 24)
-#endif
 #ifndef LB_SOCK_NAT_ENTRIES
 #define LB_SOCK_NAT_ENTRIES 262144
 #endif

@@ -7,6 +7,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include "lb_maps.h"
+#include "kern_map.h"
 
 /* murmur3's 32-bit finalizer: spreads every input bit over the output. */
 static __always_inline __u32 lb_mix32(__u32 h)
@@ -124,19 +125,26 @@ static __always_inline __u64 lb_timeout(const struct lb_config *cfg, __u8 proto,
 }
 
 /*
- * Maglev lookup (Eisenbud et al., NSDI 2016, section 3.4): the VIP's table is a slice of lb_maglev;
- * the flow's hash modulo M names the cell, the cell names the backend. Returns the backend or NULL.
+ * Maglev lookup (Eisenbud et al., NSDI 2016, section 3.4): the VIP's table is the inner map in its vip_id's slot of
+ * lb_maglev_tables; the flow's hash modulo M (the table's own max_entries) names the cell, the cell names the
+ * backend. Returns the backend, or NULL when the VIP has no table (no usable backend).
  */
 static __always_inline struct lb_backend *lb_pick_backend(const struct lb_vip_info *vip, __u32 hash,
 							  __u32 *backend_id)
 {
+	__u32 slot = vip->vip_id;
+	void *table = bpf_map_lookup_elem(&lb_maglev_tables, &slot);
+	__u32 size;
 	__u32 cell;
 	__u32 *id;
 
-	if (vip->table_size == 0)
+	if (!table)
 		return NULL;
-	cell = vip->table_offset + hash % vip->table_size;
-	id = bpf_map_lookup_elem(&lb_maglev, &cell);
+	size = lb_map_max_entries(table);
+	if (size == 0)
+		return NULL;
+	cell = hash % size;
+	id = bpf_map_lookup_elem(table, &cell);
 	if (!id)
 		return NULL;
 	*backend_id = *id;

@@ -14,7 +14,7 @@
 #define LB_PINNING LIBBPF_PIN_BY_NAME
 #endif
 
-/* VIP address:port:proto -> the slice of lb_maglev holding its lookup table. */
+/* VIP address:port:proto -> its id (the slot of its Maglev table in lb_maglev_tables, and of its counters). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, LB_MAX_VIPS);
@@ -23,15 +23,25 @@ struct {
 	__uint(pinning, LB_PINNING);
 } lb_vips SEC(".maps");
 
-/* Maglev cells of every VIP: backend ids; mmap'd by the control plane to write tables aside. */
-struct {
+/* One VIP's Maglev table: M cells of backend ids, M (a prime) being the map's max_entries, so a table and its size are
+ * swapped as one. The control plane creates one per table; BPF_F_INNER_MAP lets tables of any M share the outer map. */
+struct lb_maglev_table {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, LB_MAGLEV_CELLS);
-	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_INNER_MAP);
 	__type(key, __u32);
 	__type(value, __u32);
+};
+
+/* vip_id -> that VIP's Maglev table (an empty slot: no usable backend). The control plane fills a new table aside and
+ * swaps it in with one update; the kernel frees the old one. Memory follows the VIPs that exist. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, LB_MAX_VIPS);
+	__type(key, __u32);
 	__uint(pinning, LB_PINNING);
-} lb_maglev SEC(".maps");
+	__array(values, struct lb_maglev_table); /* last: a flexible array */
+} lb_maglev_tables SEC(".maps");
 
 /* Backend id -> address and port. */
 struct {

@@ -18,7 +18,11 @@ import io.navstar.sys.bpf.PossibleCpus;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.ref.Reference;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /**
  * A live eBPF map: an owned descriptor plus the shape the kernel gave it. Keys and values are raw
@@ -40,10 +44,18 @@ public final class BpfMap implements AutoCloseable {
     private final int maxEntries;
     private final int flags;
     private final int kernelValueSize;
+    /** For a map of maps made from a spec, the spec of its inner maps; else null (a map opened by pin or id). */
+    private final MapSpec innerSpec;
     private final Fd fd;
 
     BpfMap(String name, MapType type, int keySize, int valueSize, int maxEntries, int flags, Fd fd) {
+        this(name, type, keySize, valueSize, maxEntries, flags, null, fd);
+    }
+
+    private BpfMap(String name, MapType type, int keySize, int valueSize, int maxEntries, int flags, MapSpec innerSpec,
+                   Fd fd) {
         this.name = name;
+        this.innerSpec = innerSpec;
         this.type = type;
         this.keySize = keySize;
         this.valueSize = valueSize;
@@ -74,7 +86,7 @@ public final class BpfMap implements AutoCloseable {
                     spec.flags(), inner == null ? 0 : inner.value(), kernelName, withBtf ? btfFd : 0,
                     withBtf ? spec.keyTypeId() : 0, withBtf ? spec.valueTypeId() : 0, operation);
             return new BpfMap(spec.name(), spec.type(), spec.keySize(), spec.valueSize(), spec.maxEntries(),
-                    spec.flags(), new Fd(fd));
+                    spec.flags(), spec.innerMap(), new Fd(fd));
         } finally {
             if (inner != null) {
                 inner.close();
@@ -88,11 +100,25 @@ public final class BpfMap implements AutoCloseable {
      */
     public static BpfMap openPinned(Path path) {
         Fd fd = new Fd(Bpf.objGet(path.toString(), 0, "opening pinned map \"" + path + "\""));
+        return describe(fd, path.getFileName().toString(), "reading the pinned object \"" + path + "\" as a map");
+    }
+
+    /**
+     * Opens the map with kernel id {@code id} (BPF_MAP_GET_FD_BY_ID), taking its shape and name from the kernel: an
+     * inner map found through {@link #innerMapId}, or a map bpftool listed. A map gone meanwhile is a
+     * {@link BpfException} (ENOENT).
+     */
+    public static BpfMap openById(int id) {
+        Fd fd = new Fd(Bpf.mapGetFdById(id, "opening map id " + id));
+        return describe(fd, null, "reading map id " + id);
+    }
+
+    private static BpfMap describe(Fd fd, String name, String operation) {
         try {
-            MapInfo info = MapInfo.of(fd.value(), "reading the pinned object \"" + path + "\" as a map");
+            MapInfo info = MapInfo.of(fd.value(), operation);
             MapType type = MapType.ofKernelValue(info.type());
-            String name = path.getFileName().toString();
-            return new BpfMap(name, type, info.keySize(), info.valueSize(), info.maxEntries(), info.flags(), fd);
+            return new BpfMap(name == null ? info.name() : name, type, info.keySize(), info.valueSize(),
+                    info.maxEntries(), info.flags(), fd);
         } catch (RuntimeException e) {
             fd.close();
             throw e;
@@ -101,7 +127,95 @@ public final class BpfMap implements AutoCloseable {
 
     /** Wraps a descriptor of an existing map whose shape the caller checked (pinned reuse). */
     static BpfMap adopt(MapSpec spec, Fd fd) {
-        return new BpfMap(spec.name(), spec.type(), spec.keySize(), spec.valueSize(), spec.maxEntries(), spec.flags(), fd);
+        return new BpfMap(spec.name(), spec.type(), spec.keySize(), spec.valueSize(), spec.maxEntries(), spec.flags(),
+                spec.innerMap(), fd);
+    }
+
+    // ------------------------------------------------------------------------------------------ maps of maps
+
+    /** BPF_F_INNER_MAP (include/uapi/linux/bpf.h): inner maps of one map of maps may differ in max_entries. */
+    public static final int BPF_F_INNER_MAP = 1 << 12;
+
+    /**
+     * A new, empty map that fits this map of maps's slots: its inner map spec (the object's
+     * {@code __array(values, ...)}) with {@code maxEntries}, owned by the caller. The kernel takes an inner map of
+     * another size only when the inner spec's flags hold {@link #BPF_F_INNER_MAP} (kernel/bpf/map_in_map.c
+     * bpf_map_meta_equal); one of the same size always.
+     *
+     * @throws IllegalStateException when this is no map of maps, or was opened by pin or id (no inner spec known)
+     */
+    public BpfMap createInner(int maxEntries) {
+        if (innerSpec == null) {
+            throw new IllegalStateException("map \"" + name + "\" has no inner map spec: "
+                    + (type.mapOfMaps() ? "opened by pin or id, not loaded from its object" : type + " is no map of maps"));
+        }
+        MapSpec spec = innerSpec.withMaxEntries(maxEntries);
+        int created = Bpf.mapCreate(spec.type().kernelValue(), spec.keySize(), spec.valueSize(), maxEntries,
+                spec.flags(), 0, Bpf.objectName(name + "_in"), 0, 0, 0,
+                "creating an inner map of \"" + name + "\" (" + maxEntries + " entries)");
+        return new BpfMap(spec.name(), spec.type(), spec.keySize(), spec.valueSize(), maxEntries, spec.flags(),
+                new Fd(created));
+    }
+
+    /**
+     * Puts {@code inner} in this map of maps's slot {@code key} with one BPF_MAP_UPDATE_ELEM: a program's lookup
+     * finds either the slot's previous map or this one. The slot holds its own reference, so the caller may close
+     * {@code inner}; a replaced map is freed by the kernel once no program and no descriptor holds it. Each update
+     * of a map of maps from user space waits for an RCU grace period (kernel/bpf/syscall.c maybe_wait_bpf_programs,
+     * milliseconds), so put many with {@link #putInners}.
+     */
+    public void putInner(MemorySegment key, BpfMap inner) {
+        requireMapOfMaps();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment value = arena.allocate(JAVA_INT);
+            value.set(JAVA_INT, 0, inner.fd());
+            check(update(key, value, Bpf.BPF_ANY), Bpf.BPF_MAP_UPDATE_ELEM, "putting inner map \"" + inner.name()
+                    + "\" into");
+        } finally {
+            Reference.reachabilityFence(inner);
+        }
+    }
+
+    /**
+     * Puts {@code inners[i]} in slot {@code keys[i]} for every i with BPF_MAP_UPDATE_BATCH: each slot changes at
+     * once as with {@link #putInner}, and the whole batch waits for one RCU grace period, not one per slot.
+     *
+     * @param keys the slots' keys packed back to back ({@link #keySize()} bytes each), at least inners.length
+     */
+    public void putInners(MemorySegment keys, BpfMap[] inners) {
+        requireMapOfMaps();
+        int count = inners.length;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment values = arena.allocate(4L * Math.max(1, count), 8);
+            for (int i = 0; i < count; i++) {
+                values.setAtIndex(JAVA_INT, i, inners[i].fd());
+            }
+            int done = 0;
+            while (done < count) {
+                int n = updateBatch(keys.asSlice((long) done * keySize), values.asSlice(4L * done), count - done, 0);
+                if (n <= 0) {
+                    throw new BpfException("BPF_MAP_UPDATE_BATCH of map \"" + name + "\" put no inner map at " + done);
+                }
+                done += n;
+            }
+        } finally {
+            Reference.reachabilityFence(inners);
+        }
+    }
+
+    /** The kernel id of the inner map in slot {@code key} (what a lookup from user space gives), or 0 when empty. */
+    public int innerMapId(MemorySegment key) {
+        requireMapOfMaps();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment value = arena.allocate(JAVA_INT);
+            return get(key, value) ? value.get(JAVA_INT, 0) : 0;
+        }
+    }
+
+    private void requireMapOfMaps() {
+        if (!type.mapOfMaps()) {
+            throw new IllegalStateException("map \"" + name + "\" is " + type + ", no map of maps");
+        }
     }
 
     // --------------------------------------------------------------------------------------------- shape
@@ -174,6 +288,27 @@ public final class BpfMap implements AutoCloseable {
     /** The descriptor number (for relocations, inner-map values, bpftool). Throws after close. */
     public int fd() {
         return fd.value();
+    }
+
+    /**
+     * The kernel memory this map takes, as the kernel counts it: {@code memlock} in /proc/self/fdinfo/FD (what
+     * bpftool shows as memlock; since Linux 6.4 the map type's own map_mem_usage, elements, buckets and per-CPU
+     * copies included). An inner map's memory is its own map's, not its map of maps'. -1 when the kernel gives no
+     * figure.
+     */
+    public long memoryBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/fdinfo", Integer.toString(fd.value())))) {
+                if (line.startsWith("memlock:")) {
+                    return Long.parseLong(line.substring("memlock:".length()).strip());
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // no figure
+        } finally {
+            Reference.reachabilityFence(this);
+        }
+        return -1;
     }
 
     /** What the kernel says about this map (id, BTF ids, ...). */

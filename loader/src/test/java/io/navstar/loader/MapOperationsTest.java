@@ -40,6 +40,95 @@ class MapOperationsTest {
         return new MapSpec(name, MapType.HASH, 4, 8, maxEntries, 0, Pinning.NONE, 0, 0, null, null, false);
     }
 
+    private static MapSpec arrayOfArrays(int innerFlags) {
+        MapSpec inner = new MapSpec("tables.inner", MapType.ARRAY, 4, 4, 1, innerFlags, Pinning.NONE, 0, 0, null, null,
+                false);
+        return new MapSpec("tables", MapType.ARRAY_OF_MAPS, 4, 4, 8, 0, Pinning.NONE, 0, 0, inner, null, false);
+    }
+
+    @Test
+    void innerMapsOfAnySizeSwapIntoSlotsAndAreFoundById() {
+        try (BpfMap outer = BpfMap.create(arrayOfArrays(BpfMap.BPF_F_INNER_MAP)); Arena scratch = Arena.ofConfined()) {
+            MemorySegment slot = scratch.allocate(JAVA_INT);
+            slot.set(JAVA_INT, 0, 3);
+            assertEquals(0, outer.innerMapId(slot), "an empty slot has no inner map");
+            long small;
+            try (BpfMap inner = outer.createInner(1009)) {
+                assertEquals(1009, inner.maxEntries());
+                assertEquals(BpfMap.BPF_F_INNER_MAP, inner.flags() & BpfMap.BPF_F_INNER_MAP, "the inner spec's flags");
+                outer.putInner(slot, inner);
+                small = inner.memoryBytes();
+            } // the slot keeps its own reference
+            int firstId = outer.innerMapId(slot);
+            assertTrue(firstId > 0);
+            try (BpfMap found = BpfMap.openById(firstId)) {
+                assertEquals(1009, found.maxEntries(), "the same map, found through the slot");
+                assertEquals(small, found.memoryBytes());
+            }
+            try (BpfMap bigger = outer.createInner(4099)) {
+                MemorySegment key = scratch.allocate(JAVA_INT);
+                MemorySegment value = scratch.allocate(JAVA_INT);
+                key.set(JAVA_INT, 0, 4098);
+                value.set(JAVA_INT, 0, 77);
+                bigger.put(key, value);
+                outer.putInner(slot, bigger); // one update replaces the slot's map
+                assertTrue(bigger.memoryBytes() > 3 * small, "an inner map's memory is its own size's: "
+                        + bigger.memoryBytes() + " vs " + small);
+            }
+            int secondId = outer.innerMapId(slot);
+            assertTrue(secondId != firstId);
+            try (BpfMap found = BpfMap.openById(secondId); Arena local = Arena.ofConfined()) {
+                MemorySegment key = local.allocate(JAVA_INT);
+                MemorySegment value = local.allocate(JAVA_INT);
+                key.set(JAVA_INT, 0, 4098);
+                assertTrue(found.get(key, value));
+                assertEquals(77, value.get(JAVA_INT, 0));
+            }
+            BpfException gone = assertThrows(BpfException.class, () -> BpfMap.openById(firstId),
+                    "the replaced map was freed by the kernel once nothing held it");
+            assertTrue(gone.getMessage().contains("BPF_MAP_GET_FD_BY_ID"), gone.getMessage());
+            assertTrue(outer.remove(slot));
+            assertEquals(0, outer.innerMapId(slot));
+        }
+    }
+
+    @Test
+    void manyInnerMapsArePutWithOneBatch() {
+        try (BpfMap outer = BpfMap.create(arrayOfArrays(BpfMap.BPF_F_INNER_MAP)); Arena scratch = Arena.ofConfined()) {
+            BpfMap[] inners = new BpfMap[5];
+            MemorySegment keys = scratch.allocate(4L * inners.length);
+            for (int i = 0; i < inners.length; i++) {
+                inners[i] = outer.createInner(10 + i);
+                keys.setAtIndex(JAVA_INT, i, 7 - i);
+            }
+            outer.putInners(keys, inners);
+            for (BpfMap inner : inners) {
+                inner.close();
+            }
+            MemorySegment slot = scratch.allocate(JAVA_INT);
+            for (int i = 0; i < inners.length; i++) {
+                slot.set(JAVA_INT, 0, 7 - i);
+                try (BpfMap found = BpfMap.openById(outer.innerMapId(slot))) {
+                    assertEquals(10 + i, found.maxEntries(), "slot " + (7 - i));
+                }
+            }
+        }
+    }
+
+    @Test
+    void innerMapsDifferingInSizeNeedTheInnerMapFlag() {
+        try (BpfMap outer = BpfMap.create(arrayOfArrays(0)); BpfMap inner = outer.createInner(1009);
+             Arena scratch = Arena.ofConfined()) {
+            MemorySegment slot = scratch.allocate(JAVA_INT);
+            BpfException refused = assertThrows(BpfException.class, () -> outer.putInner(slot, inner),
+                    "without BPF_F_INNER_MAP the kernel wants the template's size");
+            assertTrue(refused.getMessage().contains("EINVAL"), refused.getMessage());
+        }
+        try (BpfMap pinless = BpfMap.create(hash("plain", 4))) {
+            assertThrows(IllegalStateException.class, () -> pinless.createInner(4));
+        }
+    }
+
     @Test
     void mmapedArrayIsSharedWithTheKernelUntilItsArenaCloses() {
         MapSpec spec = new MapSpec("mmaped", MapType.ARRAY, 4, 12, 100, BpfMap.BPF_F_MMAPABLE, Pinning.NONE, 0, 0,

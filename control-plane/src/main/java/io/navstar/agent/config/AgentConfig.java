@@ -229,8 +229,11 @@ public record AgentConfig(
         settings = settings.withSizes(
                 lb.maxVips() == null ? settings.maxVips() : v.integer("lb.max_vips", lb.maxVips(), 1, 1 << 24),
                 lb.maxBackends() == null ? settings.maxBackends() : v.integer("lb.max_backends", lb.maxBackends(), 1, 1 << 24),
-                lb.maxFlows() == null ? settings.maxFlows() : v.integer("lb.max_flows", lb.maxFlows(), 1, 1 << 28),
-                lb.maglevCells() == null ? settings.maglevCells() : v.integer("lb.maglev_cells", lb.maglevCells(), 1, 1 << 28));
+                lb.maxFlows() == null ? settings.maxFlows() : v.integer("lb.max_flows", lb.maxFlows(), 1, 1 << 28));
+        if (lb.maglevCells() != null) {
+            // retired: each VIP's Maglev table is sized to it (lb_maglev_tables); still checked, so a typo shows
+            v.integer("lb.maglev_cells", lb.maglevCells(), 1, 1 << 28);
+        }
         Path cgroup = null;
         List<String> interfaces = v.list("lb.interfaces", lb.interfaces(), AgentConfig::interfacePattern,
                 "an interface name or glob (veth*)");

@@ -59,10 +59,10 @@ public record ConfigFile(
      * @param netns       tc/xdp mode: the /run/netns namespace of the interfaces (default: the agent's own)
      * @param interfaces  tc/xdp mode: interface names or globs that carry container traffic
      * @param pinDir      bpffs directory of the pinned maps and links (default /sys/fs/bpf/navstar)
-     * @param maxVips     map sizes (defaults from the host's memory)
+     * @param maxVips     map sizes (defaults from the host's memory: all maps within 1 % of it)
      * @param maxBackends see maxVips
      * @param maxFlows    see maxVips
-     * @param maglevCells see maxVips
+     * @param maglevCells retired (Maglev tables are sized per VIP); accepted and ignored
      */
     public record Lb(String mode, String cgroup, String netns, List<String> interfaces,
                      @JsonProperty("pin_dir") String pinDir, @JsonProperty("max_vips") String maxVips,

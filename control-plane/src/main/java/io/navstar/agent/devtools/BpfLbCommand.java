@@ -80,7 +80,8 @@ public final class BpfLbCommand implements Callable<Integer> {
     String maxBackends;
     @Option(names = "--max-flows", paramLabel = "N", description = "Map size.")
     String maxFlows;
-    @Option(names = "--maglev-cells", paramLabel = "N", description = "Map size.")
+    /** Retired: each VIP's Maglev table is sized to it. Still checked and accepted, so older scripts run. */
+    @Option(names = "--maglev-cells", paramLabel = "N", hidden = true, description = "Retired; ignored.")
     String maglevCells;
     @Option(names = "--tcp-timeout", paramLabel = "S", description = "Flow timeout in seconds.")
     String tcpTimeout;
@@ -290,12 +291,14 @@ public final class BpfLbCommand implements Callable<Integer> {
         int vips = maxVips == null ? settings.maxVips() : integer("--max-vips", maxVips, 1, 1 << 24);
         int backends = maxBackends == null ? settings.maxBackends() : integer("--max-backends", maxBackends, 1, 1 << 24);
         int flows = maxFlows == null ? settings.maxFlows() : integer("--max-flows", maxFlows, 1, 1 << 28);
-        int cells = maglevCells == null ? settings.maglevCells() : integer("--maglev-cells", maglevCells, 1, 1 << 28);
+        if (maglevCells != null) {
+            integer("--maglev-cells", maglevCells, 1, 1 << 28);
+        }
         Duration tcp = tcpTimeout == null ? settings.tcpTimeout() : seconds("--tcp-timeout", tcpTimeout);
         Duration closing = tcpClosing == null ? settings.tcpClosing() : seconds("--tcp-closing", tcpClosing);
         Duration udp = udpTimeout == null ? settings.udpTimeout() : seconds("--udp-timeout", udpTimeout);
         LbOptions options = new LbOptions(parsedMode,
-                settings.withSizes(vips, backends, flows, cells).withTimeouts(tcp, closing, udp), cgroup, netns,
+                settings.withSizes(vips, backends, flows).withTimeouts(tcp, closing, udp), cgroup, netns,
                 patterns, diag);
         return new Arguments(options, state == null ? null : state.toAbsolutePath());
     }

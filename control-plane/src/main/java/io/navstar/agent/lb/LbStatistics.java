@@ -40,11 +40,14 @@ public interface LbStatistics {
      * @param healthApplies  re-applies because the health rule skipped or restored a backend
      * @param lastApply      how long the last call of {@link LoadBalancer#apply} took (zero before the first)
      * @param applyLatency   how long every call took
+     * @param mapMemory      the kernel memory of each map by name (the kernel's figure; lb_maglev_tables with its
+     *                       tables), as {@code LbMapMemory.kernelBytes} reads it; at most some seconds old
      */
     record Snapshot(List<VipCounters> vips, List<BackendCounters> backends, Map<LbDropReason, Long> drops,
                     Housekeeping housekeeping, long applies, long healthApplies, Duration lastApply,
-                    ApplyLatency applyLatency) {
+                    ApplyLatency applyLatency, Map<String, Long> mapMemory) {
         public Snapshot {
+            mapMemory = Map.copyOf(mapMemory);
             vips = List.copyOf(vips);
             backends = List.copyOf(backends);
             EnumMap<LbDropReason, Long> every = new EnumMap<>(LbDropReason.class);

@@ -37,6 +37,12 @@ final class LbStatisticsCollector implements LbStatistics {
     private final LbEventConsumer events;
     private final LbHousekeeping housekeeping;
     private final Supplier<DesiredState> desired;
+    private final Supplier<Map<String, Long>> mapMemory;
+    /** The last reading of mapMemory and when it was taken (System.nanoTime), read again after MAP_MEMORY_TTL. */
+    private volatile Map<String, Long> lastMapMemory;
+    private volatile long mapMemoryReadAt;
+    /** How long a reading of the maps' memory serves scrapes: it opens every Maglev table, and moves slowly. */
+    static final Duration MAP_MEMORY_TTL = Duration.ofSeconds(15);
     private volatile long applies;
     private volatile long healthApplies;
     private volatile long lastApplyNanos;
@@ -44,8 +50,10 @@ final class LbStatisticsCollector implements LbStatistics {
     private volatile long applySumNanos;
 
     LbStatisticsCollector(Reconciler reconciler, LbCounters counters, LbEventConsumer events,
-                          LbHousekeeping housekeeping, Supplier<DesiredState> desired) {
+                          LbHousekeeping housekeeping, Supplier<DesiredState> desired,
+                          Supplier<Map<String, Long>> mapMemory) {
         this.reconciler = reconciler;
+        this.mapMemory = mapMemory;
         this.counters = counters;
         this.events = events;
         this.housekeeping = housekeeping;
@@ -74,7 +82,18 @@ final class LbStatisticsCollector implements LbStatistics {
         return new Snapshot(vips(), backends(), drops(),
                 new Housekeeping(housekeeping.sweptEndpoints(), housekeeping.sweptFilterBits(),
                         housekeeping.reapedFlows(), Duration.ofNanos(housekeeping.reapNanos()), housekeeping.reapPause()),
-                applies, healthApplies, Duration.ofNanos(lastApplyNanos), applyLatency());
+                applies, healthApplies, Duration.ofNanos(lastApplyNanos), applyLatency(), mapMemory());
+    }
+
+    private Map<String, Long> mapMemory() {
+        Map<String, Long> last = lastMapMemory;
+        long now = System.nanoTime();
+        if (last == null || now - mapMemoryReadAt > MAP_MEMORY_TTL.toNanos()) {
+            last = mapMemory.get();
+            lastMapMemory = last; // two scrapes at once may both read: harmless
+            mapMemoryReadAt = now;
+        }
+        return last;
     }
 
     private ApplyLatency applyLatency() {

@@ -4,6 +4,7 @@ import io.navstar.agent.lb.health.LbEventConsumer;
 import io.navstar.agent.lb.kernel.FlowReaper;
 import io.navstar.agent.lb.kernel.KernelLbTables;
 import io.navstar.agent.lb.kernel.LbAttachments;
+import io.navstar.agent.lb.kernel.LbMapMemory;
 import io.navstar.agent.lb.kernel.LbCounters;
 import io.navstar.agent.lb.kernel.LbDataPlane;
 import io.navstar.agent.lb.model.DesiredState;
@@ -17,8 +18,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Minuteman on one node, as a component whose one input is {@link #apply}: the desired VIPs and backends go in, the
@@ -70,7 +73,8 @@ public final class LoadBalancer implements AutoCloseable {
             this.namespace = options.netns() == null ? null : NetworkNamespace.named(options.netns());
             this.removedBackendSockets = new RemovedBackendSockets(options.diagNamespaces());
             this.housekeeping = new LbHousekeeping(tables, new FlowReaper(plane), lock, () -> generation);
-            this.statistics = new LbStatisticsCollector(reconciler, counters, events, housekeeping, this::desired);
+            this.statistics = new LbStatisticsCollector(reconciler, counters, events, housekeeping, this::desired,
+                    this::mapMemory);
             this.watcher = options.mode() == LbMode.SOCK ? null : new InterfaceWatcher(namespace,
                     options.interfacePatterns(), this::attachInterface, this::forgetInterface);
         } catch (RuntimeException e) {
@@ -198,6 +202,13 @@ public final class LoadBalancer implements AutoCloseable {
     /** The counters of the data plane, its events, the housekeeping and the applies; readable until {@link #close}. */
     public LbStatistics statistics() {
         return statistics;
+    }
+
+    /** The kernel memory of each of the data plane's maps (LbMapMemory.kernelBytes), by name. */
+    private Map<String, Long> mapMemory() {
+        Map<String, Long> memory = new TreeMap<>();
+        plane.maps().forEach((name, map) -> memory.put(name, Math.max(0, LbMapMemory.kernelBytes(map))));
+        return memory;
     }
 
     /** The names of the pinned links held (one per attachment). */

@@ -19,7 +19,8 @@ import static io.navstar.agent.metrics.Families.level;
 /**
  * Minuteman's families ({@code navstar_lb_*}): per VIP and per backend packets, bytes, new flows and refusals, and
  * per reason the packets dropped, refused or passed untranslated (the kernel's per-CPU counters, summed), what
- * first-packet events and the health rule showed, the applies' latency, and the upkeep of the kernel tables; one
+ * first-packet events and the health rule showed, the applies' latency, the upkeep of the kernel tables, and the
+ * kernel memory of each map; one
  * {@link LbStatistics#snapshot()} per scrape, a few batched syscalls. VIPs are labelled as {@code tcp://11.0.0.1:80},
  * backends as {@code 10.0.1.2:8080}, drop reasons by {@link LbDropReason#label()}.
  *
@@ -82,6 +83,10 @@ final class LbCollector implements MultiCollector {
         for (LbDropReason reason : LbDropReason.values()) {
             drops.dataPoint(count(snapshot.drops(reason), "reason", reason.label()));
         }
+        GaugeSnapshot.Builder mapMemory = gauges("navstar_lb_map_memory_bytes",
+                "Kernel memory of each of the data plane's maps, the kernel's own figure (memlock); lb_maglev_tables "
+                        + "with every VIP's table in it; an object's own maps as object/map.");
+        snapshot.mapMemory().forEach((map, memory) -> mapMemory.dataPoint(level(memory, "map", map)));
         LbStatistics.Housekeeping housekeeping = snapshot.housekeeping();
         List<Long> applyCounts = snapshot.applyLatency().bucketCounts();
         long[] counts = new long[applyCounts.size()];
@@ -91,7 +96,7 @@ final class LbCollector implements MultiCollector {
         return MetricSnapshots.of(
                 vipPackets.build(), vipBytes.build(), vipFlows.build(), vipRefused.build(),
                 packets.build(), bytes.build(), flows.build(), replied.build(), events.build(), unanswered.build(),
-                recent.build(), skipped.build(), drops.build(),
+                recent.build(), skipped.build(), drops.build(), mapMemory.build(),
                 Families.histograms("navstar_lb_apply_duration_seconds",
                         "Time to apply a desired state to the kernel's maps.")
                         .dataPoint(Families.distribution(APPLY_BUCKETS_NANOS, Families.NANOS_PER_SECOND, counts,

@@ -131,7 +131,8 @@ class AgentMetricsTest {
                 List.of(new LbStatistics.BackendCounters(backend, 10, 1200, lbNewFlows.get(), 2, 2, 1, 0, true)),
                 Map.of(LbDropReason.NO_VIP, 4L),
                 new LbStatistics.Housekeeping(1, 2, 3, Duration.ofMillis(4), Duration.ofSeconds(5)),
-                0, 1, Duration.ZERO, new LbStatistics.ApplyLatency(applyBuckets, 0));
+                0, 1, Duration.ZERO, new LbStatistics.ApplyLatency(applyBuckets, 0),
+                Map.of("lb_flows", 1_000_000L, "lb_maglev_tables", 600_000L));
     }
 
     @AfterAll
@@ -164,6 +165,7 @@ class AgentMetricsTest {
                 "navstar_dns_overloaded", "navstar_dns_dropped",
                 "navstar_lb_vip_new_flows", "navstar_lb_backend_bytes", "navstar_lb_apply_duration_seconds",
                 "navstar_lb_reaped_flows", "navstar_lb_backend_health_skipped", "navstar_lb_drops",
+                "navstar_lb_map_memory_bytes",
                 "jvm_memory_used_bytes", "jvm_threads_current")) {
             assertTrue(families.contains(family), family + " in " + families);
         }
@@ -172,6 +174,7 @@ class AgentMetricsTest {
         assertTrue(has(registry, "navstar_lb_vip_new_flows", "vip", "tcp://11.0.0.1:80"));
         assertEquals(1, value(registry, "navstar_lb_backend_health_skipped", "backend", "10.0.1.2:8080"));
         assertEquals(4, value(registry, "navstar_lb_drops", "reason", "no_vip"));
+        assertEquals(600_000, value(registry, "navstar_lb_map_memory_bytes", "map", "lb_maglev_tables"));
         for (LbDropReason reason : LbDropReason.values()) {
             assertTrue(has(registry, "navstar_lb_drops", "reason", reason.label()), "every reason has its series: "
                     + reason.label());

@@ -42,7 +42,6 @@ final class LocalAgentSetup implements AutoCloseable {
                 "  max_vips: 64",
                 "  max_backends: 64",
                 "  max_flows: 1024",
-                "  maglev_cells: 65536",
                 "dns: {listen: [\"" + dns.getAddress().getHostAddress() + ":" + dns.getPort()
                         + "\"], interface: \"\", upstreams: [], event_loops: 1}",
                 "api: {listen: \"127.0.0.1:" + random.nextInt(50_000, 60_000) + "\"}",

@@ -88,8 +88,7 @@ public final class AgentInNamespace implements AutoCloseable {
         Path config = Files.writeString(directory.resolve("agent.yaml"), """
                 node: {address: 127.0.0.1}
                 data_dir: %s
-                lb: {mode: sock, cgroup: %s, pin_dir: %s, max_vips: 1024, max_backends: 4096, max_flows: 65536,
-                     maglev_cells: 1048576}
+                lb: {mode: sock, cgroup: %s, pin_dir: %s, max_vips: 1024, max_backends: 4096, max_flows: 65536}
                 dns: {listen: ["%s"], interface: "", upstreams: [], event_loops: 1}
                 api: {listen: "127.0.0.1:%d"}
                 """.formatted(directory.resolve("data"), cgroup, pins, DNS, API_PORT));

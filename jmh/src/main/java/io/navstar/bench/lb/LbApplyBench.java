@@ -49,7 +49,7 @@ public class LbApplyBench {
     }
 
     static LbSettings settings(Path pins) {
-        return LbSettings.forTests(pins).withSizes(16_384, 131_072, 1024, VIPS * 1009 + 8 * 1009);
+        return LbSettings.forTests(pins).withSizes(16_384, 131_072, 1024);
     }
 
     static void delete(Path pins) throws Exception {

@@ -81,8 +81,7 @@ public class LbProgramBench {
     public void setup() {
         pins = Path.of("/sys/fs/bpf", "nsn" + ProcessHandle.current().pid() + "-bench-prog");
         LbSettings settings = LbSettings.forTests(pins);
-        plane = LbDataPlane.open(settings.withSizes(settings.maxVips(), settings.maxBackends(), FLOWS,
-                settings.maglevCells()));
+        plane = LbDataPlane.open(settings.withSizes(settings.maxVips(), settings.maxBackends(), FLOWS));
         try (KernelLbTables tables = new KernelLbTables(plane)) {
             Reconciler.recover(tables, 1000).apply(DesiredStateJson.parse("{\"vips\":[{\"vip\":\"11.0.0.1:80\","
                     + "\"backends\":[{\"endpoint\":\"10.0.2.2:8080\"},{\"endpoint\":\"10.0.3.2:8080\"},"

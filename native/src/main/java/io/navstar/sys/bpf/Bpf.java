@@ -42,6 +42,7 @@ public final class Bpf {
     public static final int BPF_PROG_TEST_RUN = 10;
     public static final int BPF_PROG_GET_NEXT_ID = 11;
     public static final int BPF_PROG_GET_FD_BY_ID = 13;
+    public static final int BPF_MAP_GET_FD_BY_ID = 14;
     public static final int BPF_OBJ_GET_INFO_BY_FD = 15;
     public static final int BPF_BTF_LOAD = 18;
     public static final int BPF_MAP_FREEZE = 22;
@@ -112,6 +113,7 @@ public final class Bpf {
             case BPF_PROG_TEST_RUN -> "BPF_PROG_TEST_RUN";
             case BPF_PROG_GET_NEXT_ID -> "BPF_PROG_GET_NEXT_ID";
             case BPF_PROG_GET_FD_BY_ID -> "BPF_PROG_GET_FD_BY_ID";
+            case BPF_MAP_GET_FD_BY_ID -> "BPF_MAP_GET_FD_BY_ID";
             case BPF_OBJ_GET_INFO_BY_FD -> "BPF_OBJ_GET_INFO_BY_FD";
             case BPF_BTF_LOAD -> "BPF_BTF_LOAD";
             case BPF_MAP_FREEZE -> "BPF_MAP_FREEZE";
@@ -390,6 +392,18 @@ public final class Bpf {
             MemorySegment attr = arena.allocate(GET_ID);
             attr.set(JAVA_INT, GET_ID_START_ID, id);
             return call(BPF_PROG_GET_FD_BY_ID, attr, GET_ID, operation);
+        }
+    }
+
+    /**
+     * BPF_MAP_GET_FD_BY_ID: a new descriptor (the caller owns it) of the map with that id, such as the inner map id
+     * a map of maps gives user space for a slot (attr.map_id shares start_id's place in the union).
+     */
+    public static int mapGetFdById(int id, String operation) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment attr = arena.allocate(GET_ID);
+            attr.set(JAVA_INT, GET_ID_START_ID, id);
+            return call(BPF_MAP_GET_FD_BY_ID, attr, GET_ID, operation);
         }
     }
 

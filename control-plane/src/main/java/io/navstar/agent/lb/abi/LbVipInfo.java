@@ -17,13 +17,15 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 
 /**
- * Value of lb_vips: the VIP's counter index and its slice of the Maglev cells. The Java mirror of {@code struct lb_vip_info} in bpf/include/lb_structs.h
+ * Value of lb_vips: the VIP's id (its counters' index and its Maglev table's slot in lb_maglev_tables) and its
+ * table's size. The Java mirror of {@code struct lb_vip_info} in bpf/include/lb_structs.h
  * (LbAbiLayoutTest checks it against the built objects' BTF):
  * <pre>
  * struct lb_vip_info {
- * 	__u32 vip_id;        &#47;* index into the per-VIP counters, unique among live VIPs *&#47;
- * 	__u32 table_offset;  &#47;* first cell of the Maglev table in lb_maglev *&#47;
- * 	__u32 table_size;    &#47;* M, a prime; 0 when the VIP has no usable backend (answered at once) *&#47;
+ * 	__u32 vip_id;        &#47;* slot of the Maglev table in lb_maglev_tables, index of the per-VIP counters; unique *&#47;
+ * 	__u32 reserved0;     &#47;* reserved, zero (was table_offset, the first cell in the retired lb_maglev array) *&#47;
+ * 	__u32 table_size;    &#47;* M of the table installed, 0 for none: for people and restarts (the data plane reads
+ * 				the table's own size) *&#47;
  * 	__u32 flags;         &#47;* LB_VIP_F_* *&#47;
  * };
  * </pre>
@@ -33,7 +35,7 @@ public final class LbVipInfo extends Flyweight {
     /** The C struct's layout. */
     public static final StructLayout LAYOUT = MemoryLayout.structLayout(
             JAVA_INT.withName("vip_id"),
-            JAVA_INT.withName("table_offset"),
+            JAVA_INT.withName("reserved0"),
             JAVA_INT.withName("table_size"),
             JAVA_INT.withName("flags")).withName("lb_vip_info");
 
@@ -51,7 +53,7 @@ public final class LbVipInfo extends Flyweight {
     };
 
     private static final long VIP_ID = LAYOUT.byteOffset(PathElement.groupElement("vip_id"));
-    private static final long TABLE_OFFSET = LAYOUT.byteOffset(PathElement.groupElement("table_offset"));
+    private static final long RESERVED0 = LAYOUT.byteOffset(PathElement.groupElement("reserved0"));
     private static final long TABLE_SIZE = LAYOUT.byteOffset(PathElement.groupElement("table_size"));
     private static final long FLAGS = LAYOUT.byteOffset(PathElement.groupElement("flags"));
 
@@ -75,13 +77,9 @@ public final class LbVipInfo extends Flyweight {
         return this;
     }
 
-    public int tableOffset() {
-        return segment.get(JAVA_INT_UNALIGNED, offset + TABLE_OFFSET);
-    }
-
-    public LbVipInfo tableOffset(int value) {
-        segment.set(JAVA_INT_UNALIGNED, offset + TABLE_OFFSET, value);
-        return this;
+    /** Zero, except in pins of the retired layout, where it was the first cell of the table in lb_maglev. */
+    public int reserved0() {
+        return segment.get(JAVA_INT_UNALIGNED, offset + RESERVED0);
     }
 
     public int tableSize() {

@@ -16,11 +16,16 @@ import io.navstar.loader.BatchCursor;
 import io.navstar.loader.BpfMap;
 import io.navstar.sys.bpf.BpfException;
 
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -30,23 +35,32 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * {@link KernelTables} over the pinned maps of an {@link LbDataPlane}. Maglev tables are written straight
- * into lb_maglev through a shared mmap (the map is BPF_F_MMAPABLE), so a table of a thousand cells costs
- * a memory copy, not a thousand syscalls; the VIP switch is one BPF_MAP_UPDATE_ELEM of lb_vips, and the
- * syscall orders the cell stores before it (on x86 stores are not reordered with later stores anyway).
+ * {@link KernelTables} over the pinned maps of an {@link LbDataPlane}. Each VIP's Maglev table is an inner map of
+ * lb_maglev_tables in the slot of its VIP id, M entries: a new table is created and filled with one
+ * BPF_MAP_UPDATE_BATCH, and the tables queued by an apply are swapped into their slots with one more (the kernel
+ * frees each table it replaces once no program holds it), so kernel memory follows the tables that exist, and the
+ * agent maps none of it. A slot with no table holds {@link #emptyTable}, one shared map of one cell naming no
+ * backend (a batch can put a map in a slot, not empty it); the data plane treats both alike.
  *
  * <p>Threading: one thread at a time (the {@code Reconciler} serialises applies). Owns one long-lived arena
- * for its scratch flyweights; {@link #close()} releases it and the mapping.
+ * for its scratch flyweights; {@link #close()} releases it.
  */
 public final class KernelLbTables implements KernelTables, AutoCloseable {
-    /** Bytes between cells in the mapping: a __u32 value padded to 8. */
-    static final long CELL_STRIDE = 8;
+    /** The retired array of every VIP's cells (struct lb_vip_info's reserved0 was the offset of a VIP's table). */
+    static final String RETIRED_CELLS = "lb_maglev";
+    /** The one cell of the empty table: LB_NO_BACKEND (bpf/lb/lb_consts.h), which no backend slot has. */
+    static final int NO_BACKEND = -1;
+    /** Most tables held open before a commit (each is a descriptor until it is in its slot). */
+    static final int MAX_QUEUED_TABLES = 1024;
     private final BpfMap vips;
     private final BpfMap backends;
     private final BpfMap vipStats;
     private final BpfMap backendStats;
-    private final int maglevCells;
-    private final MemorySegment cells;
+    private final BpfMap maglevTables;
+    /** Put in slots whose VIP has no table, created on first need; ours to close. */
+    private BpfMap emptyTable;
+    private final List<Integer> queuedSlots = new ArrayList<>();
+    private final List<BpfMap> queuedTables = new ArrayList<>();
     private final Arena arena = Arena.ofShared();
     private final LbVipKey vipKey = LbVipKey.CODEC.newFlyweight();
     private final LbVipInfo vipInfo = LbVipInfo.CODEC.newFlyweight();
@@ -63,10 +77,7 @@ public final class KernelLbTables implements KernelTables, AutoCloseable {
         this.backends = plane.map("lb_backends");
         this.vipStats = plane.map("lb_vip_stats");
         this.backendStats = plane.map("lb_backend_stats");
-        BpfMap maglev = plane.map("lb_maglev");
-        this.maglevCells = maglev.maxEntries();
-        // an array map's elements are value_size rounded up to 8 bytes (kernel/bpf/arraymap.c): CELL_STRIDE
-        this.cells = maglev.mmap(arena);
+        this.maglevTables = plane.map("lb_maglev_tables");
         vipKey.wrap(arena.allocate(LbVipKey.LAYOUT), 0);
         vipInfo.wrap(arena.allocate(LbVipInfo.LAYOUT), 0);
         backend.wrap(arena.allocate(LbBackend.LAYOUT), 0);
@@ -76,6 +87,71 @@ public final class KernelLbTables implements KernelTables, AutoCloseable {
         backendFilter = new AddressFilter(plane.map("lb_backend_filter"), arena);
         markInstalled();
         markUnindexedReverseEntries(plane);
+        moveRetiredCells(plane.settings().pinDirectory().resolve(RETIRED_CELLS));
+    }
+
+    /**
+     * Pins of an agent from before lb_maglev_tables kept every VIP's cells in one array, lb_maglev, each VIP naming
+     * its slice by offset and size: copies each VIP's slice into a table of its own, then unpins the array (its
+     * memory is freed once the old programs that still read it are replaced). Runs before this agent attaches its
+     * programs, so they find every table in place.
+     */
+    private void moveRetiredCells(Path retired) {
+        if (!Files.exists(retired)) {
+            return;
+        }
+        try (BpfMap cells = BpfMap.openPinned(retired); Arena local = Arena.ofConfined()) {
+            MemorySegment all = cells.mmap(local, false);
+            long stride = (cells.valueSize() + 7L) & ~7L;
+            long keySize = vips.keySize();
+            List<byte[]> keys = new ArrayList<>();
+            List<int[]> infos = new ArrayList<>(); // {vip_id, reserved0 (the slice's first cell), table_size, flags}
+            LbVipInfo info = LbVipInfo.CODEC.newFlyweight();
+            forEachEntry(vips, local, (keyBytes, keyAt, values, valueAt) -> {
+                info.wrap(values, valueAt);
+                keys.add(keyBytes.asSlice(keyAt, keySize).toArray(JAVA_BYTE));
+                infos.add(new int[] {info.vipId(), info.reserved0(), info.tableSize(), info.flags()});
+            });
+            MemorySegment key = local.allocate(keySize, 8);
+            for (int v = 0; v < keys.size(); v++) {
+                int[] vip = infos.get(v);
+                int offset = vip[1];
+                int size = vip[2];
+                if (size > 0 && Integer.toUnsignedLong(offset) + size <= cells.maxEntries() && !hasTable(vip[0])) {
+                    int[] table = new int[size];
+                    for (int i = 0; i < size; i++) {
+                        table[i] = all.get(JAVA_INT, (offset + (long) i) * stride);
+                    }
+                    writeTable(vip[0], table);
+                    commitTables(); // the table in its slot before the entry loses its offset
+                }
+                MemorySegment.copy(keys.get(v), 0, key, JAVA_BYTE, 0, (int) keySize);
+                vipInfo.clear().vipId(vip[0]).tableSize(size).flags(vip[3]);
+                vips.put(key, vipInfo.segment());
+            }
+        }
+        try {
+            Files.deleteIfExists(retired);
+        } catch (IOException e) {
+            throw new BpfException("unpinning the retired " + retired + ": " + e.getMessage());
+        }
+    }
+
+    private boolean hasTable(int vipId) {
+        index.set(JAVA_INT, 0, vipId);
+        return maglevTables.innerMapId(index) != 0;
+    }
+
+    /** True for a table that stands for none: one cell naming no backend (what {@link #clearTable} puts). */
+    static boolean isEmptyTable(BpfMap table) {
+        if (table.maxEntries() != 1) {
+            return false;
+        }
+        try (Arena local = Arena.ofConfined()) {
+            MemorySegment key = local.allocate(JAVA_INT);
+            MemorySegment value = local.allocate(JAVA_INT);
+            return table.get(key, value) && value.get(JAVA_INT, 0) == NO_BACKEND;
+        }
     }
 
     /** Sets the filter bits of the VIPs and backends already in the kernel (pins made before the filters existed). */
@@ -114,11 +190,6 @@ public final class KernelLbTables implements KernelTables, AutoCloseable {
 
 
     @Override
-    public int maglevCells() {
-        return maglevCells;
-    }
-
-    @Override
     public int maxVips() {
         return vips.maxEntries();
     }
@@ -143,7 +214,7 @@ public final class KernelLbTables implements KernelTables, AutoCloseable {
                 if (vips.get(next.segment(), info.segment())) {
                     VipKey vip = new VipKey(new Endpoint(next.addr(next.family()), next.port()),
                             Protocol.ofNumber(next.proto()));
-                    result.put(vip, new InstalledVip(vip, info.vipId(), info.tableOffset(), info.tableSize()));
+                    result.put(vip, new InstalledVip(vip, info.vipId(), info.tableSize()));
                 }
                 key.segment().copyFrom(next.segment());
                 previous = key.segment();
@@ -176,24 +247,165 @@ public final class KernelLbTables implements KernelTables, AutoCloseable {
     }
 
     @Override
-    public boolean cellsEqual(int offset, int[] backendIds) {
-        checkRange(offset, backendIds.length);
-        long base = offset * CELL_STRIDE;
-        for (int i = 0; i < backendIds.length; i++) {
-            if (cells.get(JAVA_INT, base + i * CELL_STRIDE) != backendIds[i]) {
-                return false;
+    public boolean tableEquals(int vipId, int[] backendIds) {
+        index.set(JAVA_INT, 0, vipId);
+        int id = maglevTables.innerMapId(index);
+        if (id == 0) {
+            return false;
+        }
+        try (BpfMap table = BpfMap.openById(id)) {
+            return table.maxEntries() == backendIds.length && !isEmptyTable(table)
+                    && Arrays.equals(readTable(table), backendIds);
+        } catch (BpfException e) {
+            return false; // replaced and freed meanwhile (only another writer could): not equal
+        }
+    }
+
+    /** The backend ids of a table, cell by cell. */
+    static int[] readTable(BpfMap table) {
+        int size = table.maxEntries();
+        int[] cells = new int[size];
+        try (Arena local = Arena.ofConfined()) {
+            MemorySegment keys = local.allocate(4L * size, 8);
+            MemorySegment values = local.allocate(4L * size, 8);
+            BatchCursor cursor = BatchCursor.start(local, table);
+            int done = 0;
+            while (!cursor.done() && done < size) {
+                int n = table.lookupBatch(cursor, keys.asSlice(4L * done), values.asSlice(4L * done), size - done);
+                done += n;
+            }
+            for (int i = 0; i < done; i++) {
+                cells[keys.getAtIndex(JAVA_INT, i)] = values.getAtIndex(JAVA_INT, i);
             }
         }
-        return true;
+        return cells;
     }
 
     @Override
-    public void writeCells(int offset, int[] backendIds) {
-        checkRange(offset, backendIds.length);
-        long base = offset * CELL_STRIDE;
-        for (int i = 0; i < backendIds.length; i++) {
-            cells.set(JAVA_INT, base + i * CELL_STRIDE, backendIds[i]);
+    public void writeTable(int vipId, int[] backendIds) {
+        checkSlot(vipId);
+        if (backendIds.length == 0) {
+            throw new IllegalArgumentException("a Maglev table has at least one cell (clearTable for none)");
         }
+        BpfMap table = maglevTables.createInner(backendIds.length);
+        try {
+            fill(table, backendIds);
+        } catch (RuntimeException e) {
+            table.close();
+            throw e;
+        }
+        queue(vipId, table);
+    }
+
+    private static void fill(BpfMap table, int[] backendIds) {
+        try (Arena local = Arena.ofConfined()) {
+            MemorySegment keys = local.allocate(4L * backendIds.length, 8);
+            MemorySegment values = local.allocate(4L * backendIds.length, 8);
+            for (int i = 0; i < backendIds.length; i++) {
+                keys.setAtIndex(JAVA_INT, i, i);
+            }
+            MemorySegment.copy(backendIds, 0, values, JAVA_INT, 0, backendIds.length);
+            writeBatch(table, keys, values, backendIds.length);
+        }
+    }
+
+    @Override
+    public void clearTable(int vipId) {
+        checkSlot(vipId);
+        if (emptyTable == null) {
+            emptyTable = maglevTables.createInner(1);
+            fill(emptyTable, new int[] {NO_BACKEND});
+        }
+        queue(vipId, null);
+    }
+
+    /** Queues a table (null: the empty one) for a slot; commits when too many are held open. */
+    private void queue(int vipId, BpfMap table) {
+        queuedSlots.add(vipId);
+        queuedTables.add(table);
+        if (queuedTables.size() >= MAX_QUEUED_TABLES) {
+            commitTables();
+        }
+    }
+
+    @Override
+    public void commitTables() {
+        int count = queuedSlots.size();
+        if (count == 0) {
+            return;
+        }
+        try (Arena local = Arena.ofConfined()) {
+            MemorySegment keys = local.allocate(4L * count, 8);
+            BpfMap[] maps = new BpfMap[count];
+            for (int i = 0; i < count; i++) {
+                keys.setAtIndex(JAVA_INT, i, queuedSlots.get(i));
+                maps[i] = queuedTables.get(i) == null ? emptyTable : queuedTables.get(i);
+            }
+            maglevTables.putInners(keys, maps); // the switch; the slots now hold the tables, closing ours is fine
+        } finally {
+            for (BpfMap table : queuedTables) {
+                if (table != null) {
+                    table.close();
+                }
+            }
+            queuedSlots.clear();
+            queuedTables.clear();
+        }
+    }
+
+    @Override
+    public void retainTables(Set<Integer> vipIds) {
+        List<Integer> stray = new ArrayList<>();
+        forEachTable(maglevTables, (vipId, mapId) -> {
+            if (!vipIds.contains(vipId)) {
+                stray.add(vipId);
+            }
+        });
+        stray.forEach(this::clearTable);
+        commitTables();
+    }
+
+    private void checkSlot(int vipId) {
+        if (vipId < 0 || vipId >= maglevTables.maxEntries()) {
+            throw new BpfException("no Maglev table slot for VIP id " + vipId + " (slots 0.."
+                    + (maglevTables.maxEntries() - 1) + ")");
+        }
+    }
+
+    /** A filled slot of lb_maglev_tables: the VIP id and its table's kernel map id. */
+    @FunctionalInterface
+    interface TableVisitor {
+        void visit(int vipId, int mapId);
+    }
+
+    /** The filled slots of an lb_maglev_tables, VIP id to the kernel id of the map in it (one batched read). */
+    static Map<Integer, Integer> slots(BpfMap maglevTables) {
+        Map<Integer, Integer> slots = new LinkedHashMap<>();
+        try (Arena local = Arena.ofConfined()) {
+            forEachEntry(maglevTables, local, (keys, keyAt, values, valueAt) ->
+                    slots.put(keys.get(JAVA_INT, keyAt), values.get(JAVA_INT, valueAt)));
+        }
+        return slots;
+    }
+
+    /**
+     * Shows every slot of an lb_maglev_tables that holds a table standing for one (one batched read of the slots;
+     * the kernel skips empty ones, and slots holding an empty table ({@link #isEmptyTable}) are skipped here).
+     */
+    static void forEachTable(BpfMap maglevTables, TableVisitor visitor) {
+        Map<Integer, Boolean> empty = new HashMap<>();
+        slots(maglevTables).forEach((vipId, mapId) -> {
+            boolean isEmpty = empty.computeIfAbsent(mapId, id -> {
+                try (BpfMap table = BpfMap.openById(id)) {
+                    return isEmptyTable(table);
+                } catch (BpfException e) {
+                    return true; // replaced and freed meanwhile
+                }
+            });
+            if (!isEmpty) {
+                visitor.visit(vipId, mapId);
+            }
+        });
     }
 
     @Override
@@ -235,10 +447,10 @@ public final class KernelLbTables implements KernelTables, AutoCloseable {
     }
 
     @Override
-    public void putVip(VipKey key, int vipId, int tableOffset, int tableSize) {
+    public void putVip(VipKey key, int vipId, int tableSize) {
         fillKey(key);
         vipFilter.add(vipKey.segment(), 0); // before the VIP, so no packet to it misses the filter
-        vipInfo.clear().vipId(vipId).tableOffset(tableOffset).tableSize(tableSize);
+        vipInfo.clear().vipId(vipId).tableSize(tableSize);
         vips.put(vipKey.segment(), vipInfo.segment());
     }
 
@@ -448,10 +660,16 @@ public final class KernelLbTables implements KernelTables, AutoCloseable {
         }
     }
 
-    /** The backend id in a cell (for tests and the read-back check). */
-    public int cell(int index) {
-        checkRange(index, 1);
-        return cells.get(JAVA_INT, index * CELL_STRIDE);
+    /** The cells of a VIP id's table, none when it has no table (for tests and the read-back check). */
+    public int[] table(int vipId) {
+        index.set(JAVA_INT, 0, vipId);
+        int id = maglevTables.innerMapId(index);
+        if (id == 0) {
+            return new int[0];
+        }
+        try (BpfMap table = BpfMap.openById(id)) {
+            return isEmptyTable(table) ? new int[0] : readTable(table);
+        }
     }
 
     private void fillKey(VipKey key) {
@@ -459,15 +677,16 @@ public final class KernelLbTables implements KernelTables, AutoCloseable {
                 .proto(key.protocol().number()).family(key.endpoint().family());
     }
 
-    private void checkRange(int offset, int length) {
-        if (offset < 0 || (long) offset + length > maglevCells) {
-            throw new BpfException("Maglev cells [" + offset + ", " + ((long) offset + length) + ") outside lb_maglev of "
-                    + maglevCells);
-        }
-    }
-
     @Override
     public void close() {
-        arena.close(); // unmaps the cells too
+        queuedTables.forEach(table -> {
+            if (table != null) {
+                table.close();
+            }
+        });
+        if (emptyTable != null) {
+            emptyTable.close();
+        }
+        arena.close();
     }
 }

@@ -6,6 +6,8 @@ import io.navstar.loader.BpfObject;
 import io.navstar.loader.BpfProgram;
 import io.navstar.loader.LoadOptions;
 import io.navstar.sys.bpf.BpfException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,7 +17,11 @@ import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
@@ -23,11 +29,13 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * Minuteman's loaded data plane: the three objects of bpf/lb (sock, tc, xdp programs) over one set of maps
  * pinned under {@link LbSettings#pinDirectory()}. Opening it again after an agent restart reuses the pinned
  * maps, so the connection table and every VIP survive. The objects come from {@code ${navstar.bpf.dir}/lb/}
- * when that property is set (tests), else from the jar's {@code bpf/lb/} resources.
+ * when that property is set (tests), else from the jar's {@code bpf/lb/} resources. Pinned maps keep their sizes
+ * ({@link #adoptPinnedSizes}), so {@link #settings()} gives the sizes in use.
  *
  * <p>Threading: maps and programs may be used from any thread; {@link #close()} must not race their use.
  */
 public final class LbDataPlane implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(LbDataPlane.class);
 
     /** The objects, in load order. lb_tc also provides xdp mode's reply path (tcx egress). */
     public static final List<String> OBJECTS = List.of("lb_sock", "lb_tc", "lb_xdp");
@@ -48,17 +56,20 @@ public final class LbDataPlane implements AutoCloseable {
      * any object fails to load, the maps this call pinned are unpinned again (and the pin directory removed if
      * this call created it), so a failed start holds no kernel memory; maps an earlier agent pinned stay.
      */
-    public static LbDataPlane open(LbSettings settings) {
-        boolean newDirectory = !Files.isDirectory(settings.pinDirectory());
+    public static LbDataPlane open(LbSettings wanted) {
+        boolean newDirectory = !Files.isDirectory(wanted.pinDirectory());
+        LbSettings settings = adoptPinnedSizes(wanted);
+        int backendVips = pinnedMaxEntries(settings.pinDirectory().resolve("lb_backend_vips"), settings.maxBackends());
         LoadOptions options = LoadOptions.defaults().withPinDirectory(settings.pinDirectory())
                 .withMaxEntries("lb_vips", settings.maxVips())
                 .withMaxEntries("lb_vip_stats", settings.maxVips())
                 .withMaxEntries("lb_backends", settings.maxBackends())
                 .withMaxEntries("lb_backend_stats", settings.maxBackends())
+                .withMaxEntries("lb_backend_vips", backendVips)
                 .withMaxEntries("lb_flows", settings.maxFlows())
                 .withMaxEntries("lb_reverse", settings.maxFlows())
                 .withMaxEntries("lb_sock_nat", settings.maxFlows())
-                .withMaxEntries("lb_maglev", settings.maglevCells());
+                .withMaxEntries("lb_maglev_tables", settings.maxVips());
         List<BpfObject> loaded = new ArrayList<>();
         try {
             for (String name : OBJECTS) {
@@ -70,6 +81,36 @@ public final class LbDataPlane implements AutoCloseable {
         } catch (RuntimeException e) {
             new LbDataPlane(settings, loaded, newDirectory).discardCreated(e);
             throw e;
+        }
+    }
+
+    /**
+     * The settings with the sizes of the maps already pinned, where an earlier agent pinned them: a pinned map is
+     * reused only at its own size, and keeping it keeps its flows and VIPs, so a restart never fails or drops
+     * connections because the defaults moved (another node memory, another navstar version) or the config changed
+     * sizes. The sizes of lb_vips, lb_backends and lb_flows decide those of the maps sized with them. To resize, stop
+     * the agent and remove the pins ({@code navstar bpf uninstall}).
+     */
+    static LbSettings adoptPinnedSizes(LbSettings settings) {
+        Path pins = settings.pinDirectory();
+        int vips = pinnedMaxEntries(pins.resolve("lb_vips"), settings.maxVips());
+        int backends = pinnedMaxEntries(pins.resolve("lb_backends"), settings.maxBackends());
+        int flows = pinnedMaxEntries(pins.resolve("lb_flows"), settings.maxFlows());
+        if (vips != settings.maxVips() || backends != settings.maxBackends() || flows != settings.maxFlows()) {
+            LOG.warn("the maps pinned under {} hold {} VIPs, {} backends and {} flows, the settings ask for {}, {} and {}:"
+                    + " keeping the pinned sizes (remove the pins to resize)", pins, vips, backends, flows,
+                    settings.maxVips(), settings.maxBackends(), settings.maxFlows());
+        }
+        return settings.withSizes(vips, backends, flows);
+    }
+
+    /** The max_entries of the map pinned at {@code pin}, or {@code otherwise} when none is. */
+    private static int pinnedMaxEntries(Path pin, int otherwise) {
+        if (!Files.exists(pin)) {
+            return otherwise;
+        }
+        try (BpfMap map = BpfMap.openPinned(pin)) {
+            return map.maxEntries();
         }
     }
 
@@ -130,6 +171,24 @@ public final class LbDataPlane implements AutoCloseable {
             }
         }
         throw new IllegalArgumentException("no map " + name);
+    }
+
+    /**
+     * Every map of the data plane once, by name: the pinned maps the objects share, and each object's own maps (not
+     * pinned, such as lb_scratch), named {@code object/map}.
+     */
+    public Map<String, BpfMap> maps() {
+        Map<String, BpfMap> all = new LinkedHashMap<>();
+        Set<Integer> seen = new HashSet<>();
+        for (int i = 0; i < objects.size(); i++) {
+            for (var entry : objects.get(i).maps().entrySet()) {
+                if (seen.add(entry.getValue().info().id())) {
+                    boolean shared = Files.exists(settings.pinDirectory().resolve(entry.getKey()));
+                    all.put(shared ? entry.getKey() : OBJECTS.get(i) + "/" + entry.getKey(), entry.getValue());
+                }
+            }
+        }
+        return all;
     }
 
     /** A program by function name (lb_connect4, lb_tc_ingress, lb_xdp_ingress, ...). */

@@ -17,6 +17,7 @@ import io.navstar.agent.lb.model.Protocol;
 import io.navstar.loader.BpfMap;
 import io.navstar.loader.map.PerCpu;
 import io.navstar.loader.spec.MapType;
+import io.navstar.sys.bpf.BpfException;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -47,9 +48,10 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * left out.
  *
  * <p>What "entries" counts, by map: keys of a hash map; backends in use (family set) in lb_backends; ids with a
- * non-zero counter in the per-CPU stats; bits set in the address filters; cells of installed VIP tables (the sum of
- * lb_vips' table sizes) in lb_maglev; null for the ring buffer. Memory is the kernel's own figure ({@code memlock}
- * in /proc/self/fdinfo) when it gives one, else max entries x (key + value size).
+ * non-zero counter in the per-CPU stats; bits set in the address filters; Maglev tables (filled slots) in
+ * lb_maglev_tables, a row per table; null for the ring buffer. Memory is the kernel's own figure ({@code memlock} in
+ * /proc/self/fdinfo, {@link LbMapMemory#kernelBytes}), lb_maglev_tables' with every table in it, when the kernel gives
+ * one, else max entries x (key + value size).
  *
  * <p>Threading: stateless; each call reads the maps on the calling thread.
  */
@@ -91,23 +93,16 @@ public final class PinnedLbMaps {
         try (Stream<Path> listing = Files.list(pinDirectory)) {
             pins = listing.filter(p -> !Files.isDirectory(p) && wanted.test(p.getFileName().toString())).sorted().toList();
         }
-        long maglevCellsInUse = 0;
-        Path vips = pinDirectory.resolve("lb_vips");
-        if (Files.exists(vips)) {
-            try (BpfMap map = BpfMap.openPinned(vips)) {
-                maglevCellsInUse = vipTableCells(map);
-            }
-        }
         List<MapDump> dumps = new ArrayList<>();
         for (Path pin : pins) {
             try (BpfMap map = BpfMap.openPinned(pin)) {
-                dumps.add(dump(map, pin.getFileName().toString(), limit, maglevCellsInUse));
+                dumps.add(dump(map, pin.getFileName().toString(), limit));
             }
         }
         return dumps;
     }
 
-    private static MapDump dump(BpfMap map, String name, int limit, long maglevCellsInUse) {
+    private static MapDump dump(BpfMap map, String name, int limit) {
         Rows rows = new Rows(limit);
         Long entries = switch (name) {
             case "lb_vips" -> read(map, rows, PinnedLbMaps::vip);
@@ -120,11 +115,11 @@ public final class PinnedLbMaps {
             case "lb_state" -> read(map, rows, PinnedLbMaps::state);
             case "lb_vip_stats", "lb_backend_stats" -> read(map, rows, PinnedLbMaps::stats);
             case "lb_vip_filter", "lb_backend_filter" -> filterBits(map);
-            case "lb_maglev" -> maglevCellsInUse;
+            case "lb_maglev_tables" -> maglevTables(map, rows);
             default -> map.type() == MapType.RINGBUF ? null : read(map, rows, (key, keyAt, value, valueAt) -> null);
         };
         long estimate = (long) map.maxEntries() * (map.keySize() + map.kernelValueSize());
-        long memlock = memlock(map.fd());
+        long memlock = LbMapMemory.kernelBytes(map);
         return new MapDump(name, map.type().name().toLowerCase(Locale.ROOT), map.keySize(), map.valueSize(),
                 map.maxEntries(), entries, memlock >= 0 ? memlock : estimate, memlock >= 0, rows.shown, rows.omitted);
     }
@@ -179,7 +174,6 @@ public final class PinnedLbMaps {
         row.put("port", key.port());
         row.put("proto", protocol(key.proto()));
         row.put("vip_id", Integer.toUnsignedLong(info.vipId()));
-        row.put("table_offset", Integer.toUnsignedLong(info.tableOffset()));
         row.put("table_size", Integer.toUnsignedLong(info.tableSize()));
         row.put("flags", flags(info.flags(), List.of()));
         return row;
@@ -320,14 +314,23 @@ public final class PinnedLbMaps {
         return bits[0];
     }
 
-    /** Maglev cells that installed VIP tables hold: the sum of lb_vips' table sizes. */
-    private static long vipTableCells(BpfMap vips) {
-        long[] cells = {0};
-        try (Arena arena = Arena.ofConfined()) {
-            KernelLbTables.forEachEntry(vips, arena, (keys, keyAt, values, valueAt) ->
-                    cells[0] += Integer.toUnsignedLong(((LbVipInfo) new LbVipInfo().wrap(values, valueAt)).tableSize()));
-        }
-        return cells[0];
+    /** A row per Maglev table in lb_maglev_tables (its VIP id, map id and cells); returns how many there are. */
+    private static long maglevTables(BpfMap maglevTables, Rows rows) {
+        long[] count = {0};
+        KernelLbTables.forEachTable(maglevTables, (vipId, mapId) -> {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("vip_id", Integer.toUnsignedLong(vipId));
+            row.put("map_id", Integer.toUnsignedLong(mapId));
+            try (BpfMap table = BpfMap.openById(mapId)) {
+                row.put("cells", table.maxEntries());
+                row.put("memory_bytes", table.memoryBytes());
+            } catch (BpfException e) {
+                return; // replaced and freed between the read of the slot and the open
+            }
+            rows.add(row);
+            count[0]++;
+        });
+        return count[0];
     }
 
     /** Flag names for the set bits, bit 0 first; a bit without a name as hex. */
@@ -360,22 +363,5 @@ public final class PinnedLbMaps {
         } catch (UnknownHostException e) {
             throw new IllegalStateException(e); // four bytes always make an address
         }
-    }
-
-    /**
-     * The kernel's memlock figure for the map behind {@code fd} ({@code memlock:} in /proc/self/fdinfo/FD, what
-     * bpftool shows as memlock); -1 when the kernel gives none.
-     */
-    static long memlock(int fd) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/fdinfo", Integer.toString(fd)))) {
-                if (line.startsWith("memlock:")) {
-                    return Long.parseLong(line.substring("memlock:".length()).strip());
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            // no figure: the caller estimates
-        }
-        return -1;
     }
 }

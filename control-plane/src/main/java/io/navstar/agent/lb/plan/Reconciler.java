@@ -18,10 +18,11 @@ import java.util.TreeMap;
 
 /**
  * Keeps the kernel's VIPs, backends and Maglev tables equal to a desired state, touching only what
- * differs. Each VIP changes atomically: its new table is written into free cells, then one update of
- * the VIP's entry points it there ({@link KernelTables#putVip}); the old cells are reused only from the
- * next apply on, after any packet that read the old entry is long done. New backends are written before
- * the tables that name them; unused backends are cleared after.
+ * differs. Each VIP changes atomically: its new table is filled aside and swapped into its slot with one
+ * update ({@link KernelTables#writeTable}); the kernel frees the old table once no packet holds it. A new
+ * VIP's table is in place before its entry; a removed VIP's entry goes before its table, and its id is
+ * reused only from the next apply on. New backends are written before the tables that name them; unused
+ * backends are cleared after.
  *
  * <p>{@link #recover} rebuilds the bookkeeping from what the kernel holds, so a restarted agent applies
  * the same state as a no-op and breaks no flow. Thread-safe: applies are serialised.
@@ -35,7 +36,7 @@ public final class Reconciler {
      * @param changed      VIPs pointed at a new table
      * @param removed      VIPs deleted
      * @param unchanged    VIPs left as they were
-     * @param cellsWritten Maglev cells written
+     * @param cellsWritten Maglev cells written (the sizes of the tables written)
      * @param removedBackends backends no VIP names any more (cleared from the kernel)
      */
     public record Report(int added, int changed, int removed, int unchanged, long cellsWritten,
@@ -51,11 +52,8 @@ public final class Reconciler {
     private final Map<VipKey, InstalledVip> installed;
     private final Map<Endpoint, Integer> backendIds;
     private final Map<Integer, Endpoint> backendsById;
-    private final CellAllocator cells;
     private final IdAllocator vipIds;
     private final IdAllocator backendIdAllocator;
-    /** Cell ranges {offset, length} freed by the last apply, reusable from the next one. */
-    private final List<int[]> quarantine = new ArrayList<>();
     /** The spec each installed VIP was last built from (empty after a restart until the first apply). */
     private final Map<VipKey, VipSpec> appliedSpecs = new HashMap<>();
     /** The same spec objects, by identity: the fast test that a VIP is unchanged. */
@@ -75,14 +73,13 @@ public final class Reconciler {
         this.installed = new TreeMap<>(installed);
         this.backendsById = new HashMap<>(backends);
         this.backendIds = new HashMap<>();
-        this.cells = new CellAllocator(kernel.maglevCells());
         BitSet vipUsed = new BitSet();
+        Set<Integer> liveIds = new HashSet<>();
         for (InstalledVip vip : installed.values()) {
             vipUsed.set(vip.vipId());
-            if (vip.tableSize() > 0) {
-                cells.reserve(vip.tableOffset(), vip.tableSize());
-            }
+            liveIds.add(vip.vipId());
         }
+        kernel.retainTables(liveIds);
         BitSet backendUsed = new BitSet();
         for (Map.Entry<Integer, Endpoint> e : backends.entrySet()) {
             backendUsed.set(e.getKey());
@@ -108,11 +105,6 @@ public final class Reconciler {
      * Throws {@link IllegalStateException} when capacity runs out; VIPs applied before that stay applied.
      */
     public synchronized Report apply(DesiredState desired, Set<Endpoint> skipped) {
-        for (int[] range : quarantine) {
-            cells.release(range[0], range[1]);
-        }
-        quarantine.clear();
-
         // Which VIPs need a table: new or changed specs, and those whose backends' skip state changed.
         // An unchanged spec object is recognised by identity first, so re-applying a state that differs
         // in one VIP costs one table, not ten thousand.
@@ -197,57 +189,57 @@ public final class Reconciler {
         int changed = 0;
         int removed = 0;
         long written = 0;
-        for (int v = 0; v < work.size(); v++) {
-            VipSpec spec = work.get(v);
-            InstalledVip current = installed.get(spec.key());
-            int[] table = tables[v];
-            VipSpec previous = appliedSpecs.put(spec.key(), spec);
-            if (previous != null) {
-                appliedIdentity.remove(previous);
-                release(previous);
-            }
-            appliedIdentity.put(spec, Boolean.TRUE);
-            if (current != null && current.tableSize() == table.length
-                    && (table.length == 0 || kernel.cellsEqual(current.tableOffset(), table))) {
-                unchanged++;
-                continue;
-            }
-            int offset = 0;
-            if (table.length > 0) {
-                offset = cells.allocate(table.length);
-                if (offset < 0) {
-                    throw new IllegalStateException("Maglev cells exhausted: " + table.length + " needed for " + spec.key()
-                            + ", " + cells.freeCells() + " of " + cells.capacity() + " free (raise the cell count)");
+        // Tables are queued and committed together (one wait for the kernel, not one per VIP); a VIP's entry is
+        // written after its table is in place, also when capacity runs out part-way.
+        List<InstalledVip> entries = new ArrayList<>();
+        try {
+            for (int v = 0; v < work.size(); v++) {
+                VipSpec spec = work.get(v);
+                InstalledVip current = installed.get(spec.key());
+                int[] table = tables[v];
+                VipSpec previous = appliedSpecs.put(spec.key(), spec);
+                if (previous != null) {
+                    appliedIdentity.remove(previous);
+                    release(previous);
                 }
-                kernel.writeCells(offset, table);
-                written += table.length;
-            }
-            int vipId;
-            if (current == null) {
-                vipId = vipIds.allocate();
-                if (vipId < 0) {
-                    cells.release(offset, table.length);
-                    throw new IllegalStateException("VIP capacity " + kernel.maxVips() + " exhausted");
+                appliedIdentity.put(spec, Boolean.TRUE);
+                if (current != null && current.tableSize() == table.length
+                        && (table.length == 0 || kernel.tableEquals(current.vipId(), table))) {
+                    unchanged++;
+                    continue;
                 }
-                kernel.resetVipStats(vipId);
-                added++;
-            } else {
-                vipId = current.vipId();
-                if (current.tableSize() > 0) {
-                    quarantine.add(new int[] {current.tableOffset(), current.tableSize()});
+                int vipId;
+                if (current == null) {
+                    vipId = vipIds.allocate();
+                    if (vipId < 0) {
+                        throw new IllegalStateException("VIP capacity " + kernel.maxVips() + " exhausted");
+                    }
+                    kernel.resetVipStats(vipId);
+                    added++;
+                } else {
+                    vipId = current.vipId();
+                    changed++;
                 }
-                changed++;
+                if (table.length > 0) {
+                    kernel.writeTable(vipId, table);
+                    written += table.length;
+                } else {
+                    kernel.clearTable(vipId);
+                }
+                entries.add(new InstalledVip(spec.key(), vipId, table.length));
             }
-            kernel.putVip(spec.key(), vipId, offset, table.length);
-            installed.put(spec.key(), new InstalledVip(spec.key(), vipId, offset, table.length));
+        } finally {
+            kernel.commitTables();
+            for (InstalledVip vip : entries) {
+                kernel.putVip(vip.key(), vip.vipId(), vip.tableSize());
+                installed.put(vip.key(), vip);
+            }
         }
 
         for (VipKey key : gone) {
             InstalledVip vip = installed.remove(key);
             kernel.deleteVip(key);
-            if (vip.tableSize() > 0) {
-                quarantine.add(new int[] {vip.tableOffset(), vip.tableSize()});
-            }
+            kernel.clearTable(vip.vipId());
             vipIds.release(vip.vipId());
             VipSpec previous = appliedSpecs.remove(key);
             if (previous != null) {
@@ -255,6 +247,9 @@ public final class Reconciler {
                 release(previous);
             }
             removed++;
+        }
+        if (!gone.isEmpty()) {
+            kernel.commitTables();
         }
 
         // Backends nobody references any more (after a restart: those no desired VIP names) are cleared

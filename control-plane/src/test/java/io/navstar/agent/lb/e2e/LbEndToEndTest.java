@@ -51,11 +51,9 @@ class LbEndToEndTest {
                     topo.backends.get(2).endpoint()));
             String[] args = mode.equals("sock")
                     ? new String[] {"--mode", "sock", "--pin-dir", pins.toString(), "--cgroup", cgroup.toString(),
-                            "--max-vips", "1024", "--max-backends", "4096", "--max-flows", "65536", "--maglev-cells",
-                            "1048576"}
+                            "--max-vips", "1024", "--max-backends", "4096", "--max-flows", "65536"}
                     : new String[] {"--mode", mode, "--pin-dir", pins.toString(), "--netns", topo.node, "--interfaces",
-                            "vc,vb*", "--max-vips", "1024", "--max-backends", "4096", "--max-flows", "65536",
-                            "--maglev-cells", "1048576"};
+                            "vc,vb*", "--max-vips", "1024", "--max-backends", "4096", "--max-flows", "65536"};
             try (AgentProcess agent = new AgentProcess(work.resolve("agent.log"), stateFile, args)) {
                 agent.start();
                 awaitServing(topo, cgroup);

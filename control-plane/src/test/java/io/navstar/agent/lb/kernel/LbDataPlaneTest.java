@@ -13,8 +13,36 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@link LbDataPlane#open} that fails part-way (root only): it holds nothing in the kernel afterwards. */
+/**
+ * {@link LbDataPlane#open} (root only): one that fails part-way holds nothing in the kernel afterwards; one after a
+ * restart keeps the pinned maps whatever sizes the settings now ask for.
+ */
 class LbDataPlaneTest {
+
+    @Test
+    void aRestartWithOtherSizesKeepsThePinnedMapsAndTheirSizes() {
+        LbTestSupport.assumeRoot();
+        Path pins = LbTestSupport.pinDirectory("resize");
+        try {
+            LbDataPlane earlier = LbDataPlane.open(LbSettings.forTests(pins).withSizes(1024, 4096, 65_536));
+            earlier.close();
+            // the defaults moved (another version, or the node's memory): the pins win, nothing is refused
+            LbDataPlane restarted = LbDataPlane.open(LbSettings.forTests(pins).withSizes(2048, 8192, 100_000));
+            try {
+                assertEquals(65_536, restarted.map("lb_flows").maxEntries());
+                assertEquals(65_536, restarted.map("lb_sock_nat").maxEntries());
+                assertEquals(1024, restarted.map("lb_vip_stats").maxEntries());
+                assertEquals(1024, restarted.map("lb_maglev_tables").maxEntries());
+                assertEquals(4096, restarted.map("lb_backend_vips").maxEntries());
+                assertEquals(1024, restarted.settings().maxVips(), "the settings give the sizes in use");
+            } finally {
+                restarted.unpin();
+                restarted.close();
+            }
+        } finally {
+            LbTestSupport.deleteTree(pins);
+        }
+    }
 
     @Test
     void aStartThatFailsOnItsLastObjectUnpinsWhatItPinnedAndKeepsWhatAnEarlierAgentPinned(@TempDir Path objects)

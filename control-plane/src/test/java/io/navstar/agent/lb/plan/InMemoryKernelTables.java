@@ -6,30 +6,26 @@ import io.navstar.agent.lb.model.VipKey;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 
 /** {@link KernelTables} in memory, counting writes, for tests that need no kernel. */
 final class InMemoryKernelTables implements KernelTables {
-    final int[] cells;
     final int maxVips;
     final int maxBackends;
     final Map<VipKey, InstalledVip> vips = new HashMap<>();
     final Map<Integer, Endpoint> backends = new HashMap<>();
-    final java.util.BitSet live = new java.util.BitSet();
+    /** Table slots by VIP id; a written table is a new array, never changed after (as a fresh inner map). */
+    final Map<Integer, int[]> tables = new HashMap<>();
+    /** Tables written or cleared (null) but not committed yet. */
+    final Map<Integer, int[]> queued = new HashMap<>();
+    int commits;
     int vipWrites;
     int backendWrites;
     long cellWrites;
 
-    InMemoryKernelTables(int cells, int maxVips, int maxBackends) {
-        this.cells = new int[cells];
-        Arrays.fill(this.cells, -1);
-        // recovery reads vips first: mark their cells live as they are put
+    InMemoryKernelTables(int maxVips, int maxBackends) {
         this.maxVips = maxVips;
         this.maxBackends = maxBackends;
-    }
-
-    @Override
-    public int maglevCells() {
-        return cells.length;
     }
 
     @Override
@@ -53,18 +49,45 @@ final class InMemoryKernelTables implements KernelTables {
     }
 
     @Override
-    public boolean cellsEqual(int offset, int[] backendIds) {
-        return Arrays.equals(cells, offset, offset + backendIds.length, backendIds, 0, backendIds.length);
+    public boolean tableEquals(int vipId, int[] backendIds) {
+        return Arrays.equals(tables.get(vipId), backendIds);
     }
 
     @Override
-    public void writeCells(int offset, int[] backendIds) {
-        int live = this.live.nextSetBit(offset);
-        if (live >= 0 && live < offset + backendIds.length) {
-            throw new AssertionError("cell " + live + " of a live VIP overwritten");
+    public void writeTable(int vipId, int[] backendIds) {
+        if (vipId < 0 || vipId >= maxVips || backendIds.length == 0) {
+            throw new AssertionError("table of " + backendIds.length + " cells for VIP id " + vipId);
         }
-        System.arraycopy(backendIds, 0, cells, offset, backendIds.length);
+        for (int id : backendIds) {
+            if (!backends.containsKey(id)) {
+                throw new AssertionError("table of VIP id " + vipId + " names backend " + id + " not written");
+            }
+        }
+        queued.put(vipId, backendIds.clone());
         cellWrites += backendIds.length;
+    }
+
+    @Override
+    public void clearTable(int vipId) {
+        queued.put(vipId, null);
+    }
+
+    @Override
+    public void commitTables() {
+        queued.forEach((vipId, table) -> {
+            if (table == null) {
+                tables.remove(vipId);
+            } else {
+                tables.put(vipId, table);
+            }
+        });
+        queued.clear();
+        commits++;
+    }
+
+    @Override
+    public void retainTables(Set<Integer> vipIds) {
+        tables.keySet().retainAll(vipIds);
     }
 
     @Override
@@ -82,24 +105,22 @@ final class InMemoryKernelTables implements KernelTables {
     }
 
     @Override
-    public void putVip(VipKey key, int vipId, int tableOffset, int tableSize) {
-        for (int i = 0; i < tableSize; i++) {
-            if (!backends.containsKey(cells[tableOffset + i])) {
-                throw new AssertionError("VIP " + key + " points at backend " + cells[tableOffset + i] + " not written");
-            }
+    public void putVip(VipKey key, int vipId, int tableSize) {
+        if (queued.containsKey(vipId)) {
+            throw new AssertionError("VIP " + key + " put before its table was committed");
         }
-        InstalledVip old = vips.put(key, new InstalledVip(key, vipId, tableOffset, tableSize));
-        if (old != null) {
-            live.clear(old.tableOffset(), old.tableOffset() + old.tableSize());
+        int[] table = tables.get(vipId);
+        if ((table == null ? 0 : table.length) != tableSize) {
+            throw new AssertionError("VIP " + key + " put with table size " + tableSize + " but its slot holds "
+                    + (table == null ? "none" : table.length + " cells"));
         }
-        live.set(tableOffset, tableOffset + tableSize);
+        vips.put(key, new InstalledVip(key, vipId, tableSize));
         vipWrites++;
     }
 
     @Override
     public void deleteVip(VipKey key) {
-        InstalledVip old = vips.remove(key);
-        live.clear(old.tableOffset(), old.tableOffset() + old.tableSize());
+        vips.remove(key);
         vipWrites++;
     }
 
@@ -115,8 +136,8 @@ final class InMemoryKernelTables implements KernelTables {
     Map<Endpoint, Integer> shares(VipKey key) {
         InstalledVip vip = vips.get(key);
         Map<Endpoint, Integer> shares = new HashMap<>();
-        for (int i = 0; i < vip.tableSize(); i++) {
-            shares.merge(backends.get(cells[vip.tableOffset() + i]), 1, Integer::sum);
+        for (int id : tables.getOrDefault(vip.vipId(), new int[0])) {
+            shares.merge(backends.get(id), 1, Integer::sum);
         }
         return shares;
     }

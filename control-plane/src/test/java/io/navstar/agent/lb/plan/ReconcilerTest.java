@@ -12,8 +12,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -34,7 +36,7 @@ class ReconcilerTest {
 
     @Test
     void appliesFromNothingAndThenDoesNothingForTheSameState() {
-        InMemoryKernelTables kernel = new InMemoryKernelTables(100_000, 64, 64);
+        InMemoryKernelTables kernel = new InMemoryKernelTables(64, 64);
         Reconciler r = Reconciler.recover(kernel, 1000);
         DesiredState s = state(vip("11.0.0.1:80", "10.0.1.2:80", "10.0.2.2:80", "10.0.3.2:80"),
                 vip("11.0.0.2:80", "10.0.1.2:80"));
@@ -46,6 +48,7 @@ class ReconcilerTest {
         shares.values().forEach(c -> assertEquals(1009 / 3.0, c, 1.0));
 
         int writes = kernel.vipWrites + kernel.backendWrites;
+        assertEquals(1, kernel.commits, "both tables swapped in with one commit");
         Reconciler.Report second = r.apply(s);
         assertTrue(second.noop());
         assertEquals(2, second.unchanged());
@@ -54,7 +57,7 @@ class ReconcilerTest {
 
     @Test
     void aRestartedReconcilerRecoversFromTheKernelAndChangesNothing() {
-        InMemoryKernelTables kernel = new InMemoryKernelTables(100_000, 64, 64);
+        InMemoryKernelTables kernel = new InMemoryKernelTables(64, 64);
         DesiredState s = state(vip("11.0.0.1:80", "10.0.1.2:80", "10.0.2.2:80"), vip("11.0.0.3:53", "10.0.9.9:53/0"));
         Reconciler.recover(kernel, 1000).apply(s);
         Map<VipKey, InstalledVip> before = kernel.readVips();
@@ -69,28 +72,33 @@ class ReconcilerTest {
     }
 
     @Test
-    void changingOneBackendRewritesOnlyThatVipIntoNewCells() {
-        InMemoryKernelTables kernel = new InMemoryKernelTables(100_000, 64, 64);
+    void changingOneBackendSwapsInANewTableForThatVipOnly() {
+        InMemoryKernelTables kernel = new InMemoryKernelTables(64, 64);
         Reconciler r = Reconciler.recover(kernel, 1000);
         VipSpec a = vip("11.0.0.1:80", "10.0.1.2:80", "10.0.2.2:80", "10.0.3.2:80");
         VipSpec b = vip("11.0.0.2:80", "10.0.5.2:80");
         r.apply(state(a, b));
         InstalledVip oldA = kernel.vips.get(a.key());
         InstalledVip oldB = kernel.vips.get(b.key());
+        int[] oldTableA = kernel.tables.get(oldA.vipId());
+        int[] oldCellsA = oldTableA.clone();
+        int[] oldTableB = kernel.tables.get(oldB.vipId());
 
         Reconciler.Report report = r.apply(state(vip("11.0.0.1:80", "10.0.1.2:80", "10.0.2.2:80"), b));
         assertEquals(1, report.changed());
         assertEquals(1, report.unchanged());
         InstalledVip newA = kernel.vips.get(a.key());
         assertEquals(oldA.vipId(), newA.vipId(), "counters keep their index");
-        assertTrue(newA.tableOffset() != oldA.tableOffset(), "written aside, not in place");
+        assertTrue(kernel.tables.get(newA.vipId()) != oldTableA, "a new table swapped in, not the old one rewritten");
+        assertArrayEquals(oldCellsA, oldTableA, "the old table untouched");
         assertEquals(oldB, kernel.vips.get(b.key()));
+        assertSame(oldTableB, kernel.tables.get(oldB.vipId()), "the unchanged VIP's table not rewritten");
         assertFalse(kernel.backends.containsValue(Endpoint.parse("10.0.3.2:80")), "unused backend cleared");
     }
 
     @Test
     void drainingBackendStaysInstalledButTakesNoSlot() {
-        InMemoryKernelTables kernel = new InMemoryKernelTables(100_000, 64, 64);
+        InMemoryKernelTables kernel = new InMemoryKernelTables(64, 64);
         Reconciler r = Reconciler.recover(kernel, 1000);
         r.apply(state(vip("11.0.0.1:80", "10.0.1.2:80", "10.0.2.2:80/0")));
         Map<Endpoint, Integer> shares = kernel.shares(VipKey.of("11.0.0.1:80", "tcp"));
@@ -100,7 +108,7 @@ class ReconcilerTest {
 
     @Test
     void vipWithoutActiveBackendGetsAnEmptyTable() {
-        InMemoryKernelTables kernel = new InMemoryKernelTables(100_000, 64, 64);
+        InMemoryKernelTables kernel = new InMemoryKernelTables(64, 64);
         Reconciler r = Reconciler.recover(kernel, 1000);
         r.apply(state(vip("11.0.0.1:80")));
         assertEquals(0, kernel.vips.get(VipKey.of("11.0.0.1:80", "tcp")).tableSize());
@@ -108,7 +116,7 @@ class ReconcilerTest {
 
     @Test
     void skippedBackendLosesItsSlotsAndAVipWhoseEveryBackendIsSkippedGetsAnEmptyTable() {
-        InMemoryKernelTables kernel = new InMemoryKernelTables(100_000, 64, 64);
+        InMemoryKernelTables kernel = new InMemoryKernelTables(64, 64);
         Reconciler r = Reconciler.recover(kernel, 1000);
         DesiredState s = state(vip("11.0.0.1:80", "10.0.1.2:80", "10.0.2.2:80"), vip("11.0.0.2:80", "10.0.2.2:80"));
         r.apply(s, Set.of(Endpoint.parse("10.0.2.2:80")));
@@ -120,23 +128,50 @@ class ReconcilerTest {
     }
 
     @Test
-    void removedVipsFreeTheirCellsForLaterApplies() {
-        InMemoryKernelTables kernel = new InMemoryKernelTables(3 * 1009, 64, 64);
+    void removedVipsFreeTheirTablesAtOnceAndTheirIdsForLaterApplies() {
+        InMemoryKernelTables kernel = new InMemoryKernelTables(3, 64);
         Reconciler r = Reconciler.recover(kernel, 1000);
         r.apply(state(vip("11.0.0.1:80", "10.0.1.2:80"), vip("11.0.0.2:80", "10.0.1.2:80")));
+        assertEquals(2, kernel.tables.size());
         r.apply(state(vip("11.0.0.1:80", "10.0.1.2:80")));
+        assertEquals(1, kernel.tables.size(), "the removed VIP's table is gone with it");
         r.apply(state(vip("11.0.0.1:80", "10.0.1.2:80"), vip("11.0.0.3:80", "10.0.1.2:80"),
                 vip("11.0.0.4:80", "10.0.1.2:80")));
         assertEquals(3, kernel.vips.size());
+        assertEquals(3, kernel.tables.size());
         IllegalStateException full = assertThrows(IllegalStateException.class, () -> r.apply(state(
                 vip("11.0.0.1:80", "10.0.1.2:80"), vip("11.0.0.3:80", "10.0.1.2:80"),
                 vip("11.0.0.4:80", "10.0.1.2:80"), vip("11.0.0.5:80", "10.0.1.2:80"))));
-        assertTrue(full.getMessage().contains("cells exhausted"), full.getMessage());
+        assertTrue(full.getMessage().contains("VIP capacity 3 exhausted"), full.getMessage());
+    }
+
+    @Test
+    void aVipLosingEveryBackendLosesItsTableAndGetsItBack() {
+        InMemoryKernelTables kernel = new InMemoryKernelTables(64, 64);
+        Reconciler r = Reconciler.recover(kernel, 1000);
+        r.apply(state(vip("11.0.0.1:80", "10.0.1.2:80")));
+        int id = kernel.vips.get(VipKey.of("11.0.0.1:80", "tcp")).vipId();
+        r.apply(state(vip("11.0.0.1:80", "10.0.1.2:80/0")));
+        assertFalse(kernel.tables.containsKey(id), "no usable backend: an empty slot");
+        r.apply(state(vip("11.0.0.1:80", "10.0.1.2:80")));
+        assertEquals(1009, kernel.tables.get(id).length);
+    }
+
+    @Test
+    void aRestartEmptiesTableSlotsNoVipOwns() {
+        InMemoryKernelTables kernel = new InMemoryKernelTables(64, 64);
+        DesiredState s = state(vip("11.0.0.1:80", "10.0.1.2:80"));
+        Reconciler.recover(kernel, 1000).apply(s);
+        int live = kernel.vips.get(VipKey.of("11.0.0.1:80", "tcp")).vipId();
+        // an agent stopped between writing a new VIP's table and its entry leaves a table behind
+        kernel.tables.put(live + 1, new int[] {0});
+        Reconciler.recover(kernel, 1000);
+        assertEquals(Set.of(live), kernel.tables.keySet());
     }
 
     @Test
     void tenThousandVipsOfTenBackendsFitAndReadBack() {
-        InMemoryKernelTables kernel = new InMemoryKernelTables(10_000 * 1009 + 1009, 10_240, 100_000);
+        InMemoryKernelTables kernel = new InMemoryKernelTables(10_240, 100_000);
         Reconciler r = Reconciler.recover(kernel, 1000);
         List<VipSpec> specs = new ArrayList<>();
         for (int v = 0; v < 10_000; v++) {
