@@ -298,8 +298,13 @@ class NavstarAgentCommandsTest {
         Map<String, String> namespaces = new java.util.HashMap<>();
         try (var tasks = Files.list(Path.of("/proc/self/task"))) {
             for (Path task : tasks.toList()) {
-                if (Files.readString(task.resolve("comm")).strip().startsWith(prefix)) {
-                    namespaces.put(task.getFileName().toString(), Files.readSymbolicLink(task.resolve("ns/net")).toString());
+                try {
+                    if (Files.readString(task.resolve("comm")).strip().startsWith(prefix)) {
+                        namespaces.put(task.getFileName().toString(),
+                                Files.readSymbolicLink(task.resolve("ns/net")).toString());
+                    }
+                } catch (java.nio.file.NoSuchFileException e) {
+                    // the thread ended between the listing and the read: it is none of the threads asked about
                 }
             }
         }
