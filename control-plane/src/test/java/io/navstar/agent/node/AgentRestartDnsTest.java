@@ -169,27 +169,36 @@ class AgentRestartDnsTest {
             socket.send(new java.net.DatagramPacket(bytes, bytes.length, server));
             byte[] buffer = new byte[1500];
             java.net.DatagramPacket reply = new java.net.DatagramPacket(buffer, buffer.length);
-            try {
-                socket.receive(reply);
-            } catch (IOException noAnswerYet) { // a timeout, or the port is not open yet
-                return false;
-            }
-            codec.writeInbound(new DatagramPacket(Unpooled.copiedBuffer(buffer, 0, reply.getLength()), local, server));
-            DatagramDnsResponse response = codec.readInbound();
-            assertNotNull(response);
-            try {
-                for (int i = 0; i < response.count(DnsSection.ANSWER); i++) {
-                    DnsRecord record = response.recordAt(DnsSection.ANSWER, i);
-                    if (response.id() == id && record.type() == DnsRecordType.A && record instanceof DnsRawRecord raw
-                            && (expected == null
-                                || Arrays.equals(ByteBufUtil.getBytes(raw.content()), expected.getAddress()))) {
-                        return true;
-                    }
+            while (true) {
+                try {
+                    socket.receive(reply);
+                } catch (IOException noAnswerYet) { // a timeout, or the port is not open yet
+                    return false;
                 }
-                return false;
-            } finally {
-                response.release();
+                codec.writeInbound(new DatagramPacket(Unpooled.copiedBuffer(buffer, 0, reply.getLength()), local, server));
+                DatagramDnsResponse response = codec.readInbound();
+                assertNotNull(response);
+                try {
+                    if (response.id() == id) {
+                        return answersA(response, expected);
+                    }
+                    // a late answer to an earlier query: without skipping it, every later query would read its
+                    // predecessor's answer and never match
+                } finally {
+                    response.release();
+                }
             }
+        }
+
+        private static boolean answersA(DatagramDnsResponse response, InetAddress expected) {
+            for (int i = 0; i < response.count(DnsSection.ANSWER); i++) {
+                DnsRecord record = response.recordAt(DnsSection.ANSWER, i);
+                if (record.type() == DnsRecordType.A && record instanceof DnsRawRecord raw
+                        && (expected == null || Arrays.equals(ByteBufUtil.getBytes(raw.content()), expected.getAddress()))) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         @Override
