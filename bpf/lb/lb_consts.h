@@ -17,9 +17,6 @@
 #ifndef LB_MAGLEV_CELLS
 #define LB_MAGLEV_CELLS (1 << 24)
 #endif
-#ifndef LB_SOCK_NAT_ENTRIES
-#define LB_SOCK_NAT_ENTRIES 262144
-#endif
 #ifndef LB_EVENTS_BYTES
 #define LB_EVENTS_BYTES (1 << 22)
 #endif

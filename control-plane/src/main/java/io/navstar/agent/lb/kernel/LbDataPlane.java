@@ -57,7 +57,6 @@ public final class LbDataPlane implements AutoCloseable {
                 .withMaxEntries("lb_backend_stats", settings.maxBackends())
                 .withMaxEntries("lb_flows", settings.maxFlows())
                 .withMaxEntries("lb_reverse", settings.maxFlows())
-                .withMaxEntries("lb_sock_nat", settings.maxFlows())
                 .withMaxEntries("lb_maglev", settings.maglevCells());
         List<BpfObject> loaded = new ArrayList<>();
         try {
