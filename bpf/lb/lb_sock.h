@@ -144,9 +144,10 @@ static __always_inline int lb_sock_forward(struct bpf_sock_addr *ctx, __u8 famil
 	lb_sock_write_addr(ctx, family, backend->addr);
 	ctx->user_port = backend->port;
 
+	/* Counted, but no LB_EVENT_NEW_FLOW: the agent reads flow rates from these counters, and sock mode sees no
+	 * replies, so its health rule has no use for the event (LbEventConsumer). */
 	lb_count(&lb_vip_stats, vip->vip_id, 0, 1, 0);
 	lb_count(&lb_backend_stats, backend_id, 0, 1, 0);
-	lb_emit(lb_now(), LB_EVENT_NEW_FLOW, vip->vip_id, backend_id, family, proto, client, 0, vip_key.addr, vip_key.port);
 	return LB_SOCK_ALLOW;
 }
 

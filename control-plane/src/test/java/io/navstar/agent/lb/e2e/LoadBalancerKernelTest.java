@@ -395,6 +395,33 @@ class LoadBalancerKernelTest {
         }
     }
 
+    @Test
+    void sockModeTakesFlowRatesFromTheKernelCountersAndEmitsNoNewFlowEvents() throws Exception {
+        LbTestSupport.assumeRoot();
+        Path pins = LbTestSupport.pinDirectory("sockrate");
+        Path cgroup = LbTopology.cgroup2Mount().resolve(LbTestSupport.PREFIX + "-sockrate");
+        Files.createDirectories(cgroup);
+        LoadBalancer agent = agent(LbMode.SOCK, pins, cgroup, List.of(), List.of());
+        try {
+            String backend = topo.backends.get(0).endpoint();
+            agent.apply(web(backend));
+            agent.statistics().snapshot(); // the first reading of the counters
+            long started = System.nanoTime();
+            assertEquals(0, topo.requests(cgroup, "http://" + LbTopology.VIP, 20), "every request succeeds");
+            Thread.sleep(Math.max(0, TimeUnit.SECONDS.toMillis(1) - (System.nanoTime() - started) / 1_000_000) + 100);
+            LbStatistics.BackendCounters counters = backend(agent.statistics().snapshot(), backend);
+            assertEquals(20, counters.newFlows(), counters.toString());
+            assertTrue(counters.newFlowsPerSecond() > 0, "a rate from the counters: " + counters);
+            Thread.sleep(200); // longer than the consumer waits before it drains the ring
+            assertEquals(0, backend(agent.statistics().snapshot(), backend).newFlowEvents(),
+                    "no event was put in the ring for the agent to read");
+        } finally {
+            agent.uninstall();
+            Files.deleteIfExists(cgroup);
+            LbTestSupport.deleteTree(pins);
+        }
+    }
+
     /** True when, for every backend, the events the agent consumed equal the new flows the kernel counted (> 0). */
     private static boolean eventsMatchKernelCounts(LbStatistics.Snapshot statistics) {
         long total = 0;
