@@ -1,6 +1,10 @@
 package io.navstar.agent.lb.kernel;
 
 import io.navstar.agent.lb.support.LbTestSupport;
+import io.navstar.loader.BpfMap;
+import io.navstar.loader.spec.MapSpec;
+import io.navstar.loader.spec.MapType;
+import io.navstar.loader.spec.Pinning;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -13,7 +17,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@link LbDataPlane#open} that fails part-way (root only): it holds nothing in the kernel afterwards. */
+/**
+ * {@link LbDataPlane#open} that fails part-way (root only): it holds nothing in the kernel afterwards; one that
+ * succeeds over an earlier data plane's pins drops the maps that are no longer used.
+ */
 class LbDataPlaneTest {
 
     @Test
@@ -55,6 +62,26 @@ class LbDataPlaneTest {
             }
             LbTestSupport.deleteTree(fresh);
             LbTestSupport.deleteTree(restarted);
+        }
+    }
+
+    @Test
+    void aStartOverAnEarlierDataPlaneUnpinsItsRetiredSockNatMap() throws Exception {
+        LbTestSupport.assumeRoot();
+        Path pins = LbTestSupport.pinDirectory("retired");
+        try {
+            Files.createDirectories(pins);
+            Path retired = pins.resolve("lb_sock_nat");
+            try (BpfMap earlier = BpfMap.create(new MapSpec("lb_sock_nat", MapType.LRU_HASH, 40, 24, 16, 0,
+                    Pinning.NONE, 0, 0, null, null, false))) {
+                earlier.pin(retired);
+            }
+            assertTrue(Files.exists(retired));
+            LbDataPlane.open(LbSettings.forTests(pins)).close();
+            assertFalse(Files.exists(retired), "lb_sock_nat unpinned: the kernel frees it with its last user");
+            assertTrue(Files.exists(pins.resolve("lb_sock_vips")), "its successor is pinned");
+        } finally {
+            LbTestSupport.deleteTree(pins);
         }
     }
 }
