@@ -143,22 +143,28 @@ struct lb_backend_vip {
 #define LB_STATE_F_REVERSE_UNINDEXED 1u  /* some lb_reverse entries belong to endpoints lb_backend_vips lacks */
 
 /*
- * sock mode: what a socket connected (or sending) to a backend really asked for, keyed by socket
- * cookie and backend, so getpeername() and recvmsg() show the VIP. Mirror: LbSockKey / LbSockNat.
+ * sock mode: the backends a socket was sent to and the VIPs they stand for, kept in the socket's own storage
+ * (lb_sock_vips, BPF_MAP_TYPE_SK_STORAGE: freed with the socket), so getpeername() and recvmsg() show the VIP.
+ * A connected socket uses one slot; an unconnected UDP socket takes one per backend it sends to, and past
+ * LB_SOCK_VIP_SLOTS reuses them in turn (counted as LB_DROP_SOCK_NAT_FULL): replies from the backend whose slot was
+ * taken then show the backend's address. Mirror: LbSockVip / LbSockVips.
  */
-struct lb_sock_key {
-	__u64 cookie;
-	__u32 backend_addr[4];
-	__u16 backend_port;
-	__u16 family;
-	__u32 pad;
+#define LB_SOCK_VIP_SLOTS 4u
+
+struct lb_sock_vip {
+	__u32 backend_addr[4];  /* network byte order */
+	__u32 vip_addr[4];      /* network byte order */
+	__u16 backend_port;     /* network byte order */
+	__u16 vip_port;         /* network byte order */
+	__u8  family;           /* LB_AF_INET or LB_AF_INET6; 0: the slot is free */
+	__u8  pad0;
+	__u16 pad1;
 };
 
-struct lb_sock_nat {
-	__u32 vip_addr[4];
-	__u16 vip_port;
-	__u16 pad0;
-	__u32 pad1;
+struct lb_sock_vips {
+	struct lb_sock_vip slots[LB_SOCK_VIP_SLOTS];
+	__u32 next;  /* the slot a backend takes when every slot is in use (round robin) */
+	__u32 pad;
 };
 
 /* Data-plane settings, one element of lb_config. Mirror: LbConfig. */
@@ -202,7 +208,7 @@ enum lb_drop_reason {
 	LB_DROP_TURNAROUND_FAILED = 10,  /* sending a hairpin packet back out of its interface failed: dropped */
 	LB_DROP_FLOW_TABLE_FULL = 11,    /* lb_flows took no entry for a new flow (the packet still went to its backend) */
 	LB_DROP_REVERSE_TABLE_FULL = 12, /* lb_reverse took no entry for a new flow: its replies may show the backend */
-	LB_DROP_SOCK_NAT_FULL = 13,      /* lb_sock_nat took no entry: getpeername()/recvmsg() show the backend, not the VIP */
+	LB_DROP_SOCK_NAT_FULL = 13,      /* lb_sock_vips had no room (storage refused, slot reused): replies may show the backend */
 	LB_DROP_EVENT_RING_FULL = 14,    /* lb_events had no room: an event was lost (the packet went on) */
 	LB_DROP_REASONS                  /* how many numbers are taken (not a reason; grows as reasons are appended) */
 };

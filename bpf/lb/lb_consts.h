@@ -13,9 +13,6 @@
 #ifndef LB_MAX_FLOWS
 #define LB_MAX_FLOWS 1048576
 #endif
-#ifndef LB_SOCK_NAT_ENTRIES
-#define LB_SOCK_NAT_ENTRIES 262144
-#endif
 #ifndef LB_EVENTS_BYTES
 #define LB_EVENTS_BYTES (1 << 22)
 #endif

@@ -114,14 +114,16 @@ struct {
 	__uint(pinning, LB_PINNING);
 } lb_state SEC(".maps");
 
-/* sock mode: socket cookie + backend -> VIP, for getpeername() and recvmsg(). */
+/* sock mode: per socket, the VIPs it asked for by the backends it got, for getpeername() and recvmsg(); socket-local
+ * storage (Documentation/bpf/map_sk_storage.rst), so an entry costs nothing to look up, needs no size, and is freed
+ * with its socket. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, LB_SOCK_NAT_ENTRIES);
-	__type(key, struct lb_sock_key);
-	__type(value, struct lb_sock_nat);
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct lb_sock_vips);
 	__uint(pinning, LB_PINNING);
-} lb_sock_nat SEC(".maps");
+} lb_sock_vips SEC(".maps");
 
 /* Settings written by the control plane (one element). */
 struct {

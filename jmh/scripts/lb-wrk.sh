@@ -552,7 +552,7 @@ bpf_medians() { # "lines" -> "program ns (runs x ns/run), ..." per request, medi
       split(cells[i], kv, "="); split(kv[2], nr, ":"); ns[kv[1]] = ns[kv[1]] nr[1] ";"; runs[kv[1]] = runs[kv[1]] nr[2] ";" } }
     END { for (p in ns) print p, ns[p], runs[p] }' | sort | while read -r prog ns runs; do
     awk -v p="$prog" -v ns="$(median "$ns")" -v runs="$(median "$runs")" \
-      'BEGIN { printf "%s %.0f ns (%.1f runs x %.0f ns), ", p, ns, runs, runs > 0 ? ns / runs : 0 }'
+      'BEGIN { printf "%s %.0f ns (%.1f runs x %.0f ns), ", p, ns, runs, (runs > 0 ? ns / runs : 0) }'
   done | sed 's/, $//'
 }
 echo

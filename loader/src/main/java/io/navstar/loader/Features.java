@@ -7,10 +7,16 @@ import io.navstar.loader.spec.Pinning;
 import io.navstar.loader.spec.ProgramSpec;
 import io.navstar.loader.spec.ProgramType;
 import io.navstar.sys.Errno;
+import io.navstar.sys.Fd;
 import io.navstar.sys.Libc;
+import io.navstar.sys.bpf.Bpf;
 import io.navstar.sys.bpf.BpfException;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -145,13 +151,48 @@ public final class Features {
             case LPM_TRIE -> new MapSpec("probe", type, 8, 4, 1, 1 /* BPF_F_NO_PREALLOC */, Pinning.NONE, 0, 0, null, null, false);
             case ARRAY_OF_MAPS, HASH_OF_MAPS -> new MapSpec("probe", type, 4, 4, 1, 0, Pinning.NONE, 0, 0, inner, null, false);
             case PERF_EVENT_ARRAY, PROG_ARRAY -> new MapSpec("probe", type, 4, 4, 1, 0, Pinning.NONE, 0, 0, null, null, false);
+            case SK_STORAGE -> null; // needs BTF: probed by skStorageProblem
             default -> new MapSpec("probe", type, 4, 4, 1, 0, Pinning.NONE, 0, 0, null, null, false);
         };
+        if (spec == null) {
+            return skStorageProblem();
+        }
         try {
             BpfMap.create(spec).close();
             return Optional.empty();
         } catch (BpfException e) {
             return Optional.of(unsupported("map type " + type, e));
+        }
+    }
+
+    /**
+     * Socket-local storage takes no map without BTF key and value types (bpf_local_storage_map_alloc_check in
+     * kernel/bpf/bpf_local_storage.c), so its probe uploads a BTF of one type, a 4-byte int (btf_header, one
+     * BTF_KIND_INT, strings "\0int\0"; Documentation/bpf/btf.rst), and uses it for both.
+     */
+    private static Optional<String> skStorageProblem() {
+        ByteBuffer btf = ByteBuffer.allocate(24 + 16 + 5).order(ByteOrder.nativeOrder());
+        btf.putShort((short) 0xeB9F).put((byte) 1).put((byte) 0).putInt(24); // magic, version, flags, hdr_len
+        btf.putInt(0).putInt(16).putInt(16).putInt(5);                       // type_off/len, str_off/len
+        btf.putInt(1).putInt(1 << 24).putInt(4);                              // "int": BTF_KIND_INT, 4 bytes
+        btf.putInt((1 << 24) | 32);                                           // BTF_INT_SIGNED, 32 bits
+        btf.put(new byte[] {0, 'i', 'n', 't', 0});
+        MapSpec spec = new MapSpec("probe", MapType.SK_STORAGE, 4, 4, 0, 1 /* BPF_F_NO_PREALLOC */, Pinning.NONE,
+                1, 1, null, null, false);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment blob = arena.allocate(btf.capacity(), 8);
+            blob.copyFrom(MemorySegment.ofArray(btf.array()));
+            int btfFd = Bpf.btfLoad(blob, MemorySegment.NULL);
+            if (btfFd < 0) {
+                return Optional.of(unsupported("map type SK_STORAGE", new BpfException("BPF_BTF_LOAD", -btfFd,
+                        "uploading the probe's BTF")));
+            }
+            try (Fd owned = new Fd(btfFd)) {
+                BpfMap.create(spec, owned.value(), "probe").close();
+                return Optional.empty();
+            }
+        } catch (BpfException e) {
+            return Optional.of(unsupported("map type SK_STORAGE", e));
         }
     }
 

@@ -103,8 +103,9 @@ public interface LbStatistics {
      * @param bytes             their bytes
      * @param newFlows          flows the data plane gave it
      * @param repliedFlows      of those, flows whose first reply the data plane saw (tc and xdp modes)
-     * @param newFlowEvents     new-flow events user space consumed for it
-     * @param newFlowsPerSecond new-flow events over the last whole second
+     * @param newFlowEvents     new-flow events user space consumed for it (tc and xdp modes; sock mode emits none)
+     * @param newFlowsPerSecond new flows per second, from its kernel counter between two readings at least a second
+     *                          apart (the last two snapshots that far apart)
      * @param unansweredFlows   new flows that got no reply in time (tc and xdp modes)
      * @param skipped           true while the health rule keeps it out of the Maglev tables
      */

@@ -48,6 +48,12 @@ final class LbStatisticsCollector implements LbStatistics {
     private volatile long lastApplyNanos;
     private final AtomicLongArray applyBuckets = new AtomicLongArray(APPLY_BUCKETS_NANOS.size());
     private volatile long applySumNanos;
+    /** The shortest time between the two counter readings a rate of new flows is taken from. */
+    static final long RATE_WINDOW_NANOS = 1_000_000_000L;
+    /** New flows per backend id at the last rate reading, when it was taken (0: none yet), the rates it gave. */
+    private long[] flowsAtRateReading = new long[0];
+    private long rateReadingNanos;
+    private long[] flowsPerSecond = new long[0];
 
     LbStatisticsCollector(Reconciler reconciler, LbCounters counters, LbEventConsumer events,
                           LbHousekeeping housekeeping, Supplier<DesiredState> desired,
@@ -140,14 +146,41 @@ final class LbStatisticsCollector implements LbStatistics {
         }
         long[] totals = counters.backendsBelow(idsBelow);
         long now = System.nanoTime();
+        long[] rates = flowRates(totals, idsBelow, now);
         BackendHealth health = events.health();
         List<BackendCounters> backends = new ArrayList<>(ids.size());
         ids.forEach((backend, id) -> {
             int at = id * LbCounters.FIELDS;
             backends.add(new BackendCounters(backend, totals[at], totals[at + 1], totals[at + 2], totals[at + 3],
-                    events.newFlows(id), events.newFlowRate(id), health.unanswered(id), health.skipped(id, now)));
+                    events.newFlows(id), id < rates.length ? rates[id] : 0, health.unanswered(id),
+                    health.skipped(id, now)));
         });
         return backends;
+    }
+
+    /**
+     * New flows per second of each backend id below {@code idsBelow}, from the kernel's counters ({@code totals},
+     * {@link LbCounters#FIELDS} per id): over the time since the last reading when that is at least
+     * {@link #RATE_WINDOW_NANOS} ago (which becomes the next reading), else the rates of the last reading. Zero at the
+     * first reading; a counter that went down (an id given to another backend) counts as no flows.
+     */
+    private synchronized long[] flowRates(long[] totals, int idsBelow, long now) {
+        if (rateReadingNanos != 0 && now - rateReadingNanos < RATE_WINDOW_NANOS) {
+            return flowsPerSecond;
+        }
+        long[] flows = new long[idsBelow];
+        long[] rates = new long[idsBelow];
+        for (int id = 0; id < idsBelow; id++) {
+            flows[id] = totals[id * LbCounters.FIELDS + 2];
+            if (rateReadingNanos != 0 && id < flowsAtRateReading.length) {
+                long added = Math.max(0, flows[id] - flowsAtRateReading[id]);
+                rates[id] = Math.round(added * 1e9 / (now - rateReadingNanos));
+            }
+        }
+        flowsAtRateReading = flows;
+        flowsPerSecond = rates;
+        rateReadingNanos = now;
+        return rates;
     }
 
     private static TreeSet<Endpoint> backendsOf(DesiredState state) {

@@ -59,11 +59,11 @@ final class LbCollector implements MultiCollector {
         CounterSnapshot.Builder replied = counters("navstar_lb_backend_replied_flows",
                 "Flows of a backend whose first reply the data plane saw (tc and xdp modes).");
         CounterSnapshot.Builder events = counters("navstar_lb_backend_new_flow_events",
-                "First-packet events of a backend's new flows consumed by the agent.");
+                "First-packet events of a backend's new flows consumed by the agent (tc and xdp modes).");
         CounterSnapshot.Builder unanswered = counters("navstar_lb_backend_unanswered_flows",
                 "New flows of a backend that got no reply in time (tc and xdp modes).");
         GaugeSnapshot.Builder recent = gauges("navstar_lb_backend_recent_new_flows",
-                "First-packet events of a backend over the last whole second.");
+                "New flows per second of a backend, between the last two readings of its counter a second or more apart.");
         GaugeSnapshot.Builder skipped = gauges("navstar_lb_backend_health_skipped",
                 "1 while the health rule keeps a backend out of the Maglev tables, else 0.");
         for (LbStatistics.BackendCounters backend : snapshot.backends()) {

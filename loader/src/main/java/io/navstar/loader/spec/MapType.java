@@ -16,6 +16,8 @@ public enum MapType {
     LPM_TRIE(11),
     ARRAY_OF_MAPS(12),
     HASH_OF_MAPS(13),
+    /** Socket-local storage: a value per socket, keyed by a socket descriptor from user space, freed with the socket. */
+    SK_STORAGE(24),
     RINGBUF(27);
 
     private final int kernelValue;

@@ -17,6 +17,7 @@ import java.util.List;
  * port, through sock_diag (sock_diag(7); include/uapi/linux/inet_diag.h): a SOCK_DIAG_BY_FAMILY dump finds them,
  * SOCK_DESTROY closes each (the socket's next call fails with ECONNABORTED), so a client that connected its
  * socket once never keeps sending to a backend that is gone. Needs CONFIG_INET_DIAG_DESTROY and CAP_NET_ADMIN.
+ * Also lists what a socket-local storage map holds for the namespace's sockets ({@link #storages}).
  *
  * <pre>
  * struct inet_diag_sockid {
@@ -35,7 +36,17 @@ import java.util.List;
 public final class SockDiag {
     public static final int SOCK_DIAG_BY_FAMILY = 20;
     public static final int SOCK_DESTROY = 21;
-    private static final int IPPROTO_UDP = 17;
+    public static final int IPPROTO_TCP = 6;
+    public static final int IPPROTO_UDP = 17;
+    /** Request attribute: the socket-local storage maps to report (nested SK_DIAG_BPF_STORAGE_REQ_MAP_FD). */
+    private static final int INET_DIAG_REQ_SK_BPF_STORAGES = 2;
+    private static final int SK_DIAG_BPF_STORAGE_REQ_MAP_FD = 1;
+    /** Reply attribute: nested SK_DIAG_BPF_STORAGE entries, each with SK_DIAG_BPF_STORAGE_MAP_VALUE. */
+    private static final int INET_DIAG_SK_BPF_STORAGES = 20;
+    private static final int SK_DIAG_BPF_STORAGE = 1;
+    private static final int SK_DIAG_BPF_STORAGE_MAP_VALUE = 3;
+    /** sizeof(struct inet_diag_msg): the attributes of a reply follow it. */
+    private static final int INET_DIAG_MSG_SIZE = 72;
     private static final int SOCKID_SIZE = 48;
     /** Offsets inside inet_diag_sockid. */
     private static final int SOCKID_DPORT = 2;
@@ -103,6 +114,49 @@ public final class SockDiag {
             }
         }, "SOCK_DIAG_BY_FAMILY", "listing " + (family == Sockets.AF_INET ? "IPv4" : "IPv6") + " " + what);
         return ids;
+    }
+
+    /**
+     * The value that the socket-local storage map {@code mapFd} (BPF_MAP_TYPE_SK_STORAGE) holds for each socket of
+     * {@code family} and {@code protocol} in this thread's namespace that has one, in the kernel's dump order: a
+     * dump with INET_DIAG_REQ_SK_BPF_STORAGES, answered per socket with INET_DIAG_SK_BPF_STORAGES
+     * (net/core/bpf_sk_storage.c, bpf_sk_storage_diag_put). Sockets without a value are left out, so a value freed
+     * with its socket is absent. Needs CAP_SYS_ADMIN or CAP_BPF.
+     *
+     * @throws NetlinkException when the kernel refuses the dump
+     */
+    public static List<byte[]> storages(int family, int protocol, int mapFd) {
+        List<byte[]> values = new ArrayList<>();
+        NetlinkRequest request = new NetlinkRequest(SOCK_DIAG_BY_FAMILY, Netlink.NLM_F_DUMP)
+                .u8(family).u8(protocol).u8(0).u8(0)
+                .u32(-1)                                     // idiag_states: every state
+                .bytes(new byte[SOCKID_SIZE])
+                .beginNested(INET_DIAG_REQ_SK_BPF_STORAGES)
+                .attributeU32(SK_DIAG_BPF_STORAGE_REQ_MAP_FD, mapFd)
+                .endNested();
+        try (NetlinkSocket socket = NetlinkSocket.open(Netlink.NETLINK_SOCK_DIAG, false)) {
+            socket.transactOrThrow(request, message -> {
+                if (message.type() != SOCK_DIAG_BY_FAMILY) {
+                    return;
+                }
+                MemorySegment payload = message.payload();
+                if (payload.byteSize() < INET_DIAG_MSG_SIZE) {
+                    throw new NetlinkFormatException("SOCK_DIAG_BY_FAMILY payload of " + payload.byteSize()
+                            + " bytes is shorter than an inet_diag_msg");
+                }
+                NetlinkAttributes storages = NetlinkAttributes.parse(payload.asSlice(INET_DIAG_MSG_SIZE))
+                        .nested(INET_DIAG_SK_BPF_STORAGES);
+                for (NetlinkAttributes.Attribute storage : storages.all()) {
+                    if (storage.type() == SK_DIAG_BPF_STORAGE) {
+                        MemorySegment value = NetlinkAttributes.parse(storage.value()).value(SK_DIAG_BPF_STORAGE_MAP_VALUE);
+                        if (value != null) {
+                            values.add(value.toArray(ValueLayout.JAVA_BYTE));
+                        }
+                    }
+                }
+            }, "SOCK_DIAG_BY_FAMILY", "listing the socket-local storage of map fd " + mapFd);
+        }
+        return values;
     }
 
     private static NetlinkRequest request(int type, int flags, int family, byte[] id) {

@@ -48,7 +48,7 @@ public final class Abi {
 
     /** Every mirrored struct's layout, for the BTF drift test. */
     public static final List<StructLayout> LAYOUTS = List.of(LbVipKey.LAYOUT, LbVipInfo.LAYOUT, LbBackend.LAYOUT,
-            LbFlowKey.LAYOUT, LbFlow.LAYOUT, LbReverseNat.LAYOUT, LbSockKey.LAYOUT, LbSockNat.LAYOUT, LbConfig.LAYOUT,
+            LbFlowKey.LAYOUT, LbFlow.LAYOUT, LbReverseNat.LAYOUT, LbSockVip.LAYOUT, LbSockVips.LAYOUT, LbConfig.LAYOUT,
             LbStats.LAYOUT, LbEvent.LAYOUT, LbBackendVip.LAYOUT);
 
     private Abi() {

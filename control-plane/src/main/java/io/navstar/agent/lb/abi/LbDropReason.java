@@ -54,7 +54,10 @@ public enum LbDropReason {
     FLOW_TABLE_FULL(11, "flow_table_full"),
     /** lb_reverse took no entry for a new flow; its replies may show the backend's address. */
     REVERSE_TABLE_FULL(12, "reverse_table_full"),
-    /** lb_sock_nat took no entry; getpeername() and recvmsg() show the backend, not the VIP. */
+    /**
+     * A socket's lb_sock_vips storage could not be created, or an unconnected UDP socket sent to more backends than
+     * it has slots and one was reused: getpeername() and recvmsg() may show the backend, not the VIP.
+     */
     SOCK_NAT_FULL(13, "sock_nat_full"),
     /** The event ring had no room: a first-packet, first-reply or refusal event was lost. */
     EVENT_RING_FULL(14, "event_ring_full");

@@ -14,8 +14,9 @@ import java.util.concurrent.locks.LockSupport;
 import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 
 /**
- * Consumes the data plane's first-packet events (lb_events ring buffer): counts new flows per backend and
- * per-second rates, and feeds {@link BackendHealth} in tc and xdp modes. One thread, started by
+ * Consumes the data plane's first-packet events (lb_events ring buffer): counts them per backend and feeds
+ * {@link BackendHealth} in tc and xdp modes (sock mode emits none for new flows: it sees no replies to judge them
+ * by, and flow counts and rates come from the kernel's per-CPU counters). One thread, started by
  * {@link #start()}; the event path allocates nothing (one flyweight re-pointed per record).
  *
  * <p>The thread drains the ring in batches rather than waking for each event: after a drain that found records it
@@ -25,7 +26,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
  * BPF_RB_NO_WAKEUP: Documentation/bpf/ringbuf.rst), and every event is seen within 50 ms of its submission even when
  * the data plane never asks for a wakeup.
  *
- * <p>Threading: the counters and rates may be read from any thread.
+ * <p>Threading: the counters may be read from any thread.
  */
 public final class LbEventConsumer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LbEventConsumer.class);
@@ -34,7 +35,6 @@ public final class LbEventConsumer implements AutoCloseable {
     static final long BATCH_NANOS = 20_000_000L;
     /** The longest wait on an empty ring (the data plane may never ask for a wakeup). */
     static final int WAIT_MILLIS = 50;
-    private static final long RATE_NANOS = 1_000_000_000L;
     private static final long CLIENT_ADDR = LbEvent.LAYOUT.byteOffset(java.lang.foreign.MemoryLayout.PathElement.groupElement("client_addr"));
 
     /** Called (on the event thread) when the set of skipped backends changed. */
@@ -48,8 +48,6 @@ public final class LbEventConsumer implements AutoCloseable {
     private final boolean watchReplies;
     private final SkipListener listener;
     private final AtomicLongArray newFlows;
-    private final AtomicLongArray lastFlows;
-    private final AtomicLongArray ratePerSecond;
     private final LbEvent event = LbEvent.CODEC.newFlyweight();
     private final Thread thread;
     private volatile boolean running = true;
@@ -68,8 +66,6 @@ public final class LbEventConsumer implements AutoCloseable {
         this.watchReplies = watchReplies;
         this.listener = listener;
         this.newFlows = new AtomicLongArray(maxBackends);
-        this.lastFlows = new AtomicLongArray(maxBackends);
-        this.ratePerSecond = new AtomicLongArray(maxBackends);
         this.thread = Thread.ofPlatform().name("lb-events").daemon().unstarted(this::run);
     }
 
@@ -81,14 +77,9 @@ public final class LbEventConsumer implements AutoCloseable {
         return health;
     }
 
-    /** New flows to a backend seen in events since start. */
+    /** New-flow events of a backend consumed since start (tc and xdp modes). */
     public long newFlows(int backendId) {
         return backendId >= 0 && backendId < newFlows.length() ? newFlows.get(backendId) : 0;
-    }
-
-    /** New flows per second to a backend, over the last whole second. */
-    public long newFlowRate(int backendId) {
-        return backendId >= 0 && backendId < ratePerSecond.length() ? ratePerSecond.get(backendId) : 0;
     }
 
     public long eventsSeen() {
@@ -98,7 +89,6 @@ public final class LbEventConsumer implements AutoCloseable {
     private void run() {
         RingBuffer.RecordHandler handler = this::onRecord;
         long nextSweep = System.nanoTime() + SWEEP_NANOS;
-        long nextRate = System.nanoTime() + RATE_NANOS;
         while (running) {
             try {
                 // The time is read before the drain, so every reply the data plane emitted before it has been
@@ -113,10 +103,6 @@ public final class LbEventConsumer implements AutoCloseable {
                         listener.skippedChanged();
                     }
                 }
-                if (now >= nextRate) {
-                    nextRate = now + RATE_NANOS;
-                    updateRates();
-                }
                 if (drained == 0) {
                     // records consumed here come after `now`; the next round's drain takes their successors
                     drained = ring.poll(WAIT_MILLIS, handler);
@@ -129,17 +115,6 @@ public final class LbEventConsumer implements AutoCloseable {
                 if (running) {
                     LOG.warn("event loop: {}", e.toString());
                 }
-            }
-        }
-    }
-
-    private void updateRates() {
-        for (int b = 0; b < newFlows.length(); b++) {
-            long count = newFlows.getPlain(b);
-            long last = lastFlows.getPlain(b);
-            if (count != last || ratePerSecond.getPlain(b) != 0) {
-                ratePerSecond.setRelease(b, count - last); // read by metrics on other threads
-                lastFlows.setPlain(b, count);
             }
         }
     }

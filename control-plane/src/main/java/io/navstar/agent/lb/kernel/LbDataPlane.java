@@ -40,6 +40,14 @@ public final class LbDataPlane implements AutoCloseable {
     /** The objects, in load order. lb_tc also provides xdp mode's reply path (tcx egress). */
     public static final List<String> OBJECTS = List.of("lb_sock", "lb_tc", "lb_xdp");
 
+    /**
+     * Maps an earlier data plane pinned that this one no longer has, unpinned once this one has loaded, so the kernel
+     * frees each when the earlier programs that use it are replaced. lb_sock_nat: sock mode's reverse translation
+     * before it moved into socket storage (lb_sock_vips); sockets connected before the change then show their
+     * backend to getpeername().
+     */
+    static final List<String> RETIRED_MAPS = List.of("lb_sock_nat");
+
     private final LbSettings settings;
     private final List<BpfObject> objects;
     /** Whether this open created the pin directory (a first start), so {@link #discardCreated} may remove it. */
@@ -68,7 +76,6 @@ public final class LbDataPlane implements AutoCloseable {
                 .withMaxEntries("lb_backend_vips", backendVips)
                 .withMaxEntries("lb_flows", settings.maxFlows())
                 .withMaxEntries("lb_reverse", settings.maxFlows())
-                .withMaxEntries("lb_sock_nat", settings.maxFlows())
                 .withMaxEntries("lb_maglev_tables", settings.maxVips());
         List<BpfObject> loaded = new ArrayList<>();
         try {
@@ -77,10 +84,23 @@ public final class LbDataPlane implements AutoCloseable {
             }
             LbDataPlane plane = new LbDataPlane(settings, loaded, newDirectory);
             plane.writeConfig();
+            plane.unpinRetired();
             return plane;
         } catch (RuntimeException e) {
             new LbDataPlane(settings, loaded, newDirectory).discardCreated(e);
             throw e;
+        }
+    }
+
+    /** Removes the pins of {@link #RETIRED_MAPS} from the pin directory. */
+    private void unpinRetired() {
+        for (String name : RETIRED_MAPS) {
+            Path pin = settings.pinDirectory().resolve(name);
+            try {
+                Files.deleteIfExists(pin);
+            } catch (IOException e) {
+                throw new BpfException("unpinning the retired map " + pin + ": " + e.getMessage());
+            }
         }
     }
 

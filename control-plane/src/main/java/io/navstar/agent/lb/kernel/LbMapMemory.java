@@ -7,8 +7,6 @@ import io.navstar.agent.lb.abi.LbConfig;
 import io.navstar.agent.lb.abi.LbFlow;
 import io.navstar.agent.lb.abi.LbFlowKey;
 import io.navstar.agent.lb.abi.LbReverseNat;
-import io.navstar.agent.lb.abi.LbSockKey;
-import io.navstar.agent.lb.abi.LbSockNat;
 import io.navstar.agent.lb.abi.LbStats;
 import io.navstar.agent.lb.abi.LbVipInfo;
 import io.navstar.agent.lb.abi.LbVipKey;
@@ -117,7 +115,7 @@ public final class LbMapMemory {
                 LbBackendVip.LAYOUT.byteSize()));
         maps.put("lb_flows", lruHash(flows, LbFlowKey.LAYOUT.byteSize(), LbFlow.LAYOUT.byteSize()));
         maps.put("lb_reverse", lruHash(flows, LbFlowKey.LAYOUT.byteSize(), LbReverseNat.LAYOUT.byteSize()));
-        maps.put("lb_sock_nat", lruHash(flows, LbSockKey.LAYOUT.byteSize(), LbSockNat.LAYOUT.byteSize()));
+        maps.put("lb_sock_vips", (long) MAP_OVERHEAD); // socket storage: its values live on their sockets
         maps.put("lb_vip_filter", array(Abi.ADDR_FILTER_WORDS, 8));
         maps.put("lb_backend_filter", array(Abi.ADDR_FILTER_WORDS, 8));
         maps.put("lb_state", array(1, 8));
@@ -146,11 +144,10 @@ public final class LbMapMemory {
                 + hashElement(LbVipKey.LAYOUT.byteSize(), LbBackendVip.LAYOUT.byteSize()) + 2 * HASH_BUCKET;
     }
 
-    /** What one more flow costs in the three flow-sized tables (buckets at worst). */
+    /** What one more flow costs in the two flow-sized tables (buckets at worst). */
     static long perFlow() {
         return hashElement(LbFlowKey.LAYOUT.byteSize(), LbFlow.LAYOUT.byteSize())
-                + hashElement(LbFlowKey.LAYOUT.byteSize(), LbReverseNat.LAYOUT.byteSize())
-                + hashElement(LbSockKey.LAYOUT.byteSize(), LbSockNat.LAYOUT.byteSize()) + 3 * 2 * HASH_BUCKET;
+                + hashElement(LbFlowKey.LAYOUT.byteSize(), LbReverseNat.LAYOUT.byteSize()) + 2 * 2 * HASH_BUCKET;
     }
 
     /** The maps whose size does not depend on the settings' counts (filters, ring, counters, private maps). */

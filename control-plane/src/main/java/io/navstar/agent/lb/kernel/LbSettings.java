@@ -17,7 +17,7 @@ import java.util.Objects;
  * @param pinDirectory     bpffs directory of the pinned maps and links (production: /sys/fs/bpf/navstar)
  * @param maxVips          capacity of lb_vips, the per-VIP counters and the Maglev table slots
  * @param maxBackends      capacity of lb_backends, the per-backend counters and lb_backend_vips
- * @param maxFlows         capacity of the connection table, of the reverse-NAT table and of lb_sock_nat (LRU)
+ * @param maxFlows         capacity of the connection table and of the reverse-NAT table (LRU)
  * @param minimumTableSize the smallest Maglev table M (see {@link Maglev#tableSize})
  * @param tcpTimeout       idle life of an established TCP flow
  * @param tcpClosing       life of a TCP flow after FIN or RST

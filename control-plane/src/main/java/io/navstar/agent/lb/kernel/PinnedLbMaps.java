@@ -7,8 +7,6 @@ import io.navstar.agent.lb.abi.LbConfig;
 import io.navstar.agent.lb.abi.LbFlow;
 import io.navstar.agent.lb.abi.LbFlowKey;
 import io.navstar.agent.lb.abi.LbReverseNat;
-import io.navstar.agent.lb.abi.LbSockKey;
-import io.navstar.agent.lb.abi.LbSockNat;
 import io.navstar.agent.lb.abi.LbStats;
 import io.navstar.agent.lb.abi.LbVipInfo;
 import io.navstar.agent.lb.abi.LbVipKey;
@@ -49,9 +47,10 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *
  * <p>What "entries" counts, by map: keys of a hash map; backends in use (family set) in lb_backends; ids with a
  * non-zero counter in the per-CPU stats; bits set in the address filters; Maglev tables (filled slots) in
- * lb_maglev_tables, a row per table; null for the ring buffer. Memory is the kernel's own figure ({@code memlock} in
- * /proc/self/fdinfo, {@link LbMapMemory#kernelBytes}), lb_maglev_tables' with every table in it, when the kernel gives
- * one, else max entries x (key + value size).
+ * lb_maglev_tables, a row per table; null for the ring buffer and for lb_sock_vips (socket-local storage: its values
+ * live on their sockets, which the kernel neither lists by map nor counts in the map's memory). Memory is the kernel's
+ * own figure ({@code memlock} in /proc/self/fdinfo, {@link LbMapMemory#kernelBytes}), lb_maglev_tables' with every
+ * table in it, when the kernel gives one, else max entries x (key + value size).
  *
  * <p>Threading: stateless; each call reads the maps on the calling thread.
  */
@@ -110,13 +109,13 @@ public final class PinnedLbMaps {
             case "lb_flows" -> read(map, rows, PinnedLbMaps::flow);
             case "lb_reverse" -> read(map, rows, PinnedLbMaps::reverseNat);
             case "lb_backend_vips" -> read(map, rows, PinnedLbMaps::backendVip);
-            case "lb_sock_nat" -> read(map, rows, PinnedLbMaps::sockNat);
             case "lb_config" -> read(map, rows, PinnedLbMaps::config);
             case "lb_state" -> read(map, rows, PinnedLbMaps::state);
             case "lb_vip_stats", "lb_backend_stats" -> read(map, rows, PinnedLbMaps::stats);
             case "lb_vip_filter", "lb_backend_filter" -> filterBits(map);
             case "lb_maglev_tables" -> maglevTables(map, rows);
-            default -> map.type() == MapType.RINGBUF ? null : read(map, rows, (key, keyAt, value, valueAt) -> null);
+            default -> map.type() == MapType.RINGBUF || map.type() == MapType.SK_STORAGE ? null
+                    : read(map, rows, (key, keyAt, value, valueAt) -> null);
         };
         long estimate = (long) map.maxEntries() * (map.keySize() + map.kernelValueSize());
         long memlock = LbMapMemory.kernelBytes(map);
@@ -240,18 +239,6 @@ public final class PinnedLbMaps {
         row.put("vip_addr", AddressText.of(vip.vipAddr(endpoint.family())));
         row.put("vip_port", vip.vipPort());
         row.put("flags", flags(vip.flags(), BACKEND_VIP_FLAGS));
-        return row;
-    }
-
-    private static Map<String, Object> sockNat(MemorySegment keys, long keyAt, MemorySegment values, long valueAt) {
-        LbSockKey key = (LbSockKey) new LbSockKey().wrap(keys, keyAt);
-        LbSockNat nat = (LbSockNat) new LbSockNat().wrap(values, valueAt);
-        Map<String, Object> row = new LinkedHashMap<>();
-        row.put("cookie", Long.toUnsignedString(key.cookie()));
-        row.put("backend_addr", AddressText.of(key.backendAddr(key.family())));
-        row.put("backend_port", key.backendPort());
-        row.put("vip_addr", AddressText.of(nat.vipAddr(key.family())));
-        row.put("vip_port", nat.vipPort());
         return row;
     }
 

@@ -5,6 +5,8 @@ import io.navstar.agent.lb.LbOptions;
 import io.navstar.agent.lb.LbStatistics;
 import io.navstar.agent.lb.LbMode;
 import io.navstar.agent.lb.abi.LbDropReason;
+import io.navstar.agent.lb.abi.LbSockVip;
+import io.navstar.agent.lb.abi.LbSockVips;
 import io.navstar.agent.lb.kernel.KernelLbTables;
 import io.navstar.agent.lb.kernel.LbDataPlane;
 import io.navstar.agent.lb.kernel.LbSettings;
@@ -19,14 +21,21 @@ import io.navstar.agent.lb.plan.Reconciler;
 import io.navstar.agent.metrics.AgentMetrics;
 import io.navstar.agent.lb.support.LbTestSupport;
 import io.navstar.agent.lb.support.LbTopology;
+import io.navstar.loader.BpfMap;
+import io.navstar.loader.spec.MapType;
 import io.navstar.sys.NetworkNamespace;
+import io.navstar.sys.netlink.SockDiag;
+import io.navstar.sys.socket.Sockets;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
@@ -391,6 +400,33 @@ class LoadBalancerKernelTest {
         }
     }
 
+    @Test
+    void sockModeTakesFlowRatesFromTheKernelCountersAndEmitsNoNewFlowEvents() throws Exception {
+        LbTestSupport.assumeRoot();
+        Path pins = LbTestSupport.pinDirectory("sockrate");
+        Path cgroup = LbTopology.cgroup2Mount().resolve(LbTestSupport.PREFIX + "-sockrate");
+        Files.createDirectories(cgroup);
+        LoadBalancer agent = agent(LbMode.SOCK, pins, cgroup, List.of(), List.of());
+        try {
+            String backend = topo.backends.get(0).endpoint();
+            agent.apply(web(backend));
+            agent.statistics().snapshot(); // the first reading of the counters
+            long started = System.nanoTime();
+            assertEquals(0, topo.requests(cgroup, "http://" + LbTopology.VIP, 20), "every request succeeds");
+            Thread.sleep(Math.max(0, TimeUnit.SECONDS.toMillis(1) - (System.nanoTime() - started) / 1_000_000) + 100);
+            LbStatistics.BackendCounters counters = backend(agent.statistics().snapshot(), backend);
+            assertEquals(20, counters.newFlows(), counters.toString());
+            assertTrue(counters.newFlowsPerSecond() > 0, "a rate from the counters: " + counters);
+            Thread.sleep(200); // longer than the consumer waits before it drains the ring
+            assertEquals(0, backend(agent.statistics().snapshot(), backend).newFlowEvents(),
+                    "no event was put in the ring for the agent to read");
+        } finally {
+            agent.uninstall();
+            Files.deleteIfExists(cgroup);
+            LbTestSupport.deleteTree(pins);
+        }
+    }
+
     /** True when, for every backend, the events the agent consumed equal the new flows the kernel counted (> 0). */
     private static boolean eventsMatchKernelCounts(LbStatistics.Snapshot statistics) {
         long total = 0;
@@ -519,5 +555,130 @@ class LoadBalancerKernelTest {
             Files.deleteIfExists(cgroup);
             LbTestSupport.deleteTree(pins);
         }
+    }
+
+    /**
+     * sock mode keeps what a socket asked for in the socket's own storage (lb_sock_vips): the client finds it by its
+     * sockets' descriptors (TCP and UDP) while they are open; sock_diag lists it per TCP socket of the namespace
+     * (the kernel adds storage to the replies of connection sockets only, not UDP's), and once the socket is closed
+     * no socket of the namespace holds any, though the process lives on and nothing deleted or evicted an entry.
+     */
+    @Test
+    void sockModeKeepsEachSocketsVipInItsOwnStorageUntilTheSocketCloses() throws Exception {
+        LbTestSupport.assumeRoot();
+        Path pins = LbTestSupport.pinDirectory("sockstore");
+        Path cgroup = LbTopology.cgroup2Mount().resolve(LbTestSupport.PREFIX + "-sockstore");
+        Files.createDirectories(cgroup);
+        LoadBalancer agent = agent(LbMode.SOCK, pins, cgroup, List.of(), List.of());
+        NetworkNamespace b1 = NetworkNamespace.named(topo.prefix + "-b1");
+        DatagramChannel echo = b1.run(() -> DatagramChannel.open().bind(new InetSocketAddress("10.10.1.2", 5354)));
+        Thread echoThread = Thread.ofPlatform().daemon().start(() -> {
+            ByteBuffer buf = ByteBuffer.allocate(512);
+            try {
+                while (true) {
+                    buf.clear();
+                    var from = echo.receive(buf);
+                    buf.flip();
+                    echo.send(buf, from);
+                }
+            } catch (IOException closed) {
+                // test over
+            }
+        });
+        Process p = null;
+        BpfMap storage = null;
+        try {
+            agent.apply(DesiredStateJson.parse("{\"vips\":["
+                    + "{\"vip\":\"11.0.0.1:80\",\"backends\":[{\"endpoint\":\"10.10.1.2:8080\"}]},"
+                    + "{\"vip\":\"11.0.0.1:53\",\"protocol\":\"udp\",\"backends\":[{\"endpoint\":\"10.10.1.2:5354\"}]}]}"));
+            String script = String.join("\n",
+                    "import ctypes, socket, struct, sys",
+                    "libc = ctypes.CDLL(None, use_errno=True)",
+                    "libc.syscall.restype = ctypes.c_long",
+                    "def bpf(cmd, attr):",
+                    "    buf = ctypes.create_string_buffer(attr, 128)",
+                    "    r = libc.syscall(321, cmd, buf, 128)",  // __NR_bpf on x86-64
+                    "    if r < 0: raise OSError(ctypes.get_errno(), 'bpf cmd %d' % cmd)",
+                    "    return r",
+                    // BPF_MAP_GET_FD_BY_ID: `ip netns exec` mounts its own /sys, without the pins
+                    "storage = bpf(14, struct.pack('=III', int(sys.argv[1]), 0, 0))",
+                    "def slot0(sock):",  // BPF_MAP_LOOKUP_ELEM keyed by the socket's descriptor
+                    "    key = ctypes.c_int(sock.fileno()); value = ctypes.create_string_buffer(" + LbSockVips.LAYOUT.byteSize() + ")",
+                    "    bpf(1, struct.pack('=IIQQQ', storage, 0, ctypes.addressof(key), ctypes.addressof(value), 0))",
+                    "    raw = value.raw",
+                    "    return socket.inet_ntoa(raw[16:20]), struct.unpack('!H', raw[34:36])[0]",
+                    "t = socket.create_connection(('11.0.0.1', 80), timeout=3)",
+                    "print('peer', *t.getpeername())",
+                    "u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.settimeout(3)",
+                    "u.sendto(b'ping', ('11.0.0.1', 53))",
+                    "data, src = u.recvfrom(512)",
+                    "print('udp from', *src)",
+                    "print('tcp storage', *slot0(t))",
+                    "print('udp storage', *slot0(u))",
+                    "print('open', flush=True)",
+                    "sys.stdin.readline()",
+                    "t.close(); u.close()",
+                    "print('closed', flush=True)",
+                    "sys.stdin.readline()");
+            storage = BpfMap.openPinned(pins.resolve("lb_sock_vips"));
+            assertEquals(MapType.SK_STORAGE, storage.type());
+            p = topo.inClient(cgroup, "python3", "-c", script, String.valueOf(storage.info().id()))
+                    .redirectErrorStream(true).start();
+            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            List<String> lines = new ArrayList<>();
+            for (String line = out.readLine(); line != null && !line.equals("open"); line = out.readLine()) {
+                lines.add(line);
+            }
+            String shown = String.join("; ", lines);
+            assertTrue(lines.contains("peer 11.0.0.1 80"), shown);
+            assertTrue(lines.contains("udp from 11.0.0.1 53"), shown);
+            assertTrue(lines.contains("tcp storage 11.0.0.1 80"), shown);
+            assertTrue(lines.contains("udp storage 11.0.0.1 53"), shown);
+
+            NetworkNamespace client = NetworkNamespace.named(topo.client);
+            BpfMap map = storage; // for the lambdas
+            assertEquals(List.of("11.0.0.1:80 -> 10.10.1.2:8080"), client.run(() -> vipsOfSockets(map, SockDiag.IPPROTO_TCP)));
+
+            p.getOutputStream().write('\n');
+            p.getOutputStream().flush();
+            assertEquals("closed", out.readLine());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            List<String> left = client.run(() -> vipsOfSockets(map, SockDiag.IPPROTO_TCP));
+            while (!left.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+                left = client.run(() -> vipsOfSockets(map, SockDiag.IPPROTO_TCP));
+            }
+            assertEquals(List.of(), left, "the TCP socket's storage went with it (the process still runs)");
+        } finally {
+            if (p != null) {
+                p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+            if (storage != null) {
+                storage.close();
+            }
+            echo.close();
+            echoThread.join(1000);
+            agent.uninstall();
+            Files.deleteIfExists(cgroup);
+            LbTestSupport.deleteTree(pins);
+        }
+    }
+
+    /** "vip -> backend" of every used slot of every IPv4 socket of {@code protocol} that has lb_sock_vips storage. */
+    private static List<String> vipsOfSockets(BpfMap storage, int protocol) {
+        List<String> pairs = new ArrayList<>();
+        LbSockVips vips = LbSockVips.CODEC.newFlyweight();
+        LbSockVip slot = LbSockVip.CODEC.newFlyweight();
+        for (byte[] value : SockDiag.storages(Sockets.AF_INET, protocol, storage.fd())) {
+            vips.wrap(MemorySegment.ofArray(value), 0);
+            for (int i = 0; i < LbSockVips.SLOTS; i++) {
+                vips.slot(i, slot);
+                if (slot.family() != 0) {
+                    pairs.add(slot.vipAddr().getHostAddress() + ":" + slot.vipPort() + " -> "
+                            + slot.backendAddr().getHostAddress() + ":" + slot.backendPort());
+                }
+            }
+        }
+        return pairs;
     }
 }

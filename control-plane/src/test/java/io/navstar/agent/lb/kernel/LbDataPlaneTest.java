@@ -1,6 +1,10 @@
 package io.navstar.agent.lb.kernel;
 
 import io.navstar.agent.lb.support.LbTestSupport;
+import io.navstar.loader.BpfMap;
+import io.navstar.loader.spec.MapSpec;
+import io.navstar.loader.spec.MapType;
+import io.navstar.loader.spec.Pinning;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -15,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@link LbDataPlane#open} (root only): one that fails part-way holds nothing in the kernel afterwards; one after a
- * restart keeps the pinned maps whatever sizes the settings now ask for.
+ * restart keeps the pinned maps whatever sizes the settings now ask for, and drops the maps no longer used.
  */
 class LbDataPlaneTest {
 
@@ -30,7 +34,7 @@ class LbDataPlaneTest {
             LbDataPlane restarted = LbDataPlane.open(LbSettings.forTests(pins).withSizes(2048, 8192, 100_000));
             try {
                 assertEquals(65_536, restarted.map("lb_flows").maxEntries());
-                assertEquals(65_536, restarted.map("lb_sock_nat").maxEntries());
+                assertEquals(65_536, restarted.map("lb_reverse").maxEntries());
                 assertEquals(1024, restarted.map("lb_vip_stats").maxEntries());
                 assertEquals(1024, restarted.map("lb_maglev_tables").maxEntries());
                 assertEquals(4096, restarted.map("lb_backend_vips").maxEntries());
@@ -83,6 +87,26 @@ class LbDataPlaneTest {
             }
             LbTestSupport.deleteTree(fresh);
             LbTestSupport.deleteTree(restarted);
+        }
+    }
+
+    @Test
+    void aStartOverAnEarlierDataPlaneUnpinsItsRetiredSockNatMap() throws Exception {
+        LbTestSupport.assumeRoot();
+        Path pins = LbTestSupport.pinDirectory("retired");
+        try {
+            Files.createDirectories(pins);
+            Path retired = pins.resolve("lb_sock_nat");
+            try (BpfMap earlier = BpfMap.create(new MapSpec("lb_sock_nat", MapType.LRU_HASH, 40, 24, 16, 0,
+                    Pinning.NONE, 0, 0, null, null, false))) {
+                earlier.pin(retired);
+            }
+            assertTrue(Files.exists(retired));
+            LbDataPlane.open(LbSettings.forTests(pins)).close();
+            assertFalse(Files.exists(retired), "lb_sock_nat unpinned: the kernel frees it with its last user");
+            assertTrue(Files.exists(pins.resolve("lb_sock_vips")), "its successor is pinned");
+        } finally {
+            LbTestSupport.deleteTree(pins);
         }
     }
 }
