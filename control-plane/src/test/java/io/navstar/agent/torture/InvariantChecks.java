@@ -322,14 +322,15 @@ final class InvariantChecks {
 
     /**
      * What became of the connections: every failure is excused as in flight at a kill (the client's agent or an
-     * agent serving the VIP was killed while it ran), as having no backend to go to (none registered, listening and
+     * agent serving the VIP was killed while it ran: within a second before it started and its end, the timeout for
+     * one that timed out, a second for one refused at once), as having no backend to go to (none registered, listening and
      * on the client's side of the partition when it started), or as settling (within {@code graceMillis} after a
      * change that concerns the VIP from this client: a backend registered, removed, stopped or started, a
      * partition that cut or joined the client and a backend's node, such an agent restarted); any other failure
      * is a violation.
      */
     record ConnectionReport(int total, int failed, int inFlightAtKill, int noBackend, int settling,
-                            List<String> violations) {
+                            List<String> violations, List<String> excused) {
         String summary() {
             return total + " connections, " + failed + " failed: " + inFlightAtKill + " in flight at a kill, " + noBackend
                     + " with no backend reachable and healthy, " + settling + " while the cluster settled after a change, "
@@ -345,25 +346,34 @@ final class InvariantChecks {
         int noBackend = 0;
         int settling = 0;
         List<String> violations = new ArrayList<>();
+        List<String> excused = new ArrayList<>();
         for (Connection c : connections) {
             if (!c.failed()) {
                 continue;
             }
             failed++;
             long t = c.atMillis();
-            if (world.killed(c, t - 1000, t + timeoutMillis)) {
+            String what = String.format(java.util.Locale.ROOT, "%9.3f n%d %s %s", (t - world.start) / 1000.0,
+                    c.clientNode(), c.vip(), c.text());
+            // a refused or unreachable connection failed at once; one that timed out ran for the whole timeout
+            String text = c.text().toLowerCase(java.util.Locale.ROOT);
+            long ran = text.contains("timed out") || text.contains("timeout") ? timeoutMillis : 1000;
+            if (world.killed(c, t - 1000, t + ran)) {
                 inFlight++;
+                excused.add(what + ": in flight at a kill");
             } else if (world.available(c.vip(), c.clientNode(), t).isEmpty()) {
                 noBackend++;
+                excused.add(what + ": no backend reachable and healthy");
             } else if (world.changed(c, t - graceMillis, t + timeoutMillis)) {
                 settling++;
+                excused.add(what + ": settling");
             } else {
                 violations.add("a connection from n" + c.clientNode() + " to " + c.vip() + " at "
                         + (t - world.start) / 1000.0 + " s failed (" + c.text() + ") while " + world.available(c.vip(),
                         c.clientNode(), t) + " were reachable and healthy and nothing had changed for " + graceMillis + " ms");
             }
         }
-        return new ConnectionReport(connections.size(), failed, inFlight, noBackend, settling, violations);
+        return new ConnectionReport(connections.size(), failed, inFlight, noBackend, settling, violations, excused);
     }
 
     /** The world that {@link FaultSchedule} describes, at any moment: partitions, registrations, listening backends. */

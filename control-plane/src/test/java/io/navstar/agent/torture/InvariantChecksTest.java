@@ -195,6 +195,11 @@ class InvariantChecksTest {
         ConnectionReport atKill = check(world(Fault.of(60_500, Kind.CRASH, 2)), 60_000);
         assertEquals(List.of(1, 0), List.of(atKill.inFlightAtKill(), atKill.violations().size()), atKill::summary);
 
+        ConnectionReport refusedBeforeKill = InvariantChecks.connections(List.of(new Connection(3, VIP, 60_000, true,
+                "error ConnectionRefusedError")), world(Fault.of(64_000, Kind.CRASH, 2)), 5_000, 12_000);
+        assertEquals(List.of(0, 1), List.of(refusedBeforeKill.inFlightAtKill(), refusedBeforeKill.settling()),
+                "refused at once: not in flight at a kill 4 s later");
+
         ConnectionReport cutOff = check(world(Fault.partition(10_000, List.of(Set.of(1, 2), Set.of(3)))), 60_000);
         assertEquals(List.of(1, 0), List.of(cutOff.noBackend(), cutOff.violations().size()), cutOff::summary);
 

@@ -190,6 +190,11 @@ final class TortureRun implements AutoCloseable {
         InvariantChecks.ConnectionReport connections = InvariantChecks.connections(connections(), schedule.faults(),
                 CONNECT_TIMEOUT_MILLIS, SETTLE_MILLIS);
         violations.addAll(connections.violations());
+        try {
+            Files.write(keepDir.resolve("failed-connections.txt"), connections.excused());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         violations.addAll(InvariantChecks.memoryLevelsOff(rss, 1.25, 64 << 10));
         Path kept = null;
         if (!violations.isEmpty()) {
