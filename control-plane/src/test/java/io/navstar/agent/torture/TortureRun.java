@@ -12,6 +12,7 @@ import io.navstar.agent.lb.model.VipKey;
 import io.navstar.agent.torture.FaultSchedule.Fault;
 import io.navstar.agent.torture.FaultSchedule.Kind;
 import io.navstar.agent.torture.InvariantChecks.Connection;
+import io.navstar.sys.bpf.BpfException;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -445,7 +446,12 @@ final class TortureRun implements AutoCloseable {
             }
             Map<VipKey, Set<Endpoint>> expected = InvariantChecks.expectedKernel(vipsBefore.get(), membersBefore.get());
             ClusterFixtures.sleep(700);
-            Map<VipKey, Set<Endpoint>> kernel = KernelVipView.read(pinDirectory(node));
+            Map<VipKey, Set<Endpoint>> kernel;
+            try {
+                kernel = KernelVipView.read(pinDirectory(node));
+            } catch (BpfException replacedWhileRead) {
+                continue;
+            }
             Optional<JsonNode> vipsAfter = read(node, "/lashup/kv/minuteman/vips");
             Optional<JsonNode> membersAfter = read(node, "/v1/members");
             if (vipsAfter.isEmpty() || membersAfter.isEmpty()
@@ -677,6 +683,14 @@ final class TortureRun implements AutoCloseable {
                 backend.close();
             }
         }
-        cluster.close(); // the fabric namespace takes its nft table along
+        // a run interrupted by its timeout must still remove the cluster: nscluster down would be interrupted too
+        boolean interrupted = Thread.interrupted();
+        try {
+            cluster.close(); // the fabric namespace takes its nft table along
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 }
