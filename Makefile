@@ -23,7 +23,7 @@ BENCH_REPORT := reports/$(shell date +%Y-%m-%d-%H%M%S)
 REPORT      ?= $(patsubst %/raw,%,$(lastword $(sort $(wildcard reports/*/raw))))
 RENDER      := $(JAVA) -Djava.awt.headless=true -cp jmh/target/benchmarks.jar io.navstar.bench.report.BenchReport
 
-.PHONY: all deps java-check bpf build test test-scripts run bench bench-jmh bench-scripts report clean
+.PHONY: all deps java-check bpf build test test-scripts torture run bench bench-jmh bench-scripts report clean
 
 all: build
 
@@ -49,6 +49,13 @@ test: deps java-check bpf
 # The shell-level checks, on a built tree: packaging/provision-node.sh staged, vagrant/Vagrantfile validated.
 test-scripts:
 	@for t in packaging/test/*-test.sh vagrant/*-test.sh; do bash "$$t" || exit 1; done
+
+# The torture suite's long form (docs/torture.md; `make test` runs its short form): ten agents under TORTURE_SECONDS
+# of faults; TORTURE_SEED=<seed> replays a run that failed.
+TORTURE_SECONDS ?= 300
+torture: deps java-check bpf
+	$(MVN) -pl control-plane -am test -Dtest=ClusterTortureTest -Dsurefire.failIfNoSpecifiedTests=false \
+	  -Dnavstar.torture.seconds=$(TORTURE_SECONDS) $(if $(TORTURE_SEED),-Dnavstar.torture.seed=$(TORTURE_SEED))
 
 run: build
 	MODE=$(MODE) scripts/demo.sh

@@ -23,7 +23,7 @@ import java.util.function.Supplier;
  * probe scripts (backend.py, probe.py beside this class) and reading what they print, and the download pattern.
  * Threading: the test's thread; a {@link Probe} is read from any thread while its process writes.
  */
-final class ClusterFixtures {
+public final class ClusterFixtures {
     static final ObjectMapper JSON = new ObjectMapper();
 
     private ClusterFixtures() {
@@ -58,7 +58,7 @@ final class ClusterFixtures {
     }
 
     /** Waits for {@code condition} for up to {@code limit}, checking every 50 ms; false when it never held. */
-    static boolean awaitTrue(Duration limit, java.util.function.BooleanSupplier condition) {
+    public static boolean awaitTrue(Duration limit, java.util.function.BooleanSupplier condition) {
         long deadline = System.nanoTime() + limit.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
@@ -77,7 +77,7 @@ final class ClusterFixtures {
         }
     }
 
-    static void sleep(long millis) {
+    public static void sleep(long millis) {
         try {
             Thread.sleep(millis);
         } catch (InterruptedException e) {
@@ -115,7 +115,7 @@ final class ClusterFixtures {
     }
 
     /** The lines a spawned process wrote so far. */
-    static List<String> lines(Path output) {
+    public static List<String> lines(Path output) {
         try {
             return Files.exists(output) ? Files.readAllLines(output) : List.of();
         } catch (IOException e) {
@@ -124,7 +124,7 @@ final class ClusterFixtures {
     }
 
     /** Ends a spawned process: SIGTERM, then SIGKILL after 5 s. */
-    static void stop(Process process) {
+    public static void stop(Process process) {
         if (process == null || !process.isAlive()) {
             return;
         }
@@ -139,14 +139,14 @@ final class ClusterFixtures {
     }
 
     /** Sends {@code signal} (USR1, USR2, ...) to a process. */
-    static void signal(Process process, String signal) {
+    public static void signal(Process process, String signal) {
         NsCluster.Result kill = NsCluster.runProcess(List.of("kill", "-s", signal, String.valueOf(process.pid())),
                 java.util.Map.of(), Duration.ofSeconds(5));
         kill.orThrow("kill -s " + signal + " " + process.pid());
     }
 
     /** backend.py running in a container; the constructor returns once it listens. */
-    static final class Backend implements AutoCloseable {
+    public static final class Backend implements AutoCloseable {
         private final Process process;
         private final Path output;
 
@@ -154,7 +154,7 @@ final class ClusterFixtures {
          * @param bigBytes what /big streams
          * @param bigRate  its pace, bytes per second
          */
-        Backend(NsCluster cluster, int node, int container, String name, int port, long bigBytes, long bigRate) {
+        public Backend(NsCluster cluster, int node, int container, String name, int port, long bigBytes, long bigRate) {
             this.output = cluster.nodeDir(node).resolve("backend-c" + container + ".out");
             this.process = cluster.spawn(output, node, container, "python3", script("backend.py"), name,
                     String.valueOf(port), String.valueOf(bigBytes), String.valueOf(bigRate));
@@ -166,7 +166,7 @@ final class ClusterFixtures {
         }
 
         /** What it printed so far: listening, stopped, one line per request and per /big done. */
-        List<String> lines() {
+        public List<String> lines() {
             return ClusterFixtures.lines(output);
         }
 
@@ -176,7 +176,7 @@ final class ClusterFixtures {
         }
 
         /** SIGUSR1: stop accepting; SIGUSR2: accept again. */
-        void signal(String signal) {
+        public void signal(String signal) {
             ClusterFixtures.signal(process, signal);
         }
 
@@ -226,18 +226,18 @@ final class ClusterFixtures {
     }
 
     /** One answer of probe.py: when the connection was started (epoch ms) and what came back. */
-    record Answer(long atMillis, String text) {
-        boolean isError() {
+    public record Answer(long atMillis, String text) {
+        public boolean isError() {
             return text.startsWith("error");
         }
     }
 
     /** probe.py running in a container: a new connection every interval, each answer a line. */
-    static final class Probe implements AutoCloseable {
+    public static final class Probe implements AutoCloseable {
         private final Process process;
         private final Path output;
 
-        Probe(NsCluster cluster, int node, int container, String host, int port, int intervalMillis,
+        public Probe(NsCluster cluster, int node, int container, String host, int port, int intervalMillis,
               int timeoutMillis) {
             this.output = cluster.nodeDir(node).resolve("probe-c" + container + "-" + System.nanoTime() + ".out");
             this.process = cluster.spawn(output, node, container, "python3", script("probe.py"), host,
@@ -245,7 +245,7 @@ final class ClusterFixtures {
         }
 
         /** Every answer so far, in order. */
-        List<Answer> answers() {
+        public List<Answer> answers() {
             List<Answer> answers = new ArrayList<>();
             for (String line : lines(output)) {
                 int space = line.indexOf(' ');
@@ -262,7 +262,7 @@ final class ClusterFixtures {
         }
 
         /** Everything it printed, for a failure message. */
-        String transcript() {
+        public String transcript() {
             return String.join("\n", lines(output));
         }
 

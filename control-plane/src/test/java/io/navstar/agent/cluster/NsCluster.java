@@ -147,6 +147,13 @@ public final class NsCluster implements AutoCloseable {
         return command(args.toArray(String[]::new));
     }
 
+    /** Runs {@code command} in the fabric's namespace, where the bridge joins the nodes (nftables rules between them). */
+    public Result fabricExec(String... command) {
+        List<String> args = new ArrayList<>(List.of("fabric-exec", name, "--"));
+        args.addAll(List.of(command));
+        return command(args.toArray(String[]::new));
+    }
+
     /** Starts an HTTP server in the container answering {@code text} on {@code port}; returns once it answers. */
     public Result serve(int node, int container, int port, String text) {
         return command("serve", name, node(node), container(container), String.valueOf(port), text);
