@@ -94,7 +94,9 @@ class HealthCheckDrainTest {
                             + probe.transcript());
 
             download.assertWhole(DOWNLOAD_BYTES, Duration.ofSeconds(30));
-            assertTrue(backend.lines().stream().anyMatch(l -> l.endsWith("/big done " + DOWNLOAD_BYTES)),
+            // the backend logs its line after its last byte is sent, so it may come after the client has them all
+            assertTrue(awaitTrue(Duration.ofSeconds(5),
+                            () -> backend.lines().stream().anyMatch(l -> l.endsWith("/big done " + DOWNLOAD_BYTES))),
                     "the drained backend served it to its end");
 
             long relistenedAt = System.currentTimeMillis();
