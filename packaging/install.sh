@@ -39,8 +39,9 @@ root=$DESTDIR$PREFIX
 install -d "$root/lib" "$root/bin" "$DESTDIR/usr/local/bin" "$DESTDIR/etc/navstar" "$DESTDIR/etc/systemd/system"
 # the agent's jar (with the data plane's eBPF objects inside) and every runtime dependency
 install -m 0644 "$REPO"/control-plane/target/navstar-control-plane-*[0-9T].jar "$root/lib/"
-tr ':' '\n' < "$REPO/control-plane/target/classpath.txt" | while read -r jar; do
-    [[ -n $jar ]] && install -m 0644 "$jar" "$root/lib/"
+# (classpath.txt has no final newline: `|| [[ -n $jar ]]` keeps its last entry, which `read` alone would drop)
+tr ':' '\n' < "$REPO/control-plane/target/classpath.txt" | while read -r jar || [[ -n $jar ]]; do
+    [[ -z $jar ]] || install -m 0644 "$jar" "$root/lib/"
 done
 java_home=$("$REPO/scripts/java-home.sh")
 cat > "$root/bin/navstar" <<LAUNCHER
