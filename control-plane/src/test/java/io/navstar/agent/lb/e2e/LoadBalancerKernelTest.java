@@ -496,20 +496,7 @@ class LoadBalancerKernelTest {
         Files.createDirectories(cgroup);
         LoadBalancer agent = agent(LbMode.SOCK, pins, cgroup, List.of(), List.of());
         NetworkNamespace b1 = NetworkNamespace.named(topo.prefix + "-b1");
-        DatagramChannel echo = b1.run(() -> DatagramChannel.open().bind(new InetSocketAddress("10.10.1.2", 5353)));
-        Thread echoThread = Thread.ofPlatform().daemon().start(() -> {
-            ByteBuffer buf = ByteBuffer.allocate(512);
-            try {
-                while (true) {
-                    buf.clear();
-                    var from = echo.receive(buf);
-                    buf.flip();
-                    echo.send(buf, from);
-                }
-            } catch (IOException closed) {
-                // test over
-            }
-        });
+        UdpEcho echo = UdpEcho.start(b1, new InetSocketAddress("10.10.1.2", 5353));
         try {
             agent.apply(DesiredStateJson.parse("{\"vips\":["
                     + "{\"vip\":\"11.0.0.1:80\",\"backends\":[{\"endpoint\":\"10.10.1.2:8080\"}]},"
@@ -550,7 +537,6 @@ class LoadBalancerKernelTest {
             assertEquals(1, statistics.drops(LbDropReason.UNSUPPORTED_PROTO), "the ping socket: " + statistics);
         } finally {
             echo.close();
-            echoThread.join(1000);
             agent.uninstall();
             Files.deleteIfExists(cgroup);
             LbTestSupport.deleteTree(pins);
@@ -571,20 +557,7 @@ class LoadBalancerKernelTest {
         Files.createDirectories(cgroup);
         LoadBalancer agent = agent(LbMode.SOCK, pins, cgroup, List.of(), List.of());
         NetworkNamespace b1 = NetworkNamespace.named(topo.prefix + "-b1");
-        DatagramChannel echo = b1.run(() -> DatagramChannel.open().bind(new InetSocketAddress("10.10.1.2", 5354)));
-        Thread echoThread = Thread.ofPlatform().daemon().start(() -> {
-            ByteBuffer buf = ByteBuffer.allocate(512);
-            try {
-                while (true) {
-                    buf.clear();
-                    var from = echo.receive(buf);
-                    buf.flip();
-                    echo.send(buf, from);
-                }
-            } catch (IOException closed) {
-                // test over
-            }
-        });
+        UdpEcho echo = UdpEcho.start(b1, new InetSocketAddress("10.10.1.2", 5354));
         Process p = null;
         BpfMap storage = null;
         try {
@@ -657,7 +630,6 @@ class LoadBalancerKernelTest {
                 storage.close();
             }
             echo.close();
-            echoThread.join(1000);
             agent.uninstall();
             Files.deleteIfExists(cgroup);
             LbTestSupport.deleteTree(pins);
@@ -680,5 +652,32 @@ class LoadBalancerKernelTest {
             }
         }
         return pairs;
+    }
+
+    /** A UDP echo server on {@code address} inside {@code ns}, on a thread of its own until closed. */
+    private record UdpEcho(DatagramChannel channel, Thread thread) implements AutoCloseable {
+        static UdpEcho start(NetworkNamespace ns, InetSocketAddress address) throws Exception {
+            DatagramChannel channel = ns.run(() -> DatagramChannel.open().bind(address));
+            Thread thread = Thread.ofPlatform().daemon().start(() -> {
+                ByteBuffer buf = ByteBuffer.allocate(512);
+                try {
+                    while (true) {
+                        buf.clear();
+                        var from = channel.receive(buf);
+                        buf.flip();
+                        channel.send(buf, from);
+                    }
+                } catch (IOException closed) {
+                    // test over
+                }
+            });
+            return new UdpEcho(channel, thread);
+        }
+
+        @Override
+        public void close() throws Exception {
+            channel.close();
+            thread.join(1000);
+        }
     }
 }
