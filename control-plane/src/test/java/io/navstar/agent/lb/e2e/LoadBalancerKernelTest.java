@@ -73,6 +73,20 @@ class LoadBalancerKernelTest {
         }
     }
 
+    /**
+     * A sock-mode load balancer on {@code cgroup}, a child cgroup made here; removed again when the load balancer
+     * cannot start, so a failed start leaves no cgroup behind (the tests remove it themselves after a start).
+     */
+    private static LoadBalancer sockAgent(Path pins, Path cgroup) throws IOException {
+        Files.createDirectories(cgroup);
+        try {
+            return agent(LbMode.SOCK, pins, cgroup, List.of(), List.of());
+        } catch (RuntimeException e) {
+            Files.deleteIfExists(cgroup);
+            throw e;
+        }
+    }
+
     private static LoadBalancer agent(LbMode mode, Path pins, Path cgroup, List<String> interfaces, List<String> diag) {
         LbSettings settings = LbSettings.forTests(pins);
         LbOptions options = mode == LbMode.SOCK ? LbOptions.sock(settings, cgroup)
@@ -170,8 +184,7 @@ class LoadBalancerKernelTest {
         }
         Path sockPins = LbTestSupport.pinDirectory("v6sock");
         Path cgroup = LbTopology.cgroup2Mount().resolve(LbTestSupport.PREFIX + "-v6sock");
-        Files.createDirectories(cgroup);
-        LoadBalancer sock = agent(LbMode.SOCK, sockPins, cgroup, List.of(), List.of());
+        LoadBalancer sock = sockAgent(sockPins, cgroup);
         try {
             sock.apply(DesiredStateJson.parse(v6));
             Process p = topo.inClient(cgroup, "python3", "-c", String.join("\n",
@@ -405,8 +418,7 @@ class LoadBalancerKernelTest {
         LbTestSupport.assumeRoot();
         Path pins = LbTestSupport.pinDirectory("sockrate");
         Path cgroup = LbTopology.cgroup2Mount().resolve(LbTestSupport.PREFIX + "-sockrate");
-        Files.createDirectories(cgroup);
-        LoadBalancer agent = agent(LbMode.SOCK, pins, cgroup, List.of(), List.of());
+        LoadBalancer agent = sockAgent(pins, cgroup);
         try {
             String backend = topo.backends.get(0).endpoint();
             agent.apply(web(backend));
@@ -493,8 +505,7 @@ class LoadBalancerKernelTest {
         LbTestSupport.assumeRoot();
         Path pins = LbTestSupport.pinDirectory("sockview");
         Path cgroup = LbTopology.cgroup2Mount().resolve(LbTestSupport.PREFIX + "-sockview");
-        Files.createDirectories(cgroup);
-        LoadBalancer agent = agent(LbMode.SOCK, pins, cgroup, List.of(), List.of());
+        LoadBalancer agent = sockAgent(pins, cgroup);
         NetworkNamespace b1 = NetworkNamespace.named(topo.prefix + "-b1");
         UdpEcho echo = UdpEcho.start(b1, new InetSocketAddress("10.10.1.2", 5353));
         try {
@@ -554,8 +565,7 @@ class LoadBalancerKernelTest {
         LbTestSupport.assumeRoot();
         Path pins = LbTestSupport.pinDirectory("sockstore");
         Path cgroup = LbTopology.cgroup2Mount().resolve(LbTestSupport.PREFIX + "-sockstore");
-        Files.createDirectories(cgroup);
-        LoadBalancer agent = agent(LbMode.SOCK, pins, cgroup, List.of(), List.of());
+        LoadBalancer agent = sockAgent(pins, cgroup);
         NetworkNamespace b1 = NetworkNamespace.named(topo.prefix + "-b1");
         UdpEcho echo = UdpEcho.start(b1, new InetSocketAddress("10.10.1.2", 5354));
         Process p = null;
