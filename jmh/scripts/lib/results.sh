@@ -7,6 +7,17 @@
 #     "baseline": "direct", "distribution": null, "percentile": null, "samples": {"direct": [r1, r2, ...], ...}}]}
 # samples[subject][i] is round i + 1 (null when that round has none), so the report can pair each subject's round
 # with its baseline's. JSON is written by python3's json module, which escapes every string.
+# A scale series is a metric measured at several sizes (VIPs, nodes, keys): results_scale gives it
+#   "scale": {"axis": "VIPs", "chart": "agent VmRSS", "line": "prod"}
+# (null for other metrics, and absent from files written before it), its subjects are the sizes as numbers ("0",
+# "1000"), and the report draws it as line "line" of the chart "chart" (shared by the script's metrics that name the
+# same chart), the metric against the axis, as it draws JMH's numeric @Param.
+# A benchmark written in Java declares and samples its own metrics: the script passes $RESULTS_LINES to it (empty when
+# BENCH_RESULTS is unset) and it appends the same tab-separated lines the functions below write, one per call:
+#   metric <name> <unit> higher|lower <baseline|-> <percentile|->
+#   scale  <name> <axis> <chart> <line>
+#   sample <name> <subject> <round> <value>
+# (io.navstar.bench.report.ResultLines); fields hold no tab or newline.
 RESULTS_BENCHMARK=""
 RESULTS_LINES=""
 
@@ -22,6 +33,13 @@ results_init() { # benchmark-name work-dir (the script's own, removed by its cle
 results_metric() { # name unit higher|lower baseline-subject|- [percentile]
   [ -n "$RESULTS_LINES" ] || return 0
   printf 'metric\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "${5:--}" >> "$RESULTS_LINES"
+}
+
+# A metric declared above, measured at several sizes: its subjects are then numbers along axis, drawn as one line of
+# a chart, with the script's other metrics that name the same chart.
+results_scale() { # metric-name axis chart line
+  [ -n "$RESULTS_LINES" ] || return 0
+  printf 'scale\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >> "$RESULTS_LINES"
 }
 
 results_sample() { # metric-name subject round value ("-" or empty values are left out)
@@ -44,7 +62,12 @@ for line in open(lines):
         metrics.setdefault(name, {"name": name, "unit": unit, "better": better,
                                   "baseline": None if baseline == "-" else baseline,
                                   "distribution": distribution,
-                                  "percentile": None if percentile == "-" else percentile, "samples": {}})
+                                  "percentile": None if percentile == "-" else percentile, "scale": None,
+                                  "samples": {}})
+    elif kind == "scale":
+        name, axis, chart, line_ = f
+        if name in metrics:
+            metrics[name]["scale"] = {"axis": axis, "chart": chart, "line": line_}
     else:
         name, subject, round_, value = f
         if value in ("", "-") or name not in metrics:

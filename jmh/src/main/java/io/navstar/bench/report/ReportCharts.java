@@ -30,8 +30,15 @@ final class ReportCharts {
     record Png(String file, String title) {
     }
 
-    /** A point of a scaling chart: the parameter's value, the score and its error (half the confidence interval). */
-    record ScalePoint(double x, double score, double error) {
+    /**
+     * A point of a scaling chart: the size (a parameter's value, a script's subject) and the figure there with its
+     * noise band (JMH's confidence interval, or the range of a script's rounds; NaN bounds when none was measured).
+     */
+    record ScalePoint(double x, Interval figure) {
+        /** Half the noise band, as XChart's symmetric error bars draw it; 0 without one. */
+        double error() {
+            return figure.hasNoise() ? (figure.high() - figure.low()) / 2 : 0;
+        }
     }
 
     private final Path dir;
@@ -68,7 +75,10 @@ final class ReportCharts {
         return write(chart, title);
     }
 
-    /** Score against a parameter (VIPs, nodes, keys), one line per setting of the other parameters, error bars. */
+    /**
+     * A figure against a size (VIPs, nodes, keys): one line per series (the other JMH parameters' setting, a script's
+     * line), with error bars.
+     */
     Png scaling(String title, String parameter, String unit, Map<String, List<ScalePoint>> seriesByName)
             throws IOException {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(parameter)
@@ -85,8 +95,8 @@ final class ReportCharts {
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
         seriesByName.forEach((name, points) -> chart.addSeries(name,
                 points.stream().mapToDouble(ScalePoint::x).toArray(),
-                points.stream().mapToDouble(ScalePoint::score).toArray(),
-                points.stream().mapToDouble(p -> Double.isNaN(p.error()) ? 0 : p.error()).toArray()));
+                points.stream().mapToDouble(p -> p.figure().centre()).toArray(),
+                points.stream().mapToDouble(ScalePoint::error).toArray()));
         return write(chart, title);
     }
 

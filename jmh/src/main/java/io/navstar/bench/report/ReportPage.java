@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -19,8 +20,8 @@ import org.jsoup.nodes.Element;
 /**
  * Builds the report's {@code index.html} from one run's results (and the previous report's, when there is one) and
  * draws its charts. The page is a jsoup DOM: every text goes in through {@link Element#text}, which escapes it. Tables
- * carry classes ({@code ratios}, {@code regressions}) and {@code data-} attributes naming what they show, so tests and
- * tools can read the page back. Used by one thread.
+ * carry classes ({@code ratios}, {@code regressions}, {@code scaling}, {@code script-figures}) and {@code data-}
+ * attributes naming what they show, so tests and tools can read the page back. Used by one thread.
  */
 final class ReportPage {
     private static final String STYLE = """
@@ -58,6 +59,7 @@ final class ReportPage {
         page.ratios(current);
         page.latencies(current);
         page.scaling(current);
+        page.scriptFigures(current);
         page.jmhScores(current);
         Files.writeString(reportDir.resolve("index.html"), page.document.outerHtml(), StandardCharsets.UTF_8);
     }
@@ -96,7 +98,7 @@ final class ReportPage {
         body.appendElement("h2").text("Ratios against peers");
         for (ScriptResults results : current.scripts()) {
             for (ScriptResults.Metric metric : results.metrics()) {
-                if (metric.baseline() == null || metric.distribution() != null) {
+                if (metric.baseline() == null || metric.distribution() != null || metric.scale() != null) {
                     continue;
                 }
                 List<String> subjects = new ArrayList<>();
@@ -136,7 +138,7 @@ final class ReportPage {
         body.appendElement("h2").text("Latency distributions");
         for (ScriptResults results : current.scripts()) {
             Map<String, List<ScriptResults.Metric>> groups = new LinkedHashMap<>();
-            results.metrics().stream().filter(m -> m.distribution() != null)
+            results.metrics().stream().filter(m -> m.distribution() != null && m.scale() == null)
                     .forEach(m -> groups.computeIfAbsent(m.distribution(), d -> new ArrayList<>()).add(m));
             for (Map.Entry<String, List<ScriptResults.Metric>> group : groups.entrySet()) {
                 List<String> percentiles = group.getValue().stream().map(ScriptResults.Metric::percentile).toList();
@@ -186,9 +188,12 @@ final class ReportPage {
         });
     }
 
-    /** Every JMH benchmark and mode with a numeric parameter of several values: the score against that parameter. */
+    /**
+     * Costs against sizes: every JMH benchmark and mode with a numeric parameter of several values (one line per
+     * setting of its other parameters), and every chart of a script's scale series (one line per metric in it).
+     */
     private void scaling(RunResults current) throws IOException {
-        body.appendElement("h2").text("Costs with scale (JMH parameters)");
+        body.appendElement("h2").text("Costs with scale (JMH parameters, scripts' scale series)");
         Map<String, List<JmhScore>> byMethod = new LinkedHashMap<>();
         current.jmh().forEach(s -> byMethod.computeIfAbsent(s.shortName() + " (" + s.mode() + ")",
                 k -> new ArrayList<>()).add(s));
@@ -208,23 +213,85 @@ final class ReportPage {
                     others.remove(parameter);
                     series.computeIfAbsent(others.isEmpty() ? "score" : others.toString(), k -> new ArrayList<>())
                             .add(new ReportCharts.ScalePoint(Double.parseDouble(score.params().get(parameter)),
-                                    score.score().centre(), (score.score().high() - score.score().low()) / 2));
+                                    score.score()));
                 }
-                series.values().forEach(points -> points.sort((a, b) -> Double.compare(a.x(), b.x())));
-                String unit = scores.getFirst().unit();
-                String title = method.getKey() + " against " + parameter;
-                body.appendElement("h3").text(title);
-                image(charts.scaling(title, parameter, unit, series));
-                Element table = body.appendElement("table").addClass("scaling").attr("data-parameter", parameter);
-                header(table, "series", parameter, "score " + unit, "error", "relative to the smallest " + parameter);
-                series.forEach((name, points) -> points.forEach(point -> {
+                scaleChart(method.getKey() + " against " + parameter, parameter, scores.getFirst().unit(), series)
+                        .attr("data-benchmark", method.getKey());
+            }
+        }
+        for (ScriptResults results : current.scripts()) {
+            // a chart per name, axis and unit, so two metrics never share a y axis they do not measure alike
+            Map<List<String>, Map<String, List<ReportCharts.ScalePoint>>> charts = new LinkedHashMap<>();
+            for (ScriptResults.Metric metric : results.metrics()) {
+                ScriptResults.Scale scale = metric.scale();
+                if (scale == null) {
+                    continue;
+                }
+                List<ReportCharts.ScalePoint> points = charts.computeIfAbsent(
+                                List.of(scale.chart(), scale.axis(), metric.unit()), k -> new LinkedHashMap<>())
+                        .computeIfAbsent(scale.line(), k -> new ArrayList<>());
+                for (String subject : metric.samples().keySet()) {
+                    Interval figure = metric.of(subject);
+                    if (!Double.isNaN(figure.centre())) {
+                        points.add(new ReportCharts.ScalePoint(ScriptResults.scaleValue(subject), figure));
+                    }
+                }
+            }
+            for (Map.Entry<List<String>, Map<String, List<ReportCharts.ScalePoint>>> chart : charts.entrySet()) {
+                String name = chart.getKey().get(0);
+                String axis = chart.getKey().get(1);
+                chart.getValue().values().removeIf(List::isEmpty);
+                if (!chart.getValue().isEmpty()) {
+                    scaleChart(results.benchmark() + ": " + name + " against " + axis, axis, chart.getKey().get(2),
+                            chart.getValue()).attr("data-benchmark", results.benchmark()).attr("data-chart", name);
+                }
+            }
+        }
+    }
+
+    /** One scaling chart and its table (class {@code scaling}, {@code data-parameter}: the axis); returns the table. */
+    private Element scaleChart(String title, String axis, String unit,
+            Map<String, List<ReportCharts.ScalePoint>> series) throws IOException {
+        series.values().forEach(points -> points.sort((a, b) -> Double.compare(a.x(), b.x())));
+        body.appendElement("h3").text(title);
+        image(charts.scaling(title, axis, unit, series));
+        Element table = body.appendElement("table").addClass("scaling").attr("data-parameter", axis);
+        header(table, "series", axis, unit, "lowest", "highest", "relative to the smallest " + axis);
+        series.forEach((name, points) -> points.forEach(point -> {
+            Element row = table.appendElement("tr");
+            row.appendElement("td").addClass("series").text(name);
+            row.appendElement("td").addClass("size").text(Figures.format(point.x()));
+            row.appendElement("td").addClass("figure").text(Figures.format(point.figure().centre()));
+            row.appendElement("td").text(Figures.format(point.figure().low()));
+            row.appendElement("td").text(Figures.format(point.figure().high()));
+            double smallest = points.getFirst().figure().centre();
+            row.appendElement("td").addClass("relative").text(Figures.ratio(
+                    smallest == 0 ? Double.NaN : point.figure().centre() / smallest));
+        }));
+        return table;
+    }
+
+    /** Every figure of every script: the median of its rounds within their range, whatever the charts above show. */
+    private void scriptFigures(RunResults current) {
+        body.appendElement("h2").text("Every script figure");
+        Element table = body.appendElement("table").addClass("script-figures");
+        header(table, "benchmark", "metric", "subject", "median of rounds", "lowest round", "highest round", "rounds",
+                "unit");
+        for (ScriptResults results : current.scripts()) {
+            for (ScriptResults.Metric metric : results.metrics()) {
+                metric.samples().forEach((subject, rounds) -> {
+                    Interval figure = metric.of(subject);
                     Element row = table.appendElement("tr");
-                    row.appendElement("td").text(name);
-                    row.appendElement("td").text(Figures.format(point.x()));
-                    row.appendElement("td").text(Figures.format(point.score()));
-                    row.appendElement("td").text(Figures.format(point.error()));
-                    row.appendElement("td").text(Figures.ratio(point.score() / points.getFirst().score()));
-                }));
+                    row.appendElement("td").addClass("benchmark").text(results.benchmark());
+                    row.appendElement("td").addClass("metric").text(metric.name());
+                    row.appendElement("td").addClass("subject").text(metric.scale() == null ? subject
+                            : subject + " " + metric.scale().axis());
+                    row.appendElement("td").addClass("median").text(Figures.format(figure.centre()));
+                    row.appendElement("td").text(Figures.format(figure.low()));
+                    row.appendElement("td").text(Figures.format(figure.high()));
+                    row.appendElement("td").text(Long.toString(rounds.stream().filter(Objects::nonNull).count()));
+                    row.appendElement("td").text(metric.unit());
+                });
             }
         }
     }

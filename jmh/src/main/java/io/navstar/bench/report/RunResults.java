@@ -69,7 +69,8 @@ public record RunResults(List<JmhScore> jmh, List<ScriptResults> scripts) {
                 continue;
             }
             for (String subject : metric.samples().keySet()) {
-                String what = current.benchmark() + ": " + metric.name() + ", " + subject;
+                String what = current.benchmark() + ": " + metric.name() + ", " + subject
+                        + (metric.scale() == null ? "" : " " + metric.scale().axis());
                 Optional<Interval> ratio = metric.ratioToBaseline(subject);
                 Optional<Interval> oldRatio = old.get().ratioToBaseline(subject);
                 if (!subject.equals(metric.baseline()) && ratio.isPresent() && oldRatio.isPresent()) {

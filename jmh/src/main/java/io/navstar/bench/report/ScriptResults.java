@@ -13,7 +13,8 @@ import java.util.Optional;
 
 /**
  * What one benchmark script measured, as {@code jmh/scripts/lib/results.sh} writes it with {@code BENCH_RESULTS}:
- * every round's value per metric and subject (a path through the load balancer, a DNS server). Immutable once read.
+ * every round's value per metric and subject (a path through the load balancer, a DNS server; for a scale series, a
+ * size: VIPs, nodes). Immutable once read.
  *
  * @param benchmark the script, {@code lb-wrk}
  * @param metrics   its metrics in the order the script declared them
@@ -29,10 +30,13 @@ public record ScriptResults(String benchmark, List<Metric> metrics) {
      * @param baseline     the peer every subject is compared with ({@code direct}, {@code unbound}), or null
      * @param distribution the latency distribution this percentile belongs to, or null
      * @param percentile   {@code p50}, {@code p99}, {@code p99.9}, or null
+     * @param scale        for a metric measured at several sizes, the axis they lie on and the line this metric draws
+     *                     (its subjects are then the sizes, numbers); null for any other metric (absent from the
+     *                     JSON of scripts that predate it)
      * @param samples      per subject, the value of round {@code i + 1} at index {@code i} (null: none that round)
      */
     public record Metric(String name, String unit, String better, String baseline, String distribution,
-            String percentile, Map<String, List<Double>> samples) {
+            String percentile, Scale scale, Map<String, List<Double>> samples) {
 
         public Comparison.Better direction() {
             return Comparison.Better.parse(better);
@@ -65,6 +69,18 @@ public record ScriptResults(String benchmark, List<Metric> metrics) {
         }
     }
 
+    /**
+     * Where a scale series belongs: a metric whose subjects are sizes ({@code "0"}, {@code "1000"}) along {@code axis},
+     * drawn as the line {@code line} of the chart {@code chart}, which the script's other metrics with the same chart
+     * name share ({@code agent VmRSS}: one line per JVM option set; {@code propagation}: one line per percentile).
+     *
+     * @param axis  what the sizes count, {@code VIPs}, {@code nodes}
+     * @param chart the chart's name within the script
+     * @param line  this metric's line in that chart
+     */
+    public record Scale(String axis, String chart, String line) {
+    }
+
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
@@ -95,8 +111,29 @@ public record ScriptResults(String benchmark, List<Metric> metrics) {
             } catch (IllegalArgumentException | NullPointerException e) {
                 throw new ReportInputException(file, at + ".better", "expected \"higher\" or \"lower\"");
             }
+            Scale scale = metric.scale();
+            if (scale != null) {
+                if (scale.axis() == null || scale.chart() == null || scale.line() == null) {
+                    throw new ReportInputException(file, at + ".scale", "expected axis, chart and line");
+                }
+                for (String subject : metric.samples().keySet()) {
+                    if (!Double.isFinite(scaleValue(subject))) {
+                        throw new ReportInputException(file, at + ".samples." + subject,
+                                "expected a number of " + scale.axis() + " (a scale series' subjects are sizes)");
+                    }
+                }
+            }
         }
         return results;
+    }
+
+    /** A scale series' subject as a number; NaN when it is not one. */
+    static double scaleValue(String subject) {
+        try {
+            return Double.parseDouble(subject);
+        } catch (NumberFormatException e) {
+            return Double.NaN;
+        }
     }
 
     private static String jsonPath(JsonMappingException e) {

@@ -12,6 +12,7 @@ import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
@@ -46,9 +47,10 @@ class BenchReportTest {
     @Test
     void everyPlotIsAValidPngImageOfNonzeroSize() throws IOException {
         var images = page.select("img");
-        // 3 ratio charts (lb-wrk x 2, dns-bench x 1), 2 latency charts (dns-bench pinned local, LbApplyBench sample),
-        // 1 scaling chart (RecomputeBenchmark against vips)
-        assertEquals(6, images.size(), images.toString());
+        // 4 ratio charts (lb-wrk x 2, dns-bench x 1, lb-kernel-time x 1), 2 latency charts (dns-bench pinned local,
+        // LbApplyBench sample), 4 scaling charts (RecomputeBenchmark against vips; agent-footprint's VmRSS and idle
+        // CPU against VIPs, gossip-sim-scale's convergence time against nodes)
+        assertEquals(10, images.size(), images.toString());
         for (Element image : images) {
             Path file = reportDir.resolve(image.attr("src"));
             assertTrue(Files.size(file) > 0, file + " is empty");
@@ -68,6 +70,49 @@ class BenchReportTest {
         assertEquals(Map.of("tc", "0.800", "iptables", "0.900"), ratios("lb-wrk", "new connections/s"));
         // navstar 150000 160000 140000 against unbound 100000 each round
         assertEquals(Map.of("navstar", "1.500"), ratios("dns-bench", "shared local queries/s"));
+        // a cost against its floor, empty program 40 42 41 ns: tracked flow 60 63 62 -> 1.500 1.500 1.512, new flow
+        // 200 210 205 -> 5.000 each round
+        assertEquals(Map.of("tracked flow", "1.500", "new flow", "5.000"),
+                ratios("lb-kernel-time", "tc ns per packet, table empty"));
+    }
+
+    @Test
+    void drawsAScriptsScaleSeriesAsOneLinePerMetricAgainstItsAxis() throws IOException {
+        Element table = page.selectFirst("table.scaling[data-benchmark=agent-footprint][data-chart=agent VmRSS]");
+        assertNotNull(table, "no scaling table for agent-footprint's VmRSS");
+        assertEquals("VIPs", table.attr("data-parameter"));
+        // per size, the median of the rounds (one per agent) and that against the smallest size's median:
+        // bfptest 0: 100 90 95 -> 95; 1000: 130 120 125 -> 125 (125 / 95 = 1.316); 10000: 260 250 240 -> 250 (2.632);
+        // bfpprod 0: 150 140 145 -> 145; 1000: 180 170 175 -> 175 (1.207); 10000: 300 310 320 -> 310 (2.138)
+        // (lines in the order the script declared them)
+        assertEquals(List.of(
+                "bfptest 0 95 1.000", "bfptest 1000 125 1.316", "bfptest 10000 250 2.632",
+                "bfpprod 0 145 1.000", "bfpprod 1000 175 1.207", "bfpprod 10000 310 2.138"), scaleRows(table));
+        Element image = page.selectFirst("img[alt=agent-footprint: agent VmRSS against VIPs]");
+        assertNotNull(image, "no chart of agent-footprint's VmRSS");
+        assertNotNull(ImageIO.read(reportDir.resolve(image.attr("src")).toFile()), image.attr("src"));
+        // one round per size: no noise band, so no error bar and nothing to flag
+        Element simulated = page.selectFirst("table.scaling[data-benchmark=gossip-sim-scale]");
+        assertEquals(List.of("simulated 100 1.5 1.000", "simulated 1000 3.2 2.133"), scaleRows(simulated));
+    }
+
+    @Test
+    void listsEveryScriptFigureWithTheRangeOfItsRounds() {
+        Map<String, String> lost = new TreeMap<>();
+        for (Element row : page.select("table.script-figures tr:has(td)")) {
+            if (row.selectFirst("td.metric").text().equals("queries lost")) {
+                lost.put(row.selectFirst("td.subject").text(), row.select("td").eachText().subList(3, 7).toString());
+            }
+        }
+        // SIGKILL 12 then 0 queries lost: median 6 within [0, 12], two rounds; SIGTERM 0 both rounds
+        assertEquals(Map.of("SIGKILL", "[6, 0, 12, 2]", "SIGTERM", "[0, 0, 0, 2]"), lost);
+    }
+
+    @Test
+    void comparesEachSizeOfAScaleSeriesWithThePreviousRun() {
+        // bfptest at 1000 VIPs: 95-105 MB before, 120-130 MB now; at 0 VIPs 92-100 before, 90-100 now
+        assertEquals("regression", verdict("agent-footprint: agent VmRSS, bfptest, 1000 VIPs"));
+        assertEquals("within-noise", verdict("agent-footprint: agent VmRSS, bfptest, 0 VIPs"));
     }
 
     @Test
@@ -76,7 +121,8 @@ class BenchReportTest {
         assertEquals("regression", verdict("RecomputeBenchmark.recompute (avgt) vips=1000"));
         // tc / direct per round: 0.95-0.99 before, 0.80-0.81 now
         assertEquals("regression", verdict("lb-wrk: new connections/s, tc / direct"));
-        assertEquals(2, page.select("table.regressions tr.regression").size(), "only those two");
+        assertEquals(3, page.select("table.regressions tr.regression").size(),
+                "only those two and agent-footprint's below");
     }
 
     @Test
@@ -102,6 +148,25 @@ class BenchReportTest {
                 () -> BenchReport.run(dir.resolve("r").toString(), "--previous", "none"));
         assertEquals(raw.resolve("jmh.json") + ": $[0].primaryMetric.score: expected a number", error.getMessage());
         assertFalse(Files.exists(dir.resolve("r/index.html")), "nothing is written from bad input");
+    }
+
+    @Test
+    void rejectsAScaleSeriesWhoseSubjectIsNotASize(@TempDir Path dir) throws IOException {
+        Path raw = Files.createDirectories(dir.resolve("r/raw"));
+        Files.writeString(raw.resolve("agent-footprint.json"), """
+                {"benchmark": "agent-footprint", "metrics": [{"name": "agent VmRSS", "unit": "MB", "better": "lower",
+                 "scale": {"axis": "VIPs", "chart": "agent VmRSS", "line": "prod"}, "samples": {"many": [1.0]}}]}""");
+        ReportInputException error = assertThrows(ReportInputException.class,
+                () -> BenchReport.run(dir.resolve("r").toString(), "--previous", "none"));
+        assertEquals(raw.resolve("agent-footprint.json") + ": $.metrics[0].samples.many: expected a number of VIPs"
+                + " (a scale series' subjects are sizes)", error.getMessage());
+    }
+
+    /** A scaling table's rows as "series size figure relative". */
+    private static List<String> scaleRows(Element table) {
+        return table.select("tr:has(td)").stream().map(row -> row.selectFirst("td.series").text() + " "
+                + row.selectFirst("td.size").text() + " " + row.selectFirst("td.figure").text() + " "
+                + row.selectFirst("td.relative").text()).toList();
     }
 
     private static Map<String, String> ratios(String benchmark, String metric) {
