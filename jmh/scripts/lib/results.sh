@@ -12,8 +12,10 @@
 # (null for other metrics, and absent from files written before it), its subjects are the sizes as numbers ("0",
 # "1000"), and the report draws it as line "line" of the chart "chart" (shared by the script's metrics that name the
 # same chart), the metric against the axis, as it draws JMH's numeric @Param.
-# A benchmark written in Java declares and samples its own metrics: the script passes $RESULTS_LINES to it (empty when
-# BENCH_RESULTS is unset) and it appends the same tab-separated lines the functions below write, one per call:
+# A benchmark written in Java declares and samples its own metrics: the script passes it
+# ${RESULTS_LINES:+"-Dnavstar.bench.results=$RESULTS_LINES"} (nothing when BENCH_RESULTS is unset), and
+# -Dnavstar.bench.round=<n> when it runs the JVM once per round, and the benchmark appends the same tab-separated lines
+# the functions below write, one per call:
 #   metric <name> <unit> higher|lower <baseline|-> <percentile|->
 #   scale  <name> <axis> <chart> <line>
 #   sample <name> <subject> <round> <value>
@@ -50,7 +52,7 @@ results_sample() { # metric-name subject round value ("-" or empty values are le
 results_write() {
   [ -n "$RESULTS_LINES" ] || return 0
   python3 - "$RESULTS_LINES" "$RESULTS_BENCHMARK" "$BENCH_RESULTS/$RESULTS_BENCHMARK.json" <<'PY'
-import json, sys
+import json, math, sys
 lines, benchmark, out = sys.argv[1:4]
 metrics = {}
 for line in open(lines):
@@ -70,7 +72,7 @@ for line in open(lines):
             metrics[name]["scale"] = {"axis": axis, "chart": chart, "line": line_}
     else:
         name, subject, round_, value = f
-        if value in ("", "-") or name not in metrics:
+        if value in ("", "-") or name not in metrics or not math.isfinite(float(value)):
             continue
         rounds = metrics[name]["samples"].setdefault(subject, [])
         i = int(round_) - 1

@@ -10,5 +10,9 @@
  * spread of a script's rounds), and {@link io.navstar.bench.report.Comparison} compares two of them: a change is a
  * regression only when the intervals do not overlap. {@link io.navstar.bench.report.ReportCharts} draws the PNGs with
  * XChart, {@link io.navstar.bench.report.ReportPage} builds the page with jsoup, which escapes every text it is given.
+ *
+ * <p>The other direction: a benchmark written in Java that a script runs ({@code PropagationBenchmark},
+ * {@code LbProgramKernelTime}) writes its figures through {@link io.navstar.bench.report.ResultLines}, the lines the
+ * script's {@code results.sh} turns into its JSON.
  */
 package io.navstar.bench.report;
