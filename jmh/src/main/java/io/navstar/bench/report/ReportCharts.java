@@ -70,7 +70,10 @@ final class ReportCharts {
                 .xAxisTitle("subject").yAxisTitle("ratio to " + baseline).build();
         chart.getStyler().setLegendVisible(false);
         chart.getStyler().setLabelsVisible(true);
-        chart.getStyler().setXAxisLabelRotation(subjects.size() > 6 ? 30 : 0);
+        chart.getStyler().setYAxisDecimalPattern("0.00"); // the bars' labels too, as the ratio tables print them
+        // slanted when the names, side by side, would not fit under the bars (about 7 pixels a character)
+        int characters = subjects.stream().mapToInt(subject -> subject.length() + 2).sum();
+        chart.getStyler().setXAxisLabelRotation(characters * 7 > WIDTH - 100 ? 30 : 0);
         chart.addSeries("ratio to " + baseline, subjects, ratios);
         return write(chart, title);
     }
