@@ -8,6 +8,8 @@
 # three programs share a CPU and its caches. Loads the objects into bpffs pins nsn<pid>-bench-prog, removed at
 # exit by the benchmark. Needs root and `make build` (jmh/target/benchmarks.jar). No traffic leaves the kernel's
 # test-run harness.
+# BENCH_RESULTS=<dir>: also each run's interquartile means as <dir>/lb-kernel-time.json, per mode and table state,
+# every program against its mode's empty program (jmh/scripts/lib/results.sh), for the report.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -16,14 +18,21 @@ JAR=$ROOT/jmh/target/benchmarks.jar
 CALLS=${LB_KT_CALLS:-50000}
 RUNS=${LB_KT_RUNS:-3}
 CPU=$(( $(nproc) - 1 ))
+WORK=$(mktemp -d /tmp/lb-kernel-time.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+# shellcheck source=jmh/scripts/lib/results.sh
+. "$ROOT/jmh/scripts/lib/results.sh"
+results_init lb-kernel-time "$WORK"
 
 grep -q " /sys/fs/bpf bpf" /proc/mounts || mount -t bpf bpf /sys/fs/bpf
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); pinned to CPU $CPU"
 for run in $(seq 1 "$RUNS"); do
   echo "-- run $run"
   for full in false true reaped; do
-    taskset -c "$CPU" "$JAVA" -Dlb.bench.full=$full --enable-native-access=ALL-UNNAMED -cp "$JAR" \
+    taskset -c "$CPU" "$JAVA" -Dlb.bench.full=$full ${RESULTS_LINES:+"-Dnavstar.bench.results=$RESULTS_LINES"} \
+      -Dnavstar.bench.round="$run" --enable-native-access=ALL-UNNAMED -cp "$JAR" \
       io.navstar.bench.lb.LbProgramKernelTime "$CALLS"
   done
 done
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+results_write

@@ -1,6 +1,10 @@
 package io.navstar.bench.lb;
 
+import io.navstar.bench.report.Comparison;
+import io.navstar.bench.report.ResultLines;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * The same programs as {@link LbProgramBench}, timed by the kernel itself: BPF_PROG_TEST_RUN's
@@ -14,9 +18,14 @@ import java.util.Arrays;
  * {@code java --enable-native-access=ALL-UNNAMED -cp benchmarks.jar io.navstar.bench.lb.LbProgramKernelTime [calls]}.
  * System properties {@code lb.bench.flows} (table size) and {@code lb.bench.full} ({@code true}: fill the table
  * first, so new flows evict; {@code reaped}: fill it, then reap it) choose the table's state; see {@link LbProgramBench}. Targets (issue 16): tracked <= 2.0x floor,
- * new <= 6x floor (issue 3 asked 2.5x and 10x). Single-threaded; needs root.
+ * new <= 6x floor (issue 3 asked 2.5x and 10x). With {@code -Dnavstar.bench.results} (a script's {@code BENCH_RESULTS})
+ * each program's interquartile mean is also written for the report, per mode and table state, against the mode's empty
+ * program ({@link ResultLines}). Single-threaded; needs root.
  */
 public final class LbProgramKernelTime {
+    /** The empty program of a mode's hook, every other program's baseline. */
+    private static final String FLOOR = "empty program";
+
     private LbProgramKernelTime() {
     }
 
@@ -51,29 +60,54 @@ public final class LbProgramKernelTime {
                 turnaroundPass[i] = bench.turnaroundPassRun().durationNanos();
             }
             int entriesAfter = bench.flowEntries();
-            Summary f = Summary.of(floor);
-            Summary t = Summary.of(tracked);
-            Summary n = Summary.of(fresh);
-            Summary xf = Summary.of(xdpFloor);
+            // per mode, each program by the name the report gives it, the empty program (the floor) first
+            Map<String, Summary> tc = new LinkedHashMap<>();
+            tc.put(FLOOR, Summary.of(floor));
+            tc.put("tracked flow", Summary.of(tracked));
+            tc.put("new flow", Summary.of(fresh));
+            tc.put("reply NAT, egress", Summary.of(replyOut));
+            tc.put("reply pass, ingress", Summary.of(replyIn));
+            tc.put("request pass, egress", Summary.of(requestOut));
+            tc.put("xdp mode's veth ingress pass", Summary.of(turnaroundPass)); // a tcx program: against tc's floor
+            Map<String, Summary> xdp = new LinkedHashMap<>();
+            xdp.put(FLOOR, Summary.of(xdpFloor));
+            xdp.put("tracked flow", Summary.of(xdpTracked));
+            xdp.put("new flow", Summary.of(xdpFresh));
+            Summary f = tc.get(FLOOR);
+            Summary xf = xdp.get(FLOOR);
             System.out.printf("kernel-timed ns/packet over %d calls (min / median / interquartile mean); connection table"
                     + " of %d entries %s, %d entries after the run%n", calls, LbProgramBench.FLOWS,
                     LbProgramBench.REAPED ? "filled, then emptied by FlowReaper as if every flow had expired"
                             : LbProgramBench.FULL ? "filled before the run (every new flow evicts one)" : "empty before the run",
                     entriesAfter);
             System.out.printf("  tc:  empty program (floor) %4d / %4d / %6.1f%n", f.min, f.median, f.iqMean);
-            t.print("tc:  tracked flow         ", f);
-            n.print("tc:  new flow             ", f);
-            Summary.of(replyOut).print("tc:  reply NAT, egress    ", f);
-            Summary.of(replyIn).print("tc:  reply pass, ingress  ", f);
-            Summary.of(requestOut).print("tc:  request pass, egress ", f);
+            tc.get("tracked flow").print("tc:  tracked flow         ", f);
+            tc.get("new flow").print("tc:  new flow             ", f);
+            tc.get("reply NAT, egress").print("tc:  reply NAT, egress    ", f);
+            tc.get("reply pass, ingress").print("tc:  reply pass, ingress  ", f);
+            tc.get("request pass, egress").print("tc:  request pass, egress ", f);
             System.out.printf("  xdp: empty program (floor) %4d / %4d / %6.1f%n", xf.min, xf.median, xf.iqMean);
-            Summary.of(xdpTracked).print("xdp: tracked flow         ", xf);
-            Summary.of(xdpFresh).print("xdp: new flow             ", xf);
-            // a tcx program: against tc's floor
-            Summary.of(turnaroundPass).print("xdp: veth ingress pass    ", f);
+            xdp.get("tracked flow").print("xdp: tracked flow         ", xf);
+            xdp.get("new flow").print("xdp: new flow             ", xf);
+            tc.get("xdp mode's veth ingress pass").print("xdp: veth ingress pass    ", f);
+            String table = LbProgramBench.REAPED ? "reaped" : LbProgramBench.FULL ? "full" : "empty";
+            ResultLines.fromSystemProperties().ifPresent(results -> {
+                record(results, "tc ns per packet, table " + table, tc);
+                record(results, "xdp ns per packet, table " + table, xdp);
+            });
         } finally {
             bench.teardown();
         }
+    }
+
+    /**
+     * Each program's interquartile mean as this round's sample of {@code metric}, whose baseline is the empty
+     * program, so the report gives every program's cost as a multiple of the floor.
+     */
+    private static void record(ResultLines results, String metric, Map<String, Summary> programs) {
+        results.metric(metric, "ns", Comparison.Better.LOWER, FLOOR);
+        int round = ResultLines.round();
+        programs.forEach((program, summary) -> results.sample(metric, program, round, summary.iqMean()));
     }
 
     /** Order statistics of one program's durations. */
