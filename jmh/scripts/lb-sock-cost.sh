@@ -12,6 +12,8 @@
 # Everything happens in a namespace this script creates (nsm<pid>-sc, loopback only, no default route) and a child
 # cgroup; both are removed on exit. Needs root, python3, and the classes built
 # (`mvn -pl jmh -am package -DskipTests`, `make bpf`).
+# BENCH_RESULTS=<dir>: also every round's figures as <dir>/lb-sock-cost.json, for the report
+# (jmh/scripts/lib/results.sh): per loop, ns per run of each program, and the client loop's us per iteration.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -27,6 +29,11 @@ CALLS=${LB_SOCK_COST_CALLS:-20000}
 ROUNDS=${LB_SOCK_COST_ROUNDS:-5}
 KINDS=${LB_SOCK_COST_KINDS:-tcp udp udp-send}
 AGENT_PID=""; ECHO_PID=""
+# shellcheck source=jmh/scripts/lib/results.sh
+. "$ROOT/jmh/scripts/lib/results.sh"
+results_init lb-sock-cost "$WORK"
+for kind in $KINDS; do results_metric "$kind loop: ns per program run" ns lower -; done
+results_metric "client loop time per iteration" us lower -
 
 cleanup() {
   set +e
@@ -114,6 +121,12 @@ for kind in $KINDS; do
   : > "$WORK/$kind.rounds"
   for round in $(seq "$ROUNDS"); do
     line=$(run_loop "$kind"); echo "  $kind round $round: us/iteration $line"; echo "$line" >> "$WORK/$kind.rounds"
+    read -r us programs <<<"$line"
+    results_sample "client loop time per iteration" "$kind" "$round" "$us"
+    IFS=, read -ra programs <<<"${programs:-}"
+    for program in "${programs[@]}"; do
+      results_sample "$kind loop: ns per program run" "${program%%=*}" "$round" "${program#*=}"
+    done
   done
 done
 echo
@@ -132,3 +145,4 @@ print("  %-9s loop %7.2f us   %s" % (sys.argv[2], us,
 PY
 done
 echo "machine load at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+results_write
