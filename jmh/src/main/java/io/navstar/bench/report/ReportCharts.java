@@ -88,13 +88,19 @@ final class ReportCharts {
                 .yAxisTitle(unit).build();
         double min = Double.MAX_VALUE;
         double max = 0;
+        double lowest = Double.MAX_VALUE;
+        double highest = 0;
         for (List<ScalePoint> points : seriesByName.values()) {
             for (ScalePoint point : points) {
                 min = Math.min(min, point.x());
                 max = Math.max(max, point.x());
+                lowest = Math.min(lowest, point.figure().centre() - point.error());
+                highest = Math.max(highest, point.figure().centre() + point.error());
             }
         }
         chart.getStyler().setXAxisLogarithmic(min > 0 && max / min >= 100);
+        // lines two orders of magnitude apart (bytes while converging and when quiet) each keep their shape
+        chart.getStyler().setYAxisLogarithmic(lowest > 0 && highest / lowest >= 100);
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
         seriesByName.forEach((name, points) -> chart.addSeries(name,
                 points.stream().mapToDouble(ScalePoint::x).toArray(),
