@@ -17,6 +17,8 @@
 # 9 min of wall time to converge plus several more for the quiet minute: the work is N^2 row
 # checks in membership and, when quiet, every node's damped reachability BFS over N rows (one
 # index lookup per edge). heap_MB is the heap in use after a full collection once converged.
+# BENCH_RESULTS=<dir>: also each figure per node against N as <dir>/gossip-sim-scale.json, for the report
+# (jmh/scripts/lib/results.sh).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 JAVA_HOME=${JAVA_HOME:-$(scripts/java-home.sh)}
@@ -24,4 +26,12 @@ SIZES=${SIZES:-"100 1000 10000"}
 HEAP=${HEAP:-12g}
 JAR=jmh/target/benchmarks.jar
 [ -f "$JAR" ] || { echo "build first: make build" >&2; exit 1; }
-exec "$JAVA_HOME/bin/java" -Xmx"$HEAP" -XX:+UseParallelGC -cp "$JAR" io.navstar.bench.gossip.SimScaleBenchmark $SIZES
+WORK=$(mktemp -d /tmp/gossip-sim-scale.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+# shellcheck source=jmh/scripts/lib/results.sh
+. jmh/scripts/lib/results.sh
+results_init gossip-sim-scale "$WORK"
+# shellcheck disable=SC2086 # SIZES is a list of numbers
+"$JAVA_HOME/bin/java" -Xmx"$HEAP" -XX:+UseParallelGC ${RESULTS_LINES:+"-Dnavstar.bench.results=$RESULTS_LINES"} \
+    -cp "$JAR" io.navstar.bench.gossip.SimScaleBenchmark $SIZES
+results_write
