@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.DoubleSummaryStatistics;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -49,16 +50,17 @@ final class ReportCharts {
     }
 
     /**
-     * p50, p99, p99.9 as one line per subject, on a logarithmic axis (the tail is often 10-100x the median) unless a
-     * value is not positive.
+     * p50, p99, p99.9 as one line per subject, on a logarithmic axis when the values span 10x or more (the tail is
+     * often 10-100x the median) and are all positive; over a narrower span a log axis would show two ticks.
      */
     Png latency(String title, String unit, List<String> percentiles, Map<String, List<Double>> valuesBySubject)
             throws IOException {
         CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title(title)
                 .xAxisTitle("percentile").yAxisTitle(unit).build();
         chart.getStyler().setDefaultSeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Line);
-        chart.getStyler().setYAxisLogarithmic(valuesBySubject.values().stream().flatMap(List::stream)
-                .allMatch(v -> v > 0));
+        DoubleSummaryStatistics range = valuesBySubject.values().stream().flatMap(List::stream)
+                .mapToDouble(Double::doubleValue).summaryStatistics();
+        chart.getStyler().setYAxisLogarithmic(range.getMin() > 0 && range.getMax() / range.getMin() >= 10);
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
         valuesBySubject.forEach((subject, values) -> chart.addSeries(subject, percentiles, values));
         return write(chart, title);
