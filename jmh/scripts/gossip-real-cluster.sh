@@ -7,6 +7,8 @@
 #
 #   jmh/scripts/gossip-real-cluster.sh          # ROUNDS=3
 #
+# BENCH_RESULTS=<dir>: also each round's detection percentiles and heal time as <dir>/gossip-real-cluster.json, for
+# the report (jmh/scripts/lib/results.sh).
 # Needs: the jmh module built (make build).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -14,4 +16,11 @@ JAVA_HOME=${JAVA_HOME:-$(scripts/java-home.sh)}
 ROUNDS=${ROUNDS:-3}
 JAR=jmh/target/benchmarks.jar
 [ -f "$JAR" ] || { echo "build first: make build" >&2; exit 1; }
-exec "$JAVA_HOME/bin/java" -Xmx256m -cp "$JAR" io.navstar.bench.gossip.RealClusterBenchmark "$ROUNDS"
+WORK=$(mktemp -d /tmp/gossip-real-cluster.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+# shellcheck source=jmh/scripts/lib/results.sh
+. jmh/scripts/lib/results.sh
+results_init gossip-real-cluster "$WORK"
+"$JAVA_HOME/bin/java" -Xmx256m ${RESULTS_LINES:+"-Dnavstar.bench.results=$RESULTS_LINES"} -cp "$JAR" \
+    io.navstar.bench.gossip.RealClusterBenchmark "$ROUNDS"
+results_write

@@ -1,5 +1,7 @@
 package io.navstar.bench.gossip;
 
+import io.navstar.bench.report.Comparison;
+import io.navstar.bench.report.ResultLines;
 import io.navstar.gossip.NodeId;
 import io.navstar.gossip.cli.ProcessCluster;
 import io.navstar.gossip.cli.ProcessCluster.Event;
@@ -23,11 +25,15 @@ import java.util.Set;
  * routes reach all 25 again. Not JMH (wall-clock events across processes); run by
  * jmh/scripts/gossip-real-cluster.sh.
  *
- * <p>Usage: {@code RealClusterBenchmark [rounds]} (default 3).
+ * <p>Usage: {@code RealClusterBenchmark [rounds]} (default 3). With {@code -Dnavstar.bench.results} each round's
+ * detection percentiles and heal time are also written for the report ({@link ResultLines}).
  */
 public final class RealClusterBenchmark {
 
     private static final int SIZE = 25;
+    private static final String DETECTION = "kill to a survivor's unreachable event";
+    private static final List<String> DETECTION_PERCENTILES = List.of("p50", "p90", "p99", "max");
+    private static final String HEAL = "heal of a 15/10 partition to every node reaching all";
 
     private RealClusterBenchmark() {
     }
@@ -38,6 +44,7 @@ public final class RealClusterBenchmark {
         int port = freePort();
         Random random = new Random(7);
         List<Long> detection = new ArrayList<>();
+        List<List<Long>> detectionByRound = new ArrayList<>();
         List<Long> heals = new ArrayList<>();
         try (ProcessCluster cluster = new ProcessCluster(dir, SIZE, port, ProcessCluster.javaCommandOfThisJvm(),
                 "real-cluster-benchmark-secret")) {
@@ -60,13 +67,16 @@ public final class RealClusterBenchmark {
                 long seen = cluster.awaitEveryNode(s -> s.reachable().equals(survivors), 30_000);
                 check(seen >= 0, "survivors did not drop the killed nodes", cluster);
                 Thread.sleep(300); // events are flushed as they happen; give the last ones time
+                List<Long> thisRound = new ArrayList<>();
                 for (NodeId survivor : survivors) {
                     for (NodeId victim : victims) {
                         long at = firstUnreachable(cluster.events(survivor), victim, killedAt);
                         check(at > 0, survivor + " logged no event for " + victim, cluster);
-                        detection.add(at - killedAt);
+                        thisRound.add(at - killedAt);
                     }
                 }
+                detection.addAll(thisRound);
+                detectionByRound.add(thisRound);
                 for (NodeId victim : victims) {
                     cluster.restart(victim);
                 }
@@ -100,6 +110,31 @@ public final class RealClusterBenchmark {
                 detection.get(detection.size() - 1), 100.0 * within / detection.size());
         System.out.printf("heal 15/10 partition -> every node reaches all 25: %s ms (status polled every 50 ms, written every 100 ms)%n",
                 heals);
+        ResultLines.fromSystemProperties().ifPresent(results -> record(results, detectionByRound, heals));
+    }
+
+    /**
+     * For the report: each kill round's detection percentiles (over its 5 x 20 survivor-victim pairs), so the rounds
+     * give them a noise band, and each partition round's heal time.
+     */
+    private static void record(ResultLines results, List<List<Long>> detectionByRound, List<Long> heals) {
+        String subject = SIZE + " processes";
+        for (String percentile : DETECTION_PERCENTILES) {
+            results.percentile(DETECTION, percentile, "ms", Comparison.Better.LOWER, null);
+        }
+        results.metric(HEAL, "ms", Comparison.Better.LOWER, null);
+        for (int round = 0; round < detectionByRound.size(); round++) {
+            List<Long> sorted = new ArrayList<>(detectionByRound.get(round));
+            Collections.sort(sorted);
+            for (String percentile : DETECTION_PERCENTILES) {
+                long value = percentile.equals("max") ? sorted.getLast()
+                        : pct(sorted, Integer.parseInt(percentile.substring(1)));
+                results.sample(DETECTION + " " + percentile, subject, round + 1, value);
+            }
+        }
+        for (int round = 0; round < heals.size(); round++) {
+            results.sample(HEAL, subject, round + 1, heals.get(round));
+        }
     }
 
     private static long firstUnreachable(List<Event> events, NodeId victim, long after) {

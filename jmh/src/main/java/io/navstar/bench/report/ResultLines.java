@@ -50,6 +50,16 @@ public final class ResultLines {
                 "-");
     }
 
+    /**
+     * Declares one percentile ({@code p50}, {@code max}) of a distribution as a metric; its samples go to
+     * {@code distribution + " " + percentile}, and the report draws the distribution's percentiles together.
+     */
+    public ResultLines percentile(String distribution, String percentile, String unit, Comparison.Better better,
+            String baseline) {
+        return append("metric", distribution, unit, better.name().toLowerCase(Locale.ROOT),
+                baseline == null ? "-" : baseline, percentile);
+    }
+
     /** Declares a metric measured at several sizes: its subjects are sizes along {@code axis}, a line of a chart. */
     public ResultLines scale(String name, String unit, Comparison.Better better, String axis, String chart,
             String line) {

@@ -31,7 +31,9 @@ class ResultLinesTest {
                 .sample("agent VmRSS, prod", 0, 2, 150)
                 .sample("agent VmRSS, prod", 10_000, 1, Double.NaN) // not measured: left out
                 .metric("tracked flow ns", "ns", Comparison.Better.LOWER, "empty program")
-                .sample("tracked flow ns", "empty program", 1, 40.25);
+                .sample("tracked flow ns", "empty program", 1, 40.25)
+                .percentile("detection", "p99", "ms", Comparison.Better.LOWER, null)
+                .sample("detection p99", "25 processes", 2, 306);
         Path results = dir.resolve("results");
         String script = """
                 set -euo pipefail
@@ -49,7 +51,7 @@ class ResultLinesTest {
         assertEquals(0, bash.waitFor(), output);
 
         ScriptResults read = ScriptResults.read(results.resolve("fixture.json"));
-        assertEquals(List.of("queries lost", "agent VmRSS, prod", "tracked flow ns"),
+        assertEquals(List.of("queries lost", "agent VmRSS, prod", "tracked flow ns", "detection p99"),
                 read.metrics().stream().map(ScriptResults.Metric::name).toList());
         ScriptResults.Metric rss = read.metrics().get(1);
         assertEquals(new ScriptResults.Scale("VIPs", "agent VmRSS", "prod"), rss.scale());
@@ -61,6 +63,9 @@ class ResultLinesTest {
         assertEquals("empty program", tracked.baseline());
         assertEquals(Map.of("empty program", List.of(40.25)), tracked.samples());
         assertEquals(Map.of("SIGKILL", List.of(12.0)), read.metrics().get(0).samples());
+        ScriptResults.Metric detection = read.metrics().get(3);
+        assertEquals(List.of("detection", "p99"), List.of(detection.distribution(), detection.percentile()));
+        assertEquals(Map.of("25 processes", Arrays.asList(null, 306.0)), detection.samples());
     }
 
     @Test
