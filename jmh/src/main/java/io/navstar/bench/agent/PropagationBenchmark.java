@@ -2,6 +2,8 @@ package io.navstar.bench.agent;
 
 import io.navstar.agent.config.Cidr;
 import io.navstar.agent.vip.NamedVipAddresses;
+import io.navstar.bench.report.Comparison;
+import io.navstar.bench.report.ResultLines;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -9,7 +11,9 @@ import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
@@ -26,14 +30,21 @@ import java.util.TreeSet;
  * Not JMH (wall-clock events across processes); run by jmh/scripts/agent-propagation.sh.
  *
  * <p>Usage: {@code PropagationBenchmark CLUSTER NODES REGISTRATIONS WARMUP WORK_DIR PRELOAD [CSV]}; WORK_DIR is the
- * cluster's nscluster work directory (its agents' logs and n1's tasks directory), PRELOAD how many VIPs to register
- * first (task files on n1; every node must hold them before the first registration), CSV an optional file for
- * every sample.
+ * cluster's nscluster work directory (its agents' logs and n1's tasks directory), PRELOAD how many VIPs are registered
+ * before the registrations, or several such counts separated by commas ({@code 0,500}), each a stage of WARMUP +
+ * REGISTRATIONS registrations after task files on n1 make up the count (every node must hold them before the stage's
+ * first registration), CSV an optional file for every sample. With {@code -Dnavstar.bench.results} each stage's
+ * p50/p90/p99/max is also written for the report, a scale series against the VIPs registered before
+ * ({@link ResultLines}).
  */
 public final class PropagationBenchmark {
     private static final Cidr NAMED_RANGE = Cidr.parse("11.0.0.0/8");
     private static final int VIP_PORT = 80;
     private static final long TIMEOUT_MILLIS = 15_000;
+    private static final String PROPAGATION = "propagation to all nodes (map + DNS)";
+    private static final String VIPS_BEFORE = "VIPs registered before";
+    /** The percentiles the report gets. */
+    private static final List<String> PERCENTILES = List.of("p50", "p90", "p99", "max");
 
     /** One registration: where and when, and per node when the map, then DNS, had it (ns after t0; 0 index unused). */
     private record Sample(int index, int vips, int origin, long wallT0, long[] mapNanos, long[] dnsNanos) {
@@ -65,13 +76,15 @@ public final class PropagationBenchmark {
         int registrations = Integer.parseInt(args[2]);
         int warmup = Integer.parseInt(args[3]);
         Path workDir = Path.of(args[4]);
-        int preload = Integer.parseInt(args[5]);
+        int[] stages = stages(args[5], warmup + registrations);
         Path csv = args.length > 6 ? Path.of(args[6]) : null;
         System.setProperty("http.keepAlive", "false"); // 127.0.0.1:62080 names a different agent in every namespace
+        Optional<ResultLines> results = ResultLines.fromSystemProperties();
+        results.ifPresent(PropagationBenchmark::declare);
 
         Random random = new Random(42);
         List<NodeProbe> probes = new ArrayList<>();
-        List<Sample> samples = new ArrayList<>();
+        List<List<Sample>> samplesByStage = new ArrayList<>();
         try {
             for (int node = 1; node <= nodes; node++) {
                 probes.add(new NodeProbe(cluster, node));
@@ -81,26 +94,82 @@ public final class PropagationBenchmark {
             if (existing != 0) {
                 throw new IllegalStateException("n1 already serves " + existing + " VIPs: expected a new cluster");
             }
-            if (preload > 0) {
-                TaskFiles.write(workDir.resolve("n1").resolve("data").resolve("tasks"), 0, preload);
-                for (int i = 0; i < preload; i++) {
-                    names.add("fp" + i + "@marathon");
+            int taskFiles = 0;
+            int index = 0;
+            for (int vips : stages) {
+                // task files make up what the registrations of the stages before left to reach this stage's count
+                int preload = vips - index;
+                if (preload > taskFiles) {
+                    TaskFiles.write(workDir.resolve("n1").resolve("data").resolve("tasks"), taskFiles, preload);
+                    for (int i = taskFiles; i < preload; i++) {
+                        names.add("fp" + i + "@marathon");
+                    }
+                    taskFiles = preload;
+                    awaitEveryNode(probes, vips);
                 }
-                awaitEveryNode(probes, preload);
-            }
-            for (int index = 1; index <= warmup + registrations; index++) {
-                Sample sample = register(probes, names, index, preload, 1 + random.nextInt(nodes));
-                if (index > warmup) {
-                    samples.add(sample);
+                List<Sample> samples = new ArrayList<>();
+                for (int i = 1; i <= warmup + registrations; i++) {
+                    index++;
+                    Sample sample = register(probes, names, index, vips + i, 1 + random.nextInt(nodes));
+                    if (i > warmup) {
+                        samples.add(sample);
+                    }
+                    Thread.sleep(200 + random.nextInt(200)); // let the last recomputes and KV writes settle
                 }
-                Thread.sleep(200 + random.nextInt(200)); // let the last recomputes and KV writes settle
+                samplesByStage.add(samples);
             }
         } finally {
             probes.forEach(NodeProbe::close);
         }
-        report(samples, nodes, preload, workDir);
+        for (int stage = 0; stage < stages.length; stage++) {
+            List<Sample> samples = samplesByStage.get(stage);
+            int vips = stages[stage];
+            report(samples, nodes, vips, workDir);
+            results.ifPresent(lines -> record(lines, samples, vips));
+        }
         if (csv != null) {
-            writeCsv(csv, samples, nodes);
+            writeCsv(csv, samplesByStage.stream().flatMap(List::stream).toList(), nodes);
+        }
+    }
+
+    /**
+     * The stages, VIPs already registered before each one's registrations ({@code 0,500}), each at least the one
+     * before plus the {@code perStage} VIPs that one registers; exits with status 2 on anything else.
+     */
+    private static int[] stages(String list, int perStage) {
+        int[] stages;
+        try {
+            stages = Arrays.stream(list.split(",")).mapToInt(Integer::parseInt).toArray();
+        } catch (NumberFormatException e) {
+            System.err.println("PRELOAD " + list + ": expected VIP counts separated by commas, 0,500");
+            System.exit(2);
+            throw e;
+        }
+        for (int i = 0; i < stages.length; i++) {
+            int least = i == 0 ? 0 : stages[i - 1] + perStage;
+            if (stages[i] < least) {
+                System.err.println("PRELOAD " + list + ": stage " + stages[i] + " is below the " + least
+                        + " VIPs registered by then (each stage registers " + perStage + ")");
+                System.exit(2);
+            }
+        }
+        return stages;
+    }
+
+    private static void declare(ResultLines results) {
+        for (String percentile : PERCENTILES) {
+            results.scale(PROPAGATION + " " + percentile, "ms", Comparison.Better.LOWER, VIPS_BEFORE, PROPAGATION,
+                    percentile);
+        }
+    }
+
+    /** For the report: the stage's percentiles of the time to the last node, each a point of its scale series. */
+    private static void record(ResultLines results, List<Sample> samples, int vips) {
+        List<Double> last = samples.stream().map(s -> millis(s.bothNanos(s.lastNode()))).toList();
+        Percentiles percentiles = new Percentiles(last);
+        for (String percentile : PERCENTILES) {
+            results.sample(PROPAGATION + " " + percentile, vips, ResultLines.round(), percentile.equals("max")
+                    ? percentiles.max() : percentiles.at(Integer.parseInt(percentile.substring(1))));
         }
     }
 
@@ -118,7 +187,8 @@ public final class PropagationBenchmark {
         Thread.sleep(2_000); // the last recomputes and KV exchanges of the preload end
     }
 
-    private static Sample register(List<NodeProbe> probes, Set<String> names, int index, int preload, int origin)
+    /** Registers VIP {@code prop<index>} on {@code origin}, the {@code vips}-th VIP of the cluster. */
+    private static Sample register(List<NodeProbe> probes, Set<String> names, int index, int vips, int origin)
             throws Exception {
         String name = "prop" + index;
         names.add(name + "@marathon");
@@ -150,7 +220,7 @@ public final class PropagationBenchmark {
             throw new IllegalStateException(name + " (" + address.getHostAddress() + ":" + VIP_PORT + ", registered on n"
                     + origin + ") not in the map and DNS of nodes " + missing + " after " + TIMEOUT_MILLIS + " ms");
         }
-        return new Sample(index, preload + index, origin, wallT0, map, dns);
+        return new Sample(index, vips, origin, wallT0, map, dns);
     }
 
     private static void report(List<Sample> samples, int nodes, int preload, Path workDir) throws IOException {
