@@ -103,7 +103,7 @@ final class ReportCharts {
         chart.getStyler().setXAxisLogarithmic(min > 0 && max / min >= 100);
         // lines two orders of magnitude apart (bytes while converging and when quiet) each keep their shape
         chart.getStyler().setYAxisLogarithmic(lowest > 0 && highest / lowest >= 100);
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS); // a line starts at the left edge
         seriesByName.forEach((name, points) -> chart.addSeries(name,
                 points.stream().mapToDouble(ScalePoint::x).toArray(),
                 points.stream().mapToDouble(p -> p.figure().centre()).toArray(),
