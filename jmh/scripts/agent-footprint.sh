@@ -17,6 +17,9 @@
 # nscluster's 1,024 VIPs would not hold them; the agent mmaps lb_maglev whole (8 bytes a cell), and that mapping
 # counts in VmRSS whatever the VIPs, hence the "maps" and "own" columns.
 #
+# BENCH_RESULTS=<dir>: also every agent's VmRSS, VmRSS less the eBPF maps and idle CPU per stage as
+# <dir>/agent-footprint.json, for the report: scale series against the VIPs, one line per cluster, one round per agent
+# (jmh/scripts/lib/results.sh).
 # Needs: root, the jmh module built (make build), bpf objects (make bpf). About 7 minutes (FP_STAGES=0,1000 and
 # FP_SAMPLE=30: about 3).
 set -euo pipefail
@@ -47,12 +50,18 @@ for kind in $CLUSTERS; do
     esac
 done
 
+WORK=$(mktemp -d /tmp/agent-footprint.XXXXXX)
+
 cleanup() {
     trap - EXIT INT TERM
     for name in "${names[@]}"; do scripts/nscluster down "$name" >/dev/null 2>&1 || true; done
+    rm -rf "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+# shellcheck source=jmh/scripts/lib/results.sh
+. jmh/scripts/lib/results.sh
+results_init agent-footprint "$WORK"
 
 # up_sized NAME HEAP JVM-OPTIONS: a cluster whose agents have maps for MAX_VIPS VIPs (restarted on fresh pins)
 up_sized() {
@@ -76,7 +85,9 @@ for name in "${names[@]}"; do
         bfprec) up_sized "$name" 256m "$REC_OPTS" ;;
     esac
 done
-"$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx64m -cp "$JAR" \
+"$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx64m \
+    ${RESULTS_LINES:+"-Dnavstar.bench.results=$RESULTS_LINES"} -cp "$JAR" \
     io.navstar.bench.agent.FootprintBenchmark "$ROOT" "$STAGES" "$SETTLE" "$SAMPLE" "${names[@]}" \
     2> >(grep -v '^SLF4J' >&2)
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+results_write

@@ -1,5 +1,7 @@
 package io.navstar.bench.agent;
 
+import io.navstar.bench.report.Comparison;
+import io.navstar.bench.report.ResultLines;
 import io.navstar.loader.BpfMap;
 
 import java.io.IOException;
@@ -9,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Resident memory and CPU of real agents with a growing number of VIPs: for each stage N, task files with distinct
@@ -20,10 +23,16 @@ import java.util.Map;
  * same machine load. Not JMH (whole processes); run by jmh/scripts/agent-footprint.sh.
  *
  * <p>Usage: {@code FootprintBenchmark WORK_ROOT STAGES SETTLE_SECONDS SAMPLE_SECONDS CLUSTER...}, STAGES a
- * comma-separated list of VIP counts in increasing order ({@code 0,1000,10000}).
+ * comma-separated list of VIP counts in increasing order ({@code 0,1000,10000}). With {@code -Dnavstar.bench.results}
+ * each agent's VmRSS, VmRSS less eBPF maps and CPU are also written for the report, scale series against the VIPs
+ * ({@link ResultLines}).
  */
 public final class FootprintBenchmark {
     private static final long CONVERGE_TIMEOUT_MILLIS = 600_000;
+    private static final String VIPS = "VIPs";
+    private static final String RSS = "agent VmRSS";
+    private static final String OWN = "agent VmRSS less eBPF maps";
+    private static final String CPU = "agent idle CPU";
 
     /** One cluster under test: its nodes' agents and pinned VIP maps. */
     private record Cluster(String name, Path dir, int nodes, String jvmOptions, String heap, List<BpfMap> vips) {
@@ -52,6 +61,8 @@ public final class FootprintBenchmark {
         for (int i = 4; i < args.length; i++) {
             clusters.add(open(root, args[i]));
         }
+        Optional<ResultLines> results = ResultLines.fromSystemProperties();
+        results.ifPresent(lines -> clusters.forEach(cluster -> declare(lines, cluster.name())));
         try {
             for (Cluster cluster : clusters) {
                 System.out.printf("cluster %s: %d nodes, tasks on n1, JVM -Xmx%s %s%n", cluster.name(), cluster.nodes(),
@@ -72,7 +83,7 @@ public final class FootprintBenchmark {
                             cluster.name(), vips, took / 1e9);
                 }
                 Thread.sleep(settleSeconds * 1000L);
-                sample(clusters, vips, sampleSeconds);
+                sample(clusters, vips, sampleSeconds, results);
             }
         } finally {
             for (Cluster cluster : clusters) {
@@ -120,8 +131,22 @@ public final class FootprintBenchmark {
         }
     }
 
-    /** Samples every agent of every cluster over the same window; prints one row per agent. */
-    private static void sample(List<Cluster> clusters, int vips, int seconds) throws Exception {
+    /**
+     * The report's metrics for one cluster, each a scale series against the VIPs with one line per cluster (JVM
+     * option set); every agent of the cluster is one round, so the spread of the agents is the noise band.
+     */
+    private static void declare(ResultLines results, String cluster) {
+        results.scale(RSS + ", " + cluster, "MB", Comparison.Better.LOWER, VIPS, RSS, cluster)
+                .scale(OWN + ", " + cluster, "MB", Comparison.Better.LOWER, VIPS, OWN, cluster)
+                .scale(CPU + ", " + cluster, "% of a core", Comparison.Better.LOWER, VIPS, CPU, cluster);
+    }
+
+    /**
+     * Samples every agent of every cluster over the same window; prints one row per agent, and gives the report each
+     * agent's figures as round {@code node} at {@code vips}.
+     */
+    private static void sample(List<Cluster> clusters, int vips, int seconds, Optional<ResultLines> results)
+            throws Exception {
         List<long[]> before = new ArrayList<>();
         List<List<Map<String, Long>>> threadsBefore = new ArrayList<>();
         for (Cluster cluster : clusters) {
@@ -143,10 +168,15 @@ public final class FootprintBenchmark {
             for (int node = 1; node <= cluster.nodes(); node++) {
                 ProcessUsage usage = ProcessUsage.of(cluster.pid(node));
                 double cpu = 100.0 * (usage.cpuTicks() - before.get(c)[node]) / ProcessUsage.USER_HZ / elapsed;
+                double rss = usage.vmRssKb() / 1024.0;
+                double own = (usage.vmRssKb() - usage.bpfMapKb()) / 1024.0;
                 System.out.printf("%-8s %6d %-5s %9.1f %8.1f %8.1f %8.1f %9.1f %8.2f %7d%n", cluster.name(), vips,
-                        "n" + node + (node == 1 ? "*" : ""), usage.vmRssKb() / 1024.0, usage.anonKb() / 1024.0,
-                        usage.fileKb() / 1024.0, usage.bpfMapKb() / 1024.0,
-                        (usage.vmRssKb() - usage.bpfMapKb()) / 1024.0, cpu, usage.threads());
+                        "n" + node + (node == 1 ? "*" : ""), rss, usage.anonKb() / 1024.0,
+                        usage.fileKb() / 1024.0, usage.bpfMapKb() / 1024.0, own, cpu, usage.threads());
+                int round = node;
+                results.ifPresent(lines -> lines.sample(RSS + ", " + cluster.name(), vips, round, rss)
+                        .sample(OWN + ", " + cluster.name(), vips, round, own)
+                        .sample(CPU + ", " + cluster.name(), vips, round, cpu));
             }
         }
         // where the idle CPU goes: the busiest threads of each cluster's n2 (a node that only receives)
