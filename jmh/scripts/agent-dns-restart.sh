@@ -17,6 +17,8 @@
 #   DNS_ROUNDS=1 DNS_RATE=2000 jmh/scripts/agent-dns-restart.sh
 #   DNS_KEEP=/tmp/dns jmh/scripts/agent-dns-restart.sh   # keep dnsperf's output (-v: every answer's latency)
 #
+# BENCH_RESULTS=<dir>: also each round's queries lost, maximum latency, late answers and time until the next agent
+# served DNS, per signal, as <dir>/agent-dns-restart.json, for the report (jmh/scripts/lib/results.sh).
 # Needs: root, dnsperf, the jmh module built (make build), bpf objects (make bpf). About 3 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -31,6 +33,13 @@ VIP_NAME=web.marathon.l4lb.thisdcos.directory
 (( EUID == 0 )) || { echo "agent-dns-restart: needs root (namespaces, eBPF)" >&2; exit 1; }
 command -v dnsperf >/dev/null || { echo "agent-dns-restart: needs dnsperf" >&2; exit 1; }
 WORK=$(mktemp -d /tmp/agent-dns-restart.XXXXXX)
+# shellcheck source=jmh/scripts/lib/results.sh
+. jmh/scripts/lib/results.sh
+results_init agent-dns-restart "$WORK"
+results_metric "queries lost" queries lower -
+results_metric "maximum latency" ms lower -
+results_metric "answers later than 50 ms" answers lower -
+results_metric "signal to the next agent serving DNS" s lower -
 
 cleanup() {
     trap - EXIT INT TERM
@@ -98,14 +107,22 @@ round() { # SIGNAL ROUND
         "$ROOT/$NAME/n1/agent.log")
     local gap="?"
     [[ -n $serving ]] && gap=$(python3 -c "import datetime as d; print('%.2f' % (d.datetime.fromisoformat('$serving').replace(tzinfo=d.timezone.utc).timestamp() - $signalled))")
-    awk -v signal="$signal" -v round="$round" -v gap="$gap" -v server="$server" -v client="$client" -v backlog="$backlog" '
+    awk -v signal="$signal" -v round="$round" -v gap="$gap" -v server="$server" -v client="$client" -v backlog="$backlog" \
+        -v figures="$out.figures" '
         /^> T / { next } # a query that timed out
         /^> / { n++; latency = $NF + 0; if (latency > max) max = latency; if (latency > 0.05) late++ }
         /Queries sent:/ { sent = $3 }
         /Queries lost:/ { lost = $3 }
         /Response codes:/ { sub(/.*Response codes: */, ""); codes = $0 }
         END { printf "SIG%s round %d: sent %d, lost %d, answered %d (%s), max latency %.0f ms, %d answers later than 50 ms; signal -> next agent serving DNS %s s; drops: Spartan socket %d, dnsperf sockets %d, backlog %d\n",
-                     signal, round, sent, lost, n, codes, max * 1000, late, gap, server, client, backlog }' "$out.dnsperf"
+                     signal, round, sent, lost, n, codes, max * 1000, late, gap, server, client, backlog
+              printf "%d %.3f %d %s\n", lost, max * 1000, late, (gap == "?" ? "-" : gap) > figures }' "$out.dnsperf"
+    local lost max_ms late serving_after
+    read -r lost max_ms late serving_after <"$out.figures"
+    results_sample "queries lost" "SIG$signal" "$round" "$lost"
+    results_sample "maximum latency" "SIG$signal" "$round" "$max_ms"
+    results_sample "answers later than 50 ms" "SIG$signal" "$round" "$late"
+    results_sample "signal to the next agent serving DNS" "SIG$signal" "$round" "$serving_after"
     [[ -n ${DNS_KEEP:-} ]] && cp "$out.dnsperf" "$DNS_KEEP/"
     echo "  answers/s around the restart: $(awk -F': ' '/^[0-9]+\.[0-9]+: / { printf "%d ", $2 }' "$out.dnsperf")"
 }
@@ -115,3 +132,4 @@ for (( r = 1; r <= ROUNDS; r++ )); do
     round TERM "$r"
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+results_write
