@@ -42,8 +42,8 @@ final class ReportPage {
     }
 
     /**
-     * Renders {@code reportDir/index.html} and its PNGs for {@code current}, compared with {@code previous} (named by
-     * {@code previousName}) when present.
+     * Renders {@code reportDir/index.html} and its PNGs for {@code current}, compared with {@code previous} when present
+     * ({@code previousName} says which reports its results came from).
      */
     static void render(Path reportDir, RunResults current, Optional<RunResults> previous, String previousName)
             throws IOException {

@@ -24,18 +24,28 @@ public record RunResults(List<JmhScore> jmh, List<ScriptResults> scripts) {
     public static final String JMH_FILE = "jmh.json";
 
     public static RunResults read(Path rawDir) {
-        List<JmhScore> jmh = List.of();
-        List<ScriptResults> scripts = new ArrayList<>();
+        return read(files(rawDir));
+    }
+
+    /** The raw result files of a report's {@code raw/} directory, by name. */
+    static List<Path> files(Path rawDir) {
         try (Stream<Path> files = Files.list(rawDir)) {
-            for (Path file : files.filter(f -> f.getFileName().toString().endsWith(".json")).sorted().toList()) {
-                if (file.getFileName().toString().equals(JMH_FILE)) {
-                    jmh = JmhScore.read(file);
-                } else {
-                    scripts.add(ScriptResults.read(file));
-                }
-            }
+            return files.filter(f -> f.getFileName().toString().endsWith(".json")).sorted().toList();
         } catch (IOException e) {
             throw new UncheckedIOException(rawDir + ": cannot list: " + e.getMessage(), e);
+        }
+    }
+
+    /** Results from raw files, possibly of several reports ({@value #JMH_FILE} at most once). */
+    static RunResults read(List<Path> files) {
+        List<JmhScore> jmh = List.of();
+        List<ScriptResults> scripts = new ArrayList<>();
+        for (Path file : files) {
+            if (file.getFileName().toString().equals(JMH_FILE)) {
+                jmh = JmhScore.read(file);
+            } else {
+                scripts.add(ScriptResults.read(file));
+            }
         }
         return new RunResults(List.copyOf(jmh), List.copyOf(scripts));
     }

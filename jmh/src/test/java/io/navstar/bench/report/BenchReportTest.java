@@ -140,6 +140,28 @@ class BenchReportTest {
     }
 
     @Test
+    void comparesEachBenchmarkWithTheLastReportThatRanIt(@TempDir Path dir) throws IOException, URISyntaxException {
+        Path fixtures = Path.of(BenchReportTest.class.getResource("/report").toURI());
+        copy(fixtures.resolve("previous/raw"), dir.resolve("2025-01-01-000000/raw"));
+        // a later run of one area only (make bench-dns): the last report, but it holds none of the others' results
+        Path dnsOnly = Files.createDirectories(dir.resolve("2025-01-01-120000/raw"));
+        Files.copy(fixtures.resolve("current/raw/dns-bench.json"), dnsOnly.resolve("dns-bench.json"));
+        Path current = dir.resolve("2025-01-02-000000");
+        copy(fixtures.resolve("current/raw"), current.resolve("raw"));
+        BenchReport.run(current.toString());
+        Document report = Jsoup.parse(current.resolve("index.html").toFile(), StandardCharsets.UTF_8.name());
+
+        // JMH, lb-wrk and agent-footprint against the full run, as when it was the last report
+        assertEquals("regression", verdict(report, "RecomputeBenchmark.recompute (avgt) vips=1000"));
+        assertEquals("regression", verdict(report, "lb-wrk: new connections/s, tc / direct"));
+        assertEquals("regression", verdict(report, "agent-footprint: agent VmRSS, bfptest, 1000 VIPs"));
+        // dns-bench against the DNS run: the same rounds, so the same ratios
+        assertEquals("within-noise", verdict(report, "dns-bench: shared local queries/s, navstar / unbound"));
+        assertEquals("2025-01-01-000000 (agent-footprint, jmh, lb-wrk), 2025-01-01-120000 (dns-bench)",
+                report.selectFirst("table.regressions").attr("data-previous"));
+    }
+
+    @Test
     void rejectsAMalformedResultNamingTheFileAndJsonPath(@TempDir Path dir) throws IOException {
         Path raw = Files.createDirectories(dir.resolve("r/raw"));
         Files.writeString(raw.resolve("jmh.json"), """
@@ -181,12 +203,16 @@ class BenchReportTest {
     }
 
     private static String verdict(String figure) {
-        for (Element row : page.select("table.regressions tr:has(td)")) {
+        return verdict(page, figure);
+    }
+
+    private static String verdict(Document report, String figure) {
+        for (Element row : report.select("table.regressions tr:has(td)")) {
             if (row.selectFirst("td.figure").text().equals(figure)) {
                 return row.selectFirst("td.verdict").text();
             }
         }
-        throw new AssertionError("no comparison of " + figure + " in " + page.select("table.regressions"));
+        throw new AssertionError("no comparison of " + figure + " in " + report.select("table.regressions"));
     }
 
     private static void copy(Path from, Path to) throws IOException {
