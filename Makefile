@@ -17,8 +17,8 @@ BPF_HDR     := $(wildcard bpf/include/*.h bpf/*/*.h)
 
 BENCH       ?= .
 BENCH_ARGS  ?= -f 1 -wi 3 -i 5 -prof gc
-# make bench writes a new report (raw results in raw/, then index.html and PNGs); make report renders one again, by
-# default the latest (REPORT=reports/<date> for another). docs/benchmarks.md, "Reports".
+# make bench (and make bench-<area>) writes a new report (raw results in raw/, then index.html and PNGs); make report
+# renders one again, by default the latest (REPORT=reports/<date> for another). docs/benchmarks.md, "Reports".
 BENCH_REPORT := reports/$(shell date +%Y-%m-%d-%H%M%S)
 REPORT      ?= $(patsubst %/raw,%,$(lastword $(sort $(wildcard reports/*/raw))))
 RENDER      := $(JAVA) -Djava.awt.headless=true -cp jmh/target/benchmarks.jar io.navstar.bench.report.BenchReport
@@ -79,9 +79,13 @@ report: build
 	@test -n "$(REPORT)" || { echo "make report: no reports/<date>/raw yet; make bench writes one" >&2; exit 2; }
 	$(RENDER) $(REPORT)
 
-# One area's scripts: `make bench-dns` runs jmh/scripts/dns-*.sh, `make bench-lb` jmh/scripts/lb-*.sh.
+# One area's scripts: `make bench-dns` runs jmh/scripts/dns-*.sh, `make bench-lb` jmh/scripts/lb-*.sh, then their
+# report in $(BENCH_REPORT) as make bench writes one (each figure compared with the last report that has it).
 bench-%: build
-	@for s in jmh/scripts/$*-*.sh; do echo "== $$s"; bash "$$s" || exit 1; done
+	@compgen -G "jmh/scripts/$*-*.sh" >/dev/null || { echo "make bench-$*: no jmh/scripts/$*-*.sh" >&2; exit 2; }
+	@mkdir -p $(BENCH_REPORT)/raw
+	@for s in jmh/scripts/$*-*.sh; do echo "== $$s"; BENCH_RESULTS=$(CURDIR)/$(BENCH_REPORT)/raw bash "$$s" || exit 1; done
+	$(RENDER) $(BENCH_REPORT)
 
 clean:
 	rm -rf bpf/build
