@@ -179,12 +179,19 @@ struct lb_config {
 
 #define LB_CFG_F_NONE 0u
 
-/* Per-CPU counters, per VIP (lb_vip_stats) and per backend (lb_backend_stats). Mirror: LbStats. */
+/*
+ * Per-CPU counters, per VIP (lb_vip_stats) and per backend (lb_backend_stats). The last counter means one thing for a
+ * VIP and another for a backend, so it has a name for each (one slot: the layout of the single field it replaced,
+ * no_backend). Mirror: LbStats.
+ */
 struct lb_stats {
 	__u64 packets;
 	__u64 bytes;
 	__u64 new_flows;
-	__u64 no_backend;  /* VIP: flows answered with RST/ICMP for want of a backend; backend: replies seen */
+	union {
+		__u64 refused_flows;  /* lb_vip_stats: new flows answered with RST/ICMP (EPERM) for want of a backend */
+		__u64 replied_flows;  /* lb_backend_stats: flows whose first reply was seen (tc and xdp modes) */
+	};
 };
 
 /*

@@ -151,9 +151,10 @@ static __always_inline struct lb_backend *lb_pick_backend(const struct lb_vip_in
 	return bpf_map_lookup_elem(&lb_backends, id);
 }
 
-static __always_inline void lb_count(void *stats_map, __u32 index, __u64 bytes, int new_flow, int refused)
+/* Counts a packet (or a sock-mode call) of a VIP in lb_vip_stats: a new flow it gave a backend, or one it refused. */
+static __always_inline void lb_count_vip(__u32 vip_id, __u64 bytes, int new_flow, int refused)
 {
-	struct lb_stats *s = bpf_map_lookup_elem(stats_map, &index);
+	struct lb_stats *s = bpf_map_lookup_elem(&lb_vip_stats, &vip_id);
 
 	if (!s)
 		return;
@@ -162,14 +163,30 @@ static __always_inline void lb_count(void *stats_map, __u32 index, __u64 bytes, 
 	if (new_flow)
 		s->new_flows += 1;
 	if (refused)
-		s->no_backend += 1;
+		s->refused_flows += 1;
+}
+
+/* Counts a packet (or a sock-mode call) of a backend's flows in lb_backend_stats, either way: a flow's first, its first
+ * reply. */
+static __always_inline void lb_count_backend(__u32 backend_id, __u64 bytes, int new_flow, int first_reply)
+{
+	struct lb_stats *s = bpf_map_lookup_elem(&lb_backend_stats, &backend_id);
+
+	if (!s)
+		return;
+	s->packets += 1;
+	s->bytes += bytes;
+	if (new_flow)
+		s->new_flows += 1;
+	if (first_reply)
+		s->replied_flows += 1;
 }
 
 /*
  * Counts a packet (or a sock-mode call) dropped, refused or passed untranslated under the reason that decided it, or
  * a record a table or the event ring could not take: one lookup in the per-CPU lb_drops and a plain increment (no
  * other CPU writes this slot; sock mode's callers may be preempted, and a rare lost increment is accepted there, as
- * by lb_count).
+ * by lb_count_vip and lb_count_backend).
  */
 static __always_inline void lb_drop(enum lb_drop_reason reason)
 {

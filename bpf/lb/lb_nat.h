@@ -42,7 +42,7 @@ static __always_inline void lb_first_reply(__u16 *flags, __u64 now, __u32 vip_id
 	if (*flags & LB_FLOW_F_REPLIED)
 		return;
 	*flags |= LB_FLOW_F_REPLIED;
-	lb_count(&lb_backend_stats, backend_id, 0, 0, 1);
+	lb_count_backend(backend_id, 0, 0, 1);
 	lb_emit(now, LB_EVENT_REPLY, vip_id, backend_id, pkt->key.family, pkt->key.proto, client, client_port, vip,
 		vip_port);
 }
@@ -94,7 +94,7 @@ static __always_inline int lb_reply(struct lb_pkt *pkt, __u32 bytes, int hairpin
 				to->sport = r->vip_port;
 				if (hairpin)
 					lb_copy_addr(to->dst, r->client_addr);
-				lb_count(&lb_backend_stats, r->backend_id, bytes, 0, 0);
+				lb_count_backend(r->backend_id, bytes, 0, 0);
 				lb_first_reply(&r->flags, now, r->vip_id, r->backend_id, pkt, r->client_addr, pkt->key.dport,
 					       r->vip_addr, r->vip_port);
 				return 1;
@@ -114,7 +114,7 @@ static __always_inline int lb_reply(struct lb_pkt *pkt, __u32 bytes, int hairpin
 		if (flow->expires_ns + LB_REFRESH_NS < now + timeout)
 			flow->expires_ns = now + timeout;
 	}
-	lb_count(&lb_backend_stats, flow->backend_id, bytes, 0, 0);
+	lb_count_backend(flow->backend_id, bytes, 0, 0);
 	lb_first_reply(&flow->flags, now, flow->vip_id, flow->backend_id, pkt, to->src, to->sport, to->dst, to->dport);
 	/* the reply undoes the client's rewrite: the complement of each half (never zero: ~0xffff is not stored) */
 	if ((flow->flags & LB_FLOW_F_CSUM) && !hairpin)
@@ -213,8 +213,8 @@ static __always_inline int lb_ingress(struct lb_pkt *pkt, __u32 bytes, struct lb
 		}
 		if (flow->flags & LB_FLOW_F_CSUM)
 			*csum_diff = flow->csum_diff;
-		lb_count(&lb_vip_stats, flow->vip_id, bytes, 0, 0);
-		lb_count(&lb_backend_stats, flow->backend_id, bytes, 0, 0);
+		lb_count_vip(flow->vip_id, bytes, 0, 0);
+		lb_count_backend(flow->backend_id, bytes, 0, 0);
 		return LB_REWRITE;
 	}
 
@@ -231,7 +231,7 @@ static __always_inline int lb_ingress(struct lb_pkt *pkt, __u32 bytes, struct lb
 
 	backend = lb_pick_backend(vip, lb_flow_hash(&pkt->key), &backend_id);
 	if (!backend || backend->family != pkt->key.family) {
-		lb_count(&lb_vip_stats, vip->vip_id, bytes, 0, 1);
+		lb_count_vip(vip->vip_id, bytes, 0, 1);
 		lb_emit(now, LB_EVENT_NO_BACKEND, vip->vip_id, LB_NO_BACKEND, pkt->key.family, pkt->key.proto,
 			pkt->key.src, pkt->key.sport, pkt->key.dst, pkt->key.dport);
 		return LB_REFUSE;
@@ -268,8 +268,8 @@ static __always_inline int lb_ingress(struct lb_pkt *pkt, __u32 bytes, struct lb
 		*flow = new_flow;
 	else if (bpf_map_update_elem(&lb_flows, &pkt->key, &new_flow, BPF_ANY))
 		lb_drop(LB_DROP_FLOW_TABLE_FULL);
-	lb_count(&lb_vip_stats, vip->vip_id, bytes, 1, 0);
-	lb_count(&lb_backend_stats, backend_id, bytes, 1, 0);
+	lb_count_vip(vip->vip_id, bytes, 1, 0);
+	lb_count_backend(backend_id, bytes, 1, 0);
 	lb_emit(now, LB_EVENT_NEW_FLOW, vip->vip_id, backend_id, pkt->key.family, pkt->key.proto,
 		pkt->key.src, pkt->key.sport, pkt->key.dst, pkt->key.dport);
 	return LB_REWRITE;
