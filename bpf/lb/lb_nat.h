@@ -34,17 +34,21 @@ static __always_inline int lb_hairpin_addr(const struct lb_config *cfg, __u8 fam
 	return 1;
 }
 
-/* The first reply of a flow: counted for the backend and told to the control plane (the no-reply rule). */
-static __always_inline void lb_first_reply(__u16 *flags, __u64 now, __u32 vip_id, __u32 backend_id,
-					   const struct lb_pkt *pkt, const __u32 *client, __u16 client_port,
-					   const __u32 *vip, __u16 vip_port)
+/*
+ * Whether a reply is its flow's first, which marks the flow replied: the caller counts it in the backend's
+ * replied_flows with the packet itself (one lookup), so each flow's first reply is counted once. The first reply is
+ * also told to the control plane (the no-reply rule).
+ */
+static __always_inline int lb_first_reply(__u16 *flags, __u64 now, __u32 vip_id, __u32 backend_id,
+					  const struct lb_pkt *pkt, const __u32 *client, __u16 client_port,
+					  const __u32 *vip, __u16 vip_port)
 {
 	if (*flags & LB_FLOW_F_REPLIED)
-		return;
+		return 0;
 	*flags |= LB_FLOW_F_REPLIED;
-	lb_count_backend(backend_id, 0, 0, 1);
 	lb_emit(now, LB_EVENT_REPLY, vip_id, backend_id, pkt->key.family, pkt->key.proto, client, client_port, vip,
 		vip_port);
+	return 1;
 }
 
 /*
@@ -94,9 +98,9 @@ static __always_inline int lb_reply(struct lb_pkt *pkt, __u32 bytes, int hairpin
 				to->sport = r->vip_port;
 				if (hairpin)
 					lb_copy_addr(to->dst, r->client_addr);
-				lb_count_backend(r->backend_id, bytes, 0, 0);
-				lb_first_reply(&r->flags, now, r->vip_id, r->backend_id, pkt, r->client_addr, pkt->key.dport,
-					       r->vip_addr, r->vip_port);
+				lb_count_backend(r->backend_id, bytes, 0,
+						 lb_first_reply(&r->flags, now, r->vip_id, r->backend_id, pkt,
+								r->client_addr, pkt->key.dport, r->vip_addr, r->vip_port));
 				return 1;
 			}
 		}
@@ -114,8 +118,9 @@ static __always_inline int lb_reply(struct lb_pkt *pkt, __u32 bytes, int hairpin
 		if (flow->expires_ns + LB_REFRESH_NS < now + timeout)
 			flow->expires_ns = now + timeout;
 	}
-	lb_count_backend(flow->backend_id, bytes, 0, 0);
-	lb_first_reply(&flow->flags, now, flow->vip_id, flow->backend_id, pkt, to->src, to->sport, to->dst, to->dport);
+	lb_count_backend(flow->backend_id, bytes, 0,
+			 lb_first_reply(&flow->flags, now, flow->vip_id, flow->backend_id, pkt, to->src, to->sport, to->dst,
+					to->dport));
 	/* the reply undoes the client's rewrite: the complement of each half (never zero: ~0xffff is not stored) */
 	if ((flow->flags & LB_FLOW_F_CSUM) && !hairpin)
 		*csum_diff = ~flow->csum_diff;

@@ -10,6 +10,7 @@ import io.navstar.agent.lb.abi.LbReverseNat;
 import io.navstar.agent.lb.abi.LbVipKey;
 import io.navstar.agent.lb.model.DesiredState;
 import io.navstar.agent.lb.model.DesiredStateJson;
+import io.navstar.agent.lb.model.Endpoint;
 import io.navstar.agent.lb.plan.Reconciler;
 import io.navstar.agent.lb.support.LbTestSupport;
 import io.navstar.loader.BpfProgram;
@@ -658,6 +659,31 @@ class LbProgramTableTest {
             assertEquals(InetAddress.ofLiteral("10.0.1.11"), reply.clientAddr(Abi.AF_INET));
             assertEquals(44000, reply.clientPort());
         }
+    }
+
+    /**
+     * The counters the agent's passive health rule reads (BackendHealth): a flow's first packet counts a new flow of
+     * its backend, its first reply a replied flow, once, whichever of the backend's packets follow; every packet
+     * counts once, either way.
+     */
+    @Test
+    void aNewFlowAndItsFirstReplyAreEachCountedOnceForTheBackend() {
+        LbTestSupport.assumeRoot();
+        int backend = Reconciler.recover(tables, 1000).backendId(Endpoint.parse("10.0.2.2:8080"));
+        BpfProgram in = plane.program("lb_tc_ingress");
+        BpfProgram out = plane.program("lb_tc_egress");
+        LbCounters.Totals before = counters.backend(backend);
+        in.testRun(tcp("10.0.1.14", 44100, "11.0.0.1", 80, SYN, 1, 0, new byte[0]));
+        LbCounters.Totals opened = counters.backend(backend);
+        assertEquals(1, opened.newFlows() - before.newFlows(), "the SYN opened a flow");
+        assertEquals(0, opened.refusedOrReplied() - before.refusedOrReplied(), "no reply yet");
+        in.testRun(tcp("10.0.1.14", 44100, "11.0.0.1", 80, ACK, 2, 1, new byte[0]));
+        out.testRun(tcp("10.0.2.2", 8080, "10.0.1.14", 44100, SYN | ACK, 1, 2, new byte[0]));
+        out.testRun(tcp("10.0.2.2", 8080, "10.0.1.14", 44100, ACK, 2, 2, HELLO));
+        LbCounters.Totals after = counters.backend(backend);
+        assertEquals(1, after.newFlows() - before.newFlows(), "one flow");
+        assertEquals(1, after.refusedOrReplied() - before.refusedOrReplied(), "its first reply, once");
+        assertEquals(4, after.packets() - before.packets(), "two packets each way, each counted once");
     }
 
     /** Runs the refused SYN (one NO_BACKEND event each) n times. */
