@@ -8,8 +8,8 @@
  * built objects and fails the build when a size or an offset here drifts from its mirror.
  *
  * Rules: fields are naturally aligned with explicit padding; addresses and ports are kept in network
- * byte order; an IPv4 address sits in addr[0] with addr[1..3] zero. Enum values (event types, flags, drop
- * reasons) are append-only numbers: a retired value stays reserved.
+ * byte order; an IPv4 address sits in addr[0] with addr[1..3] zero. Enum values (flags, drop reasons) are
+ * append-only numbers: a retired value stays reserved.
  */
 #ifndef NAVSTAR_LB_STRUCTS_H
 #define NAVSTAR_LB_STRUCTS_H
@@ -179,12 +179,19 @@ struct lb_config {
 
 #define LB_CFG_F_NONE 0u
 
-/* Per-CPU counters, per VIP (lb_vip_stats) and per backend (lb_backend_stats). Mirror: LbStats. */
+/*
+ * Per-CPU counters, per VIP (lb_vip_stats) and per backend (lb_backend_stats). The last counter means one thing for a
+ * VIP and another for a backend, so it has a name for each (one slot: the layout of the single field it replaced,
+ * no_backend). Mirror: LbStats.
+ */
 struct lb_stats {
 	__u64 packets;
 	__u64 bytes;
 	__u64 new_flows;
-	__u64 no_backend;  /* VIP: flows answered with RST/ICMP for want of a backend; backend: replies seen */
+	union {
+		__u64 refused_flows;  /* lb_vip_stats: new flows answered with RST/ICMP (EPERM) for want of a backend */
+		__u64 replied_flows;  /* lb_backend_stats: flows whose first reply was seen (tc and xdp modes) */
+	};
 };
 
 /*
@@ -209,32 +216,15 @@ enum lb_drop_reason {
 	LB_DROP_FLOW_TABLE_FULL = 11,    /* lb_flows took no entry for a new flow (the packet still went to its backend) */
 	LB_DROP_REVERSE_TABLE_FULL = 12, /* lb_reverse took no entry for a new flow: its replies may show the backend */
 	LB_DROP_SOCK_NAT_FULL = 13,      /* lb_sock_vips had no room (storage refused, slot reused): replies may show the backend */
-	LB_DROP_EVENT_RING_FULL = 14,    /* lb_events had no room: an event was lost (the packet went on) */
+	LB_DROP_EVENT_RING_FULL = 14,    /* retired: lb_events had no room for an event (no program writes it now) */
 	LB_DROP_REASONS                  /* how many numbers are taken (not a reason; grows as reasons are appended) */
 };
 
-/* Types of struct lb_event (append-only). */
-#define LB_EVENT_NEW_FLOW   1u  /* first packet of a flow: backend chosen */
-#define LB_EVENT_REPLY      2u  /* first reply of a flow seen (tc and xdp modes) */
-#define LB_EVENT_NO_BACKEND 3u  /* a flow to a VIP with no usable backend was refused */
-
 /*
- * A ring-buffer record. Mirror: LbEvent. For LB_EVENT_REPLY, client_* is the real client and
- * vip_* the VIP the reply is rewritten to.
+ * Retired: struct lb_event, the ring-buffer record programs wrote to lb_events for a flow's first packet
+ * (LB_EVENT_NEW_FLOW 1), its first reply (LB_EVENT_REPLY 2, tc and xdp modes) and a refused flow
+ * (LB_EVENT_NO_BACKEND 3). The control plane's health rule samples lb_backend_stats instead; the numbers stay
+ * reserved should events return.
  */
-struct lb_event {
-	__u64 timestamp_ns;     /* CLOCK_MONOTONIC ns, tick resolution (lb_now) */
-	__u32 type;             /* LB_EVENT_* */
-	__u32 vip_id;
-	__u32 backend_id;       /* ~0 when none */
-	__u8  family;
-	__u8  proto;
-	__u16 client_port;      /* network byte order */
-	__u16 vip_port;         /* network byte order */
-	__u16 pad0;
-	__u32 client_addr[4];   /* network byte order */
-	__u32 vip_addr[4];      /* network byte order */
-	__u32 pad1;
-};
 
 #endif /* NAVSTAR_LB_STRUCTS_H */

@@ -13,12 +13,9 @@
 #ifndef LB_MAX_FLOWS
 #define LB_MAX_FLOWS 1048576
 #endif
+/* The size of lb_events, which no program writes any more (lb_maps.h): kept, as a pinned map must keep its size. */
 #ifndef LB_EVENTS_BYTES
 #define LB_EVENTS_BYTES (1 << 22)
-#endif
-/* Each multiple of this many unread event bytes wakes the consumer once (about 7,000 events; see lb_event_wakeup). */
-#ifndef LB_EVENTS_WAKEUP_BYTES
-#define LB_EVENTS_WAKEUP_BYTES (LB_EVENTS_BYTES / 8)
 #endif
 
 /* Slots of lb_drops, one per enum lb_drop_reason: more than the reasons so far, so a data plane with reasons added

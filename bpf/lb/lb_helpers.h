@@ -151,9 +151,10 @@ static __always_inline struct lb_backend *lb_pick_backend(const struct lb_vip_in
 	return bpf_map_lookup_elem(&lb_backends, id);
 }
 
-static __always_inline void lb_count(void *stats_map, __u32 index, __u64 bytes, int new_flow, int refused)
+/* Counts a packet (or a sock-mode call) of a VIP in lb_vip_stats: a new flow it gave a backend, or one it refused. */
+static __always_inline void lb_count_vip(__u32 vip_id, __u64 bytes, int new_flow, int refused)
 {
-	struct lb_stats *s = bpf_map_lookup_elem(stats_map, &index);
+	struct lb_stats *s = bpf_map_lookup_elem(&lb_vip_stats, &vip_id);
 
 	if (!s)
 		return;
@@ -162,14 +163,30 @@ static __always_inline void lb_count(void *stats_map, __u32 index, __u64 bytes, 
 	if (new_flow)
 		s->new_flows += 1;
 	if (refused)
-		s->no_backend += 1;
+		s->refused_flows += 1;
+}
+
+/* Counts a packet (or a sock-mode call) of a backend's flows in lb_backend_stats, either way: a flow's first, its first
+ * reply. */
+static __always_inline void lb_count_backend(__u32 backend_id, __u64 bytes, int new_flow, int first_reply)
+{
+	struct lb_stats *s = bpf_map_lookup_elem(&lb_backend_stats, &backend_id);
+
+	if (!s)
+		return;
+	s->packets += 1;
+	s->bytes += bytes;
+	if (new_flow)
+		s->new_flows += 1;
+	if (first_reply)
+		s->replied_flows += 1;
 }
 
 /*
  * Counts a packet (or a sock-mode call) dropped, refused or passed untranslated under the reason that decided it, or
- * a record a table or the event ring could not take: one lookup in the per-CPU lb_drops and a plain increment (no
+ * a record a table could not take: one lookup in the per-CPU lb_drops and a plain increment (no
  * other CPU writes this slot; sock mode's callers may be preempted, and a rare lost increment is accepted there, as
- * by lb_count).
+ * by lb_count_vip and lb_count_backend).
  */
 static __always_inline void lb_drop(enum lb_drop_reason reason)
 {
@@ -178,54 +195,6 @@ static __always_inline void lb_drop(enum lb_drop_reason reason)
 
 	if (count)
 		*count += 1;
-}
-
-/* Bytes an event takes in the ring: the record after an 8-byte header, rounded up to 8 (kernel/bpf/ringbuf.c). */
-#define LB_EVENT_RECORD_BYTES ((sizeof(struct lb_event) + 8 + 7) & ~7ul)
-
-/*
- * How a submitted event notifies the consumer. Left to the kernel (flags 0), a record wakes the consumer whenever it
- * had read everything before it (__bpf_ringbuf_submit in kernel/bpf/ringbuf.c), which at a modest rate of new flows
- * is once per flow: a context switch of the agent's event thread per connection, on CPUs the connections themselves
- * need. The consumer (LbEventConsumer) wakes by itself every 50 ms and drains the ring, and nothing it does needs
- * an event sooner (the reply rule judges the kernel's timestamps against 400 ms), so records are submitted without a
- * wakeup (Documentation/bpf/ringbuf.rst: BPF_RB_NO_WAKEUP / BPF_RB_FORCE_WAKEUP). Only the record that takes the
- * unread bytes past a multiple of LB_EVENTS_WAKEUP_BYTES forces one, so a burst is drained before the ring fills.
- * Not every record past the threshold: a forced wakeup queues irq_work (a self-interrupt), about 5 us of the
- * producing packet's time here, and a consumer already woken gains nothing from another.
- */
-static __always_inline __u64 lb_event_wakeup(void)
-{
-	__u64 unread = bpf_ringbuf_query(&lb_events, BPF_RB_AVAIL_DATA); /* this record included */
-
-	if (unread < LB_EVENT_RECORD_BYTES ||
-	    unread / LB_EVENTS_WAKEUP_BYTES == (unread - LB_EVENT_RECORD_BYTES) / LB_EVENTS_WAKEUP_BYTES)
-		return BPF_RB_NO_WAKEUP;
-	return BPF_RB_FORCE_WAKEUP;
-}
-
-static __always_inline void lb_emit(__u64 now, __u32 type, __u32 vip_id, __u32 backend_id, __u8 family, __u8 proto,
-				    const __u32 *client, __u16 client_port, const __u32 *vip, __u16 vip_port)
-{
-	struct lb_event *e = bpf_ringbuf_reserve(&lb_events, sizeof(*e), 0);
-
-	if (!e) {
-		lb_drop(LB_DROP_EVENT_RING_FULL);
-		return;
-	}
-	e->timestamp_ns = now;
-	e->type = type;
-	e->vip_id = vip_id;
-	e->backend_id = backend_id;
-	e->family = family;
-	e->proto = proto;
-	e->client_port = client_port;
-	e->vip_port = vip_port;
-	e->pad0 = 0;
-	e->pad1 = 0;
-	__builtin_memcpy(e->client_addr, client, 16);
-	__builtin_memcpy(e->vip_addr, vip, 16);
-	bpf_ringbuf_submit(e, lb_event_wakeup());
 }
 
 #endif

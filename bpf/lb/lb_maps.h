@@ -162,7 +162,9 @@ struct {
 	__uint(pinning, LB_PINNING);
 } lb_drops SEC(".maps");
 
-/* First-packet (and first-reply) events for the control plane. */
+/* Written by no program since per-flow events were retired (the health rule reads lb_backend_stats): defined and pinned
+ * as before, so an agent finds the pin an earlier version made, and programs of that version still attached while the
+ * new ones load find their ring. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, LB_EVENTS_BYTES);
@@ -185,13 +187,12 @@ struct {
 	__type(value, struct lb_clock);
 } lb_clock SEC(".maps");
 
-/* Scratch space for building refusal packets (too big for the stack). The union also names struct
- * lb_event, which programs only use through a ring-buffer pointer, and enum lb_drop_reason, which they only use
- * as a number, so that the object's BTF carries both (for bpftool and for the Java mirrors' tests). */
+/* Scratch space for building refusal packets (too big for the stack). The union also names enum lb_drop_reason,
+ * which programs only use as a number, so that the object's BTF carries it (for bpftool and for the Java mirrors'
+ * tests). */
 struct lb_scratch {
 	union {
 		__u8 buf[LB_REPLY_MAX];
-		struct lb_event event;
 		enum lb_drop_reason drop_reason;
 	};
 };

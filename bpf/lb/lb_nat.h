@@ -34,17 +34,17 @@ static __always_inline int lb_hairpin_addr(const struct lb_config *cfg, __u8 fam
 	return 1;
 }
 
-/* The first reply of a flow: counted for the backend and told to the control plane (the no-reply rule). */
-static __always_inline void lb_first_reply(__u16 *flags, __u64 now, __u32 vip_id, __u32 backend_id,
-					   const struct lb_pkt *pkt, const __u32 *client, __u16 client_port,
-					   const __u32 *vip, __u16 vip_port)
+/*
+ * Whether a reply is its flow's first, which marks the flow replied: the caller counts it in the backend's
+ * replied_flows with the packet itself (one lookup), so each flow's first reply is counted once. The control plane's
+ * no-reply rule reads that counter beside the backend's new_flows (BackendHealth).
+ */
+static __always_inline int lb_first_reply(__u16 *flags)
 {
 	if (*flags & LB_FLOW_F_REPLIED)
-		return;
+		return 0;
 	*flags |= LB_FLOW_F_REPLIED;
-	lb_count(&lb_backend_stats, backend_id, 0, 0, 1);
-	lb_emit(now, LB_EVENT_REPLY, vip_id, backend_id, pkt->key.family, pkt->key.proto, client, client_port, vip,
-		vip_port);
+	return 1;
 }
 
 /*
@@ -53,8 +53,8 @@ static __always_inline void lb_first_reply(__u16 *flags, __u64 now, __u32 vip_id
  * client) and returns 1; else 0. The flow is found through lb_backend_vips and its forward entry, or by its own
  * reverse entry (shared endpoints, flows made before lb_backend_vips). A reply refreshes the forward entry's life
  * but never shortens it: the client's FIN or RST does (a half-closed flow may still carry the backend's data).
- * The flags are written without atomics; a flag lost to a race with the other direction costs one more event, or a
- * longer life.
+ * The flags are written without atomics; a flag lost to a race with the other direction costs one more count of a
+ * first reply, or a longer life.
  */
 static __always_inline int lb_reply(struct lb_pkt *pkt, __u32 bytes, int hairpin, struct lb_flow_key *to,
 				    __u32 *csum_diff)
@@ -94,9 +94,7 @@ static __always_inline int lb_reply(struct lb_pkt *pkt, __u32 bytes, int hairpin
 				to->sport = r->vip_port;
 				if (hairpin)
 					lb_copy_addr(to->dst, r->client_addr);
-				lb_count(&lb_backend_stats, r->backend_id, bytes, 0, 0);
-				lb_first_reply(&r->flags, now, r->vip_id, r->backend_id, pkt, r->client_addr, pkt->key.dport,
-					       r->vip_addr, r->vip_port);
+				lb_count_backend(r->backend_id, bytes, 0, lb_first_reply(&r->flags));
 				return 1;
 			}
 		}
@@ -114,8 +112,7 @@ static __always_inline int lb_reply(struct lb_pkt *pkt, __u32 bytes, int hairpin
 		if (flow->expires_ns + LB_REFRESH_NS < now + timeout)
 			flow->expires_ns = now + timeout;
 	}
-	lb_count(&lb_backend_stats, flow->backend_id, bytes, 0, 0);
-	lb_first_reply(&flow->flags, now, flow->vip_id, flow->backend_id, pkt, to->src, to->sport, to->dst, to->dport);
+	lb_count_backend(flow->backend_id, bytes, 0, lb_first_reply(&flow->flags));
 	/* the reply undoes the client's rewrite: the complement of each half (never zero: ~0xffff is not stored) */
 	if ((flow->flags & LB_FLOW_F_CSUM) && !hairpin)
 		*csum_diff = ~flow->csum_diff;
@@ -213,8 +210,8 @@ static __always_inline int lb_ingress(struct lb_pkt *pkt, __u32 bytes, struct lb
 		}
 		if (flow->flags & LB_FLOW_F_CSUM)
 			*csum_diff = flow->csum_diff;
-		lb_count(&lb_vip_stats, flow->vip_id, bytes, 0, 0);
-		lb_count(&lb_backend_stats, flow->backend_id, bytes, 0, 0);
+		lb_count_vip(flow->vip_id, bytes, 0, 0);
+		lb_count_backend(flow->backend_id, bytes, 0, 0);
 		return LB_REWRITE;
 	}
 
@@ -231,9 +228,7 @@ static __always_inline int lb_ingress(struct lb_pkt *pkt, __u32 bytes, struct lb
 
 	backend = lb_pick_backend(vip, lb_flow_hash(&pkt->key), &backend_id);
 	if (!backend || backend->family != pkt->key.family) {
-		lb_count(&lb_vip_stats, vip->vip_id, bytes, 0, 1);
-		lb_emit(now, LB_EVENT_NO_BACKEND, vip->vip_id, LB_NO_BACKEND, pkt->key.family, pkt->key.proto,
-			pkt->key.src, pkt->key.sport, pkt->key.dst, pkt->key.dport);
+		lb_count_vip(vip->vip_id, bytes, 0, 1);
 		return LB_REFUSE;
 	}
 
@@ -268,10 +263,9 @@ static __always_inline int lb_ingress(struct lb_pkt *pkt, __u32 bytes, struct lb
 		*flow = new_flow;
 	else if (bpf_map_update_elem(&lb_flows, &pkt->key, &new_flow, BPF_ANY))
 		lb_drop(LB_DROP_FLOW_TABLE_FULL);
-	lb_count(&lb_vip_stats, vip->vip_id, bytes, 1, 0);
-	lb_count(&lb_backend_stats, backend_id, bytes, 1, 0);
-	lb_emit(now, LB_EVENT_NEW_FLOW, vip->vip_id, backend_id, pkt->key.family, pkt->key.proto,
-		pkt->key.src, pkt->key.sport, pkt->key.dst, pkt->key.dport);
+	/* No record per flow for the control plane: its health rule samples these counters (BackendHealth). */
+	lb_count_vip(vip->vip_id, bytes, 1, 0);
+	lb_count_backend(backend_id, bytes, 1, 0);
 	return LB_REWRITE;
 }
 

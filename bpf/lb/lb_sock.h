@@ -103,7 +103,6 @@ static __always_inline int lb_sock_forward(struct bpf_sock_addr *ctx, __u8 famil
 	struct lb_vip_info *vip;
 	struct lb_backend *backend;
 	__u32 backend_id = LB_NO_BACKEND;
-	__u32 client[4] = {};
 	__u64 cookie;
 	__u8 proto = ctx->protocol;
 
@@ -128,9 +127,7 @@ static __always_inline int lb_sock_forward(struct bpf_sock_addr *ctx, __u8 famil
 	backend = lb_pick_backend(vip, lb_mix32((__u32)cookie ^ lb_mix32((__u32)(cookie >> 32))), &backend_id);
 	if (!backend || backend->family != family) {
 		/* No usable backend: fail the call at once rather than let the client wait. */
-		lb_count(&lb_vip_stats, vip->vip_id, 0, 0, 1);
-		lb_emit(lb_now(), LB_EVENT_NO_BACKEND, vip->vip_id, LB_NO_BACKEND, family, proto, client, 0,
-			vip_key.addr, vip_key.port);
+		lb_count_vip(vip->vip_id, 0, 0, 1);
 		lb_drop(LB_DROP_NO_BACKEND);
 		return LB_SOCK_REFUSE;
 	}
@@ -144,10 +141,9 @@ static __always_inline int lb_sock_forward(struct bpf_sock_addr *ctx, __u8 famil
 	lb_sock_write_addr(ctx, family, backend->addr);
 	ctx->user_port = backend->port;
 
-	/* Counted, but no LB_EVENT_NEW_FLOW: the agent reads flow rates from these counters, and sock mode sees no
-	 * replies, so its health rule has no use for the event (LbEventConsumer). */
-	lb_count(&lb_vip_stats, vip->vip_id, 0, 1, 0);
-	lb_count(&lb_backend_stats, backend_id, 0, 1, 0);
+	/* The agent reads flow rates from these counters; sock mode sees no replies, so no health rule reads them. */
+	lb_count_vip(vip->vip_id, 0, 1, 0);
+	lb_count_backend(backend_id, 0, 1, 0);
 	return LB_SOCK_ALLOW;
 }
 

@@ -13,7 +13,7 @@ import java.util.Optional;
 
 /**
  * What the load balancer counts, as typed values for an exporter to publish (the agent's Prometheus metrics):
- * the kernel's per-VIP, per-backend and per-drop-reason counters, what user space learnt from first-packet events,
+ * the kernel's per-VIP, per-backend and per-drop-reason counters, what the passive health rule made of them,
  * the housekeeping of the kernel tables, and the applies. Counters ({@code _total} in Prometheus terms) only grow
  * while one data plane lives; a VIP's or backend's start at zero when it is installed.
  *
@@ -97,20 +97,22 @@ public interface LbStatistics {
     }
 
     /**
-     * A backend's kernel counters, summed over CPUs, and what its first-packet events showed.
+     * A backend's kernel counters, summed over CPUs, and what the passive health rule made of them.
      *
      * @param packets           packets of its flows (and their replies, seen in tc and xdp modes)
      * @param bytes             their bytes
      * @param newFlows          flows the data plane gave it
      * @param repliedFlows      of those, flows whose first reply the data plane saw (tc and xdp modes)
-     * @param newFlowEvents     new-flow events user space consumed for it (tc and xdp modes; sock mode emits none)
+     * @param sampledNewFlows   its new flows as the health rule last sampled them, every 50 ms (tc and xdp modes; 0 in
+     *                          sock mode, which has no health rule)
      * @param newFlowsPerSecond new flows per second, from its kernel counter between two readings at least a second
      *                          apart (the last two snapshots that far apart)
-     * @param unansweredFlows   new flows that got no reply in time (tc and xdp modes)
+     * @param unansweredFlows   new flows that got no reply in time (tc and xdp modes), estimated from the counters: a
+     *                          lower bound (BackendHealth#unanswered)
      * @param skipped           true while the health rule keeps it out of the Maglev tables
      */
     record BackendCounters(Endpoint backend, long packets, long bytes, long newFlows, long repliedFlows,
-                           long newFlowEvents, long newFlowsPerSecond, long unansweredFlows, boolean skipped) {
+                           long sampledNewFlows, long newFlowsPerSecond, long unansweredFlows, boolean skipped) {
     }
 
     /**

@@ -2,7 +2,6 @@ package io.navstar.agent.lb;
 
 import io.navstar.agent.lb.abi.LbDropReason;
 import io.navstar.agent.lb.health.BackendHealth;
-import io.navstar.agent.lb.health.LbEventConsumer;
 import io.navstar.agent.lb.kernel.LbCounters;
 import io.navstar.agent.lb.model.BackendSpec;
 import io.navstar.agent.lb.model.DesiredState;
@@ -25,8 +24,8 @@ import java.util.function.Supplier;
 /**
  * The load balancer's {@link LbStatistics}: counts applies as they happen, and on each {@link #snapshot()} reads
  * the kernel's per-CPU counters in batches (every id below the highest in use: a few syscalls for any number of
- * VIPs and backends; one for every drop reason) and joins them with the reconciler's ids and the event consumer's
- * counts.
+ * VIPs and backends; one for every drop reason) and joins them with the reconciler's ids and what the health rule
+ * made of its own samples.
  *
  * <p>Threading: {@link #applied} and {@link #healthApplied} from the applying thread (serialised by the caller),
  * {@link #snapshot()} from any thread.
@@ -34,7 +33,7 @@ import java.util.function.Supplier;
 final class LbStatisticsCollector implements LbStatistics {
     private final Reconciler reconciler;
     private final LbCounters counters;
-    private final LbEventConsumer events;
+    private final BackendHealth health;
     private final LbHousekeeping housekeeping;
     private final Supplier<DesiredState> desired;
     private final Supplier<Map<String, Long>> mapMemory;
@@ -55,13 +54,13 @@ final class LbStatisticsCollector implements LbStatistics {
     private long rateReadingNanos;
     private long[] flowsPerSecond = new long[0];
 
-    LbStatisticsCollector(Reconciler reconciler, LbCounters counters, LbEventConsumer events,
+    LbStatisticsCollector(Reconciler reconciler, LbCounters counters, BackendHealth health,
                           LbHousekeeping housekeeping, Supplier<DesiredState> desired,
                           Supplier<Map<String, Long>> mapMemory) {
         this.reconciler = reconciler;
         this.mapMemory = mapMemory;
         this.counters = counters;
-        this.events = events;
+        this.health = health;
         this.housekeeping = housekeeping;
         this.desired = desired;
     }
@@ -147,12 +146,11 @@ final class LbStatisticsCollector implements LbStatistics {
         long[] totals = counters.backendsBelow(idsBelow);
         long now = System.nanoTime();
         long[] rates = flowRates(totals, idsBelow, now);
-        BackendHealth health = events.health();
         List<BackendCounters> backends = new ArrayList<>(ids.size());
         ids.forEach((backend, id) -> {
             int at = id * LbCounters.FIELDS;
             backends.add(new BackendCounters(backend, totals[at], totals[at + 1], totals[at + 2], totals[at + 3],
-                    events.newFlows(id), id < rates.length ? rates[id] : 0, health.unanswered(id),
+                    health.sampledNewFlows(id), id < rates.length ? rates[id] : 0, health.unanswered(id),
                     health.skipped(id, now)));
         });
         return backends;

@@ -1,6 +1,6 @@
 package io.navstar.agent.lb;
 
-import io.navstar.agent.lb.health.LbEventConsumer;
+import io.navstar.agent.lb.health.HealthSampler;
 import io.navstar.agent.lb.kernel.FlowReaper;
 import io.navstar.agent.lb.kernel.KernelLbTables;
 import io.navstar.agent.lb.kernel.LbAttachments;
@@ -26,15 +26,15 @@ import java.util.TreeMap;
 /**
  * Minuteman on one node, as a component whose one input is {@link #apply}: the desired VIPs and backends go in, the
  * kernel's maps come out. {@link #open} opens (or, after a restart, reopens) the pinned data plane and attaches the
- * mode's programs (to a cgroup, or to matching interfaces as they appear); first-packet events feed rates and the
- * tc/xdp health rule, whose skips are applied at once; {@link RemovedBackendSockets} destroys connected UDP sockets
- * to removed backends, {@link LbHousekeeping} sweeps and reaps the kernel tables. {@link #close} leaves maps,
+ * mode's programs (to a cgroup, or to matching interfaces as they appear); in tc and xdp modes the passive health rule
+ * samples the per-backend counters, and its skips are applied at once; {@link RemovedBackendSockets} destroys
+ * connected UDP sockets to removed backends, {@link LbHousekeeping} sweeps and reaps the kernel tables. {@link #close} leaves maps,
  * tables and links pinned, so established connections carry on; the next load balancer applies the same state as
  * a no-op. Where the desired state comes from is the caller's business.
  *
  * <p>Threading: every method may be called from any thread; applies (the caller's and the health rule's),
  * attachments and {@link #close} are serialised. Interfaces are watched on one thread, the housekeeping runs on
- * another (its table scans must not hold up attaching a new interface), events on their own.
+ * another (its table scans must not hold up attaching a new interface), the health rule's samples on their own.
  */
 public final class LoadBalancer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LoadBalancer.class);
@@ -45,7 +45,7 @@ public final class LoadBalancer implements AutoCloseable {
     private final Reconciler reconciler;
     private final LbAttachments attachments;
     private final LbCounters counters;
-    private final LbEventConsumer events;
+    private final HealthSampler health;
     private final NetworkNamespace namespace;
     /** Tc and xdp modes: attaches to matching interfaces as the kernel reports them; null in sock mode. */
     private final InterfaceWatcher watcher;
@@ -68,13 +68,13 @@ public final class LoadBalancer implements AutoCloseable {
             this.reconciler = Reconciler.recover(tables, options.settings().minimumTableSize());
             this.attachments = new LbAttachments(plane);
             this.counters = new LbCounters(plane);
-            this.events = new LbEventConsumer(plane.map("lb_events"), options.settings().maxBackends(),
-                    options.mode() != LbMode.SOCK, this::applyHealthChange);
+            this.health = new HealthSampler(reconciler::backendIdBound, counters::backendsBelow,
+                    options.settings().maxBackends(), this::applyHealthChange);
             this.namespace = options.netns() == null ? null : NetworkNamespace.named(options.netns());
             this.removedBackendSockets = new RemovedBackendSockets(options.diagNamespaces());
             this.housekeeping = new LbHousekeeping(tables, new FlowReaper(plane), lock, () -> generation);
-            this.statistics = new LbStatisticsCollector(reconciler, counters, events, housekeeping, this::desired,
-                    this::mapMemory);
+            this.statistics = new LbStatisticsCollector(reconciler, counters, health.health(), housekeeping,
+                    this::desired, this::mapMemory);
             this.watcher = options.mode() == LbMode.SOCK ? null : new InterfaceWatcher(namespace,
                     options.interfacePatterns(), this::attachInterface, this::forgetInterface);
         } catch (RuntimeException e) {
@@ -85,7 +85,8 @@ public final class LoadBalancer implements AutoCloseable {
 
     /**
      * Opens the data plane (reusing what an earlier load balancer pinned, which serves on until the first
-     * {@link #apply}), attaches the mode's programs and starts the event consumer and the housekeeping. The cgroup
+     * {@link #apply}), attaches the mode's programs and starts the housekeeping and, in tc and xdp modes, the health
+     * rule's sampler. The cgroup
      * and the namespace are checked before anything touches the kernel, and an open that fails after that removes
      * the maps, links and directories it created, keeping those an earlier load balancer pinned.
      *
@@ -119,7 +120,9 @@ public final class LoadBalancer implements AutoCloseable {
             watcher.start();
         }
         housekeeping.start();
-        events.start();
+        if (options.mode() != LbMode.SOCK) {
+            health.start(); // sock mode sees no replies to judge backends by
+        }
     }
 
     private boolean attachInterface(String ifname) {
@@ -172,7 +175,7 @@ public final class LoadBalancer implements AutoCloseable {
     /** The backends the health rule skips now (called under lock). */
     private Set<Endpoint> skipped() {
         Set<Endpoint> skipped = new HashSet<>();
-        for (int id : events.health().skippedIds()) {
+        for (int id : health.health().skippedIds()) {
             Endpoint endpoint = reconciler.backend(id);
             if (endpoint != null) {
                 skipped.add(endpoint);
@@ -181,7 +184,7 @@ public final class LoadBalancer implements AutoCloseable {
         return skipped;
     }
 
-    /** The health rule changed a skip: rebuild the tables with it (on the event thread). */
+    /** The health rule changed a skip: rebuild the tables with it (on the sampler's thread). */
     private void applyHealthChange() {
         synchronized (lock) {
             if (closed) {
@@ -199,7 +202,7 @@ public final class LoadBalancer implements AutoCloseable {
         return desired;
     }
 
-    /** The counters of the data plane, its events, the housekeeping and the applies; readable until {@link #close}. */
+    /** The counters of the data plane, the health rule, the housekeeping and the applies; readable until {@link #close}. */
     public LbStatistics statistics() {
         return statistics;
     }
@@ -218,7 +221,7 @@ public final class LoadBalancer implements AutoCloseable {
         }
     }
 
-    /** Stops watching, housekeeping and consuming events; pins stay, so the data plane keeps serving. */
+    /** Stops watching, housekeeping and sampling; pins stay, so the data plane keeps serving. */
     @Override
     public void close() {
         synchronized (lock) {
@@ -257,7 +260,7 @@ public final class LoadBalancer implements AutoCloseable {
             watcher.close();
         }
         housekeeping.close();
-        events.close();
+        health.close();
         synchronized (lock) {
             if (discardFor != null) {
                 attachments.discardCreated();

@@ -19,7 +19,7 @@ import static io.navstar.agent.metrics.Families.level;
 /**
  * Minuteman's families ({@code navstar_lb_*}): per VIP and per backend packets, bytes, new flows and refusals, and
  * per reason the packets dropped, refused or passed untranslated (the kernel's per-CPU counters, summed), what
- * first-packet events and the health rule showed, the applies' latency, the upkeep of the kernel tables, and the
+ * the health rule made of them, the applies' latency, the upkeep of the kernel tables, and the
  * kernel memory of each map; one
  * {@link LbStatistics#snapshot()} per scrape, a few batched syscalls. VIPs are labelled as {@code tcp://11.0.0.1:80},
  * backends as {@code 10.0.1.2:8080}, drop reasons by {@link LbDropReason#label()}.
@@ -59,9 +59,10 @@ final class LbCollector implements MultiCollector {
         CounterSnapshot.Builder replied = counters("navstar_lb_backend_replied_flows",
                 "Flows of a backend whose first reply the data plane saw (tc and xdp modes).");
         CounterSnapshot.Builder events = counters("navstar_lb_backend_new_flow_events",
-                "First-packet events of a backend's new flows consumed by the agent (tc and xdp modes).");
+                "New flows of a backend as the health rule last sampled its counter, every 50 ms (tc and xdp modes).");
         CounterSnapshot.Builder unanswered = counters("navstar_lb_backend_unanswered_flows",
-                "New flows of a backend that got no reply in time (tc and xdp modes).");
+                "New flows of a backend that got no reply in time, a lower bound from its counters "
+                        + "(tc and xdp modes).");
         GaugeSnapshot.Builder recent = gauges("navstar_lb_backend_recent_new_flows",
                 "New flows per second of a backend, between the last two readings of its counter a second or more apart.");
         GaugeSnapshot.Builder skipped = gauges("navstar_lb_backend_health_skipped",
@@ -72,7 +73,7 @@ final class LbCollector implements MultiCollector {
             bytes.dataPoint(count(backend.bytes(), "backend", label));
             flows.dataPoint(count(backend.newFlows(), "backend", label));
             replied.dataPoint(count(backend.repliedFlows(), "backend", label));
-            events.dataPoint(count(backend.newFlowEvents(), "backend", label));
+            events.dataPoint(count(backend.sampledNewFlows(), "backend", label));
             unanswered.dataPoint(count(backend.unansweredFlows(), "backend", label));
             recent.dataPoint(level(backend.newFlowsPerSecond(), "backend", label));
             skipped.dataPoint(level(backend.skipped() ? 1 : 0, "backend", label));

@@ -13,7 +13,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
 
 /**
  * Constants and helpers shared by the mirrors of bpf/include/lb_structs.h: the append-only numbers
- * (event types, flags, address families; drop reasons are {@link LbDropReason}) and address conversion. Stateless.
+ * (flags, address families; drop reasons are {@link LbDropReason}) and address conversion. Stateless.
  */
 public final class Abi {
     /** A port or other 16-bit field kept in network byte order. */
@@ -22,11 +22,6 @@ public final class Abi {
     /** LB_AF_INET, LB_AF_INET6. */
     public static final int AF_INET = 2;
     public static final int AF_INET6 = 10;
-
-    /** LB_EVENT_* (append-only). */
-    public static final int EVENT_NEW_FLOW = 1;
-    public static final int EVENT_REPLY = 2;
-    public static final int EVENT_NO_BACKEND = 3;
 
     /** LB_FLOW_F_* (append-only). */
     public static final int FLOW_CLOSING = 1;
@@ -49,7 +44,7 @@ public final class Abi {
     /** Every mirrored struct's layout, for the BTF drift test. */
     public static final List<StructLayout> LAYOUTS = List.of(LbVipKey.LAYOUT, LbVipInfo.LAYOUT, LbBackend.LAYOUT,
             LbFlowKey.LAYOUT, LbFlow.LAYOUT, LbReverseNat.LAYOUT, LbSockVip.LAYOUT, LbSockVips.LAYOUT, LbConfig.LAYOUT,
-            LbStats.LAYOUT, LbEvent.LAYOUT, LbBackendVip.LAYOUT);
+            LbStats.LAYOUT, LbBackendVip.LAYOUT);
 
     private Abi() {
     }

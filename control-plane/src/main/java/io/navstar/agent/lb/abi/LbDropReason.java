@@ -59,7 +59,10 @@ public enum LbDropReason {
      * it has slots and one was reused: getpeername() and recvmsg() may show the backend, not the VIP.
      */
     SOCK_NAT_FULL(13, "sock_nat_full"),
-    /** The event ring had no room: a first-packet, first-reply or refusal event was lost. */
+    /**
+     * Retired, its number reserved: lb_events had no room for an event. No program writes that ring any more (the
+     * health rule samples lb_backend_stats), so only programs of an earlier version, still attached, count it.
+     */
     EVENT_RING_FULL(14, "event_ring_full");
 
     /** LB_DROP_REASONS: the numbers taken, 0 included (the slots of lb_drops the agent reads). */

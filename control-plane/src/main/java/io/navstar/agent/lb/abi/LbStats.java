@@ -24,9 +24,13 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
  * 	__u64 packets;
  * 	__u64 bytes;
  * 	__u64 new_flows;
- * 	__u64 no_backend;  &#47;* VIP: flows answered with RST/ICMP for want of a backend; backend: replies seen *&#47;
+ * 	union {
+ * 		__u64 refused_flows;  &#47;* lb_vip_stats: new flows answered with RST/ICMP (EPERM) for want of a backend *&#47;
+ * 		__u64 replied_flows;  &#47;* lb_backend_stats: flows whose first reply was seen (tc and xdp modes) *&#47;
+ * 	};
  * };
  * </pre>
+ * The last slot has a name for each map: read {@link #refusedFlows()} of a VIP, {@link #repliedFlows()} of a backend.
  * A flyweight: {@link #wrap} it over memory; confine each instance to one thread.
  */
 public final class LbStats extends Flyweight {
@@ -35,7 +39,9 @@ public final class LbStats extends Flyweight {
             JAVA_LONG.withName("packets"),
             JAVA_LONG.withName("bytes"),
             JAVA_LONG.withName("new_flows"),
-            JAVA_LONG.withName("no_backend")).withName("lb_stats");
+            MemoryLayout.unionLayout(
+                    JAVA_LONG.withName("refused_flows"),
+                    JAVA_LONG.withName("replied_flows"))).withName("lb_stats");
 
     /** Codec for typed maps. */
     public static final Codec<LbStats> CODEC = new Codec<>() {
@@ -53,7 +59,10 @@ public final class LbStats extends Flyweight {
     private static final long PACKETS = LAYOUT.byteOffset(PathElement.groupElement("packets"));
     private static final long BYTES = LAYOUT.byteOffset(PathElement.groupElement("bytes"));
     private static final long NEW_FLOWS = LAYOUT.byteOffset(PathElement.groupElement("new_flows"));
-    private static final long NO_BACKEND = LAYOUT.byteOffset(PathElement.groupElement("no_backend"));
+    private static final long REFUSED_FLOWS = LAYOUT.byteOffset(PathElement.groupElement(3),
+            PathElement.groupElement("refused_flows"));
+    private static final long REPLIED_FLOWS = LAYOUT.byteOffset(PathElement.groupElement(3),
+            PathElement.groupElement("replied_flows"));
 
     @Override
     public long byteSize() {
@@ -93,12 +102,23 @@ public final class LbStats extends Flyweight {
         return this;
     }
 
-    public long noBackend() {
-        return segment.get(JAVA_LONG_UNALIGNED, offset + NO_BACKEND);
+    /** lb_vip_stats: new flows refused for want of a backend. */
+    public long refusedFlows() {
+        return segment.get(JAVA_LONG_UNALIGNED, offset + REFUSED_FLOWS);
     }
 
-    public LbStats noBackend(long value) {
-        segment.set(JAVA_LONG_UNALIGNED, offset + NO_BACKEND, value);
+    public LbStats refusedFlows(long value) {
+        segment.set(JAVA_LONG_UNALIGNED, offset + REFUSED_FLOWS, value);
+        return this;
+    }
+
+    /** lb_backend_stats: flows whose first reply was seen (the same slot as {@link #refusedFlows()}). */
+    public long repliedFlows() {
+        return segment.get(JAVA_LONG_UNALIGNED, offset + REPLIED_FLOWS);
+    }
+
+    public LbStats repliedFlows(long value) {
+        segment.set(JAVA_LONG_UNALIGNED, offset + REPLIED_FLOWS, value);
         return this;
     }
 }

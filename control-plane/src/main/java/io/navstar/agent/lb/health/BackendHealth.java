@@ -1,17 +1,35 @@
 package io.navstar.agent.lb.health;
 
+import io.navstar.agent.lb.kernel.LbCounters;
+
 import java.util.Arrays;
+import java.util.BitSet;
 
 /**
- * Minuteman's passive health rule for tc and xdp modes: a backend whose new flows see no reply within
- * 400 ms five times in a row is skipped (takes no new flow) for 30 s. New flows and first replies come
- * from the data plane's ring buffer; a flow is matched to its reply by (backend, client address, client
- * port, protocol).
+ * Minuteman's passive health rule for tc and xdp modes: a backend whose new flows see no reply within 400 ms five
+ * times in a row is skipped (takes no new flow) for 30 s. It is judged from two of each backend's kernel counters,
+ * sampled every {@link #SAMPLE_NANOS}: new_flows, and replied_flows, which the data plane adds one to at each
+ * flow's first reply (struct lb_stats). Counters cannot tell which flow a reply answered, so the rule counts only
+ * what they prove:
+ * <ul>
+ *   <li>When a backend's replied count rises, its baseline becomes its new-flow count of that sample: flows up to
+ *   then may have been answered (a reply resets the run).</li>
+ *   <li>Flows past the baseline that are at least {@link #REPLY_TIMEOUT_NANOS} old (the new-flow count of the
+ *   newest sample taken that long before) saw no reply in time if the replied count has not risen since: when
+ *   there are {@link #FAILURES_TO_SKIP} of them, the backend is skipped for {@link #SKIP_NANOS}, after which the
+ *   baseline moves to the count of the moment and new flows try the backend again.</li>
+ * </ul>
+ * A flow still in flight when the last reply came is never counted against its backend, so a skip can come a few
+ * flows later than by per-flow matching, never sooner: five flows answered at once and none after are not five
+ * failures. A backend id given to another backend has its counters zeroed by the reconciler; a counter that falls
+ * starts the id afresh.
  *
- * <p>Allocation-free on the event path: pending flows live in an open-addressing table of primitive
- * arrays. Threading: {@link #onNewFlow}, {@link #onReply} and {@link #sweep} are called by the one event
- * thread; {@link #skipped} and the counters may be read from any thread (volatile/racy reads of longs
- * are acceptable for metrics).
+ * <p>{@link #unanswered} is an estimate for metrics, a lower bound: the most that the new flows at least 400 ms old
+ * have ever exceeded every reply counted by then.
+ *
+ * <p>Threading: {@link #sample} is called by one thread (the sampler's); {@link #skipped}, {@link #skippedIds},
+ * {@link #unanswered} and {@link #sampledNewFlows} may be read from any thread (racy reads of whole longs, acceptable
+ * for metrics; {@link #skippedIds} is published with a volatile write).
  */
 public final class BackendHealth {
     /** The reply deadline of a new flow. */
@@ -20,191 +38,177 @@ public final class BackendHealth {
     public static final int FAILURES_TO_SKIP = 5;
     /** How long a backend is skipped. */
     public static final long SKIP_NANOS = 30_000_000_000L;
-
-    private static final int PROBE_LIMIT = 16;
-
-    private final int capacityMask;
-    private final long[] keys;
-    private final long[] deadlines;
-    private final int[] backends;
-    private final int[] consecutiveFailures;
-    private final long[] unanswered;
-    private final long[] skippedUntil;
-    /** The skipped backend ids, so a sweep visits only them (owned by the event thread). */
-    private final java.util.BitSet skippedNow = new java.util.BitSet();
-    /** Entries in the pending table (event thread only). */
-    private int pending;
+    /** How often the counters are to be sampled. */
+    public static final long SAMPLE_NANOS = 50_000_000L;
     /**
-     * No pending flow's deadline is earlier than this (event thread only): a lower bound, exact after a scan, lowered
-     * by each new flow and left as it is when a reply removes one; a sweep before it has nothing to expire and skips
-     * its scan of the whole table, so a sweep costs nothing while replies come in time.
+     * Samples of each backend's new-flow count kept: twice the samples of one reply timeout, so one at least that old
+     * is always held while samples come no closer than {@link #SAMPLE_NANOS} apart (closer, nothing is judged until
+     * one is that old: never a flow too young).
      */
-    private long earliestDeadline = Long.MAX_VALUE;
-    private volatile long changes;
+    static final int HISTORY = (int) (2 * REPLY_TIMEOUT_NANOS / SAMPLE_NANOS);
+    /** {@link #lastNewFlows} of an id not sampled yet. */
+    private static final long UNSEEN = -1;
+
+    private final int maxBackends;
+    /** When each sample of the history ring was read (the end of its read), and the ring's newest slot. */
+    private final long[] sampleTimes = new long[HISTORY];
+    private int newest = -1;
+    private int samplesTaken;
+    /** Per backend id, grown to the highest id sampled: the history ring of new-flow counts, HISTORY per id. */
+    private long[] newFlowHistory = new long[0];
+    private long[] lastNewFlows = new long[0];
+    private long[] lastRepliedFlows = new long[0];
+    private long[] baseline = new long[0];
+    /** System.nanoTime at which a skip ends; 0 when not skipped. */
+    private volatile long[] skippedUntil = new long[0];
+    private volatile long[] unanswered = new long[0];
+    private volatile long[] sampledNewFlows = new long[0];
+    /** The skipped backend ids (the sampler's own). */
+    private final BitSet skippedNow = new BitSet();
     private volatile int[] skippedSnapshot = new int[0];
 
-    /**
-     * @param maxBackends  backend ids are below this
-     * @param pendingSlots capacity of the pending-flow table (rounded up to a power of two)
-     */
-    public BackendHealth(int maxBackends, int pendingSlots) {
-        int capacity = Integer.highestOneBit(Math.max(16, pendingSlots - 1)) << 1;
-        this.capacityMask = capacity - 1;
-        this.keys = new long[capacity];
-        this.deadlines = new long[capacity];
-        this.backends = new int[capacity];
-        this.consecutiveFailures = new int[maxBackends];
-        this.unanswered = new long[maxBackends];
-        this.skippedUntil = new long[maxBackends];
-        Arrays.fill(backends, -1);
+    /** @param maxBackends backend ids are below this */
+    public BackendHealth(int maxBackends) {
+        this.maxBackends = maxBackends;
     }
 
-    /** A flow's key; never 0 (0 marks a free slot). */
-    public static long flowKey(int backendId, long clientAddressHash, int clientPort, int protocol) {
-        long h = clientAddressHash * 0x9E3779B97F4A7C15L;
-        h ^= ((long) backendId << 24) ^ ((long) clientPort << 8) ^ protocol;
-        h ^= h >>> 29;
-        h *= 0xBF58476D1CE4E5B9L;
-        h ^= h >>> 32;
-        return h == 0 ? 1 : h;
-    }
-
-    /** A new flow to backendId at monotonic time nowNanos (bpf_ktime_get_ns). */
-    public void onNewFlow(long key, int backendId, long nowNanos) {
-        if (backendId < 0 || backendId >= consecutiveFailures.length) {
-            return;
-        }
-        int slot = (int) key & capacityMask;
-        for (int i = 0; i < PROBE_LIMIT; i++) {
-            int s = (slot + i) & capacityMask;
-            if (keys[s] == 0 || keys[s] == key) {
-                if (keys[s] == 0) {
-                    pending++;
-                }
-                long deadline = nowNanos + REPLY_TIMEOUT_NANOS;
-                keys[s] = key;
-                deadlines[s] = deadline;
-                backends[s] = backendId;
-                earliestDeadline = Math.min(earliestDeadline, deadline);
-                return;
-            }
-        }
-        // table crowded: this flow goes unwatched, which can only delay a skip, never cause one
-    }
-
-    /** The first reply of a flow. */
-    public void onReply(long key, int backendId) {
-        if (backendId < 0 || backendId >= consecutiveFailures.length) {
-            return;
-        }
-        consecutiveFailures[backendId] = 0;
-        int slot = (int) key & capacityMask;
-        for (int i = 0; i < PROBE_LIMIT; i++) {
-            int s = (slot + i) & capacityMask;
-            if (keys[s] == key) {
-                remove(s);
-                return;
-            }
-            if (keys[s] == 0) {
-                return;
-            }
-        }
+    /** {@link #sample(long, long, long[], int)} with a read taken in no time (tests on a simulated clock). */
+    public boolean sample(long nowNanos, long[] totals, int idsBelow) {
+        return sample(nowNanos, nowNanos, totals, idsBelow);
     }
 
     /**
-     * Expires flows past their deadline and ends skips that ran out. Returns true when the set of skipped
-     * backends changed (the caller then re-applies the tables).
+     * Takes one reading of the counters of backend ids 0 .. idsBelow-1 ({@code totals}: {@link LbCounters#FIELDS}
+     * longs per id, as {@link LbCounters#backendsBelow} gives them), read between readStartNanos and readEndNanos
+     * (System.nanoTime). A sample's new-flow counts are dated by the end of its read (no flow they count started
+     * later); flows are judged at the start of the read (every reply counted in this reading came before). Returns
+     * true when the set of skipped backends changed (the caller then re-applies the tables).
      */
-    public boolean sweep(long nowNanos) {
+    public boolean sample(long readStartNanos, long readEndNanos, long[] totals, int idsBelow) {
+        int ids = Math.min(Math.min(idsBelow, maxBackends), totals.length / LbCounters.FIELDS);
+        ensureCapacity(ids);
+        int slot = (newest + 1) % HISTORY;
+        int old = timedOutSample(slot, readStartNanos - REPLY_TIMEOUT_NANOS);
+        sampleTimes[slot] = readEndNanos;
+        newest = slot;
+        samplesTaken++;
+        long[] skipEnds = skippedUntil;
+        long[] estimates = unanswered;
+        long[] sampled = sampledNewFlows;
         boolean changed = false;
-        if (pending > 0 && earliestDeadline <= nowNanos) {
-            changed = expire(nowNanos);
+        for (int id = 0; id < ids; id++) {
+            long newFlows = totals[id * LbCounters.FIELDS + 2];
+            long replied = totals[id * LbCounters.FIELDS + 3];
+            if (lastNewFlows[id] == UNSEEN || newFlows < lastNewFlows[id] || replied < lastRepliedFlows[id]) {
+                changed |= restart(id, newFlows, replied);
+                sampled[id] = newFlows;
+                continue;
+            }
+            newFlowHistory[id * HISTORY + slot] = newFlows;
+            lastNewFlows[id] = newFlows;
+            sampled[id] = newFlows;
+            if (replied > lastRepliedFlows[id]) {
+                lastRepliedFlows[id] = replied;
+                baseline[id] = newFlows;
+            }
+            if (old < 0) {
+                continue; // no sample is a reply timeout old yet
+            }
+            long timedOut = newFlowHistory[id * HISTORY + old];
+            estimates[id] = Math.max(estimates[id], timedOut - replied);
+            if (skipEnds[id] != 0) {
+                if (skipEnds[id] <= readEndNanos) {
+                    skipEnds[id] = 0;
+                    skippedNow.clear(id);
+                    baseline[id] = newFlows;
+                    changed = true;
+                }
+            } else if (timedOut - baseline[id] >= FAILURES_TO_SKIP) {
+                skipEnds[id] = readEndNanos + SKIP_NANOS;
+                skippedNow.set(id);
+                changed = true;
+            }
         }
-        for (int b = skippedNow.nextSetBit(0); b >= 0; b = skippedNow.nextSetBit(b + 1)) {
-            if (skippedUntil[b] <= nowNanos) {
-                skippedUntil[b] = 0;
-                skippedNow.clear(b);
+        // skips of ids no longer read (above the highest in use) still end
+        for (int id = skippedNow.nextSetBit(ids); id >= 0; id = skippedNow.nextSetBit(id + 1)) {
+            if (skipEnds[id] <= readEndNanos) {
+                skipEnds[id] = 0;
+                skippedNow.clear(id);
                 changed = true;
             }
         }
         if (changed) {
-            changes++;
             skippedSnapshot = skippedNow.stream().toArray(); // published for other threads (volatile write)
         }
         return changed;
     }
 
-    /** Removes the flows past their deadline, counts them against their backends, and finds the next deadline. */
-    private boolean expire(long nowNanos) {
-        boolean changed = false;
-        long earliest = Long.MAX_VALUE;
-        for (int s = 0; s <= capacityMask; s++) {
-            if (keys[s] != 0 && deadlines[s] > nowNanos) {
-                earliest = Math.min(earliest, deadlines[s]);
-            } else if (keys[s] != 0) {
-                int b = backends[s];
-                remove(s);
-                unanswered[b]++;
-                if (++consecutiveFailures[b] >= FAILURES_TO_SKIP && skippedUntil[b] <= nowNanos) {
-                    skippedUntil[b] = nowNanos + SKIP_NANOS;
-                    skippedNow.set(b);
-                    consecutiveFailures[b] = 0;
-                    changed = true;
-                }
-                s--; // the slot now holds a shifted entry, or is free
+    /** The slot of the newest sample read by {@code notAfter} (before the one about to go in {@code slot}), or -1. */
+    private int timedOutSample(int slot, long notAfter) {
+        for (int back = 1; back < HISTORY && back <= samplesTaken; back++) {
+            int s = Math.floorMod(slot - back, HISTORY);
+            if (sampleTimes[s] <= notAfter) {
+                return s;
             }
         }
-        earliestDeadline = earliest;
-        return changed;
+        return -1;
     }
 
-    /** Flows waiting for their first reply. */
-    int pending() {
-        return pending;
+    /** Forgets an id's history: first seen, or its counters fell (the id was given to another backend). */
+    private boolean restart(int id, long newFlows, long replied) {
+        Arrays.fill(newFlowHistory, id * HISTORY, (id + 1) * HISTORY, newFlows);
+        boolean wasSeen = lastNewFlows[id] != UNSEEN;
+        lastNewFlows[id] = newFlows;
+        lastRepliedFlows[id] = replied;
+        baseline[id] = newFlows;
+        if (wasSeen) {
+            unanswered[id] = 0;
+        }
+        if (skippedUntil[id] != 0) {
+            skippedUntil[id] = 0;
+            skippedNow.clear(id);
+            return true;
+        }
+        return false;
+    }
+
+    private void ensureCapacity(int ids) {
+        int capacity = lastNewFlows.length;
+        if (ids <= capacity) {
+            return;
+        }
+        int grown = Math.min(maxBackends, Math.max(ids, Math.max(16, capacity * 2)));
+        newFlowHistory = Arrays.copyOf(newFlowHistory, grown * HISTORY);
+        lastNewFlows = Arrays.copyOf(lastNewFlows, grown);
+        Arrays.fill(lastNewFlows, capacity, grown, UNSEEN);
+        lastRepliedFlows = Arrays.copyOf(lastRepliedFlows, grown);
+        baseline = Arrays.copyOf(baseline, grown);
+        // other threads read these: each new array is complete before its volatile write publishes it
+        skippedUntil = Arrays.copyOf(skippedUntil, grown);
+        unanswered = Arrays.copyOf(unanswered, grown);
+        sampledNewFlows = Arrays.copyOf(sampledNewFlows, grown);
     }
 
     /** True while backendId is skipped. */
     public boolean skipped(int backendId, long nowNanos) {
-        return backendId >= 0 && backendId < skippedUntil.length && skippedUntil[backendId] > nowNanos;
+        long[] ends = skippedUntil;
+        return backendId >= 0 && backendId < ends.length && ends[backendId] > nowNanos;
     }
 
-    /** The backend ids skipped as of the last sweep; safe from any thread. */
+    /** The backend ids skipped as of the last sample; safe from any thread. */
     public int[] skippedIds() {
         return skippedSnapshot.clone();
     }
 
-    /** New flows of backendId that saw no reply in time, ever. */
+    /** An estimate (a lower bound) of the new flows of backendId that saw no reply in time. */
     public long unanswered(int backendId) {
-        return backendId >= 0 && backendId < unanswered.length ? unanswered[backendId] : 0;
+        long[] estimates = unanswered;
+        return backendId >= 0 && backendId < estimates.length ? estimates[backendId] : 0;
     }
 
-    /** Forgets a backend id's history (the id is being reused). */
-    public void reset(int backendId) {
-        consecutiveFailures[backendId] = 0;
-        unanswered[backendId] = 0;
-        skippedUntil[backendId] = 0;
-        skippedNow.clear(backendId);
-    }
-
-    /** Backward-shift deletion keeps probe chains intact (Knuth, TAOCP vol. 3, 6.4 Algorithm R). */
-    private void remove(int slot) {
-        int hole = slot;
-        int s = (slot + 1) & capacityMask;
-        while (keys[s] != 0) {
-            int home = (int) keys[s] & capacityMask;
-            boolean movable = hole <= s ? (home <= hole || home > s) : (home <= hole && home > s);
-            if (movable) {
-                keys[hole] = keys[s];
-                deadlines[hole] = deadlines[s];
-                backends[hole] = backends[s];
-                hole = s;
-            }
-            s = (s + 1) & capacityMask;
-        }
-        keys[hole] = 0;
-        backends[hole] = -1;
-        if (--pending == 0) {
-            earliestDeadline = Long.MAX_VALUE;
-        }
+    /** The new-flow count of backendId as the last sample read it (0 before the first). */
+    public long sampledNewFlows(int backendId) {
+        long[] sampled = sampledNewFlows;
+        return backendId >= 0 && backendId < sampled.length ? sampled[backendId] : 0;
     }
 }

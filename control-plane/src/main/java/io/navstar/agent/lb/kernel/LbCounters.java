@@ -19,13 +19,20 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * methods are synchronised.
  */
 public final class LbCounters implements AutoCloseable {
-    /** Counters summed over CPUs. */
-    public record Totals(long packets, long bytes, long newFlows, long noBackend) {
+    /**
+     * Counters summed over CPUs.
+     *
+     * @param refusedOrReplied a VIP's refused flows, a backend's replied flows (one slot of struct lb_stats)
+     */
+    public record Totals(long packets, long bytes, long newFlows, long refusedOrReplied) {
     }
 
     /** Entries read per BPF_MAP_LOOKUP_BATCH call. */
     static final int BATCH = 1024;
-    /** Longs per entry in {@link #vipsBelow} and {@link #backendsBelow}: packets, bytes, new flows, no backend. */
+    /**
+     * Longs per entry in {@link #vipsBelow} and {@link #backendsBelow}: packets, bytes, new flows, and refused flows
+     * (a VIP) or replied flows (a backend).
+     */
     public static final int FIELDS = 4;
 
     private final BpfMap vipStats;
@@ -126,7 +133,7 @@ public final class LbCounters implements AutoCloseable {
                         totals[at] += stats.packets();
                         totals[at + 1] += stats.bytes();
                         totals[at + 2] += stats.newFlows();
-                        totals[at + 3] += stats.noBackend();
+                        totals[at + 3] += stats.refusedFlows(); // a backend's repliedFlows(): the same slot
                     }
                 }
                 read += n;
@@ -143,15 +150,15 @@ public final class LbCounters implements AutoCloseable {
         long packets = 0;
         long bytes = 0;
         long flows = 0;
-        long refused = 0;
+        long refusedOrReplied = 0;
         for (int cpu = 0; cpu < value.cpus(); cpu++) {
             LbStats s = value.cpu(cpu);
             packets += s.packets();
             bytes += s.bytes();
             flows += s.newFlows();
-            refused += s.noBackend();
+            refusedOrReplied += s.refusedFlows(); // a backend's repliedFlows(): the same slot
         }
-        return new Totals(packets, bytes, flows, refused);
+        return new Totals(packets, bytes, flows, refusedOrReplied);
     }
 
     @Override

@@ -111,7 +111,10 @@ public final class PinnedLbMaps {
             case "lb_backend_vips" -> read(map, rows, PinnedLbMaps::backendVip);
             case "lb_config" -> read(map, rows, PinnedLbMaps::config);
             case "lb_state" -> read(map, rows, PinnedLbMaps::state);
-            case "lb_vip_stats", "lb_backend_stats" -> read(map, rows, PinnedLbMaps::stats);
+            case "lb_vip_stats" -> read(map, rows, (keys, keyAt, values, valueAt) ->
+                    stats(keys, keyAt, values, valueAt, "refused_flows"));
+            case "lb_backend_stats" -> read(map, rows, (keys, keyAt, values, valueAt) ->
+                    stats(keys, keyAt, values, valueAt, "replied_flows"));
             case "lb_vip_filter", "lb_backend_filter" -> filterBits(map);
             case "lb_maglev_tables" -> maglevTables(map, rows);
             default -> map.type() == MapType.RINGBUF || map.type() == MapType.SK_STORAGE ? null
@@ -264,23 +267,27 @@ public final class PinnedLbMaps {
         return row;
     }
 
-    /** A per-CPU counter slot summed over the CPUs; null when every counter is zero. */
-    private static Map<String, Object> stats(MemorySegment keys, long keyAt, MemorySegment values, long valueAt) {
+    /**
+     * A per-CPU counter slot summed over the CPUs, its last counter under the name it has in this map (a VIP's
+     * refused_flows, a backend's replied_flows); null when every counter is zero.
+     */
+    private static Map<String, Object> stats(MemorySegment keys, long keyAt, MemorySegment values, long valueAt,
+                                             String lastCounter) {
         @SuppressWarnings("unchecked")
         PerCpu<LbStats> perCpu = (PerCpu<LbStats>) PerCpu.codec(LbStats.CODEC).newFlyweight()
                 .wrap(values, valueAt);
         long packets = 0;
         long bytes = 0;
         long newFlows = 0;
-        long noBackend = 0;
+        long refusedOrReplied = 0;
         for (int cpu = 0; cpu < perCpu.cpus(); cpu++) {
             LbStats stats = perCpu.cpu(cpu);
             packets += stats.packets();
             bytes += stats.bytes();
             newFlows += stats.newFlows();
-            noBackend += stats.noBackend();
+            refusedOrReplied += stats.refusedFlows(); // a backend's repliedFlows(): the same slot
         }
-        if ((packets | bytes | newFlows | noBackend) == 0) {
+        if ((packets | bytes | newFlows | refusedOrReplied) == 0) {
             return null;
         }
         Map<String, Object> row = new LinkedHashMap<>();
@@ -288,7 +295,7 @@ public final class PinnedLbMaps {
         row.put("packets", packets);
         row.put("bytes", bytes);
         row.put("new_flows", newFlows);
-        row.put("no_backend", noBackend);
+        row.put(lastCounter, refusedOrReplied);
         return row;
     }
 

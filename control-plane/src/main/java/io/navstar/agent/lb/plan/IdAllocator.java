@@ -54,6 +54,11 @@ final class IdAllocator {
         released.add(id);
     }
 
+    /** Every id in use is below this (the highest in use plus one; 0 when none is). */
+    int bound() {
+        return used.length();
+    }
+
     int inUse() {
         return used.cardinality();
     }

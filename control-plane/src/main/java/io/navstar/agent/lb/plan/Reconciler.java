@@ -63,6 +63,8 @@ public final class Reconciler {
     /** Backends that lost a reference during the current apply. */
     private final Set<Endpoint> released = new HashSet<>();
     private Set<Endpoint> lastSkipped = Set.of();
+    /** Every backend id in use is below this: written under the lock, read without it (backendIdBound). */
+    private volatile int backendIdBound;
     /** False until the first apply after recovery has cleared backends no VIP names. */
     private boolean recoveredBackendsChecked;
 
@@ -87,6 +89,7 @@ public final class Reconciler {
         }
         this.vipIds = IdAllocator.recovered(kernel.maxVips(), vipUsed);
         this.backendIdAllocator = IdAllocator.recovered(kernel.maxBackends(), backendUsed);
+        this.backendIdBound = backendIdAllocator.bound();
     }
 
     /** A reconciler over kernel state that may already hold VIPs (an agent restart). */
@@ -178,6 +181,7 @@ public final class Reconciler {
                 backendIds.put(endpoints[i], ids[i]);
                 backendsById.put(ids[i], endpoints[i]);
             }
+            backendIdBound = backendIdAllocator.bound();
         }
 
         // Maglev tables are pure computation: build them on every core when there are many, then write in order
@@ -276,6 +280,7 @@ public final class Reconciler {
             kernel.clearBackend(id);
             backendIdAllocator.release(id);
         }
+        backendIdBound = backendIdAllocator.bound();
         lastSkipped = Set.copyOf(skipped);
         return new Report(added, changed, removed, unchanged, written, List.copyOf(unused));
     }
@@ -316,6 +321,14 @@ public final class Reconciler {
     public synchronized int backendId(Endpoint endpoint) {
         Integer id = backendIds.get(endpoint);
         return id == null ? -1 : id;
+    }
+
+    /**
+     * Every backend id in use is below this: a bound for reading per-backend counters in batches. Read without the
+     * lock (a volatile read), so a reader never waits for an apply; during one it may still give the bound before.
+     */
+    public int backendIdBound() {
+        return backendIdBound;
     }
 
     /** The backend with this id, or null. */

@@ -11,9 +11,11 @@ import io.navstar.loader.spec.MapType;
 import io.navstar.loader.spec.ObjectSpec;
 import org.junit.jupiter.api.Test;
 
+import java.lang.foreign.GroupLayout;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.PaddingLayout;
 import java.lang.foreign.StructLayout;
+import java.lang.foreign.UnionLayout;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -75,31 +77,58 @@ class LbAbiLayoutTest {
         List<Btf> btfs = builtObjectsBtf();
         for (StructLayout layout : Abi.LAYOUTS) {
             String name = layout.name().orElseThrow();
-            BtfStruct struct = null;
+            Map<String, long[]> cFields = null;
+            long cSize = 0;
             for (Btf btf : btfs) {
                 Optional<BtfStruct> found = btf.struct(name);
                 if (found.isPresent()) {
-                    struct = found.get();
+                    cFields = new TreeMap<>();
+                    members(btf, found.get(), 0, cFields);
+                    cSize = found.get().size();
                     break;
                 }
             }
-            assertTrue(struct != null, "struct " + name + " is in no built object's BTF");
-            assertEquals(struct.size(), layout.byteSize(), "sizeof(struct " + name + ")");
-            Set<String> javaFields = new HashSet<>();
-            for (MemoryLayout member : layout.memberLayouts()) {
-                if (!(member instanceof PaddingLayout)) {
-                    javaFields.add(member.name().orElseThrow());
-                }
+            assertTrue(cFields != null, "struct " + name + " is in no built object's BTF");
+            assertEquals(cSize, layout.byteSize(), "sizeof(struct " + name + ")");
+            Map<String, long[]> javaFields = new TreeMap<>();
+            members(layout, 0, javaFields);
+            assertEquals(cFields.keySet(), javaFields.keySet(), "fields of struct " + name);
+            for (Map.Entry<String, long[]> field : cFields.entrySet()) {
+                long[] java = javaFields.get(field.getKey());
+                assertEquals(field.getValue()[0], java[0], "offsetof(struct " + name + ", " + field.getKey() + ")");
+                assertEquals(field.getValue()[1], java[1], "sizeof(struct " + name + "." + field.getKey() + ")");
             }
-            Set<String> cFields = new HashSet<>();
-            for (BtfStruct.Member member : struct.members()) {
-                cFields.add(member.name());
-                long javaOffset = layout.byteOffset(MemoryLayout.PathElement.groupElement(member.name()));
-                long javaSize = layout.select(MemoryLayout.PathElement.groupElement(member.name())).byteSize();
-                assertEquals(member.byteOffset(), javaOffset, "offsetof(struct " + name + ", " + member.name() + ")");
-                assertEquals(member.byteSize(), javaSize, "sizeof(struct " + name + "." + member.name() + ")");
+        }
+    }
+
+    /**
+     * The named members of a struct as BTF lays it out, by name: {offset, size}; the members of an anonymous struct
+     * or union member count as the outer struct's own (C11 6.7.2.1), at their offset in it.
+     */
+    private static void members(Btf btf, BtfStruct struct, long at, Map<String, long[]> into) {
+        for (BtfStruct.Member member : struct.members()) {
+            if (member.name().isEmpty()) {
+                members(btf, btf.layout(member.typeId()), at + member.byteOffset(), into);
+            } else {
+                into.put(member.name(), new long[] {at + member.byteOffset(), member.byteSize()});
             }
-            assertEquals(cFields, javaFields, "fields of struct " + name);
+        }
+    }
+
+    /** The same for a Java mirror: padding left out, an unnamed struct or union layout taken as anonymous. */
+    private static void members(GroupLayout group, long at, Map<String, long[]> into) {
+        long offset = 0;
+        for (MemoryLayout member : group.memberLayouts()) {
+            long memberAt = at + (group instanceof UnionLayout ? 0 : offset);
+            offset += member.byteSize();
+            if (member instanceof PaddingLayout) {
+                continue;
+            }
+            if (member.name().isEmpty() && member instanceof GroupLayout inner) {
+                members(inner, memberAt, into);
+            } else {
+                into.put(member.name().orElseThrow(), new long[] {memberAt, member.byteSize()});
+            }
         }
     }
 

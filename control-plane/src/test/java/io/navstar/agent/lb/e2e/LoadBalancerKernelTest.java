@@ -346,9 +346,10 @@ class LoadBalancerKernelTest {
             int[] before = topo.requestCounts();
             assertEquals(0, topo.requests(null, "http://" + LbTopology.VIP, 100), "every request succeeds");
             assertEquals(before[2], topo.requestCounts()[2], "skipped backend got no new flow");
-            // first-packet events reached user space for the healthy backends too
+            // the health rule sampled the healthy backends too, and saw their replies
             LbStatistics.Snapshot statistics = agent.statistics().snapshot();
-            assertTrue(backend(statistics, topo.backends.get(0).endpoint()).newFlowEvents() > 0, statistics.toString());
+            LbStatistics.BackendCounters healthy = backend(statistics, topo.backends.get(0).endpoint());
+            assertTrue(healthy.sampledNewFlows() > 0 && !healthy.skipped(), statistics.toString());
         } finally {
             LbTopology.sh("ip", "-n", b3ns, "route", "del", "blackhole", "10.10.0.0/24");
             agent.uninstall();
@@ -388,25 +389,26 @@ class LoadBalancerKernelTest {
     }
 
     @Test
-    void everyNewFlowEventReachesTheAgentThoughTheDataPlaneAsksForNoWakeup() throws Exception {
+    void theHealthRuleSamplesEveryBackendsCountersAndSeesTheirReplies() throws Exception {
         LbTestSupport.assumeRoot();
-        Path pins = LbTestSupport.pinDirectory("events");
+        Path pins = LbTestSupport.pinDirectory("samples");
         LoadBalancer agent = agent(LbMode.TC, pins, null, List.of("vc", "vb*"), List.of());
         try {
             agent.apply(web(topo.backends.get(0).endpoint(), topo.backends.get(1).endpoint(),
                     topo.backends.get(2).endpoint()));
-            // 60 flows leave far less than the eighth of the ring after which lb_emit forces a wakeup: the
-            // consumer's timed drain alone must bring every event in
             assertEquals(0, topo.requests(null, "http://" + LbTopology.VIP, 60), "every request succeeds");
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
             LbStatistics.Snapshot statistics = agent.statistics().snapshot();
-            while (!eventsMatchKernelCounts(statistics) && System.nanoTime() < deadline) {
+            while (!samplesMatchKernelCounts(statistics) && System.nanoTime() < deadline) {
                 Thread.sleep(20);
                 statistics = agent.statistics().snapshot();
             }
-            assertTrue(eventsMatchKernelCounts(statistics), statistics.toString());
-            assertEquals(0, backend(statistics, topo.backends.get(0).endpoint()).unansweredFlows(),
-                    "first replies were seen too: " + statistics);
+            assertTrue(samplesMatchKernelCounts(statistics), statistics.toString());
+            for (LbStatistics.BackendCounters backend : statistics.backends()) {
+                assertEquals(backend.newFlows(), backend.repliedFlows(), "every flow's first reply was counted: "
+                        + statistics);
+                assertEquals(0, backend.unansweredFlows(), statistics.toString());
+            }
         } finally {
             agent.uninstall();
             LbTestSupport.deleteTree(pins);
@@ -414,7 +416,7 @@ class LoadBalancerKernelTest {
     }
 
     @Test
-    void sockModeTakesFlowRatesFromTheKernelCountersAndEmitsNoNewFlowEvents() throws Exception {
+    void sockModeTakesFlowRatesFromTheKernelCountersAndRunsNoHealthRule() throws Exception {
         LbTestSupport.assumeRoot();
         Path pins = LbTestSupport.pinDirectory("sockrate");
         Path cgroup = LbTopology.cgroup2Mount().resolve(LbTestSupport.PREFIX + "-sockrate");
@@ -429,9 +431,9 @@ class LoadBalancerKernelTest {
             LbStatistics.BackendCounters counters = backend(agent.statistics().snapshot(), backend);
             assertEquals(20, counters.newFlows(), counters.toString());
             assertTrue(counters.newFlowsPerSecond() > 0, "a rate from the counters: " + counters);
-            Thread.sleep(200); // longer than the consumer waits before it drains the ring
-            assertEquals(0, backend(agent.statistics().snapshot(), backend).newFlowEvents(),
-                    "no event was put in the ring for the agent to read");
+            Thread.sleep(200); // four times the health rule's sampling period
+            assertEquals(0, backend(agent.statistics().snapshot(), backend).sampledNewFlows(),
+                    "sock mode sees no replies: the health rule does not sample it");
         } finally {
             agent.uninstall();
             Files.deleteIfExists(cgroup);
@@ -439,12 +441,12 @@ class LoadBalancerKernelTest {
         }
     }
 
-    /** True when, for every backend, the events the agent consumed equal the new flows the kernel counted (> 0). */
-    private static boolean eventsMatchKernelCounts(LbStatistics.Snapshot statistics) {
+    /** True when, for every backend, the health rule's last sample equals the new flows the kernel counted (> 0). */
+    private static boolean samplesMatchKernelCounts(LbStatistics.Snapshot statistics) {
         long total = 0;
         for (LbTopology.Backend b : topo.backends) {
             var counters = statistics.backend(Endpoint.parse(b.endpoint()));
-            if (counters.isEmpty() || counters.get().newFlows() != counters.get().newFlowEvents()) {
+            if (counters.isEmpty() || counters.get().newFlows() != counters.get().sampledNewFlows()) {
                 return false;
             }
             total += counters.get().newFlows();

@@ -86,7 +86,7 @@ class LbCountersTest {
                 assertEquals(one.packets(), all[at], "packets of " + id);
                 assertEquals(one.bytes(), all[at + 1], "bytes of " + id);
                 assertEquals(one.newFlows(), all[at + 2], "new flows of " + id);
-                assertEquals(one.noBackend(), all[at + 3], "replies of " + id);
+                assertEquals(one.refusedOrReplied(), all[at + 3], "replies of " + id);
             }
             assertEquals(counters.backend(backends - 1).packets(), all[(backends - 1) * LbCounters.FIELDS]);
             long[] someVips = counters.vipsBelow(5);

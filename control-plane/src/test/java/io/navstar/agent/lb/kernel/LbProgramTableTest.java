@@ -3,20 +3,18 @@ package io.navstar.agent.lb.kernel;
 import io.navstar.agent.lb.abi.Abi;
 import io.navstar.agent.lb.abi.LbBackendVip;
 import io.navstar.agent.lb.abi.LbDropReason;
-import io.navstar.agent.lb.abi.LbEvent;
 import io.navstar.agent.lb.abi.LbFlow;
 import io.navstar.agent.lb.abi.LbFlowKey;
 import io.navstar.agent.lb.abi.LbReverseNat;
 import io.navstar.agent.lb.abi.LbVipKey;
 import io.navstar.agent.lb.model.DesiredState;
 import io.navstar.agent.lb.model.DesiredStateJson;
+import io.navstar.agent.lb.model.Endpoint;
 import io.navstar.agent.lb.plan.Reconciler;
 import io.navstar.agent.lb.support.LbTestSupport;
 import io.navstar.loader.BpfProgram;
 import io.navstar.loader.TestRun;
 import io.navstar.loader.ringbuf.RingBuffer;
-import io.navstar.sys.Fd;
-import io.navstar.sys.Libc;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
@@ -617,118 +615,52 @@ class LbProgramTableTest {
         }
     }
 
-    /** Bytes one lb_event takes in the ring: the record and its 8-byte header, rounded up to 8 (kernel/bpf/ringbuf.c). */
-    static final int EVENT_RECORD_BYTES = (int) ((LbEvent.LAYOUT.byteSize() + 8 + 7) & ~7);
-
+    /**
+     * The counters the agent's passive health rule reads (BackendHealth): a flow's first packet counts a new flow of
+     * its backend, its first reply a replied flow, once, whichever of the backend's packets follow; every packet
+     * counts once, either way.
+     */
     @Test
-    void firstPacketAndFirstReplyOfAFlowEachSendOneEvent() {
+    void aNewFlowAndItsFirstReplyAreEachCountedOnceForTheBackend() {
         LbTestSupport.assumeRoot();
+        int backend = Reconciler.recover(tables, 1000).backendId(Endpoint.parse("10.0.2.2:8080"));
+        BpfProgram in = plane.program("lb_tc_ingress");
+        BpfProgram out = plane.program("lb_tc_egress");
+        LbCounters.Totals before = counters.backend(backend);
+        in.testRun(tcp("10.0.1.14", 44100, "11.0.0.1", 80, SYN, 1, 0, new byte[0]));
+        LbCounters.Totals opened = counters.backend(backend);
+        assertEquals(1, opened.newFlows() - before.newFlows(), "the SYN opened a flow");
+        assertEquals(0, opened.refusedOrReplied() - before.refusedOrReplied(), "no reply yet");
+        in.testRun(tcp("10.0.1.14", 44100, "11.0.0.1", 80, ACK, 2, 1, new byte[0]));
+        out.testRun(tcp("10.0.2.2", 8080, "10.0.1.14", 44100, SYN | ACK, 1, 2, new byte[0]));
+        out.testRun(tcp("10.0.2.2", 8080, "10.0.1.14", 44100, ACK, 2, 2, HELLO));
+        LbCounters.Totals after = counters.backend(backend);
+        assertEquals(1, after.newFlows() - before.newFlows(), "one flow");
+        assertEquals(1, after.refusedOrReplied() - before.refusedOrReplied(), "its first reply, once");
+        assertEquals(4, after.packets() - before.packets(), "two packets each way, each counted once");
+    }
+
+    /**
+     * No program writes lb_events (kept defined and pinned for earlier versions): a new flow and its replies, in tc
+     * and in xdp, and a refused flow leave it empty.
+     */
+    @Test
+    void noPacketPutsARecordInTheEventRing() {
+        LbTestSupport.assumeRoot();
+        BpfProgram in = plane.program("lb_tc_ingress");
+        BpfProgram out = plane.program("lb_tc_egress");
+        BpfProgram xdp = plane.program("lb_xdp_ingress");
         try (RingBuffer ring = RingBuffer.open(plane.map("lb_events"))) {
             ring.consume((data, offset, length) -> { });
-            List<LbEvent> seen = new ArrayList<>();
-            RingBuffer.RecordHandler keep = (data, offset, length) -> {
-                LbEvent copy = LbEvent.CODEC.newFlyweight();
-                copy.wrap(MemorySegment.ofArray(data.asSlice(offset, length).toArray(
-                        java.lang.foreign.ValueLayout.JAVA_BYTE)), 0);
-                seen.add(copy);
-            };
-            long before = System.nanoTime();
-            BpfProgram in = plane.program("lb_tc_ingress");
-            BpfProgram out = plane.program("lb_tc_egress");
-            in.testRun(tcp("10.0.1.11", 44000, "11.0.0.1", 80, SYN, 1, 0, new byte[0]));
-            in.testRun(tcp("10.0.1.11", 44000, "11.0.0.1", 80, ACK, 2, 1, new byte[0]));
-            out.testRun(tcp("10.0.2.2", 8080, "10.0.1.11", 44000, SYN | ACK, 1, 2, new byte[0]));
-            out.testRun(tcp("10.0.2.2", 8080, "10.0.1.11", 44000, ACK, 2, 2, HELLO));
-            assertEquals(2, ring.consume(keep), "one event for the first packet, one for the first reply");
-            LbEvent first = seen.get(0);
-            assertEquals(Abi.EVENT_NEW_FLOW, first.type());
-            assertEquals(InetAddress.ofLiteral("10.0.1.11"), first.clientAddr(Abi.AF_INET));
-            assertEquals(44000, first.clientPort());
-            assertEquals(InetAddress.ofLiteral("11.0.0.1"), first.vipAddr(Abi.AF_INET));
-            assertEquals(80, first.vipPort());
-            assertEquals(6, first.proto());
-            assertEquals(Abi.AF_INET, first.family());
-            // lb_now is the coarse clock, up to two ticks behind System.nanoTime
-            assertTrue(first.timestampNs() > before - 100_000_000L && first.timestampNs() <= System.nanoTime(),
-                    "CLOCK_MONOTONIC time of the packet");
-            LbEvent reply = seen.get(1);
-            assertEquals(Abi.EVENT_REPLY, reply.type());
-            assertEquals(first.backendId(), reply.backendId(), "the reply names the flow's backend");
-            assertEquals(first.vipId(), reply.vipId());
-            assertEquals(InetAddress.ofLiteral("10.0.1.11"), reply.clientAddr(Abi.AF_INET));
-            assertEquals(44000, reply.clientPort());
-        }
-    }
-
-    /** Runs the refused SYN (one NO_BACKEND event each) n times. */
-    private static void emitEvents(BpfProgram in, byte[] refused, int n) {
-        for (int i = 0; i < n; i++) {
-            assertEquals(TC_ACT_REDIRECT, in.testRun(refused).returnValue());
-        }
-    }
-
-    /**
-     * Events are written without waking the consumer (it drains the ring every 50 ms by itself); only the event that
-     * takes the unread bytes past a multiple of an eighth of the ring (LB_EVENTS_WAKEUP_BYTES, lb_consts.h) wakes it,
-     * once: not each event after it (a forced wakeup costs the packet an irq_work). Watched through an edge-triggered
-     * epoll of our own on the ring: each wakeup puts the ring on its ready list once, whether or not anyone waits, and
-     * nothing else does. A late wakeup is delivered by irq_work just after the program returns: 50 ms is ample.
-     */
-    @Test
-    void eventsWakeTheConsumerOnceEachTimeAnotherEighthOfTheRingIsUnread() {
-        LbTestSupport.assumeRoot();
-        var events = plane.map("lb_events");
-        int threshold = events.maxEntries() / 8;
-        int first = threshold / EVENT_RECORD_BYTES + 1;       // the event that crosses one eighth
-        int second = 2 * threshold / EVENT_RECORD_BYTES + 1;  // the event that crosses two eighths
-        BpfProgram in = plane.program("lb_tc_ingress");
-        byte[] refused = tcp("10.0.1.12", 45000, "11.0.0.9", 80, SYN, 1, 0, new byte[0]);
-        try (RingBuffer ring = RingBuffer.open(events); Arena arena = Arena.ofConfined();
-             Fd epoll = new Fd(Libc.epollCreate("test epoll"))) {
-            MemorySegment ready = arena.allocate(Libc.EPOLL_EVENT_SIZE * 4, 8);
-            ring.consume((data, offset, length) -> { });
-            Libc.epollAdd(epoll.value(), events.fd(), Libc.EPOLLIN | Libc.EPOLLET, "watching lb_events edge-triggered");
-            Libc.epollWait(epoll.value(), ready, 4, 0); // the ring is empty now: no edge to report
-
-            emitEvents(in, refused, first - 1);
-            assertEquals(0, Libc.epollWait(epoll.value(), ready, 4, 50),
-                    (first - 1) + " events (" + (first - 1) * EVENT_RECORD_BYTES + " bytes) woke the consumer");
-            emitEvents(in, refused, 1);
-            assertEquals(1, Libc.epollWait(epoll.value(), ready, 4, 5_000),
-                    "the event that took the unread bytes past " + threshold + " wakes the consumer");
-            emitEvents(in, refused, second - first - 1);
-            assertEquals(0, Libc.epollWait(epoll.value(), ready, 4, 50), "events past the threshold wake it again");
-            emitEvents(in, refused, 1);
-            assertEquals(1, Libc.epollWait(epoll.value(), ready, 4, 5_000),
-                    "the event that took the unread bytes past " + 2 * threshold + " wakes the consumer");
-            assertEquals(second, ring.consume((data, offset, length) -> { }),
-                    "every event written without a wakeup is in the ring");
-        }
-    }
-
-    /**
-     * An event that finds the ring full is lost, and counted as such; its packet is refused all the same. The ring
-     * (a power of two of bytes) holds a whole number of records when it starts empty.
-     */
-    @Test
-    void anEventThatFindsTheRingFullIsCountedAsLost() {
-        LbTestSupport.assumeRoot();
-        var events = plane.map("lb_events");
-        int fit = events.maxEntries() / EVENT_RECORD_BYTES;
-        BpfProgram in = plane.program("lb_tc_ingress");
-        byte[] refused = tcp("10.0.1.13", 45100, "11.0.0.9", 80, SYN, 1, 0, new byte[0]);
-        try (RingBuffer ring = RingBuffer.open(events)) {
-            ring.consume((data, offset, length) -> { });
-            long lostBefore = counters.drops()[LbDropReason.EVENT_RING_FULL.number()];
-            emitEvents(in, refused, fit);
-            long[] full = counters.drops();
-            assertEquals(lostBefore, full[LbDropReason.EVENT_RING_FULL.number()], fit + " events fit in the ring");
-            emitEvents(in, refused, 1); // refused (TC_ACT_REDIRECT) though its event is lost
-            long[] expected = full.clone();
-            expected[LbDropReason.NO_BACKEND.number()]++;
-            expected[LbDropReason.EVENT_RING_FULL.number()]++;
-            assertArrayEquals(expected, counters.drops(), "one refusal, one event lost");
-            assertEquals(fit, ring.consume((data, offset, length) -> { }), "the ring held every event that fit");
+            in.testRun(tcp("10.0.1.15", 44200, "11.0.0.1", 80, SYN, 1, 0, new byte[0]));
+            out.testRun(tcp("10.0.2.2", 8080, "10.0.1.15", 44200, SYN | ACK, 1, 2, new byte[0]));
+            xdp.testRun(tcp("10.0.1.15", 44201, "11.0.0.1", 80, SYN, 1, 0, new byte[0]));
+            out.testRun(tcp("10.0.2.2", 8080, "10.0.1.15", 44201, SYN | ACK, 1, 2, new byte[0]));
+            assertEquals(TC_ACT_REDIRECT,
+                    in.testRun(tcp("10.0.1.15", 44202, "11.0.0.9", 80, SYN, 1, 0, new byte[0])).returnValue(),
+                    "refused");
+            xdp.testRun(tcp("10.0.1.15", 44203, "11.0.0.9", 80, SYN, 1, 0, new byte[0]));
+            assertEquals(0, ring.consume((data, offset, length) -> { }), "records in lb_events");
         }
     }
 
