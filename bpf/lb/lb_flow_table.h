@@ -163,8 +163,7 @@ static __always_inline int lb_flow_claim(struct lb_flow_bucket *b, __u32 w, int 
 
 /*
  * Records flow for key (hash is its lb_flow_hash) at time now. The tuple's entry, when it has one in either bucket
- * (an expired flow, or a client port reused after TIME_WAIT), is written over in place: only packets of this same
- * tuple read it meanwhile, the old connection's strays or this SYN's retransmits, which pick the same backend. Else a
+ * (an expired flow, or a client port reused after TIME_WAIT), is claimed and written over in place. Else a
  * free or expired way of the less loaded bucket is claimed (of the other when it has none), else the live way that
  * expires first in either: that evicts a live flow, counted as LB_DROP_FLOW_TABLE_FULL (its next packets pick a
  * backend again from the same Maglev table). A way lost to another CPU makes it choose again, a few times. Two CPUs
@@ -194,9 +193,13 @@ static __attribute__((noinline)) void lb_flow_insert(const struct lb_flow_key *k
 	}
 	if (w >= 0) {
 		w &= LB_FLOW_WAYS - 1;  /* Verifier workaround: the way's bounds are lost through the return value */
-		target->ways[w].flow = *flow;
-		target->expiry[w] = lb_flow_coarse(flow->expires_ns);
-		return;
+		/* claimed like any way, so that no other CPU evicts it for another key while the flow is written */
+		if (lb_flow_claim(target, w, 0, now_coarse)) {
+			target->ways[w].flow = *flow;
+			target->expiry[w] = lb_flow_coarse(flow->expires_ns);
+			__sync_lock_test_and_set(&target->tags[w], hash | LB_FLOW_TAG_LIVE);
+		}
+		return;  /* else another CPU writes this way: this tuple's retransmit, or an eviction */
 	}
 	for (int attempt = 0; attempt < LB_FLOW_INSERT_TRIES; attempt++) {
 		__u64 a = lb_flow_choose(first, now_coarse);
