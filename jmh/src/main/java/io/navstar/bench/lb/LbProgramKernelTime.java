@@ -13,7 +13,7 @@ import java.util.Arrays;
  * the JVM to one CPU ({@code jmh/scripts/lb-kernel-time.sh} does, with taskset). Run:
  * {@code java --enable-native-access=ALL-UNNAMED -cp benchmarks.jar io.navstar.bench.lb.LbProgramKernelTime [calls]}.
  * System properties {@code lb.bench.flows} (table size) and {@code lb.bench.full} ({@code true}: fill the table
- * first, so new flows evict; {@code reaped}: fill it, then reap it) choose the table's state; see {@link LbProgramBench}. Targets (issue 16): tracked <= 2.0x floor,
+ * first, so new flows evict; {@code expired}: fill it with flows that then expire) choose the table's state; see {@link LbProgramBench}. Targets (issue 16): tracked <= 2.0x floor,
  * new <= 6x floor (issue 3 asked 2.5x and 10x). Single-threaded; needs root.
  */
 public final class LbProgramKernelTime {
@@ -57,7 +57,7 @@ public final class LbProgramKernelTime {
             Summary xf = Summary.of(xdpFloor);
             System.out.printf("kernel-timed ns/packet over %d calls (min / median / interquartile mean); connection table"
                     + " of %d entries %s, %d entries after the run%n", calls, LbProgramBench.FLOWS,
-                    LbProgramBench.REAPED ? "filled, then emptied by FlowReaper as if every flow had expired"
+                    LbProgramBench.EXPIRED ? "filled with flows that have all expired"
                             : LbProgramBench.FULL ? "filled before the run (every new flow evicts one)" : "empty before the run",
                     entriesAfter);
             System.out.printf("  tc:  empty program (floor) %4d / %4d / %6.1f%n", f.min, f.median, f.iqMean);
