@@ -34,6 +34,8 @@ public final class FlowTable implements AutoCloseable {
     static final String RETIRED_MAP = "lb_flows";
     /** LB_FLOW_SECOND_SEED (bpf/lb/lb_consts.h). */
     private static final int SECOND_SEED = 0x9e3779b9;
+    /** LB_FLOW_NO_WAY (bpf/lb/lb_flow_table.h): no way of that kind in a bucket. */
+    private static final int NO_WAY = 0xf;
 
     private static final long FLOW_BYTES = LbFlow.LAYOUT.byteSize();
     private static final long KEY_BYTES = LbFlowKey.LAYOUT.byteSize();
@@ -165,8 +167,6 @@ public final class FlowTable implements AutoCloseable {
         }
         return soonest(ca) == NO_WAY ? -1 : soonest(ca);
     }
-
-    private static final int NO_WAY = 0xf;
 
     /** lb_flow_choose: live ways, open way, soonest way and its expiry, packed as the program packs them. */
     private static long choose(LbFlowBucket bucket, long nowCoarse) {

@@ -110,8 +110,8 @@ public final class LbDataPlane implements AutoCloseable {
      * reused only at its own size, and keeping it keeps its flows and VIPs, so a restart never fails or drops
      * connections because the defaults moved (another node memory, another navstar version) or the config changed
      * sizes. The sizes of lb_vips, lb_backends and lb_reverse decide those of the maps sized with them (lb_reverse
-     * holds max flows entries, and lb_flow_buckets {@link FlowTable#bucketCount} of them). To resize, stop the agent
-     * and remove the pins ({@code navstar bpf uninstall}).
+     * holds max flows entries, lb_flow_buckets {@link FlowTable#bucketCount} buckets for as many flows). To resize,
+     * stop the agent and remove the pins ({@code navstar bpf uninstall}).
      */
     static LbSettings adoptPinnedSizes(LbSettings settings) {
         Path pins = settings.pinDirectory();
