@@ -56,7 +56,7 @@ struct lb_backend {
 };
 
 /*
- * Key of the connection table and of the reverse-NAT table: a 5-tuple as the packet carries it.
+ * Key of the connection table (in its ways, struct lb_flow_way) and of the reverse-NAT table: a 5-tuple as the packet carries it.
  * Mirror: LbFlowKey.
  */
 struct lb_flow_key {
@@ -98,6 +98,42 @@ struct lb_flow {
 };
 
 /*
+ * The connection table lb_flow_buckets: a set-associative table in an array of buckets, LB_FLOW_WAYS flows a bucket.
+ * A flow's tuple has two candidate buckets, both named by its lb_flow_hash (lb_flow_table.h; FlowTable in Java
+ * computes the same); a lookup checks the first, then the second, and an insert takes a free or expired way in the
+ * less loaded of the two, else evicts the live way that expires first ("two choices": Azar et al., Balanced
+ * Allocations, STOC 1994; Mitzenmacher, The Power of Two Choices in Randomized Load Balancing, 2001), so a table at
+ * half its nominal size loses almost no live flow. The bucket count is a power of two.
+ *
+ * A way's tag says who may read it: LB_FLOW_TAG_FREE (empty), LB_FLOW_TAG_CLAIMED (a writer owns it; readers skip
+ * it), or the flow's hash with LB_FLOW_TAG_LIVE set (published; never 0 or 1). A writer claims a way with a
+ * compare-and-swap of the tag it read, writes key and value, then publishes the tag with an exchange.
+ */
+#define LB_FLOW_WAYS         4u
+#define LB_FLOW_TAG_FREE     0u
+#define LB_FLOW_TAG_CLAIMED  1u
+#define LB_FLOW_TAG_LIVE     2u
+/* A way's coarse expiry (struct lb_flow_bucket's expiry): its flow's expires_ns shifted right by this (about 1.07 s
+ * a unit; a __u32 lasts 146 years of CLOCK_MONOTONIC), rounded down so a way expired by it is expired. */
+#define LB_FLOW_EXPIRY_SHIFT 30
+
+/* One way of a bucket: a flow's tuple (client -> VIP) and where it goes. Mirror: LbFlowWay. */
+struct lb_flow_way {
+	struct lb_flow_key key;
+	struct lb_flow flow;
+};
+
+/*
+ * A bucket of lb_flow_buckets: a header of per-way tags and coarse expiries, so that finding a key or choosing a
+ * victim reads one cache line, then the ways. Mirror: LbFlowBucket.
+ */
+struct lb_flow_bucket {
+	__u32 tags[LB_FLOW_WAYS];    /* LB_FLOW_TAG_FREE, LB_FLOW_TAG_CLAIMED, or lb_flow_hash | LB_FLOW_TAG_LIVE */
+	__u32 expiry[LB_FLOW_WAYS];  /* the way's flow's expires_ns >> LB_FLOW_EXPIRY_SHIFT */
+	struct lb_flow_way ways[LB_FLOW_WAYS];
+};
+
+/*
  * Reverse-NAT value (keyed by the reply's tuple backend -> client): what the reply's source becomes.
  * Written only for flows whose backend lb_backend_vips cannot answer for (an endpoint behind several
  * VIPs), and kept for flows made before lb_backend_vips existed. Mirror: LbReverseNat.
@@ -120,7 +156,7 @@ struct lb_reverse_nat {
  * Value of lb_backend_vips, keyed by a backend endpoint (struct lb_vip_key's layout, holding the backend's
  * address, port, protocol and family): the VIP the data plane first sent a flow to this endpoint for. A reply's
  * source names the endpoint, so this gives the VIP and with the reply's destination the client's forward entry in
- * lb_flows: one entry per backend serves the replies of all its flows, and a new flow needs no reverse entry. An
+ * lb_flow_buckets: one entry per backend serves the replies of all its flows, and a new flow needs no reverse entry. An
  * endpoint seen behind a second VIP is marked shared, and its flows get per-flow lb_reverse entries again.
  * Written by the data plane only, never removed. Mirror: LbBackendVip.
  */
@@ -213,7 +249,7 @@ enum lb_drop_reason {
 	LB_DROP_UNSUPPORTED_PROTO = 8,   /* to a VIP's address, neither TCP nor UDP (ICMP, IPv6 extension headers): passed */
 	LB_DROP_REWRITE_FAILED = 9,      /* writing the new tuple or its checksums failed: dropped */
 	LB_DROP_TURNAROUND_FAILED = 10,  /* sending a hairpin packet back out of its interface failed: dropped */
-	LB_DROP_FLOW_TABLE_FULL = 11,    /* lb_flows took no entry for a new flow (the packet still went to its backend) */
+	LB_DROP_FLOW_TABLE_FULL = 11,    /* the connection table evicted a live flow for a new one, or took none */
 	LB_DROP_REVERSE_TABLE_FULL = 12, /* lb_reverse took no entry for a new flow: its replies may show the backend */
 	LB_DROP_SOCK_NAT_FULL = 13,      /* lb_sock_vips had no room (storage refused, slot reused): replies may show the backend */
 	LB_DROP_EVENT_RING_FULL = 14,    /* retired: lb_events had no room for an event (no program writes it now) */

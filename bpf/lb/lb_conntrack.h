@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
-/* lb_conntrack.h: the connection table of tc and xdp modes: its entries (lb_flows forward, lb_reverse reverse, and
- * lb_backend_vips, which lets a reply find its forward entry), their lookups, and their lifetimes. No packet access
- * here: everything works on a parsed tuple (struct lb_pkt). */
+/* lb_conntrack.h: the connection table of tc and xdp modes: its entries (lb_flow_buckets forward, in lb_flow_table.h;
+ * lb_reverse reverse; and lb_backend_vips, which lets a reply find its forward entry), their lookups, and their
+ * lifetimes. No packet access here: everything works on a parsed tuple (struct lb_pkt). */
 #ifndef NAVSTAR_LB_CONNTRACK_H
 #define NAVSTAR_LB_CONNTRACK_H
 
 #include "lb_helpers.h"
+#include "lb_flow_table.h"
 #include "lb_parse.h"
 
 static __always_inline void lb_copy_addr(__u32 *dst, const __u32 *src)
@@ -69,9 +70,10 @@ static __always_inline void lb_endpoint_key(struct lb_vip_key *key, const __u32 
  * since a reply then finds the forward entry itself (lb_reply_forward). An endpoint met behind a second VIP is
  * marked shared for good, and its flows get reverse entries from then on; so does a flow whose record could not
  * be written (a race with another CPU, or a full map). Either way every flow's reply is found: by its own reverse
- * entry, or through the VIP recorded first.
+ * entry, or through the VIP recorded first. Not inlined: a frame of its own keeps lb_ingress's under the verifier's
+ * 512 bytes of stack, with lb_flow_insert's.
  */
-static __always_inline int lb_needs_reverse_entry(const struct lb_backend *backend, const struct lb_pkt *pkt)
+static __attribute__((noinline)) int lb_needs_reverse_entry(const struct lb_backend *backend, const struct lb_pkt *pkt)
 {
 	struct lb_vip_key key = {};
 	struct lb_backend_vip first = {};
@@ -103,28 +105,39 @@ static __always_inline int lb_needs_reverse_entry(const struct lb_backend *backe
 
 /*
  * The reverse-NAT entry of a new flow whose backend lb_backend_vips cannot answer for: keyed by the reply's tuple,
- * backend -> reply_to (the client, or the hairpin address when the client is the backend).
+ * backend -> reply_to (the client, or the hairpin address when the client is the backend), built in lb_scratch. Not
+ * inlined, like lb_needs_reverse_entry: a frame of its own keeps lb_ingress's under the verifier's 512 bytes.
  */
-static __always_inline void lb_insert_reverse(const struct lb_pkt *pkt, const struct lb_backend *backend,
-					      const struct lb_flow *flow, const __u32 *reply_to)
+static __attribute__((noinline)) void lb_insert_reverse(const struct lb_pkt *pkt, const struct lb_backend *backend,
+							const struct lb_flow *flow, const __u32 *reply_to)
 {
-	struct lb_flow_key key = {};
-	struct lb_reverse_nat rev = {};
+	__u32 zero = 0;
+	struct lb_scratch *scratch = bpf_map_lookup_elem(&lb_scratch, &zero);
+	struct lb_flow_key *key;
+	struct lb_reverse_nat *rev;
 
-	lb_copy_addr(key.src, backend->addr);
-	lb_copy_addr(key.dst, reply_to);
-	key.sport = backend->port;
-	key.dport = pkt->key.sport;
-	key.proto = pkt->key.proto;
-	key.family = pkt->key.family;
-	lb_copy_addr(rev.vip_addr, pkt->key.dst);
-	lb_copy_addr(rev.client_addr, pkt->key.src);
-	rev.vip_port = pkt->key.dport;
-	rev.flags = flow->flags & ~LB_FLOW_F_CSUM;
-	rev.backend_id = flow->backend_id;
-	rev.vip_id = flow->vip_id;
-	rev.expires_ns = flow->expires_ns;
-	if (bpf_map_update_elem(&lb_reverse, &key, &rev, BPF_ANY))
+	if (!scratch) {
+		lb_drop(LB_DROP_REVERSE_TABLE_FULL);
+		return;
+	}
+	key = &scratch->reverse.key;
+	rev = &scratch->reverse.value;
+	__builtin_memset(key, 0, sizeof(*key));
+	__builtin_memset(rev, 0, sizeof(*rev));
+	lb_copy_addr(key->src, backend->addr);
+	lb_copy_addr(key->dst, reply_to);
+	key->sport = backend->port;
+	key->dport = pkt->key.sport;
+	key->proto = pkt->key.proto;
+	key->family = pkt->key.family;
+	lb_copy_addr(rev->vip_addr, pkt->key.dst);
+	lb_copy_addr(rev->client_addr, pkt->key.src);
+	rev->vip_port = pkt->key.dport;
+	rev->flags = flow->flags & ~LB_FLOW_F_CSUM;
+	rev->backend_id = flow->backend_id;
+	rev->vip_id = flow->vip_id;
+	rev->expires_ns = flow->expires_ns;
+	if (bpf_map_update_elem(&lb_reverse, key, rev, BPF_ANY))
 		lb_drop(LB_DROP_REVERSE_TABLE_FULL);
 }
 
@@ -132,12 +145,13 @@ static __always_inline void lb_insert_reverse(const struct lb_pkt *pkt, const st
  * The forward entry of the flow a reply belongs to, through the VIP recorded for the reply's source endpoint: the
  * client's tuple is (client, the reply's destination port) -> (VIP, VIP port), the client being the reply's
  * destination, or for a hairpin flow the backend itself. The entry must name this backend and agree on hairpin, or
- * the reply is not this flow's. Fills *fwd with the forward tuple. An expired entry answers for nothing: the LRU
- * keeps dead flows until it needs the room, and a later connection straight to the backend on the same tuple (a
- * reused client port) must not have its replies turned into the VIP's.
+ * the reply is not this flow's. Fills *fwd with the forward tuple, and *ref with where the entry lives. An expired
+ * entry answers for nothing: the table keeps dead flows until an insert needs their ways, and a later connection
+ * straight to the backend on the same tuple (a reused client port) must not have its replies turned into the VIP's.
  */
 static __always_inline struct lb_flow *lb_reply_forward(const struct lb_pkt *pkt, const struct lb_backend_vip *known,
-							 int hairpin, struct lb_flow_key *fwd, __u64 now)
+							 int hairpin, struct lb_flow_key *fwd, __u64 now,
+							 struct lb_flow_ref *ref)
 {
 	struct lb_flow *flow;
 
@@ -148,35 +162,12 @@ static __always_inline struct lb_flow *lb_reply_forward(const struct lb_pkt *pkt
 	fwd->proto = pkt->key.proto;
 	fwd->family = pkt->key.family;
 	fwd->pad = 0;
-	flow = bpf_map_lookup_elem(&lb_flows, fwd);
+	lb_flow_lookup(fwd, lb_flow_hash(fwd), ref);
+	flow = ref->flow;
 	if (!flow || flow->backend_port != pkt->key.sport || !lb_addr_eq(flow->backend_addr, pkt->key.src))
 		return NULL;
 	if (!hairpin != !(flow->flags & LB_FLOW_F_HAIRPIN) || flow->expires_ns < now)
 		return NULL;
-	return flow;
-}
-
-/*
- * The entry a SYN's tuple already has in lb_flows, or NULL. Writing over it in place spares the LRU insert, which
- * takes a node from the free list and frees the one it replaces: under wrk through a VIP, where the client reuses
- * its ports after TIME_WAIT, the insert cost more than the rest of the new-flow path. For a tuple never seen the
- * lookup is pure cost (a cold bucket), so each CPU keeps an average of how often its SYNs found their tuple, and
- * looks up every SYN while that is over 1 in 8, else one SYN in 16 to notice when it changes.
- */
-static __always_inline struct lb_flow *lb_syn_lookup(const struct lb_pkt *pkt)
-{
-	__u32 zero = 0;
-	struct lb_clock *c = bpf_map_lookup_elem(&lb_clock, &zero);
-	struct lb_flow *flow;
-
-	if (!c)
-		return NULL;
-	c->syns++;
-	if (c->reuse_score < LB_SYN_REUSE_THRESHOLD && (c->syns & LB_SYN_SAMPLE_MASK))
-		return NULL;
-	flow = bpf_map_lookup_elem(&lb_flows, &pkt->key);
-	c->reuse_score = c->reuse_score - (c->reuse_score >> LB_SYN_REUSE_KEEP_SHIFT) +
-			 (flow ? LB_SYN_REUSE_ONE >> LB_SYN_REUSE_KEEP_SHIFT : 0);
 	return flow;
 }
 

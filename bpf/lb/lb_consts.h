@@ -13,6 +13,10 @@
 #ifndef LB_MAX_FLOWS
 #define LB_MAX_FLOWS 1048576
 #endif
+/* Buckets of lb_flow_buckets, LB_FLOW_WAYS flows each (a power of two; the control plane sets it from lb.max_flows). */
+#ifndef LB_FLOW_BUCKETS
+#define LB_FLOW_BUCKETS (LB_MAX_FLOWS / 4)
+#endif
 /* The size of lb_events, which no program writes any more (lb_maps.h): kept, as a pinned map must keep its size. */
 #ifndef LB_EVENTS_BYTES
 #define LB_EVENTS_BYTES (1 << 22)
@@ -103,12 +107,7 @@ _Static_assert(LB_REPLY_MAX >= LB_ICMP6_LEN, "LB_REPLY_MAX holds no ICMPv6 refus
  * computed UDP checksum of zero sent as it (RFC 768: zero means "no checksum"). */
 #define LB_CSUM_MINUS_ZERO 0xffff
 
-/* lb_syn_lookup's reuse score: how often a CPU's looked-up SYNs found their tuple, in 1/LB_SYN_REUSE_ONE units, a
- * moving average that keeps 7/8 of itself per SYN (over about the last 8). Above the threshold (1 in 8) every SYN
- * looks its tuple up; below it one in LB_SYN_SAMPLE_MASK + 1 does, to keep the score current. */
-#define LB_SYN_REUSE_ONE        1024
-#define LB_SYN_REUSE_KEEP_SHIFT 3
-#define LB_SYN_REUSE_THRESHOLD  (LB_SYN_REUSE_ONE / 8)
-#define LB_SYN_SAMPLE_MASK      15
+/* A seed for a flow's second candidate bucket in lb_flow_buckets (lb_flow_buckets_of; FlowTable in Java). */
+#define LB_FLOW_SECOND_SEED 0x9e3779b9u
 
 #endif

@@ -52,14 +52,17 @@ struct {
 	__uint(pinning, LB_PINNING);
 } lb_backends SEC(".maps");
 
-/* Connection table: client -> VIP tuple -> chosen backend (tc and xdp modes). */
+/* Connection table: client -> VIP tuple -> chosen backend (tc and xdp modes), LB_FLOW_WAYS flows a bucket, a power of
+ * two of buckets (struct lb_flow_bucket; lb_flow_table.h). Replaced the LRU hash lb_flows, which the control plane
+ * unpins as retired. */
+_Static_assert((LB_FLOW_BUCKETS & (LB_FLOW_BUCKETS - 1)) == 0, "LB_FLOW_BUCKETS is no power of two");
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, LB_MAX_FLOWS);
-	__type(key, struct lb_flow_key);
-	__type(value, struct lb_flow);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, LB_FLOW_BUCKETS);
+	__type(key, __u32);
+	__type(value, struct lb_flow_bucket);
 	__uint(pinning, LB_PINNING);
-} lb_flows SEC(".maps");
+} lb_flow_buckets SEC(".maps");
 
 /* Reverse NAT: backend -> client tuple -> the VIP the reply must come from (tc and xdp modes), for flows whose
  * backend lb_backend_vips cannot answer for (shared endpoints), and for flows made before it existed. */
@@ -171,14 +174,11 @@ struct {
 	__uint(pinning, LB_PINNING);
 } lb_events SEC(".maps");
 
-/* lb_now()'s per-CPU cache: the coarse clock as last read, and the jiffies value it was read at; and lb_syn_lookup's
- * per-CPU estimate of client port reuse. Private to
- * each object (not pinned, not seen by the control plane). */
+/* lb_now()'s per-CPU cache: the coarse clock as last read, and the jiffies value it was read at. Private to each object
+ * (not pinned, not seen by the control plane). */
 struct lb_clock {
 	__u64 jiffies;
 	__u64 ns;
-	__u32 syns;         /* SYNs seen by this CPU (lb_syn_lookup) */
-	__u32 reuse_score;  /* how often this CPU's SYNs lately found their tuple in lb_flows, x1024 (lb_syn_lookup) */
 };
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -187,12 +187,16 @@ struct {
 	__type(value, struct lb_clock);
 } lb_clock SEC(".maps");
 
-/* Scratch space for building refusal packets (too big for the stack). The union also names enum lb_drop_reason,
- * which programs only use as a number, so that the object's BTF carries it (for bpftool and for the Java mirrors'
- * tests). */
+/* Scratch space for building refusal packets, and a new flow's reverse-NAT entry (too big for the stack). The union
+ * also names enum lb_drop_reason, which programs only use as a number, so that the object's BTF carries it (for
+ * bpftool and for the Java mirrors' tests). */
 struct lb_scratch {
 	union {
 		__u8 buf[LB_REPLY_MAX];
+		struct {
+			struct lb_flow_key key;
+			struct lb_reverse_nat value;
+		} reverse;
 		enum lb_drop_reason drop_reason;
 	};
 };

@@ -63,6 +63,7 @@ static __always_inline int lb_reply(struct lb_pkt *pkt, __u32 bytes, int hairpin
 	struct lb_backend_vip *known;
 	struct lb_reverse_nat *r;
 	struct lb_flow *flow = NULL;
+	struct lb_flow_ref ref = {};
 	__u64 now;
 
 	/* *to first holds the forward tuple (client -> VIP), then becomes the reply's new tuple (VIP -> client). */
@@ -76,7 +77,7 @@ static __always_inline int lb_reply(struct lb_pkt *pkt, __u32 bytes, int hairpin
 	known = bpf_map_lookup_elem(&lb_backend_vips, &key);
 	if (known && !(known->flags & LB_BACKEND_VIP_F_SHARED)) {
 		now = lb_now();
-		flow = lb_reply_forward(pkt, known, hairpin, to, now);
+		flow = lb_reply_forward(pkt, known, hairpin, to, now, &ref);
 	}
 	if (!flow) {
 		/* Every endpoint with reverse entries is in lb_backend_vips unless that map once was full (or the pins
@@ -102,15 +103,17 @@ static __always_inline int lb_reply(struct lb_pkt *pkt, __u32 bytes, int hairpin
 		if (!known || !(known->flags & LB_BACKEND_VIP_F_SHARED))
 			return 0;
 		now = lb_now();
-		flow = lb_reply_forward(pkt, known, hairpin, to, now);
+		flow = lb_reply_forward(pkt, known, hairpin, to, now, &ref);
 		if (!flow)
 			return 0;
 	}
 	if (!(flow->flags & LB_FLOW_F_CLOSING)) {
 		__u64 timeout = lb_timeout(lb_cfg(), pkt->key.proto, 0);
 
-		if (flow->expires_ns + LB_REFRESH_NS < now + timeout)
+		if (flow->expires_ns + LB_REFRESH_NS < now + timeout) {
 			flow->expires_ns = now + timeout;
+			lb_flow_sync_expiry(&ref);
+		}
 	}
 	lb_count_backend(flow->backend_id, bytes, 0, lb_first_reply(&flow->flags));
 	/* the reply undoes the client's rewrite: the complement of each half (never zero: ~0xffff is not stored) */
@@ -134,7 +137,7 @@ static __always_inline int lb_reply(struct lb_pkt *pkt, __u32 bytes, int hairpin
 static __always_inline int lb_hairpin_rewritten(const struct lb_pkt *pkt)
 {
 	struct lb_flow_key forward = {};
-	struct lb_flow *flow;
+	struct lb_flow_ref ref;
 	__u32 hairpin[4] = {};
 
 	if (!lb_hairpin_addr(lb_cfg(), pkt->key.family, hairpin))
@@ -149,8 +152,8 @@ static __always_inline int lb_hairpin_rewritten(const struct lb_pkt *pkt)
 	forward.dport = pkt->key.sport;
 	forward.proto = pkt->key.proto;
 	forward.family = pkt->key.family;
-	flow = bpf_map_lookup_elem(&lb_flows, &forward);
-	return flow && (flow->flags & LB_FLOW_F_HAIRPIN);
+	lb_flow_lookup(&forward, lb_flow_hash(&forward), &ref);
+	return ref.flow && (ref.flow->flags & LB_FLOW_F_HAIRPIN);
 }
 
 /*
@@ -167,9 +170,11 @@ static __always_inline int lb_ingress(struct lb_pkt *pkt, __u32 bytes, struct lb
 	struct lb_vip_info *vip;
 	struct lb_backend *backend;
 	struct lb_flow *flow;
+	struct lb_flow_ref ref;
 	struct lb_flow new_flow = {};
 	__u32 hairpin[4] = {};
 	__u32 backend_id = LB_NO_BACKEND;
+	__u32 hash;
 	int has_hairpin;
 
 	*to = pkt->key;
@@ -191,17 +196,19 @@ static __always_inline int lb_ingress(struct lb_pkt *pkt, __u32 bytes, struct lb
 	if (!lb_addr_maybe_in(&lb_vip_filter, pkt->key.dst))
 		return LB_PASS;
 	now = lb_now();
+	hash = lb_flow_hash(&pkt->key);
 
 	/* A SYN opens a connection, so no established one can own the tuple: it picks a backend afresh
 	 * from the current table (a reused client port must not follow an old, maybe removed, backend;
-	 * a retransmitted SYN lands on the same Maglev cell anyway). It looks the tuple up only to find an
-	 * entry left by an earlier connection on the same client port, to write over below (lb_syn_lookup). */
-	if (lb_new_connection(pkt))
-		flow = lb_syn_lookup(pkt);
-	else
-		flow = bpf_map_lookup_elem(&lb_flows, &pkt->key);
-	if (flow && flow->expires_ns >= now && !lb_new_connection(pkt)) {
+	 * a retransmitted SYN lands on the same Maglev cell anyway), without a lookup: the insert below finds an
+	 * entry left by an earlier connection on the same client port, and writes over it. */
+	ref.flow = NULL;
+	if (!lb_new_connection(pkt))
+		lb_flow_lookup(&pkt->key, hash, &ref);
+	flow = ref.flow;
+	if (flow && flow->expires_ns >= now) {
 		lb_touch(&flow->expires_ns, &flow->flags, pkt, cfg, now);
+		lb_flow_sync_expiry(&ref);
 		lb_copy_addr(to->dst, flow->backend_addr);
 		to->dport = flow->backend_port;
 		if (flow->flags & LB_FLOW_F_HAIRPIN) {
@@ -226,7 +233,7 @@ static __always_inline int lb_ingress(struct lb_pkt *pkt, __u32 bytes, struct lb
 		return LB_PASS;
 	}
 
-	backend = lb_pick_backend(vip, lb_flow_hash(&pkt->key), &backend_id);
+	backend = lb_pick_backend(vip, hash, &backend_id);
 	if (!backend || backend->family != pkt->key.family) {
 		lb_count_vip(vip->vip_id, bytes, 0, 1);
 		return LB_REFUSE;
@@ -254,15 +261,7 @@ static __always_inline int lb_ingress(struct lb_pkt *pkt, __u32 bytes, struct lb
 	}
 	if (lb_needs_reverse_entry(backend, pkt))
 		lb_insert_reverse(pkt, backend, &new_flow, (new_flow.flags & LB_FLOW_F_HAIRPIN) ? hairpin : pkt->key.src);
-	/* The tuple's old entry (a client port reused after TIME_WAIT, common at high connection rates, or an expired
-	 * flow) is written over in place: an LRU insert takes a node from the free list and frees the one it replaces,
-	 * which under wrk through a VIP cost more than the rest of the new-flow path (perf: bpf_lru_pop_free,
-	 * htab_lru_map_update_elem, bpf_lru_push_free). Only packets of this same tuple can read the entry meanwhile:
-	 * the old connection's strays, or this SYN's retransmits, which pick the same backend. */
-	if (flow)
-		*flow = new_flow;
-	else if (bpf_map_update_elem(&lb_flows, &pkt->key, &new_flow, BPF_ANY))
-		lb_drop(LB_DROP_FLOW_TABLE_FULL);
+	lb_flow_insert(&pkt->key, hash, &new_flow, now);
 	/* No record per flow for the control plane: its health rule samples these counters (BackendHealth). */
 	lb_count_vip(vip->vip_id, bytes, 1, 0);
 	lb_count_backend(backend_id, bytes, 1, 0);

@@ -3,9 +3,9 @@
 # lb_tc_turnaround costs a packet it passes at tcx ingress) beside an empty program (the
 # floor), timed by the kernel, LbProgramKernelTime's min / median / interquartile mean over LB_KT_CALLS calls
 # (default 50,000), repeated LB_KT_RUNS times (default 3), each run three times: with the connection table (262,144
-# entries) empty before the run; filled before it, so every new flow's insert evicts (LRU), as when nobody deletes
-# expired flows; and filled, then emptied by FlowReaper as if those flows had expired, as the agent keeps it. The JVM is pinned to one CPU (the last one) so the
-# three programs share a CPU and its caches. Loads the objects into bpffs pins nsn<pid>-bench-prog, removed at
+# flows) empty before the run; filled with live flows before it, so every new flow's insert evicts one; and filled
+# with flows that have all expired (inserts take their ways as free ones). The JVM is pinned to one CPU (the last
+# one) so the three programs share a CPU and its caches. Loads the objects into bpffs pins nsn<pid>-bench-prog, removed at
 # exit by the benchmark. Needs root and `make build` (jmh/target/benchmarks.jar). No traffic leaves the kernel's
 # test-run harness.
 # BENCH_RESULTS=<dir>: also each run's interquartile means as <dir>/lb-kernel-time.json, per mode and table state,
@@ -28,7 +28,7 @@ grep -q " /sys/fs/bpf bpf" /proc/mounts || mount -t bpf bpf /sys/fs/bpf
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); pinned to CPU $CPU"
 for run in $(seq 1 "$RUNS"); do
   echo "-- run $run"
-  for full in false true reaped; do
+  for full in false true expired; do
     taskset -c "$CPU" "$JAVA" -Dlb.bench.full=$full ${RESULTS_LINES:+"-Dnavstar.bench.results=$RESULTS_LINES"} \
       -Dnavstar.bench.round="$run" --enable-native-access=ALL-UNNAMED -cp "$JAR" \
       io.navstar.bench.lb.LbProgramKernelTime "$CALLS"

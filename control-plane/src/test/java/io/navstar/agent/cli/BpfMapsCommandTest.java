@@ -7,6 +7,7 @@ import io.navstar.agent.lb.abi.LbBackendVip;
 import io.navstar.agent.lb.abi.LbFlow;
 import io.navstar.agent.lb.abi.LbFlowKey;
 import io.navstar.agent.lb.abi.LbVipKey;
+import io.navstar.agent.lb.kernel.FlowTable;
 import io.navstar.agent.lb.kernel.LbDataPlane;
 import io.navstar.agent.lb.kernel.LbSettings;
 import io.navstar.agent.lb.support.LbTestSupport;
@@ -41,7 +42,8 @@ class BpfMapsCommandTest {
     void flowsAndBackendVipsAreDecodedWithAddressesAsTextPortsInHostOrderAndFlagsByName() throws Exception {
         LbTestSupport.assumeRoot();
         pins = LbTestSupport.pinDirectory("maps");
-        try (LbDataPlane plane = LbDataPlane.open(LbSettings.forTests(pins)); Arena arena = Arena.ofConfined()) {
+        try (LbDataPlane plane = LbDataPlane.open(LbSettings.forTests(pins)); Arena arena = Arena.ofConfined();
+             FlowTable flows = new FlowTable(plane)) {
             LbFlowKey key = (LbFlowKey) LbFlowKey.CODEC.newFlyweight().wrap(arena.allocate(LbFlowKey.LAYOUT), 0);
             LbFlow flow = (LbFlow) LbFlow.CODEC.newFlyweight().wrap(arena.allocate(LbFlow.LAYOUT), 0);
             for (int port : new int[] {40000, 40001, 40002}) {
@@ -50,7 +52,7 @@ class BpfMapsCommandTest {
                 flow.clear().backendAddr(InetAddress.ofLiteral("2001:db8::2")).backendPort(8443)
                         .flags(Abi.FLOW_CLOSING | Abi.FLOW_REPLIED).backendId(5).vipId(2)
                         .expiresNs(System.nanoTime() + 60_000_000_000L);
-                plane.map("lb_flows").put(key.segment(), flow.segment());
+                flows.put(key.segment(), flow.segment(), System.nanoTime());
             }
             LbVipKey endpoint = (LbVipKey) LbVipKey.CODEC.newFlyweight().wrap(arena.allocate(LbVipKey.LAYOUT), 0);
             endpoint.clear().addr(InetAddress.ofLiteral("10.0.1.2")).port(8080).proto(17).family(Abi.AF_INET);
@@ -61,7 +63,7 @@ class BpfMapsCommandTest {
 
         StringWriter out = new StringWriter();
         int code = NavstarCommand.execute(new PrintWriter(out, true), new PrintWriter(new StringWriter(), true),
-                "bpf", "maps", "lb_flows", "lb_backend_vips", "--pin-dir", pins.toString(), "--limit", "2", "-o", "json");
+                "bpf", "maps", "lb_flow_buckets", "lb_backend_vips", "--pin-dir", pins.toString(), "--limit", "2", "-o", "json");
         assertEquals(0, code, out.toString());
         JsonNode maps = JSON.readTree(out.toString()).path("maps");
 
@@ -71,7 +73,7 @@ class BpfMapsCommandTest {
                 + "\"flags\":[\"shared\"]}]", backendVips.path("rows").toString());
 
         JsonNode flows = maps.get(1);
-        assertEquals(List.of("lb_flows", "lru_hash", "3", "2", "1"), List.of(flows.path("name").asText(),
+        assertEquals(List.of("lb_flow_buckets", "array", "3", "2", "1"), List.of(flows.path("name").asText(),
                 flows.path("type").asText(), flows.path("entries").asText(), String.valueOf(flows.path("rows").size()),
                 flows.path("omitted").asText()));
         JsonNode row = flows.path("rows").get(0);
@@ -90,7 +92,7 @@ class BpfMapsCommandTest {
 
         StringWriter table = new StringWriter();
         NavstarCommand.execute(new PrintWriter(table, true), new PrintWriter(new StringWriter(), true),
-                "bpf", "maps", "lb_flows", "--pin-dir", pins.toString(), "--limit", "2");
-        assertTrue(table.toString().contains("\nlb_flows (first 2, 1 more; --limit)\nSRC "), table.toString());
+                "bpf", "maps", "lb_flow_buckets", "--pin-dir", pins.toString(), "--limit", "2");
+        assertTrue(table.toString().contains("\nlb_flow_buckets (first 2, 1 more; --limit)\nSRC "), table.toString());
     }
 }

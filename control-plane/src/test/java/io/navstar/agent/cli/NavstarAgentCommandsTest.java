@@ -255,7 +255,7 @@ class NavstarAgentCommandsTest {
         assertEquals(0, maps.code(), maps.toString());
         List<Map<String, List<String>>> summary = Tables.parse(maps.outLines());
         List<String> names = summary.stream().map(r -> cell(r, "MAP")).toList();
-        assertTrue(names.containsAll(List.of("lb_vips", "lb_backends", "lb_flows", "lb_maglev_tables", "lb_config", "lb_events")),
+        assertTrue(names.containsAll(List.of("lb_vips", "lb_backends", "lb_flow_buckets", "lb_maglev_tables", "lb_config", "lb_events")),
                 names.toString());
         Map<String, List<String>> config = summary.get(names.indexOf("lb_config"));
         assertEquals(List.of("array", "1", "1"), List.of(cell(config, "TYPE"), cell(config, "ENTRIES"),

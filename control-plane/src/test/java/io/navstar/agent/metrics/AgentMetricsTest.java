@@ -132,7 +132,7 @@ class AgentMetricsTest {
                 Map.of(LbDropReason.NO_VIP, 4L),
                 new LbStatistics.Housekeeping(1, 2, 3, Duration.ofMillis(4), Duration.ofSeconds(5)),
                 0, 1, Duration.ZERO, new LbStatistics.ApplyLatency(applyBuckets, 0),
-                Map.of("lb_flows", 1_000_000L, "lb_maglev_tables", 600_000L));
+                Map.of("lb_flow_buckets", 1_000_000L, "lb_maglev_tables", 600_000L));
     }
 
     @AfterAll

@@ -1,6 +1,5 @@
 package io.navstar.bench.lb;
 
-import io.navstar.agent.lb.kernel.FlowReaper;
 import io.navstar.agent.lb.kernel.KernelLbTables;
 import io.navstar.agent.lb.kernel.LbDataPlane;
 import io.navstar.agent.lb.kernel.LbSettings;
@@ -51,15 +50,18 @@ public class LbProgramBench {
      */
     static final int FLOWS = Integer.getInteger("lb.bench.flows", 1 << 18);
     /**
-     * With system property {@code lb.bench.full=true} the connection table is filled before measuring (FLOWS flows of
-     * other clients), so every new flow's insert evicts the least recently used entry, as on a node whose table has
-     * filled with flows nobody reaped; with {@code lb.bench.full=reaped} it is filled and then emptied by
-     * {@link FlowReaper} as if those flows had all expired, as the agent keeps it; otherwise new flows go into
-     * free entries of a table never filled.
+     * With system property {@code lb.bench.full=true} the connection table is filled before measuring (FLOWS live
+     * flows of other clients), so every new flow's insert evicts a live flow; with {@code lb.bench.full=expired} it is
+     * filled with flows that have all expired when the measuring starts (TCP timeout {@link #EXPIRED_TIMEOUT}), whose
+     * ways an insert takes as free ones, as on a node whose table holds many finished flows; otherwise new flows go
+     * into free ways of a table never filled.
      */
     static final String FILL = System.getProperty("lb.bench.full", "false");
     static final boolean FULL = !FILL.equals("false");
-    static final boolean REAPED = FILL.equals("reaped");
+    static final boolean EXPIRED = FILL.equals("expired");
+    /** The TCP timeout of lb.bench.full=expired: the fill's flows expire this long after it (the tracked flow's
+     * packets keep it alive). */
+    static final java.time.Duration EXPIRED_TIMEOUT = java.time.Duration.ofSeconds(2);
 
     private Path pins;
     private LbDataPlane plane;
@@ -81,6 +83,9 @@ public class LbProgramBench {
     public void setup() {
         pins = Path.of("/sys/fs/bpf", "nsn" + ProcessHandle.current().pid() + "-bench-prog");
         LbSettings settings = LbSettings.forTests(pins);
+        if (EXPIRED) {
+            settings = settings.withTimeouts(EXPIRED_TIMEOUT, settings.tcpClosing(), settings.udpTimeout());
+        }
         plane = LbDataPlane.open(settings.withSizes(settings.maxVips(), settings.maxBackends(), FLOWS));
         try (KernelLbTables tables = new KernelLbTables(plane)) {
             Reconciler.recover(tables, 1000).apply(DesiredStateJson.parse("{\"vips\":[{\"vip\":\"11.0.0.1:80\","
@@ -113,9 +118,12 @@ public class LbProgramBench {
         if (FULL) {
             fill();
         }
-        if (REAPED) {
-            // the fill's flows live an hour: two hours on, every one of them has expired
-            new FlowReaper(plane).reap(System.nanoTime() + java.time.Duration.ofHours(2).toNanos());
+        if (EXPIRED) {
+            try {
+                Thread.sleep(EXPIRED_TIMEOUT.plusSeconds(2)); // the data plane's coarse expiry rounds down to ~1 s
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         ingress.testRun(tcp4("10.0.1.2", 40001, "11.0.0.1", 80, 0x02, 64)); // the tracked flow's SYN
         forwarded = ingress.testRun(ack).dataOut();
@@ -136,21 +144,13 @@ public class LbProgramBench {
         drainEvents();
     }
 
-    /** Entries in the connection table now (walks its keys). */
+    /** Flows in the connection table now, expired or not. */
     int flowEntries() {
-        var flows = plane.map("lb_flows");
-        try (var arena = java.lang.foreign.Arena.ofConfined()) {
-            var key = arena.allocate(flows.keySize());
-            var next = arena.allocate(flows.keySize());
-            int count = 0;
-            int rc = flows.nextKey(java.lang.foreign.MemorySegment.NULL, next);
-            while (rc == 0) {
-                count++;
-                key.copyFrom(next);
-                rc = flows.nextKey(key, next);
-            }
-            return count;
+        long[] count = {0};
+        try (var table = new io.navstar.agent.lb.kernel.FlowTable(plane)) {
+            table.forEachPublished((segment, keyOffset, flowOffset) -> count[0]++);
         }
+        return (int) count[0];
     }
 
     /**

@@ -17,10 +17,11 @@ import java.util.Map;
  * the JVM to one CPU ({@code jmh/scripts/lb-kernel-time.sh} does, with taskset). Run:
  * {@code java --enable-native-access=ALL-UNNAMED -cp benchmarks.jar io.navstar.bench.lb.LbProgramKernelTime [calls]}.
  * System properties {@code lb.bench.flows} (table size) and {@code lb.bench.full} ({@code true}: fill the table
- * first, so new flows evict; {@code reaped}: fill it, then reap it) choose the table's state; see {@link LbProgramBench}. Targets (issue 16): tracked <= 2.0x floor,
- * new <= 6x floor (issue 3 asked 2.5x and 10x). With {@code -Dnavstar.bench.results} (a script's {@code BENCH_RESULTS})
- * each program's interquartile mean is also written for the report, per mode and table state, against the mode's empty
- * program ({@link ResultLines}). Single-threaded; needs root.
+ * first, so new flows evict; {@code expired}: fill it with flows that then expire) choose the table's state; see
+ * {@link LbProgramBench}. Targets (issue 16): tracked <= 2.0x floor, new <= 6x floor (issue 3 asked 2.5x and 10x).
+ * With {@code -Dnavstar.bench.results} (a script's {@code BENCH_RESULTS}) each program's interquartile mean is also
+ * written for the report, per mode and table state, against the mode's empty program ({@link ResultLines}).
+ * Single-threaded; needs root.
  */
 public final class LbProgramKernelTime {
     /** The empty program of a mode's hook, every other program's baseline. */
@@ -77,7 +78,7 @@ public final class LbProgramKernelTime {
             Summary xf = xdp.get(FLOOR);
             System.out.printf("kernel-timed ns/packet over %d calls (min / median / interquartile mean); connection table"
                     + " of %d entries %s, %d entries after the run%n", calls, LbProgramBench.FLOWS,
-                    LbProgramBench.REAPED ? "filled, then emptied by FlowReaper as if every flow had expired"
+                    LbProgramBench.EXPIRED ? "filled with flows that have all expired"
                             : LbProgramBench.FULL ? "filled before the run (every new flow evicts one)" : "empty before the run",
                     entriesAfter);
             System.out.printf("  tc:  empty program (floor) %4d / %4d / %6.1f%n", f.min, f.median, f.iqMean);
@@ -90,7 +91,7 @@ public final class LbProgramKernelTime {
             xdp.get("tracked flow").print("xdp: tracked flow         ", xf);
             xdp.get("new flow").print("xdp: new flow             ", xf);
             tc.get("xdp mode's veth ingress pass").print("xdp: veth ingress pass    ", f);
-            String table = LbProgramBench.REAPED ? "reaped" : LbProgramBench.FULL ? "full" : "empty";
+            String table = LbProgramBench.EXPIRED ? "expired" : LbProgramBench.FULL ? "full" : "empty";
             ResultLines.fromSystemProperties().ifPresent(results -> {
                 record(results, "tc ns per packet, table " + table, tc);
                 record(results, "xdp ns per packet, table " + table, xdp);

@@ -43,8 +43,8 @@ public final class Abi {
 
     /** Every mirrored struct's layout, for the BTF drift test. */
     public static final List<StructLayout> LAYOUTS = List.of(LbVipKey.LAYOUT, LbVipInfo.LAYOUT, LbBackend.LAYOUT,
-            LbFlowKey.LAYOUT, LbFlow.LAYOUT, LbReverseNat.LAYOUT, LbSockVip.LAYOUT, LbSockVips.LAYOUT, LbConfig.LAYOUT,
-            LbStats.LAYOUT, LbBackendVip.LAYOUT);
+            LbFlowKey.LAYOUT, LbFlow.LAYOUT, LbFlowWay.LAYOUT, LbFlowBucket.LAYOUT, LbReverseNat.LAYOUT, LbSockVip.LAYOUT,
+            LbSockVips.LAYOUT, LbConfig.LAYOUT, LbStats.LAYOUT, LbBackendVip.LAYOUT);
 
     private Abi() {
     }

@@ -50,7 +50,7 @@ public enum LbDropReason {
     REWRITE_FAILED(9, "rewrite_failed"),
     /** Sending a hairpin packet back out of the interface it came in on failed: dropped. */
     TURNAROUND_FAILED(10, "turnaround_failed"),
-    /** lb_flows took no entry for a new flow; the packet still went to its backend. */
+    /** The connection table evicted a live flow for a new one, or took none; the packet still went to its backend. */
     FLOW_TABLE_FULL(11, "flow_table_full"),
     /** lb_reverse took no entry for a new flow; its replies may show the backend's address. */
     REVERSE_TABLE_FULL(12, "reverse_table_full"),

@@ -17,7 +17,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 
 /**
- * Value of lb_flows: where a tracked flow goes (replies find it too, through {@link LbBackendVip}). The Java mirror of {@code struct lb_flow} in bpf/include/lb_structs.h
+ * A connection-table flow (in its way, {@link LbFlowWay}): where a tracked flow goes (replies find it too, through {@link LbBackendVip}). The Java mirror of {@code struct lb_flow} in bpf/include/lb_structs.h
  * (LbAbiLayoutTest checks it against the built objects' BTF):
  * <pre>
  * struct lb_flow {

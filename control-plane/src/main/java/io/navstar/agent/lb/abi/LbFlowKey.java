@@ -17,7 +17,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 
 /**
- * Key of lb_flows and lb_reverse: a 5-tuple as the packet carries it. The Java mirror of {@code struct lb_flow_key} in bpf/include/lb_structs.h
+ * Key of the connection table (in its ways, {@link LbFlowWay}) and of lb_reverse: a 5-tuple as the packet carries it. The Java mirror of {@code struct lb_flow_key} in bpf/include/lb_structs.h
  * (LbAbiLayoutTest checks it against the built objects' BTF):
  * <pre>
  * struct lb_flow_key {

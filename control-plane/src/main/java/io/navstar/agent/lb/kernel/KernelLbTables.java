@@ -483,7 +483,7 @@ public final class KernelLbTables implements KernelTables, AutoCloseable {
      * @param removedEndpoints those of them no live flow used, now deleted
      * @param vipBits          lb_vip_filter bits cleared
      * @param backendBits      lb_backend_filter bits cleared
-     * @param liveFlows        live lb_flows and lb_reverse entries read (0: nothing was stale, no flow was read)
+     * @param liveFlows        live connection-table and lb_reverse entries read (0: nothing was stale, no flow was read)
      */
     public record SweepReport(int staleEndpoints, int removedEndpoints, int vipBits, int backendBits, long liveFlows) {
     }
@@ -591,9 +591,9 @@ public final class KernelLbTables implements KernelTables, AutoCloseable {
         }
 
         /**
-         * Reads lb_flows and lb_reverse (batched; about 0.4 s for a million flows) when something is stale, and keeps
+         * Reads the connection table and lb_reverse (batched) when something is stale, and keeps
          * the addresses and stale endpoints of every live flow. A flow is live while its expires_ns is ahead of nowNs
-         * (CLOCK_MONOTONIC, as bpf_ktime_get_ns; System.nanoTime() on Linux); a dead entry the LRU still holds is
+         * (CLOCK_MONOTONIC, as bpf_ktime_get_ns; System.nanoTime() on Linux); a dead entry a table still holds is
          * treated by the programs as absent (lb_nat.h), so forgetting its addresses changes nothing for its packets.
          */
         public void scanFlows(long nowNs) {
@@ -604,18 +604,17 @@ public final class KernelLbTables implements KernelTables, AutoCloseable {
             LbFlowKey flowKey = LbFlowKey.CODEC.newFlyweight();
             try (Arena local = Arena.ofConfined()) {
                 LbFlow flow = LbFlow.CODEC.newFlyweight();
-                forEachEntry(plane.map("lb_flows"), local, (keys, at, values, valueAt) -> {
-                    flow.wrap(values, valueAt);
-                    if (flow.expiresNs() - nowNs > 0) {
-                        liveFlows++;
-                        AddressFilter.set(vipBits, keys, at + 16);        // the key's dst: the VIP
-                        AddressFilter.set(backendBits, values, valueAt);  // backend_addr
-                        if (flow.backendPort() != 0 && hasBit(staleBits, values, valueAt)) {
-                            flowKey.wrap(keys, at);
+                try (FlowTable table = new FlowTable(plane)) {
+                    liveFlows += table.forEachLive(nowNs, (ways, at, valueAt) -> {
+                        flow.wrap(ways, valueAt);
+                        AddressFilter.set(vipBits, ways, at + 16);      // the key's dst: the VIP
+                        AddressFilter.set(backendBits, ways, valueAt);  // backend_addr
+                        if (flow.backendPort() != 0 && hasBit(staleBits, ways, valueAt)) {
+                            flowKey.wrap(ways, at);
                             used.add(new Endpoint(flow.backendAddr(flowKey.family()), flow.backendPort()));
                         }
-                    }
-                });
+                    });
+                }
                 LbReverseNat reverse = LbReverseNat.CODEC.newFlyweight();
                 forEachEntry(plane.map("lb_reverse"), local, (keys, at, values, valueAt) -> {
                     reverse.wrap(values, valueAt);

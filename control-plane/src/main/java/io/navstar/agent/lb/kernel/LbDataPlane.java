@@ -44,9 +44,10 @@ public final class LbDataPlane implements AutoCloseable {
      * Maps an earlier data plane pinned that this one no longer has, unpinned once this one has loaded, so the kernel
      * frees each when the earlier programs that use it are replaced. lb_sock_nat: sock mode's reverse translation
      * before it moved into socket storage (lb_sock_vips); sockets connected before the change then show their
-     * backend to getpeername().
+     * backend to getpeername(). lb_flows: the connection table as an LRU hash, before lb_flow_buckets (FlowTable); the
+     * flows it tracked are forgotten, and their next packets pick a backend again from the same Maglev tables.
      */
-    static final List<String> RETIRED_MAPS = List.of("lb_sock_nat");
+    static final List<String> RETIRED_MAPS = List.of("lb_sock_nat", FlowTable.RETIRED_MAP);
 
     private final LbSettings settings;
     private final List<BpfObject> objects;
@@ -74,7 +75,7 @@ public final class LbDataPlane implements AutoCloseable {
                 .withMaxEntries("lb_backends", settings.maxBackends())
                 .withMaxEntries("lb_backend_stats", settings.maxBackends())
                 .withMaxEntries("lb_backend_vips", backendVips)
-                .withMaxEntries("lb_flows", settings.maxFlows())
+                .withMaxEntries(FlowTable.MAP, FlowTable.bucketCount(settings.maxFlows()))
                 .withMaxEntries("lb_reverse", settings.maxFlows())
                 .withMaxEntries("lb_maglev_tables", settings.maxVips());
         List<BpfObject> loaded = new ArrayList<>();
@@ -108,14 +109,15 @@ public final class LbDataPlane implements AutoCloseable {
      * The settings with the sizes of the maps already pinned, where an earlier agent pinned them: a pinned map is
      * reused only at its own size, and keeping it keeps its flows and VIPs, so a restart never fails or drops
      * connections because the defaults moved (another node memory, another navstar version) or the config changed
-     * sizes. The sizes of lb_vips, lb_backends and lb_flows decide those of the maps sized with them. To resize, stop
-     * the agent and remove the pins ({@code navstar bpf uninstall}).
+     * sizes. The sizes of lb_vips, lb_backends and lb_reverse decide those of the maps sized with them (lb_reverse
+     * holds max flows entries, lb_flow_buckets {@link FlowTable#bucketCount} buckets for as many flows). To resize,
+     * stop the agent and remove the pins ({@code navstar bpf uninstall}).
      */
     static LbSettings adoptPinnedSizes(LbSettings settings) {
         Path pins = settings.pinDirectory();
         int vips = pinnedMaxEntries(pins.resolve("lb_vips"), settings.maxVips());
         int backends = pinnedMaxEntries(pins.resolve("lb_backends"), settings.maxBackends());
-        int flows = pinnedMaxEntries(pins.resolve("lb_flows"), settings.maxFlows());
+        int flows = pinnedMaxEntries(pins.resolve("lb_reverse"), settings.maxFlows());
         if (vips != settings.maxVips() || backends != settings.maxBackends() || flows != settings.maxFlows()) {
             LOG.warn("the maps pinned under {} hold {} VIPs, {} backends and {} flows, the settings ask for {}, {} and {}:"
                     + " keeping the pinned sizes (remove the pins to resize)", pins, vips, backends, flows,

@@ -4,7 +4,7 @@ import io.navstar.agent.lb.abi.Abi;
 import io.navstar.agent.lb.abi.LbBackend;
 import io.navstar.agent.lb.abi.LbBackendVip;
 import io.navstar.agent.lb.abi.LbConfig;
-import io.navstar.agent.lb.abi.LbFlow;
+import io.navstar.agent.lb.abi.LbFlowBucket;
 import io.navstar.agent.lb.abi.LbFlowKey;
 import io.navstar.agent.lb.abi.LbReverseNat;
 import io.navstar.agent.lb.abi.LbStats;
@@ -113,7 +113,7 @@ public final class LbMapMemory {
         maps.put("lb_backend_stats", perCpuArray(backends, stats, cpus));
         maps.put("lb_backend_vips", hashNoPrealloc(backends, backends, LbVipKey.LAYOUT.byteSize(),
                 LbBackendVip.LAYOUT.byteSize()));
-        maps.put("lb_flows", lruHash(flows, LbFlowKey.LAYOUT.byteSize(), LbFlow.LAYOUT.byteSize()));
+        maps.put(FlowTable.MAP, array(FlowTable.bucketCount(flows), LbFlowBucket.LAYOUT.byteSize()));
         maps.put("lb_reverse", lruHash(flows, LbFlowKey.LAYOUT.byteSize(), LbReverseNat.LAYOUT.byteSize()));
         maps.put("lb_sock_vips", (long) MAP_OVERHEAD); // socket storage: its values live on their sockets
         maps.put("lb_vip_filter", array(Abi.ADDR_FILTER_WORDS, 8));
@@ -144,10 +144,13 @@ public final class LbMapMemory {
                 + hashElement(LbVipKey.LAYOUT.byteSize(), LbBackendVip.LAYOUT.byteSize()) + 2 * HASH_BUCKET;
     }
 
-    /** What one more flow costs in the two flow-sized tables (buckets at worst). */
+    /**
+     * What one more flow costs in the two flow-sized tables: a way of a connection-table bucket, and an lb_reverse
+     * element (its hash buckets at worst), for a count of flows that is a power of two (the buckets' count is one).
+     */
     static long perFlow() {
-        return hashElement(LbFlowKey.LAYOUT.byteSize(), LbFlow.LAYOUT.byteSize())
-                + hashElement(LbFlowKey.LAYOUT.byteSize(), LbReverseNat.LAYOUT.byteSize()) + 2 * 2 * HASH_BUCKET;
+        return round8(LbFlowBucket.LAYOUT.byteSize()) / LbFlowBucket.WAYS
+                + hashElement(LbFlowKey.LAYOUT.byteSize(), LbReverseNat.LAYOUT.byteSize()) + 2 * HASH_BUCKET;
     }
 
     /** The maps whose size does not depend on the settings' counts (filters, ring, counters, private maps). */

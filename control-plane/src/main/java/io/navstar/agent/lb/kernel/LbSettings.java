@@ -17,7 +17,8 @@ import java.util.Objects;
  * @param pinDirectory     bpffs directory of the pinned maps and links (production: /sys/fs/bpf/navstar)
  * @param maxVips          capacity of lb_vips, the per-VIP counters and the Maglev table slots
  * @param maxBackends      capacity of lb_backends, the per-backend counters and lb_backend_vips
- * @param maxFlows         capacity of the connection table and of the reverse-NAT table (LRU)
+ * @param maxFlows         flows the connection table holds at least (its buckets: {@link FlowTable#bucketCount}), and the
+ *                         reverse-NAT table (LRU) at most
  * @param minimumTableSize the smallest Maglev table M (see {@link Maglev#tableSize})
  * @param tcpTimeout       idle life of an established TCP flow
  * @param tcpClosing       life of a TCP flow after FIN or RST
@@ -62,7 +63,8 @@ public record LbSettings(
      * The maps of fixed size (event ring, filters, drop counters, the objects' own) come off first; of the rest, an
      * eighth goes to VIPs (entries, counters, table slots; at most 65,536), an eighth to backends (at most 262,144),
      * an eighth stays free for the Maglev tables VIPs will get (about 8 KiB each at the minimum M), and the flow
-     * tables take what is left (at most 16,777,216 flows). VIP and backend counts are powers of two, at least 256.
+     * tables take what is left (at most 16,777,216 flows, at least 4,096; a power of two when the connection table's
+     * buckets, a power of two, would otherwise take more). VIP and backend counts are powers of two, at least 256.
      */
     public static LbSettings defaults(long hostMemoryBytes, int possibleCpus) {
         long budget = hostMemoryBytes / MEMORY_SHARE_DIVISOR;
@@ -73,8 +75,14 @@ public record LbSettings(
         long flowBytes = rest - (long) vips * LbMapMemory.perVip(possibleCpus)
                 - (long) backends * LbMapMemory.perBackend(possibleCpus) - share;
         int flows = (int) Math.max(4096, Math.min(16_777_216, flowBytes / LbMapMemory.perFlow()));
-        return new LbSettings(PRODUCTION_PIN_DIRECTORY, vips, backends, flows, Maglev.DEFAULT_MINIMUM_SIZE,
-                Duration.ofHours(1), Duration.ofSeconds(10), Duration.ofMinutes(1), DEFAULT_HAIRPIN_V4, null);
+        LbSettings settings = new LbSettings(PRODUCTION_PIN_DIRECTORY, vips, backends, flows,
+                Maglev.DEFAULT_MINIMUM_SIZE, Duration.ofHours(1), Duration.ofSeconds(10), Duration.ofMinutes(1),
+                DEFAULT_HAIRPIN_V4, null);
+        if (LbMapMemory.modelTotal(settings, possibleCpus) > budget) {
+            // the connection table's buckets, a power of two, rounded past the budget: as many flows as they hold
+            settings = settings.withSizes(vips, backends, Math.max(4096, Integer.highestOneBit(flows)));
+        }
+        return settings;
     }
 
     /** The largest power of two at most {@code count}, kept within [min, max] (both powers of two). */

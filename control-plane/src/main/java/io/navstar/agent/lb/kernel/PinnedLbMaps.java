@@ -106,7 +106,8 @@ public final class PinnedLbMaps {
         Long entries = switch (name) {
             case "lb_vips" -> read(map, rows, PinnedLbMaps::vip);
             case "lb_backends" -> read(map, rows, PinnedLbMaps::backend);
-            case "lb_flows" -> read(map, rows, PinnedLbMaps::flow);
+            case FlowTable.MAP -> flowWays(map, rows);
+            case FlowTable.RETIRED_MAP -> read(map, rows, PinnedLbMaps::flow); // an earlier data plane's, until restart
             case "lb_reverse" -> read(map, rows, PinnedLbMaps::reverseNat);
             case "lb_backend_vips" -> read(map, rows, PinnedLbMaps::backendVip);
             case "lb_config" -> read(map, rows, PinnedLbMaps::config);
@@ -163,6 +164,18 @@ public final class PinnedLbMaps {
                 } else if (map.type() != MapType.ARRAY && map.type() != MapType.PERCPU_ARRAY) {
                     count[0]++; // a hash map's entry that has no decoder: counted, not shown
                 }
+            });
+        }
+        return count[0];
+    }
+
+    /** The connection table's published ways, expired or not, one row each; returns how many. */
+    private static long flowWays(BpfMap map, Rows rows) {
+        long[] count = {0};
+        try (FlowTable table = new FlowTable(map)) {
+            table.forEachPublished((ways, keyAt, flowAt) -> {
+                rows.add(flow(ways, keyAt, ways, flowAt));
+                count[0]++;
             });
         }
         return count[0];

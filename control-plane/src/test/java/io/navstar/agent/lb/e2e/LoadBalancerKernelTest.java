@@ -233,7 +233,7 @@ class LoadBalancerKernelTest {
         try {
             assertEquals(65_536, plane.map("lb_vips").maxEntries());
             assertEquals(65_536, plane.map("lb_vip_stats").maxEntries());
-            assertEquals(1_000_000, plane.map("lb_flows").maxEntries());
+            assertEquals(262_144, plane.map("lb_flow_buckets").maxEntries(), "1,000,000 flows, 4 a bucket, rounded up");
             assertEquals(1_000_000, plane.map("lb_reverse").maxEntries());
         } finally {
             plane.unpin();
@@ -310,7 +310,7 @@ class LoadBalancerKernelTest {
             assertEquals(flows + 5, value(metrics.registry(), "navstar_lb_vip_new_flows", "vip", vip), "one per curl");
             assertEquals(1, value(metrics.registry(), "navstar_lb_apply_duration_seconds"), "one apply timed");
             // the maps' kernel memory: lb_maglev_tables holds the VIP's table of 1,009 cells (8 bytes each)
-            assertTrue(value(metrics.registry(), "navstar_lb_map_memory_bytes", "map", "lb_flows") > 0);
+            assertTrue(value(metrics.registry(), "navstar_lb_map_memory_bytes", "map", "lb_flow_buckets") > 0);
             assertTrue(value(metrics.registry(), "navstar_lb_map_memory_bytes", "map", "lb_maglev_tables") >= 1009 * 8);
             assertPromtoolAccepts(metrics.scrape(null).body());
         } finally {

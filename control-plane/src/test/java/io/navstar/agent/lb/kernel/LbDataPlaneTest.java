@@ -33,7 +33,7 @@ class LbDataPlaneTest {
             // the defaults moved (another version, or the node's memory): the pins win, nothing is refused
             LbDataPlane restarted = LbDataPlane.open(LbSettings.forTests(pins).withSizes(2048, 8192, 100_000));
             try {
-                assertEquals(65_536, restarted.map("lb_flows").maxEntries());
+                assertEquals(65_536 / 4, restarted.map(FlowTable.MAP).maxEntries(), "buckets of 4 flows");
                 assertEquals(65_536, restarted.map("lb_reverse").maxEntries());
                 assertEquals(1024, restarted.map("lb_vip_stats").maxEntries());
                 assertEquals(1024, restarted.map("lb_maglev_tables").maxEntries());
@@ -105,6 +105,35 @@ class LbDataPlaneTest {
             LbDataPlane.open(LbSettings.forTests(pins)).close();
             assertFalse(Files.exists(retired), "lb_sock_nat unpinned: the kernel frees it with its last user");
             assertTrue(Files.exists(pins.resolve("lb_sock_vips")), "its successor is pinned");
+        } finally {
+            LbTestSupport.deleteTree(pins);
+        }
+    }
+
+    @Test
+    void aStartOverTheLruConnectionTableOfAnEarlierDataPlaneUnpinsItAndTracksFlowsInBuckets() throws Exception {
+        LbTestSupport.assumeRoot();
+        Path pins = LbTestSupport.pinDirectory("retired-flows");
+        try {
+            Files.createDirectories(pins);
+            Path retired = pins.resolve("lb_flows");
+            // the earlier data plane's table, and the reverse table it sized alike (its size is adopted)
+            try (BpfMap flows = BpfMap.create(new MapSpec("lb_flows", MapType.LRU_HASH, 40, 48, 4096, 0,
+                    Pinning.NONE, 0, 0, null, null, false));
+                 BpfMap reverse = BpfMap.create(new MapSpec("lb_reverse", MapType.LRU_HASH, 40, 56, 4096, 0,
+                         Pinning.NONE, 0, 0, null, null, false))) {
+                flows.pin(retired);
+                reverse.pin(pins.resolve("lb_reverse"));
+            }
+            LbDataPlane plane = LbDataPlane.open(LbSettings.forTests(pins));
+            try {
+                assertFalse(Files.exists(retired), "lb_flows unpinned: the kernel frees it with its last user");
+                assertEquals(4096, plane.settings().maxFlows(), "the pinned reverse table's size is kept");
+                assertEquals(1024, plane.map(FlowTable.MAP).maxEntries(), "its successor holds as many flows");
+            } finally {
+                plane.unpin();
+                plane.close();
+            }
         } finally {
             LbTestSupport.deleteTree(pins);
         }

@@ -84,6 +84,7 @@ class LbProgramTableTest {
     static LbDataPlane plane;
     static KernelLbTables tables;
     static LbCounters counters;
+    static FlowTable flowTable;
 
     @BeforeAll
     static void load() {
@@ -95,6 +96,7 @@ class LbProgramTableTest {
                 Duration.ofMinutes(1)));
         tables = new KernelLbTables(plane);
         counters = new LbCounters(plane);
+        flowTable = new FlowTable(plane);
         Reconciler.recover(tables, 1000).apply(DesiredStateJson.parse(STATE));
     }
 
@@ -102,6 +104,9 @@ class LbProgramTableTest {
     static void unload() {
         if (counters != null) {
             counters.close();
+        }
+        if (flowTable != null) {
+            flowTable.close();
         }
         if (tables != null) {
             tables.close();
@@ -429,7 +434,7 @@ class LbProgramTableTest {
             assertEquals(0, flow.flags() & Abi.FLOW_CLOSING);
 
             in.testRun(tcp("10.0.1.7", 42000, "11.0.0.1", 80, FIN | ACK, 2, 1, new byte[0]));
-            assertTrue(plane.map("lb_flows").get(key.segment(), flow.segment()));
+            assertTrue(flowTable.get(key.segment(), flow.segment()));
             now = System.nanoTime();
             long left = flow.expiresNs() - now;
             assertTrue(left > Duration.ofSeconds(6).toNanos() && left <= Duration.ofSeconds(7).toNanos(),
@@ -453,7 +458,7 @@ class LbProgramTableTest {
         }
     }
 
-    /** A key of lb_flows or lb_reverse for an IPv4 tuple, in arena. */
+    /** A key of the connection table or lb_reverse for an IPv4 tuple, in arena. */
     static LbFlowKey flowKey4(Arena arena, String src, int sport, String dst, int dport, int proto) {
         LbFlowKey key = LbFlowKey.CODEC.newFlyweight();
         key.wrap(arena.allocate(LbFlowKey.LAYOUT), 0);
@@ -461,11 +466,11 @@ class LbProgramTableTest {
                 .proto(proto).family(Abi.AF_INET);
     }
 
-    /** lb_flows' entry for key, in arena; fails the test when there is none. */
+    /** The connection table's entry for key, in arena; fails the test when there is none. */
     static LbFlow readFlow(Arena arena, LbFlowKey key) {
         LbFlow flow = LbFlow.CODEC.newFlyweight();
         flow.wrap(arena.allocate(LbFlow.LAYOUT), 0);
-        assertTrue(plane.map("lb_flows").get(key.segment(), flow.segment()), "lb_flows has the flow");
+        assertTrue(flowTable.get(key.segment(), flow.segment()), "the connection table has the flow");
         return flow;
     }
 
@@ -527,9 +532,9 @@ class LbProgramTableTest {
         try (Arena arena = Arena.ofConfined()) {
             LbFlowKey key = flowKey4(arena, "10.0.1.32", 47100, "11.0.0.5", 80, 6);
             LbFlow flow = readFlow(arena, key);
-            var flows = plane.map("lb_flows");
-            // the flow ended a second ago; the LRU still holds it, as it does until it needs the room
-            flows.put(key.segment(), flow.expiresNs(System.nanoTime() - Duration.ofSeconds(1).toNanos()).segment());
+            // the flow ended a second ago; the table still holds it, as it does until an insert needs the way
+            flowTable.put(key.segment(), flow.expiresNs(System.nanoTime() - Duration.ofSeconds(1).toNanos()).segment(),
+                    System.nanoTime());
         }
         // the client now reaches the backend straight from the same port: that connection's replies stay its own
         TestRun direct = out.testRun(reply);
@@ -590,7 +595,6 @@ class LbProgramTableTest {
         try (Arena arena = Arena.ofConfined()) {
             LbFlowKey key = flowKey4(arena, "10.0.1.40", 49000, "11.0.0.1", 80, 6);
             LbFlow flow = readFlow(arena, key);
-            var flows = plane.map("lb_flows");
             assertEquals(Abi.FLOW_CSUM, flow.flags() & Abi.FLOW_CSUM, "the difference is stored");
             // 10.0.1.40 -> 11.0.0.1 becomes 10.0.1.40 -> 10.0.2.2; port 80 becomes 8080
             int addr = foldedDifference(new byte[] {10, 0, 1, 40, 11, 0, 0, 1}, new byte[] {10, 0, 1, 40, 10, 0, 2, 2});
@@ -604,12 +608,12 @@ class LbProgramTableTest {
             assertArrayEquals(expected, xdp.testRun(ack).dataOut());
 
             // a wrong stored difference shows in the output: the programs use it rather than computing their own
-            flows.put(key.segment(), flow.csumDiff(flow.csumDiff() ^ 0x0001_0000).segment());
+            flowTable.put(key.segment(), flow.csumDiff(flow.csumDiff() ^ 0x0001_0000).segment(), System.nanoTime());
             assertTrue(!checksumsValid(in.testRun(ack).dataOut()), "tc used the stored difference");
             assertTrue(!checksumsValid(xdp.testRun(ack).dataOut()), "xdp used the stored difference");
 
             // an entry written by an older program (no LB_FLOW_F_CSUM, zero difference) is computed per packet
-            flows.put(key.segment(), flow.flags(flow.flags() & ~Abi.FLOW_CSUM).csumDiff(0).segment());
+            flowTable.put(key.segment(), flow.flags(flow.flags() & ~Abi.FLOW_CSUM).csumDiff(0).segment(), System.nanoTime());
             assertArrayEquals(expected, in.testRun(ack).dataOut());
             assertArrayEquals(expected, xdp.testRun(ack).dataOut());
         }

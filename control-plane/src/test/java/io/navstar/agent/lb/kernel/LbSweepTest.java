@@ -79,13 +79,12 @@ class LbSweepTest {
     }
 
     private void expire(String client, int port, String vip) {
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofConfined(); FlowTable flows = new FlowTable(plane)) {
             LbFlowKey key = flowKey4(arena, client, port, vip, 80, 6);
             LbFlow flow = LbFlow.CODEC.newFlyweight();
             flow.wrap(arena.allocate(LbFlow.LAYOUT), 0);
-            var flows = plane.map("lb_flows");
-            assertTrue(flows.get(key.segment(), flow.segment()), "lb_flows has the flow");
-            flows.put(key.segment(), flow.expiresNs(System.nanoTime() - 1_000_000_000L).segment());
+            assertTrue(flows.get(key.segment(), flow.segment()), "the connection table has the flow");
+            flows.put(key.segment(), flow.expiresNs(System.nanoTime() - 1_000_000_000L).segment(), System.nanoTime());
         }
     }
 
