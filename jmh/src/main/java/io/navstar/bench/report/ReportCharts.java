@@ -26,6 +26,8 @@ import org.knowm.xchart.style.Styler;
 final class ReportCharts {
     private static final int WIDTH = 800;
     private static final int HEIGHT = 420;
+    /** The widest a chart of ratios grows to fit its subjects' names. */
+    private static final int MAX_WIDTH = 1600;
 
     /** A chart written to the report's directory: its file name there, and its title. */
     record Png(String file, String title) {
@@ -68,14 +70,15 @@ final class ReportCharts {
 
     /** One bar per subject: its throughput as a fraction of the baseline's (1.0 = as fast as the baseline). */
     Png ratios(String title, String baseline, List<String> subjects, List<Double> ratios) throws IOException {
-        CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title(title)
+        // XChart leaves out every other name under the bars when the longest, times the bars, does not fit across
+        // (rotation does not count), so the chart widens to give each bar its longest name (about 9 pixels a character)
+        int longest = subjects.stream().mapToInt(String::length).max().orElse(0);
+        int width = Math.min(MAX_WIDTH, Math.max(WIDTH, subjects.size() * (longest * 9 + 30) + 120));
+        CategoryChart chart = new CategoryChartBuilder().width(width).height(HEIGHT).title(title)
                 .xAxisTitle("subject").yAxisTitle("ratio to " + baseline).build();
         chart.getStyler().setLegendVisible(false);
         chart.getStyler().setLabelsVisible(true);
         chart.getStyler().setYAxisDecimalPattern("0.00"); // the bars' labels too, as the ratio tables print them
-        // slanted when the names, side by side, would not fit under the bars (about 7 pixels a character)
-        int characters = subjects.stream().mapToInt(subject -> subject.length() + 2).sum();
-        chart.getStyler().setXAxisLabelRotation(characters * 7 > WIDTH - 100 ? 30 : 0);
         chart.addSeries("ratio to " + baseline, subjects, ratios);
         return write(chart, title);
     }
