@@ -110,7 +110,7 @@ final class LbCollector implements MultiCollector {
                 counter("navstar_lb_swept_address_filter_entries",
                         "Address filter entries (one bit each) cleared by sweeps.",
                         housekeeping.sweptFilterBits()),
-                counter("navstar_lb_reaped_flows", "Expired connection-table entries deleted by the reaper.",
+                counter("navstar_lb_reaped_flows", "Expired reverse-NAT entries (lb_reverse) deleted by the reaper.",
                         housekeeping.reapedFlows()),
                 gauge("navstar_lb_last_reap_duration_seconds", "How long the last reaping round took.",
                         housekeeping.lastReap().toNanos() / Families.NANOS_PER_SECOND),
