@@ -7,6 +7,7 @@ import io.navstar.dns.upstream.Forwarder;
 import io.navstar.dns.upstream.Upstream;
 import io.navstar.dns.upstream.UpstreamGroup;
 import io.navstar.dns.zone.ZoneSource;
+import io.navstar.sys.Errno;
 import io.navstar.sys.Libc;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -20,6 +21,7 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.SocketProtocolFamily;
+import io.netty.channel.unix.Errors;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
@@ -150,6 +152,30 @@ public final class DnsServer implements AutoCloseable {
             adopt(requested);
             return;
         }
+        for (int attempt = 1; ; attempt++) {
+            int udpBefore = udpSockets.size();
+            InetSocketAddress address = bindUdp(requested);
+            SocketProtocolFamily tcpFamily = family(address);
+            io.netty.channel.ChannelFuture tcp = tcpServer(() -> new EpollServerSocketChannel(tcpFamily)).bind(address);
+            tcp.await();
+            // Port 0: UDP picked a free port, which TCP may not have (the two protocols' ports are separate): pick
+            // again rather than fail a start that asked for any port.
+            if (!tcp.isSuccess() && requested.getPort() == 0 && attempt < ANY_PORT_ATTEMPTS
+                    && tcp.cause() instanceof Errors.NativeIoException e && e.expectedErr() == -Errno.EADDRINUSE) {
+                List<UdpQuerySocket> taken = udpSockets.subList(udpBefore, udpSockets.size());
+                taken.forEach(UdpQuerySocket::closeOnLoop);
+                taken.clear();
+                continue;
+            }
+            channels.add(bindOrExplain(tcp, address));
+            bound.add(address);
+            LOG.info("DNS serving {} on UDP ({} reuseport sockets) and TCP", address, config.eventLoops());
+            return;
+        }
+    }
+
+    /** Binds the UDP sockets of an address, one per loop; returns it with the port the first got when it asked 0. */
+    private InetSocketAddress bindUdp(InetSocketAddress requested) throws InterruptedException {
         InetSocketAddress address = requested;
         boolean first = true; // binds alone: the others join its reuseport group, nobody else's
         for (EventExecutor executor : group) {
@@ -171,10 +197,7 @@ public final class DnsServer implements AutoCloseable {
                 address = new InetSocketAddress(address.getAddress(), socket.port());
             }
         }
-        SocketProtocolFamily tcpFamily = family(address);
-        channels.add(bindOrExplain(tcpServer(() -> new EpollServerSocketChannel(tcpFamily)).bind(address), address));
-        bound.add(address);
-        LOG.info("DNS serving {} on UDP ({} reuseport sockets) and TCP", address, config.eventLoops());
+        return address;
     }
 
     /**
@@ -240,6 +263,8 @@ public final class DnsServer implements AutoCloseable {
                 });
     }
 
+    /** Tries of a start on port 0 whose TCP listener found the port UDP picked taken (see {@link #bind}). */
+    private static final int ANY_PORT_ATTEMPTS = 8;
     private static final String PRODUCTION_HINT = " (is the address on an interface of this namespace? The agent puts"
             + " Spartan's addresses on an interface of their own, dns.interface)";
 
