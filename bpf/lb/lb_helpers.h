@@ -151,18 +151,27 @@ static __always_inline struct lb_backend *lb_pick_backend(const struct lb_vip_in
 	return bpf_map_lookup_elem(&lb_backends, id);
 }
 
-/* Counts a packet (or a sock-mode call) of a VIP in lb_vip_stats: a new flow it gave a backend, or one it refused. */
-static __always_inline void lb_count_vip(__u32 vip_id, __u64 bytes, int new_flow, int refused)
+/* Counts a packet (or a sock-mode call) in slot id of stats_map (lb_vip_stats or lb_backend_stats), and a new flow
+ * when it opened one; returns the slot for the counter only that map has, or NULL. */
+static __always_inline struct lb_stats *lb_count(void *stats_map, __u32 id, __u64 bytes, int new_flow)
 {
-	struct lb_stats *s = bpf_map_lookup_elem(&lb_vip_stats, &vip_id);
+	struct lb_stats *s = bpf_map_lookup_elem(stats_map, &id);
 
 	if (!s)
-		return;
+		return NULL;
 	s->packets += 1;
 	s->bytes += bytes;
 	if (new_flow)
 		s->new_flows += 1;
-	if (refused)
+	return s;
+}
+
+/* Counts a packet (or a sock-mode call) of a VIP in lb_vip_stats: a new flow it gave a backend, or one it refused. */
+static __always_inline void lb_count_vip(__u32 vip_id, __u64 bytes, int new_flow, int refused)
+{
+	struct lb_stats *s = lb_count(&lb_vip_stats, vip_id, bytes, new_flow);
+
+	if (s && refused)
 		s->refused_flows += 1;
 }
 
@@ -170,15 +179,9 @@ static __always_inline void lb_count_vip(__u32 vip_id, __u64 bytes, int new_flow
  * reply. */
 static __always_inline void lb_count_backend(__u32 backend_id, __u64 bytes, int new_flow, int first_reply)
 {
-	struct lb_stats *s = bpf_map_lookup_elem(&lb_backend_stats, &backend_id);
+	struct lb_stats *s = lb_count(&lb_backend_stats, backend_id, bytes, new_flow);
 
-	if (!s)
-		return;
-	s->packets += 1;
-	s->bytes += bytes;
-	if (new_flow)
-		s->new_flows += 1;
-	if (first_reply)
+	if (s && first_reply)
 		s->replied_flows += 1;
 }
 
