@@ -263,8 +263,12 @@ public final class DnsServer implements AutoCloseable {
                 });
     }
 
-    /** Tries of a start on port 0 whose TCP listener found the port UDP picked taken (see {@link #bind}). */
-    private static final int ANY_PORT_ATTEMPTS = 8;
+    /**
+     * Tries of a start on port 0 whose TCP listener found the port UDP picked taken (see {@link #bind}). The kernel
+     * picks uniformly in the ephemeral range, so with a fraction f of it held by TCP a start fails with f^32: never
+     * in practice, and one in 4 billion in AnyPortStartTest's range of two ports (8 tries failed 1 start in 256).
+     */
+    private static final int ANY_PORT_ATTEMPTS = 32;
     private static final String PRODUCTION_HINT = " (is the address on an interface of this namespace? The agent puts"
             + " Spartan's addresses on an interface of their own, dns.interface)";
 
