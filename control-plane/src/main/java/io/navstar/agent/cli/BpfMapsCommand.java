@@ -24,8 +24,8 @@ import java.util.concurrent.Callable;
 /**
  * {@code navstar bpf maps [MAP...]}: navstar's pinned maps decoded ({@link PinnedLbMaps}): a summary of every map
  * (type, entries, capacity, key and value sizes, memory), then each map's entries as a table; {@code -o json}
- * prints {@code {"pin_dir": ..., "maps": [{"name", "type", "key_size", "value_size", "max_entries", "entries",
- * "memory_bytes", "memory_source": "kernel"|"estimate", "rows": [...], "omitted"}]}}. Reads only: safe while the
+ * prints {@code {"pin_dir": ..., "maps": [{"name", "type", "key_size", "value_size", "max_entries", "capacity",
+ * "entries", "memory_bytes", "memory_source": "kernel"|"estimate", "rows": [...], "omitted"}]}}. Reads only: safe while the
  * agent runs. Stateless.
  */
 @Command(name = "maps", description = {"Show navstar's pinned maps decoded: each map's entries, capacity and "
@@ -80,6 +80,7 @@ final class BpfMapsCommand implements Callable<Integer> {
                 fields.put("key_size", map.keySize());
                 fields.put("value_size", map.valueSize());
                 fields.put("max_entries", map.maxEntries());
+                fields.put("capacity", map.capacity());
                 fields.put("entries", map.entries());
                 fields.put("memory_bytes", map.memoryBytes());
                 fields.put("memory_source", map.kernelMemlock() ? "kernel" : "estimate");
@@ -91,9 +92,12 @@ final class BpfMapsCommand implements Callable<Integer> {
             Output.json(out, document);
             return 0;
         }
-        Output.Table summary = new Output.Table("MAP", "TYPE", "ENTRIES", "MAX ENTRIES", "KEY", "VALUE", "MEMORY");
+        // CAPACITY is in ENTRIES' unit (flows for the connection table, whose kernel entries are buckets of flows)
+        Output.Table summary = new Output.Table("MAP", "TYPE", "ENTRIES", "CAPACITY", "MAX ENTRIES", "KEY", "VALUE",
+                "MEMORY");
         for (PinnedLbMaps.MapDump map : maps) {
-            summary.row(map.name(), map.type(), map.entries(), map.maxEntries(), map.keySize(), map.valueSize(),
+            summary.row(map.name(), map.type(), map.entries(), map.capacity(), map.maxEntries(), map.keySize(),
+                    map.valueSize(),
                     bytes(map.memoryBytes()) + (map.kernelMemlock() ? "" : " (estimate)"));
         }
         summary.print(out);

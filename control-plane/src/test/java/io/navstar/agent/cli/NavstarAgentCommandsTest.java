@@ -4,6 +4,7 @@ import io.navstar.agent.support.AgentInNamespace;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.navstar.agent.lb.abi.LbFlowBucket;
 import io.navstar.agent.lb.support.LbTestSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -92,6 +93,7 @@ class NavstarAgentCommandsTest {
             return read.path("maps").get(0).path("rows").toString().contains(backendRow) ? read : null;
         });
         assertEquals("lb_vips", maps.path("maps").get(1).path("name").asText());
+        assertEquals(maps.path("maps").get(1).path("max_entries").asLong(), maps.path("maps").get(1).path("capacity").asLong(-1));
         JsonNode vip = StreamSupport.stream(maps.path("maps").get(1).path("rows").spliterator(), false)
                 .filter(r -> r.path("port").asInt() == 80).findFirst().orElseThrow(() -> new AssertionError(maps));
         assertTrue(vip.path("addr").asText().startsWith("11.") && vip.path("proto").asText().equals("tcp"), vip.toString());
@@ -261,6 +263,11 @@ class NavstarAgentCommandsTest {
         assertEquals(List.of("array", "1", "1"), List.of(cell(config, "TYPE"), cell(config, "ENTRIES"),
                 cell(config, "MAX ENTRIES")));
         assertTrue(cell(config, "MEMORY").endsWith(" B"), config.toString()); // the kernel's figure, not an estimate
+        assertEquals(cell(config, "MAX ENTRIES"), cell(config, "CAPACITY"));
+        // the connection table counts flows: its capacity is its buckets' ways, not the kernel's entries (buckets)
+        Map<String, List<String>> flows = summary.get(names.indexOf("lb_flow_buckets"));
+        assertEquals(Long.parseLong(cell(flows, "MAX ENTRIES")) * LbFlowBucket.WAYS, Long.parseLong(cell(flows, "CAPACITY")),
+                flows.toString());
         assertTrue(maps.out().contains("\nlb_config\nTCP_TIMEOUT_S  TCP_CLOSING_S"), maps.out());
     }
 

@@ -5,6 +5,7 @@ import io.navstar.agent.lb.abi.LbBackend;
 import io.navstar.agent.lb.abi.LbBackendVip;
 import io.navstar.agent.lb.abi.LbConfig;
 import io.navstar.agent.lb.abi.LbFlow;
+import io.navstar.agent.lb.abi.LbFlowBucket;
 import io.navstar.agent.lb.abi.LbFlowKey;
 import io.navstar.agent.lb.abi.LbReverseNat;
 import io.navstar.agent.lb.abi.LbStats;
@@ -70,14 +71,17 @@ public final class PinnedLbMaps {
      * @param type          the kernel's map type, lower case ({@code lru_hash})
      * @param keySize       key size in bytes
      * @param valueSize     value size in bytes (one CPU's for per-CPU maps)
-     * @param maxEntries    capacity
+     * @param maxEntries    the kernel's max_entries
+     * @param capacity      entries it can hold, counted as {@code entries} counts them: max_entries, except for the
+     *                      connection table, whose kernel entries are buckets of {@link LbFlowBucket#WAYS} flows
      * @param entries       entries held (see the class comment), null when not counted
      * @param memoryBytes   the memory it takes
      * @param kernelMemlock whether {@code memoryBytes} is the kernel's memlock figure (else estimated)
      * @param rows          decoded entries, at most the limit asked for
      * @param omitted       decoded entries left out by the limit
      */
-    public record MapDump(String name, String type, int keySize, int valueSize, int maxEntries, Long entries,
+    public record MapDump(String name, String type, int keySize, int valueSize, int maxEntries, long capacity,
+                          Long entries,
                           long memoryBytes, boolean kernelMemlock, List<Map<String, Object>> rows, long omitted) {
     }
 
@@ -124,7 +128,8 @@ public final class PinnedLbMaps {
         long estimate = (long) map.maxEntries() * (map.keySize() + map.kernelValueSize());
         long memlock = LbMapMemory.kernelBytes(map);
         return new MapDump(name, map.type().name().toLowerCase(Locale.ROOT), map.keySize(), map.valueSize(),
-                map.maxEntries(), entries, memlock >= 0 ? memlock : estimate, memlock >= 0, rows.shown, rows.omitted);
+                map.maxEntries(), name.equals(FlowTable.MAP) ? (long) map.maxEntries() * LbFlowBucket.WAYS
+                        : map.maxEntries(), entries, memlock >= 0 ? memlock : estimate, memlock >= 0, rows.shown, rows.omitted);
     }
 
     /** Turns one entry into a row, or null when the entry is empty (an unused array slot). */
