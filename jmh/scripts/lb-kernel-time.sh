@@ -8,6 +8,8 @@
 # one) so the three programs share a CPU and its caches. Loads the objects into bpffs pins nsn<pid>-bench-prog, removed at
 # exit by the benchmark. Needs root and `make build` (jmh/target/benchmarks.jar). No traffic leaves the kernel's
 # test-run harness.
+# LB_KT_SIZES="4096 32768 262144": then also, in each run, the table filled with live flows at each of these sizes (the
+# rest alike), to show how a flow's cost grows with the table it lives in: a cold bucket of a larger table costs more.
 # BENCH_RESULTS=<dir>: also each run's interquartile means as <dir>/lb-kernel-time.json, per mode and table state,
 # every program against its mode's empty program (jmh/scripts/lib/results.sh), for the report.
 set -euo pipefail
@@ -17,6 +19,10 @@ JAVA=$("$ROOT/scripts/java-home.sh")/bin/java
 JAR=$ROOT/jmh/target/benchmarks.jar
 CALLS=${LB_KT_CALLS:-50000}
 RUNS=${LB_KT_RUNS:-3}
+SIZES=${LB_KT_SIZES:-}
+for size in $SIZES; do
+  [[ $size =~ ^[0-9]+$ ]] && [ "$size" -ge 8 ] || { echo "LB_KT_SIZES: expected flow counts of 8 or more, got $size" >&2; exit 2; }
+done
 CPU=$(( $(nproc) - 1 ))
 WORK=$(mktemp -d /tmp/lb-kernel-time.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
@@ -32,6 +38,12 @@ for run in $(seq 1 "$RUNS"); do
     taskset -c "$CPU" "$JAVA" -Dlb.bench.full=$full ${RESULTS_LINES:+"-Dnavstar.bench.results=$RESULTS_LINES"} \
       -Dnavstar.bench.round="$run" --enable-native-access=ALL-UNNAMED -cp "$JAR" \
       io.navstar.bench.lb.LbProgramKernelTime "$CALLS"
+  done
+  for size in $SIZES; do
+    echo "-- run $run, a full table of $size flows"
+    taskset -c "$CPU" "$JAVA" -Dlb.bench.full=true -Dlb.bench.flows="$size" -Dlb.bench.by-size=true \
+      ${RESULTS_LINES:+"-Dnavstar.bench.results=$RESULTS_LINES"} -Dnavstar.bench.round="$run" \
+      --enable-native-access=ALL-UNNAMED -cp "$JAR" io.navstar.bench.lb.LbProgramKernelTime "$CALLS"
   done
 done
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"

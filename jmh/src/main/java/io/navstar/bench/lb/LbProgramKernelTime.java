@@ -4,6 +4,7 @@ import io.navstar.bench.report.Comparison;
 import io.navstar.bench.report.ResultLines;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -24,6 +25,11 @@ import java.util.Map;
  * Single-threaded; needs root.
  */
 public final class LbProgramKernelTime {
+    /**
+     * System property {@code lb.bench.by-size}: this run is one size of a series over table sizes
+     * ({@code LB_KT_SIZES} of lb-kernel-time.sh), written as points of a scale series instead of per-program metrics.
+     */
+    private static final boolean BY_SIZE = Boolean.getBoolean("lb.bench.by-size");
     /** The empty program of a mode's hook, every other program's baseline. */
     private static final String FLOOR = "empty program";
 
@@ -93,8 +99,13 @@ public final class LbProgramKernelTime {
             tc.get("xdp mode's veth ingress pass").print("xdp: veth ingress pass    ", f);
             String table = LbProgramBench.EXPIRED ? "expired" : LbProgramBench.FULL ? "full" : "empty";
             ResultLines.fromSystemProperties().ifPresent(results -> {
-                record(results, "tc ns per packet, table " + table, tc);
-                record(results, "xdp ns per packet, table " + table, xdp);
+                if (BY_SIZE) {
+                    recordAtSize(results, table, "tc", tc);
+                    recordAtSize(results, table, "xdp", xdp);
+                } else {
+                    record(results, "tc ns per packet, table " + table, tc);
+                    record(results, "xdp ns per packet, table " + table, xdp);
+                }
             });
         } finally {
             bench.teardown();
@@ -109,6 +120,20 @@ public final class LbProgramKernelTime {
         results.metric(metric, "ns", Comparison.Better.LOWER, FLOOR);
         int round = ResultLines.round();
         programs.forEach((program, summary) -> results.sample(metric, program, round, summary.iqMean()));
+    }
+
+    /**
+     * The empty, tracked-flow and new-flow programs of a mode as points at this table size (lb.bench.flows) of one
+     * chart, a line each: how a flow's cost grows with the table it lives in.
+     */
+    private static void recordAtSize(ResultLines results, String table, String mode, Map<String, Summary> programs) {
+        int round = ResultLines.round();
+        for (String program : List.of(FLOOR, "tracked flow", "new flow")) {
+            String metric = mode + " " + program + " ns, table " + table + ", by its size";
+            results.scale(metric, "ns", Comparison.Better.LOWER, "flows", "ns per packet by connection-table size, table "
+                    + table, mode + " " + program);
+            results.sample(metric, LbProgramBench.FLOWS, round, programs.get(program).iqMean());
+        }
     }
 
     /** Order statistics of one program's durations. */
