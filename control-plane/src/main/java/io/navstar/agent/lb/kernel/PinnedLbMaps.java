@@ -81,8 +81,7 @@ public final class PinnedLbMaps {
      * @param omitted       decoded entries left out by the limit
      */
     public record MapDump(String name, String type, int keySize, int valueSize, int maxEntries, long capacity,
-                          Long entries,
-                          long memoryBytes, boolean kernelMemlock, List<Map<String, Object>> rows, long omitted) {
+                          Long entries, long memoryBytes, boolean kernelMemlock, List<Map<String, Object>> rows, long omitted) {
     }
 
     /**
@@ -127,9 +126,10 @@ public final class PinnedLbMaps {
         };
         long estimate = (long) map.maxEntries() * (map.keySize() + map.kernelValueSize());
         long memlock = LbMapMemory.kernelBytes(map);
+        long capacity = name.equals(FlowTable.MAP) ? (long) map.maxEntries() * LbFlowBucket.WAYS : map.maxEntries();
         return new MapDump(name, map.type().name().toLowerCase(Locale.ROOT), map.keySize(), map.valueSize(),
-                map.maxEntries(), name.equals(FlowTable.MAP) ? (long) map.maxEntries() * LbFlowBucket.WAYS
-                        : map.maxEntries(), entries, memlock >= 0 ? memlock : estimate, memlock >= 0, rows.shown, rows.omitted);
+                map.maxEntries(), capacity, entries, memlock >= 0 ? memlock : estimate, memlock >= 0, rows.shown,
+                rows.omitted);
     }
 
     /** Turns one entry into a row, or null when the entry is empty (an unused array slot). */
