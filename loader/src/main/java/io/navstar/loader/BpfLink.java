@@ -10,6 +10,7 @@ import java.nio.file.Path;
 
 import static io.navstar.sys.bpf.BpfAttr.offset;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * A program attached to a hook through BPF_LINK_CREATE (include/uapi/linux/bpf.h,
@@ -44,14 +45,23 @@ public final class BpfLink implements AutoCloseable {
         return fd.value();
     }
 
-    /** What the kernel says about this link (type, id, program id). */
+    /** What the kernel says about this link (type, id, program id, what it attaches to). */
     public LinkInfo info() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment info = arena.allocate(BpfAttr.LINK_INFO);
             Bpf.objGetInfoByFd(fd.value(), info, "reading info of link (" + description + ")");
             var layout = BpfAttr.LINK_INFO;
-            return new LinkInfo(info.get(JAVA_INT, offset(layout, "type")), info.get(JAVA_INT, offset(layout, "id")),
-                    info.get(JAVA_INT, offset(layout, "prog_id")));
+            int type = info.get(JAVA_INT, offset(layout, "type"));
+            // the union's first member (include/uapi/linux/bpf.h, struct bpf_link_info): a __u32 ifindex for xdp,
+            // tcx and netkit (0 once the interface is gone), a __u64 cgroup_id for cgroup
+            long target = switch (type) {
+                case LinkInfo.XDP, LinkInfo.TCX, LinkInfo.NETKIT ->
+                        Integer.toUnsignedLong(info.get(JAVA_INT, offset(layout, "union0")));
+                case LinkInfo.CGROUP -> info.get(JAVA_LONG, offset(layout, "union0"));
+                default -> 0;
+            };
+            return new LinkInfo(type, info.get(JAVA_INT, offset(layout, "id")),
+                    info.get(JAVA_INT, offset(layout, "prog_id")), target);
         }
     }
 
