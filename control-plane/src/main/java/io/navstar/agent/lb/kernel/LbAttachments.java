@@ -17,11 +17,14 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongSupplier;
 
 /**
  * Attaches the data plane's programs (cgroup hooks for sock mode, tcx and XDP for tc and xdp modes) through
  * links pinned under {@code <pinDirectory>/links}, so a killed agent leaves them in place and traffic flows on;
- * a restarted agent finds each pin and reuses it instead of attaching twice.
+ * a restarted agent finds each pin and reuses it instead of attaching twice, as long as the link still attaches to
+ * the interface or cgroup of that name. One whose interface was deleted and made again meanwhile (a container
+ * restarted while no agent watched) attaches to nothing, so its pin is replaced by a new link.
  *
  * <p>Threading: call from one thread (the agent's control thread or the interface watcher, serialised by
  * the caller). {@link #close()} closes descriptors and keeps pins; {@link #detachAll()} removes them.
@@ -64,10 +67,11 @@ public final class LbAttachments implements AutoCloseable {
     /** Attaches every sock mode hook to a cgroup v2 directory (never the root cgroup). */
     public void attachCgroup(Path cgroup) {
         String tag = "cg" + cgroup.toString().replace('/', '_');
+        LongSupplier cgroupId = () -> cgroupId(cgroup);
         for (Map.Entry<String, AttachType> hook : SOCK_HOOKS.entrySet()) {
             String pin = tag + "-" + hook.getKey();
             BpfProgram program = plane.program(hook.getKey());
-            attachOnce(pin, () -> program.attachCgroup(cgroup, hook.getValue()));
+            attachOnce(pin, cgroupId, () -> program.attachCgroup(cgroup, hook.getValue()));
         }
     }
 
@@ -79,15 +83,17 @@ public final class LbAttachments implements AutoCloseable {
         String ns = namespace == null ? "host" : namespace.path().getFileName().toString();
         String tag = ns + "-" + ifname;
         List<String> pins = new ArrayList<>();
+        LongSupplier ifindex = () -> namespace == null ? io.navstar.sys.Libc.ifNameToIndex(ifname)
+                : namespace.ifindex(ifname);
         BpfProgram egress = plane.program("lb_tc_egress");
         if (mode == LbMode.TC) {
             BpfProgram ingress = plane.program("lb_tc_ingress");
-            pins.add(attachOnce("tc-" + tag + "-in", () -> namespace == null
+            pins.add(attachOnce("tc-" + tag + "-in", ifindex, () -> namespace == null
                     ? ingress.attachTcx(io.navstar.sys.Libc.ifNameToIndex(ifname), AttachType.TCX_INGRESS)
                     : ingress.attachTcx(namespace, ifname, AttachType.TCX_INGRESS)));
         } else if (mode == LbMode.XDP) {
             BpfProgram xdp = plane.program("lb_xdp_ingress");
-            pins.add(attachOnce("xdp-" + tag, () -> {
+            pins.add(attachOnce("xdp-" + tag, ifindex, () -> {
                 try {
                     return namespace == null
                             ? xdp.attachXdp(io.navstar.sys.Libc.ifNameToIndex(ifname), XdpMode.DRIVER)
@@ -101,13 +107,13 @@ public final class LbAttachments implements AutoCloseable {
             }));
             // hairpin packets XDP rewrote come back through tcx ingress (lb_tc_turnaround in bpf/lb/lb_tc.bpf.c)
             BpfProgram turnaround = plane.program("lb_tc_turnaround");
-            pins.add(attachOnce("tc-" + tag + "-turn", () -> namespace == null
+            pins.add(attachOnce("tc-" + tag + "-turn", ifindex, () -> namespace == null
                     ? turnaround.attachTcx(io.navstar.sys.Libc.ifNameToIndex(ifname), AttachType.TCX_INGRESS)
                     : turnaround.attachTcx(namespace, ifname, AttachType.TCX_INGRESS)));
         } else {
             throw new IllegalArgumentException("sock mode attaches to a cgroup, not an interface");
         }
-        pins.add(attachOnce("tc-" + tag + "-out", () -> namespace == null
+        pins.add(attachOnce("tc-" + tag + "-out", ifindex, () -> namespace == null
                 ? egress.attachTcx(io.navstar.sys.Libc.ifNameToIndex(ifname), AttachType.TCX_EGRESS)
                 : egress.attachTcx(namespace, ifname, AttachType.TCX_EGRESS)));
         return pins;
@@ -139,28 +145,71 @@ public final class LbAttachments implements AutoCloseable {
         BpfLink attach();
     }
 
-    private String attachOnce(String pin, Attach attach) {
-        if (links.containsKey(pin)) {
-            return pin;
-        }
+    /**
+     * The link of pin: the one held or pinned when it still attaches to target (the interface index or cgroup id
+     * its name has now), else a new one from attach, pinned there in place of the stale one.
+     */
+    private String attachOnce(String pin, LongSupplier target, Attach attach) {
         Path path = linkDirectory.resolve(pin);
-        BpfLink link;
-        if (Files.exists(path)) {
+        BpfLink link = links.remove(pin);
+        boolean fromPin = link == null && Files.exists(path);
+        if (fromPin) {
             link = BpfLink.openPinned(path);
-            LOG.info("reusing pinned link {}", pin);
-        } else {
-            link = attach.attach();
+        }
+        if (link != null) {
+            boolean current;
             try {
-                link.pin(path);
-            } catch (RuntimeException e) {
+                current = attachesTo(link, target, pin);
+            } catch (RuntimeException e) { // the interface or cgroup is gone: its pin stays for forgetInterface
                 link.close();
                 throw e;
             }
-            createdPins.add(pin);
-            LOG.info("attached {}", link.description());
+            if (current) {
+                if (fromPin) {
+                    LOG.info("reusing pinned link {}", pin);
+                }
+                links.put(pin, link);
+                return pin;
+            }
+            link.close();
+            try {
+                Files.delete(path); // the kernel frees the link, attached to nothing, with its last reference
+            } catch (IOException e) {
+                throw new BpfException("removing stale link pin " + path + ": " + e.getMessage());
+            }
         }
+        link = attach.attach();
+        try {
+            link.pin(path);
+        } catch (RuntimeException e) {
+            link.close();
+            throw e;
+        }
+        createdPins.add(pin);
+        LOG.info("attached {}", link.description());
         links.put(pin, link);
         return pin;
+    }
+
+    /** Whether link attaches to what target names now; says so when it does not. */
+    private static boolean attachesTo(BpfLink link, LongSupplier target, String pin) {
+        long now = target.getAsLong();
+        long attached = link.info().target();
+        if (attached == now) {
+            return true;
+        }
+        LOG.info("link {} attaches to {}, not to {} of that name now (replaced while unwatched): attaching anew", pin,
+                attached == 0 ? "nothing" : attached, now);
+        return false;
+    }
+
+    /** The cgroup id of a cgroup v2 directory: its inode number (kernfs gives a cgroup its id as inode). */
+    private static long cgroupId(Path cgroup) {
+        try {
+            return ((Number) Files.getAttribute(cgroup, "unix:ino")).longValue();
+        } catch (IOException e) {
+            throw new BpfException("reading the id of cgroup " + cgroup + ": " + e.getMessage());
+        }
     }
 
     /** Detaches every link and removes the pins (uninstall, test cleanup). */
