@@ -51,11 +51,13 @@ test-scripts:
 	@for t in packaging/test/*-test.sh vagrant/*-test.sh; do bash "$$t" || exit 1; done
 
 # The torture suite's long form (docs/torture.md; `make test` runs its short form): ten agents under TORTURE_SECONDS
-# of faults; TORTURE_SEED=<seed> replays a run that failed.
+# of faults; TORTURE_SEED=<seed> replays a run that failed; TORTURE_MODE=tc runs tc mode's data plane (default sock).
 TORTURE_SECONDS ?= 300
+TORTURE_MODE    ?= sock
 torture: deps java-check bpf
 	$(MVN) -pl control-plane -am test -Dtest=ClusterTortureTest -Dsurefire.failIfNoSpecifiedTests=false \
-	  -Dnavstar.torture.seconds=$(TORTURE_SECONDS) $(if $(TORTURE_SEED),-Dnavstar.torture.seed=$(TORTURE_SEED))
+	  -Dnavstar.torture.seconds=$(TORTURE_SECONDS) -Dnavstar.torture.mode=$(TORTURE_MODE) \
+	  $(if $(TORTURE_SEED),-Dnavstar.torture.seed=$(TORTURE_SEED))
 
 run: build
 	MODE=$(MODE) scripts/demo.sh

@@ -20,7 +20,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * The whole-agent torture suite (docs/torture.md): {@link TortureRun} on ten agents, a storm of faults drawn from
  * one printed seed, then every invariant of {@link InvariantChecks}. The short form (a storm of 75 s) runs in
- * {@code make test}; {@code make torture} runs the long form through {@code -Dnavstar.torture.seconds}. A seed
+ * {@code make test}; {@code make torture} runs the long form through {@code -Dnavstar.torture.seconds}, in sock mode
+ * or, with {@code -Dnavstar.torture.mode=tc}, with tc mode's programs on the containers' veths. A seed
  * replays through {@code -Dnavstar.torture.seed} or {@code NAVSTAR_TORTURE_SEED}. After the invariants hold, one
  * node's kernel is made stale on purpose (a VIP written into its lb_vips behind its agent's back) and the kernel
  * check must name that node and no other. Threading: JUnit's thread; the run has its own.
@@ -41,9 +42,13 @@ class ClusterTortureTest {
                     + " min), got " + storm.toSeconds());
         }
         int nodes = Integer.getInteger("navstar.torture.nodes", 10);
+        String mode = System.getProperty("navstar.torture.mode", "sock");
+        if (!mode.equals("sock") && !mode.equals("tc")) {
+            throw new IllegalArgumentException("navstar.torture.mode: expected sock or tc, got " + mode);
+        }
         System.out.printf("torture: seed %d (replay: -Dnavstar.torture.seed=%d or NAVSTAR_TORTURE_SEED=%d), %d nodes,"
-                + " storm %d s%n", seed, seed, seed, nodes, storm.toSeconds());
-        TortureRun.Settings settings = new TortureRun.Settings(seed, storm, nodes, 4, "64m",
+                + " %s mode, storm %d s%n", seed, seed, seed, nodes, mode, storm.toSeconds());
+        TortureRun.Settings settings = new TortureRun.Settings(seed, storm, nodes, 4, "64m", mode,
                 Path.of("target", "torture").toAbsolutePath());
         try (TortureRun run = TortureRun.start(settings)) {
             TortureRun.Outcome outcome = run.run();

@@ -38,7 +38,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
 /**
- * One torture run: a cluster of {@link Settings#nodes()} agents under navstar-launch (sock mode), each node with a
+ * One torture run: a cluster of {@link Settings#nodes()} agents under navstar-launch (sock or tc mode), each node with a
  * backend container serving its VIPs and a client container calling one VIP by name; then a storm of faults drawn
  * from one seed (partitions between random groups of nodes, 5 % loss on the fabric, SIGKILL of agents, tasks
  * registered and removed, backends that stop listening and fail their health check) while a writer puts
@@ -73,9 +73,10 @@ final class TortureRun implements AutoCloseable {
      * @param nodes    agents (10 at least for the suite)
      * @param vips     named VIPs, {@code /v0:80} ...
      * @param heap     each agent's -Xmx
+     * @param mode     the data plane's mode: sock, or tc (on the containers' veths)
      * @param keepRoot where the schedule is written and, after a failure, the agents' logs kept
      */
-    record Settings(long seed, Duration storm, int nodes, int vips, String heap, Path keepRoot) {
+    record Settings(long seed, Duration storm, int nodes, int vips, String heap, String mode, Path keepRoot) {
     }
 
     /** The outcome: every violation found, and figures for the report. */
@@ -128,8 +129,9 @@ final class TortureRun implements AutoCloseable {
         }
         FaultSchedule schedule = new FaultSchedule(System.currentTimeMillis(), keepDir.resolve("schedule.txt"));
         schedule.add(Fault.note(System.currentTimeMillis(), "seed " + settings.seed() + ", " + settings.nodes()
-                + " nodes, storm " + settings.storm().toSeconds() + " s"));
-        NsCluster cluster = NsCluster.up(name, settings.nodes(), "sock", settings.heap(), NsCluster.UpOption.LAUNCH);
+                + " nodes, " + settings.mode() + " mode, storm " + settings.storm().toSeconds() + " s"));
+        NsCluster cluster = NsCluster.up(name, settings.nodes(), settings.mode(), settings.heap(),
+                NsCluster.UpOption.LAUNCH);
         TortureRun run = new TortureRun(settings, cluster, schedule, keepDir);
         try {
             run.populate();
