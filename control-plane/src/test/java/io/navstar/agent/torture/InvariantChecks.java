@@ -31,6 +31,8 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The torture suite's invariants as pure functions of what was read from the agents, their kernels and the fault
@@ -179,19 +181,45 @@ final class InvariantChecks {
      * with the backends that take new flows (weight above 0, on a reachable node unless none is).
      */
     static Map<VipKey, Set<Endpoint>> expectedKernel(JsonNode kvVips, JsonNode members) {
+        return expectedKernel(kvVips, members, Set.of());
+    }
+
+    /**
+     * As {@link #expectedKernel(JsonNode, JsonNode)}, less the backends the node's passive health rule skips (tc and
+     * xdp modes): the Reconciler gives them no Maglev cells, and a VIP whose backends are all skipped an empty table.
+     */
+    static Map<VipKey, Set<Endpoint>> expectedKernel(JsonNode kvVips, JsonNode members, Set<Endpoint> skipped) {
         Set<String> reachable = reachable(members);
         VipCompiler.Compiled compiled = COMPILER.compile(registry(kvVips), node -> reachable.contains(node.toString()));
         Map<VipKey, Set<Endpoint>> expected = new TreeMap<>();
         for (VipSpec spec : compiled.desired().vips().values()) {
             Set<Endpoint> backends = new TreeSet<>();
             for (BackendSpec backend : spec.backends()) {
-                if (backend.weight() > 0) {
+                if (backend.weight() > 0 && !skipped.contains(backend.endpoint())) {
                     backends.add(backend.endpoint());
                 }
             }
             expected.put(spec.key(), backends);
         }
         return expected;
+    }
+
+    private static final Pattern HEALTH_SKIPPED =
+            Pattern.compile("^navstar_lb_backend_health_skipped\\{backend=\"([^\"]+)\"} (\\S+)$", Pattern.MULTILINE);
+
+    /**
+     * The backends a node's passive health rule skips now, from its {@code /metrics} text: each
+     * {@code navstar_lb_backend_health_skipped} sample at 1 (docs/metrics.md). Sock mode has none.
+     */
+    static Set<Endpoint> healthSkipped(String metrics) {
+        Set<Endpoint> skipped = new TreeSet<>();
+        Matcher sample = HEALTH_SKIPPED.matcher(metrics);
+        while (sample.find()) {
+            if (Double.parseDouble(sample.group(2)) > 0) {
+                skipped.add(Endpoint.parse(sample.group(1)));
+            }
+        }
+        return skipped;
     }
 
     /** The kernel holds exactly the expected VIPs, each with exactly the expected backends in its Maglev table. */

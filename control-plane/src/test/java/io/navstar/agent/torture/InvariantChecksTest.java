@@ -8,8 +8,15 @@ import io.navstar.agent.torture.FaultSchedule.Fault;
 import io.navstar.agent.torture.FaultSchedule.Kind;
 import io.navstar.agent.torture.InvariantChecks.Connection;
 import io.navstar.agent.torture.InvariantChecks.ConnectionReport;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import org.junit.jupiter.api.Test;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -24,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Each invariant of the torture suite holds on input that keeps its property and fails, naming what broke, on input
  * crafted to break it: a node that reaches too few members, KV state that lost an element on one node, a kernel
- * left stale or missing a backend, a DNS answer that differs, an acknowledged write dropped, a connection that
+ * left stale, missing a backend or keeping one passive health skips, a DNS answer that differs, an acknowledged write dropped, a connection that
  * failed with a healthy backend in reach, memory that keeps growing.
  */
 class InvariantChecksTest {
@@ -94,6 +101,40 @@ class InvariantChecksTest {
         // n3 unreachable: its backend leaves the table
         assertEquals(List.of(), InvariantChecks.kernelMatches("n1",
                 InvariantChecks.expectedKernel(KV_VIPS, members(false, "[]")), kernel("10.201.1.2:8080")));
+    }
+
+    @Test
+    void aBackendPassiveHealthSkipsLeavesTheExpectedTableButOnlyThatOne() {
+        Set<Endpoint> skipped = Set.of(Endpoint.parse("10.203.1.2:8080"));
+        assertEquals(List.of(), InvariantChecks.kernelMatches("n1",
+                InvariantChecks.expectedKernel(KV_VIPS, members(true, "[]"), skipped), kernel("10.201.1.2:8080")));
+        assertEquals(1, InvariantChecks.kernelMatches("n1", InvariantChecks.expectedKernel(KV_VIPS, members(true, "[]")),
+                kernel("10.201.1.2:8080")).size(), "without the skip, a backend is missing");
+        assertEquals(1, InvariantChecks.kernelMatches("n1",
+                InvariantChecks.expectedKernel(KV_VIPS, members(true, "[]"), skipped),
+                kernel("10.201.1.2:8080", "10.203.1.2:8080")).size(), "a skipped backend left in the table");
+        // every backend skipped: the Reconciler leaves the VIP an empty table, which refuses new flows at once
+        assertEquals(List.of(), InvariantChecks.kernelMatches("n1", InvariantChecks.expectedKernel(KV_VIPS,
+                members(true, "[]"), Set.of(Endpoint.parse("10.201.1.2:8080"), Endpoint.parse("10.203.1.2:8080"))),
+                kernel()));
+    }
+
+    @Test
+    void healthSkipsAreReadFromTheAgentsOwnMetricsText() throws IOException {
+        GaugeSnapshot skips = GaugeSnapshot.builder().name("navstar_lb_backend_health_skipped")
+                .help("1 while the health rule keeps a backend out of the Maglev tables, else 0.")
+                .dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(Labels.of("backend", "10.201.1.2:8080"))
+                        .value(0).build())
+                .dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(Labels.of("backend", "10.203.1.2:8080"))
+                        .value(1).build())
+                .dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(Labels.of("backend", "[fd01::2]:80"))
+                        .value(1).build())
+                .build();
+        ByteArrayOutputStream text = new ByteArrayOutputStream();
+        PrometheusTextFormatWriter.create().write(text, MetricSnapshots.of(skips));
+        assertEquals(Set.of(Endpoint.parse("10.203.1.2:8080"), Endpoint.parse("[fd01::2]:80")),
+                InvariantChecks.healthSkipped(text.toString(StandardCharsets.UTF_8)));
+        assertEquals(Set.of(), InvariantChecks.healthSkipped("# sock mode: no such family\n"));
     }
 
     @Test

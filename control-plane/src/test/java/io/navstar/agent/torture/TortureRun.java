@@ -423,9 +423,10 @@ final class TortureRun implements AutoCloseable {
     }
 
     /**
-     * Each running node's kernel against what its own KV state and membership compile to. The state is read before
-     * and after the kernel; a mismatch counts only when the state held still across both reads and the kernel still
-     * differs after a further pause (the control loop debounces, then applies), up to {@code limit} per node.
+     * Each running node's kernel against what its own KV state, membership and passive health skips compile to. The
+     * state is read before and after the kernel; a mismatch counts only when the state held still across both reads
+     * and the kernel still differs after a further pause (the control loop debounces, then applies), up to
+     * {@code limit} per node.
      */
     List<String> kernelsMatch(Duration limit) {
         List<String> found = new ArrayList<>();
@@ -442,11 +443,13 @@ final class TortureRun implements AutoCloseable {
         while (System.currentTimeMillis() < deadline) {
             Optional<JsonNode> vipsBefore = read(node, "/lashup/kv/minuteman/vips");
             Optional<JsonNode> membersBefore = read(node, "/v1/members");
-            if (vipsBefore.isEmpty() || membersBefore.isEmpty()) {
+            Optional<Set<Endpoint>> skippedBefore = healthSkipped(node);
+            if (vipsBefore.isEmpty() || membersBefore.isEmpty() || skippedBefore.isEmpty()) {
                 ClusterFixtures.sleep(500); // restarting
                 continue;
             }
-            Map<VipKey, Set<Endpoint>> expected = InvariantChecks.expectedKernel(vipsBefore.get(), membersBefore.get());
+            Map<VipKey, Set<Endpoint>> expected = InvariantChecks.expectedKernel(vipsBefore.get(), membersBefore.get(),
+                    skippedBefore.get());
             ClusterFixtures.sleep(700);
             Map<VipKey, Set<Endpoint>> kernel;
             try {
@@ -456,9 +459,11 @@ final class TortureRun implements AutoCloseable {
             }
             Optional<JsonNode> vipsAfter = read(node, "/lashup/kv/minuteman/vips");
             Optional<JsonNode> membersAfter = read(node, "/v1/members");
-            if (vipsAfter.isEmpty() || membersAfter.isEmpty()
-                    || !expected.equals(InvariantChecks.expectedKernel(vipsAfter.get(), membersAfter.get()))) {
-                continue; // the state moved meanwhile: look again
+            Optional<Set<Endpoint>> skippedAfter = healthSkipped(node);
+            if (vipsAfter.isEmpty() || membersAfter.isEmpty() || !skippedBefore.equals(skippedAfter)
+                    || !expected.equals(InvariantChecks.expectedKernel(vipsAfter.get(), membersAfter.get(),
+                            skippedAfter.get()))) {
+                continue; // the state or a health skip moved meanwhile: look again
             }
             mismatch = InvariantChecks.kernelMatches("n" + node, expected, kernel);
             if (mismatch.isEmpty()) {
@@ -502,6 +507,12 @@ final class TortureRun implements AutoCloseable {
             read(node, path).ifPresent(value -> all.put(n, value));
         }
         return all;
+    }
+
+    /** The backends node's passive health rule skips now (tc and xdp modes), from its metrics; empty when down. */
+    private Optional<Set<Endpoint>> healthSkipped(int node) {
+        NsCluster.Result result = cluster.api(node, "/metrics");
+        return result.ok() ? Optional.of(InvariantChecks.healthSkipped(result.output())) : Optional.empty();
     }
 
     private Optional<JsonNode> read(int node, String path) {
