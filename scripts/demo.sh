@@ -99,8 +99,10 @@ probe() {
 # ---------------------------------------------------------------------------------------------------------------
 step "A cluster of 3 nodes in $MODE mode, each a network namespace with its own agent"
 t=$(now_ms)
-nsc up "$CLUSTER" --nodes 3 --mode "$MODE" 2>&1 | sed 's/^/      /' || fail "the cluster did not start"
+# --launch: each agent under packaging/navstar-launch, which holds its DNS sockets as systemd's navstar.socket does
+nsc up "$CLUSTER" --nodes 3 --mode "$MODE" --launch 2>&1 | sed 's/^/      /' || fail "the cluster did not start"
 say "fabric $CLUSTER-fabric (a bridge); nodes $CLUSTER-n1..n3 at 10.77.0.1..3; agents answering after $(seconds_since "$t")"
+say "each agent runs under packaging/navstar-launch, which holds its DNS sockets and restarts it if it exits"
 for node in n1 n2 n3; do
     address=$(nsc container "$CLUSTER" "$node" c1) || fail "container c1 on $node not made"
     say "container $CLUSTER-$node-c1 at $address"
