@@ -31,8 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Each invariant of the torture suite holds on input that keeps its property and fails, naming what broke, on input
  * crafted to break it: a node that reaches too few members, KV state that lost an element on one node, a kernel
- * left stale, missing a backend or keeping one passive health skips, a DNS answer that differs, an acknowledged write dropped, a connection that
- * failed with a healthy backend in reach, memory that keeps growing.
+ * left stale, missing a backend or keeping one passive health skips, a DNS answer that differs, an acknowledged
+ * write dropped, a connection that failed with a healthy backend in reach, memory that keeps growing.
  */
 class InvariantChecksTest {
     private static final ObjectMapper JSON = new ObjectMapper();
