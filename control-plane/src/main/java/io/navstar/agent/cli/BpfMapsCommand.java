@@ -97,8 +97,7 @@ final class BpfMapsCommand implements Callable<Integer> {
                 "MEMORY");
         for (PinnedLbMaps.MapDump map : maps) {
             summary.row(map.name(), map.type(), map.entries(), map.capacity(), map.maxEntries(), map.keySize(),
-                    map.valueSize(),
-                    bytes(map.memoryBytes()) + (map.kernelMemlock() ? "" : " (estimate)"));
+                    map.valueSize(), bytes(map.memoryBytes()) + (map.kernelMemlock() ? "" : " (estimate)"));
         }
         summary.print(out);
         for (PinnedLbMaps.MapDump map : maps) {
