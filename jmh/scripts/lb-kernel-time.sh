@@ -10,6 +10,9 @@
 # test-run harness.
 # LB_KT_SIZES="4096 32768 262144": then also, in each run, the table filled with live flows at each of these sizes (the
 # rest alike), to show how a flow's cost grows with the table it lives in: a cold bucket of a larger table costs more.
+# Every run also times bpf/build/test/cold_line.o's probes (`make bpf`): a tc program that reads one, or two, random
+# 64-byte lines of an array the size of that run's connection table, beside the same program reading none. A new flow
+# must touch at least one line of its table, so the one-line probe is the least a new flow can cost at that size.
 # BENCH_RESULTS=<dir>: also each run's interquartile means as <dir>/lb-kernel-time.json, per mode and table state,
 # every program against its mode's empty program (jmh/scripts/lib/results.sh), for the report.
 set -euo pipefail
@@ -23,6 +26,8 @@ SIZES=${LB_KT_SIZES:-}
 for size in $SIZES; do
   [[ $size =~ ^[0-9]+$ ]] && [ "$size" -ge 8 ] || { echo "LB_KT_SIZES: expected flow counts of 8 or more, got $size" >&2; exit 2; }
 done
+PROBES=$ROOT/bpf/build/test/cold_line.o
+[ -f "$PROBES" ] || { echo "lb-kernel-time.sh: $PROBES is missing; run make bpf" >&2; exit 2; }
 CPU=$(( $(nproc) - 1 ))
 WORK=$(mktemp -d /tmp/lb-kernel-time.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
@@ -36,14 +41,14 @@ for run in $(seq 1 "$RUNS"); do
   echo "-- run $run"
   for full in false true expired; do
     taskset -c "$CPU" "$JAVA" -Dlb.bench.full=$full ${RESULTS_LINES:+"-Dnavstar.bench.results=$RESULTS_LINES"} \
-      -Dnavstar.bench.round="$run" --enable-native-access=ALL-UNNAMED -cp "$JAR" \
+      -Dnavstar.bench.round="$run" -Dlb.bench.cold-lines="$PROBES" --enable-native-access=ALL-UNNAMED -cp "$JAR" \
       io.navstar.bench.lb.LbProgramKernelTime "$CALLS"
   done
   for size in $SIZES; do
     echo "-- run $run, a full table of $size flows"
     taskset -c "$CPU" "$JAVA" -Dlb.bench.full=true -Dlb.bench.flows="$size" -Dlb.bench.by-size=true \
       ${RESULTS_LINES:+"-Dnavstar.bench.results=$RESULTS_LINES"} -Dnavstar.bench.round="$run" \
-      --enable-native-access=ALL-UNNAMED -cp "$JAR" io.navstar.bench.lb.LbProgramKernelTime "$CALLS"
+      -Dlb.bench.cold-lines="$PROBES" --enable-native-access=ALL-UNNAMED -cp "$JAR" io.navstar.bench.lb.LbProgramKernelTime "$CALLS"
   done
 done
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"

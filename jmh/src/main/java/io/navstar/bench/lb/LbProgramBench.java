@@ -144,6 +144,17 @@ public class LbProgramBench {
         drainEvents();
     }
 
+    /** The connection table's size in the kernel: its buckets' bytes. */
+    long flowTableBytes() {
+        io.navstar.loader.BpfMap buckets = plane.map("lb_flow_buckets");
+        return (long) buckets.maxEntries() * buckets.valueSize();
+    }
+
+    /** The tracked flow's packet (an ACK of a known flow). */
+    byte[] ack() {
+        return ack;
+    }
+
     /** Flows in the connection table now, expired or not. */
     int flowEntries() {
         long[] count = {0};

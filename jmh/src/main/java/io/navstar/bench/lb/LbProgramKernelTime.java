@@ -20,6 +20,8 @@ import java.util.Map;
  * System properties {@code lb.bench.flows} (table size) and {@code lb.bench.full} ({@code true}: fill the table
  * first, so new flows evict; {@code expired}: fill it with flows that then expire) choose the table's state; see
  * {@link LbProgramBench}. Targets (issue 16): tracked <= 2.0x floor, new <= 6x floor (issue 3 asked 2.5x and 10x).
+ * With {@code -Dlb.bench.cold-lines=<cold_line.o>} the run also times {@link ColdLines}' probes: one and two random
+ * cache lines read from an array the size of the connection table, the memory a new flow cannot avoid touching.
  * With {@code -Dnavstar.bench.results} (a script's {@code BENCH_RESULTS}) each program's interquartile mean is also
  * written for the report, per mode and table state, against the mode's empty program ({@link ResultLines}).
  * Single-threaded; needs root.
@@ -32,6 +34,9 @@ public final class LbProgramKernelTime {
     private static final boolean BY_SIZE = Boolean.getBoolean("lb.bench.by-size");
     /** The empty program of a mode's hook, every other program's baseline. */
     private static final String FLOOR = "empty program";
+    /** The cold-line probes ({@link ColdLines}): its own work without a read, and one random line's read. */
+    private static final String NO_LINE = "random index, no table read";
+    private static final String ONE_LINE = "one random line of a table this size";
 
     private LbProgramKernelTime() {
     }
@@ -51,6 +56,8 @@ public final class LbProgramKernelTime {
             int[] requestOut = new int[calls];
             int[] replyOut = new int[calls];
             int[] turnaroundPass = new int[calls];
+            ColdLines cold = ColdLines.open(bench.flowTableBytes());
+            int[][] coldRuns = new int[3][cold == null ? 0 : calls];
             for (int i = 0; i < calls; i++) {
                 if (i % 1000 == 0) {
                     bench.drainEvents();
@@ -65,6 +72,14 @@ public final class LbProgramKernelTime {
                 requestOut[i] = bench.requestPassingEgressRun().durationNanos();
                 replyOut[i] = bench.replyRun().durationNanos();
                 turnaroundPass[i] = bench.turnaroundPassRun().durationNanos();
+                if (cold != null) {
+                    for (int reads = 0; reads < 3; reads++) {
+                        coldRuns[reads][i] = cold.run(reads, bench.ack()).durationNanos();
+                    }
+                }
+            }
+            if (cold != null) {
+                cold.close();
             }
             int entriesAfter = bench.flowEntries();
             // per mode, each program by the name the report gives it, the empty program (the floor) first
@@ -97,6 +112,17 @@ public final class LbProgramKernelTime {
             xdp.get("tracked flow").print("xdp: tracked flow         ", xf);
             xdp.get("new flow").print("xdp: new flow             ", xf);
             tc.get("xdp mode's veth ingress pass").print("xdp: veth ingress pass    ", f);
+            if (cold != null) {
+                // reported as tc programs, against tc's floor: what memory the size of the table costs by itself
+                tc.put(NO_LINE, Summary.of(coldRuns[0]));
+                tc.put(ONE_LINE, Summary.of(coldRuns[1]));
+                tc.put("two random lines of a table this size", Summary.of(coldRuns[2]));
+                System.out.printf("  random 64-byte lines of a %d MiB array (the connection table's size), read by a tc"
+                        + " program:%n", cold.bytes() >> 20);
+                tc.get(NO_LINE).print("tc:  no line (the probe)  ", f);
+                tc.get(ONE_LINE).print("tc:  one line             ", f);
+                tc.get("two random lines of a table this size").print("tc:  two lines            ", f);
+            }
             String table = LbProgramBench.EXPIRED ? "expired" : LbProgramBench.FULL ? "full" : "empty";
             ResultLines.fromSystemProperties().ifPresent(results -> {
                 if (BY_SIZE) {
@@ -123,12 +149,15 @@ public final class LbProgramKernelTime {
     }
 
     /**
-     * The empty, tracked-flow and new-flow programs of a mode as points at this table size (lb.bench.flows) of one
-     * chart, a line each: how a flow's cost grows with the table it lives in.
+     * The empty, tracked-flow and new-flow programs of a mode (and, with the probes, one random line's read) as points
+     * at this table size (lb.bench.flows) of one chart, a line each: how a flow's cost grows with the table it lives in.
      */
     private static void recordAtSize(ResultLines results, String table, String mode, Map<String, Summary> programs) {
         int round = ResultLines.round();
-        for (String program : List.of(FLOOR, "tracked flow", "new flow")) {
+        for (String program : List.of(FLOOR, "tracked flow", "new flow", ONE_LINE)) {
+            if (!programs.containsKey(program)) {
+                continue;
+            }
             String metric = mode + " " + program + " ns, table " + table + ", by its size";
             results.scale(metric, "ns", Comparison.Better.LOWER, "flows", "ns per packet by connection-table size, table "
                     + table, mode + " " + program);
