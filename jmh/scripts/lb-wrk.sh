@@ -7,8 +7,9 @@
 #   - straight to the backend with an empty XDP program (XDP_PASS) on the node's veths in driver mode: xdp mode's
 #     floor on veth, which turns every skb into an XDP buffer (a copy when the headroom is short) and drops GSO on
 #     the peer while a program is attached (drivers/net/veth.c),
-#   - straight to the backend with empty tc programs (TC_ACT_OK) at ingress and egress of the node's veths
-#     (clsact: iproute2 6.1 cannot attach tcx), tc mode's floor: the cost of running any program at those hooks,
+#   - straight to the backend with an empty program (TCX_NEXT) at tcx ingress and egress of the node's veths, attached
+#     as tc mode attaches (io.navstar.agent.devtools.TcxFloor; iproute2 6.1 can attach only through clsact, whose
+#     cls_bpf dispatch costs more), tc mode's floor: the cost of running any program at those hooks,
 #   - through iptables DNAT with 10,000 services ahead of the one used (kube-proxy's iptables chain layout),
 #   - through nftables with 10,000 services in kube-proxy's nftables layout (a verdict map on daddr . proto . dport
 #     to per-service chains that pick an endpoint chain with numgen; pkg/proxy/nftables/proxier.go),
@@ -53,7 +54,7 @@ THREADS=${LB_WRK_THREADS:-1}
 ROUNDS=${LB_WRK_ROUNDS:-3}
 BACKEND=${LB_WRK_BACKEND:-nginx}
 PATHS=${LB_WRK_PATHS:-direct sock tc tc-stopped tc-floor xdp xdp-floor iptables nft haproxy}
-SERVER_PID=""; AGENT_PID=""; STATS_PID=""; PERF_TAG=warm-up; ROUND=0
+SERVER_PID=""; AGENT_PID=""; STATS_PID=""; FLOOR_PID=""; PERF_TAG=warm-up; ROUND=0
 case "$BACKEND" in nginx|jdk) ;; *) echo "LB_WRK_BACKEND: expected nginx or jdk, got $BACKEND" >&2; exit 2;; esac
 # shellcheck source=jmh/scripts/lib/results.sh
 . "$ROOT/jmh/scripts/lib/results.sh"
@@ -65,6 +66,7 @@ cleanup() {
   set +e
   [ -n "$AGENT_PID" ] && kill "$AGENT_PID" 2>/dev/null && wait "$AGENT_PID" 2>/dev/null
   [ -n "$STATS_PID" ] && kill "$STATS_PID" 2>/dev/null
+  [ -n "$FLOOR_PID" ] && kill "$FLOOR_PID" 2>/dev/null && wait "$FLOOR_PID" 2>/dev/null
   [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
   [ -f "$WORK/haproxy.pid" ] && kill "$(cat "$WORK/haproxy.pid")" 2>/dev/null
   for ns in "$CLIENT" "$BACK" "$NODE"; do ip netns del "$ns" 2>/dev/null; done
@@ -433,11 +435,6 @@ if has xdp-floor; then
     'char LICENSE[] __attribute__((section("license"), used)) = "GPL";' > "$WORK/xdp_pass.c"
   clang -O2 -g -target bpf -I "/usr/include/$(gcc -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)" -c "$WORK/xdp_pass.c" -o "$WORK/xdp_pass.o"
 fi
-if has tc-floor; then
-  printf '%s\n' '#include <linux/bpf.h>' '__attribute__((section("tc"), used)) int lbwrk_tc_floor(struct __sk_buff *skb) { return 0; }' \
-    'char LICENSE[] __attribute__((section("license"), used)) = "GPL";' > "$WORK/tc_pass.c"
-  clang -O2 -g -target bpf -I "/usr/include/$(gcc -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)" -c "$WORK/tc_pass.c" -o "$WORK/tc_pass.o"
-fi
 echo "Minuteman wrk: ${SECONDS_PER_RUN}s per run, $ROUNDS rounds, $CONNS connections, $THREADS threads, paths: $PATHS"
 echo "machine load at start: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs"
 if [ "$BACKEND" = jdk ]; then
@@ -493,14 +490,15 @@ run_xdp_floor() {
   for dev in vc vb1; do ip -n "$NODE" link set dev "$dev" xdpdrv off; done
 }
 run_tc_floor() {
-  for dev in vc vb1; do
-    ip netns exec "$NODE" tc qdisc add dev "$dev" clsact
-    for dir in ingress egress; do ip netns exec "$NODE" tc filter add dev "$dev" "$dir" bpf da obj "$WORK/tc_pass.o" sec tc; done
-  done
+  "$JAVA" --enable-native-access=ALL-UNNAMED -Xmx64m -cp "$CP" io.navstar.agent.devtools.TcxFloor "$NODE" vc vb1 \
+    > "$WORK/tcx-floor.log" 2>&1 &
+  FLOOR_PID=$!
+  for _ in $(seq 200); do grep -q "^attached" "$WORK/tcx-floor.log" && break; sleep 0.1; done
+  grep -q "^attached" "$WORK/tcx-floor.log" || { cat "$WORK/tcx-floor.log"; return 1; }
   STATS_ARGS="--all"
   measure tc-floor "direct, empty tc on veths" http://10.10.1.2:8080/
   STATS_ARGS=""
-  for dev in vc vb1; do ip netns exec "$NODE" tc qdisc del dev "$dev" clsact; done
+  kill "$FLOOR_PID"; wait "$FLOOR_PID" || true; FLOOR_PID=""
 }
 run_iptables() {
   install_kube
