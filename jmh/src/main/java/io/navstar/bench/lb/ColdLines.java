@@ -39,15 +39,17 @@ final class ColdLines implements AutoCloseable {
             return null;
         }
         BpfObject object = BpfObject.load(Path.of(file), LoadOptions.defaults());
-        var lines = object.map("cold_lines");
-        long span = Math.max(1, Math.min(tableBytes / LINE, lines.maxEntries()));
         try (Arena arena = Arena.ofConfined()) {
+            long span = Math.max(1, Math.min(tableBytes / LINE, object.map("cold_lines").maxEntries()));
             MemorySegment key = arena.allocate(JAVA_INT);
             MemorySegment value = arena.allocate(JAVA_LONG);
             value.set(JAVA_LONG, 0, span);
             object.map("cold_span").put(key, value);
+            return new ColdLines(object, span * LINE);
+        } catch (RuntimeException e) {
+            object.close();
+            throw e;
         }
-        return new ColdLines(object, span * LINE);
     }
 
     /** One run of the probe that reads this many lines (0, 1 or 2); the kernel's duration is the figure. */

@@ -34,9 +34,10 @@ public final class LbProgramKernelTime {
     private static final boolean BY_SIZE = Boolean.getBoolean("lb.bench.by-size");
     /** The empty program of a mode's hook, every other program's baseline. */
     private static final String FLOOR = "empty program";
-    /** The cold-line probes ({@link ColdLines}): its own work without a read, and one random line's read. */
+    /** The cold-line probes ({@link ColdLines}): their own work without a read, one random line's read, two lines'. */
     private static final String NO_LINE = "random index, no table read";
     private static final String ONE_LINE = "one random line of a table this size";
+    private static final String TWO_LINES = "two random lines of a table this size";
 
     private LbProgramKernelTime() {
     }
@@ -45,6 +46,7 @@ public final class LbProgramKernelTime {
         int calls = args.length > 0 ? Integer.parseInt(args[0]) : 50_000;
         LbProgramBench bench = new LbProgramBench();
         bench.setup();
+        ColdLines cold = null;
         try {
             int[] floor = new int[calls];
             int[] tracked = new int[calls];
@@ -56,7 +58,7 @@ public final class LbProgramKernelTime {
             int[] requestOut = new int[calls];
             int[] replyOut = new int[calls];
             int[] turnaroundPass = new int[calls];
-            ColdLines cold = ColdLines.open(bench.flowTableBytes());
+            cold = ColdLines.open(bench.flowTableBytes());
             int[][] coldRuns = new int[3][cold == null ? 0 : calls];
             for (int i = 0; i < calls; i++) {
                 if (i % 1000 == 0) {
@@ -77,9 +79,6 @@ public final class LbProgramKernelTime {
                         coldRuns[reads][i] = cold.run(reads, bench.ack()).durationNanos();
                     }
                 }
-            }
-            if (cold != null) {
-                cold.close();
             }
             int entriesAfter = bench.flowEntries();
             // per mode, each program by the name the report gives it, the empty program (the floor) first
@@ -116,12 +115,12 @@ public final class LbProgramKernelTime {
                 // reported as tc programs, against tc's floor: what memory the size of the table costs by itself
                 tc.put(NO_LINE, Summary.of(coldRuns[0]));
                 tc.put(ONE_LINE, Summary.of(coldRuns[1]));
-                tc.put("two random lines of a table this size", Summary.of(coldRuns[2]));
+                tc.put(TWO_LINES, Summary.of(coldRuns[2]));
                 System.out.printf("  random 64-byte lines of a %d MiB array (the connection table's size), read by a tc"
                         + " program:%n", cold.bytes() >> 20);
                 tc.get(NO_LINE).print("tc:  no line (the probe)  ", f);
                 tc.get(ONE_LINE).print("tc:  one line             ", f);
-                tc.get("two random lines of a table this size").print("tc:  two lines            ", f);
+                tc.get(TWO_LINES).print("tc:  two lines            ", f);
             }
             String table = LbProgramBench.EXPIRED ? "expired" : LbProgramBench.FULL ? "full" : "empty";
             ResultLines.fromSystemProperties().ifPresent(results -> {
@@ -134,6 +133,9 @@ public final class LbProgramKernelTime {
                 }
             });
         } finally {
+            if (cold != null) {
+                cold.close();
+            }
             bench.teardown();
         }
     }
