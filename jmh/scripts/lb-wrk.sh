@@ -54,7 +54,7 @@ THREADS=${LB_WRK_THREADS:-1}
 ROUNDS=${LB_WRK_ROUNDS:-3}
 BACKEND=${LB_WRK_BACKEND:-nginx}
 PATHS=${LB_WRK_PATHS:-direct sock tc tc-stopped tc-floor xdp xdp-floor iptables nft haproxy}
-SERVER_PID=""; AGENT_PID=""; STATS_PID=""; FLOOR_PID=""; PERF_TAG=warm-up; ROUND=0
+SERVER_PID=""; AGENT_PID=""; STATS_PID=""; FLOOR_PID=""; PERF_TAG="warm-up"; ROUND=0
 case "$BACKEND" in nginx|jdk) ;; *) echo "LB_WRK_BACKEND: expected nginx or jdk, got $BACKEND" >&2; exit 2;; esac
 # shellcheck source=jmh/scripts/lib/results.sh
 . "$ROOT/jmh/scripts/lib/results.sh"
