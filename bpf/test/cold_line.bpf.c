@@ -9,7 +9,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
-/* 96 MiB of 64-byte lines: the connection table's default size on a 24 GiB node (1,048,576 flows). */
+/* 96 MiB of 64-byte lines: room for the connection table of a 24 GiB node by default (88 MiB, 1,048,576 flows). */
 #define COLD_LINES (96u << 14)
 
 struct cold_line {
