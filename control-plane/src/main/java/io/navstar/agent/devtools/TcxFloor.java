@@ -38,15 +38,20 @@ public final class TcxFloor implements Callable<Integer> {
         System.exit(new CommandLine(new TcxFloor()).execute(args));
     }
 
-    @Override
-    public Integer call() throws InterruptedException {
-        NetworkNamespace namespace = NetworkNamespace.named(netns);
+    /** An empty sched_cls program named name: it returns TCX_NEXT and does nothing else (benchmarks' tc floor). */
+    public static BpfProgram loadEmpty(String name) {
         // r0 = -1 (TCX_NEXT); exit
         byte[] insns = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN)
                 .put((byte) 0xb7).put((byte) 0).putShort((short) 0).putInt(-1)
                 .put((byte) 0x95).put((byte) 0).putShort((short) 0).putInt(0).array();
-        BpfProgram empty = BpfProgram.load(new ProgramSpec("lbwrk_tc_floor", "tc", ProgramType.SCHED_CLS, null, "GPL",
-                insns, List.of(), null, 0, null, 0));
+        return BpfProgram.load(new ProgramSpec(name, "tc", ProgramType.SCHED_CLS, null, "GPL", insns, List.of(), null,
+                0, null, 0));
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        NetworkNamespace namespace = NetworkNamespace.named(netns);
+        BpfProgram empty = loadEmpty("lbwrk_tc_floor");
         List<BpfLink> links = Collections.synchronizedList(new ArrayList<>());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

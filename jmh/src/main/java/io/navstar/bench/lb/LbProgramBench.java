@@ -95,12 +95,7 @@ public class LbProgramBench {
         ingress = plane.program("lb_tc_ingress");
         egress = plane.program("lb_tc_egress");
         events = RingBuffer.open(plane.map("lb_events"));
-        // r0 = -1 (TCX_NEXT); exit
-        byte[] insns = ByteBuffer.allocate(16).order(java.nio.ByteOrder.LITTLE_ENDIAN)
-                .put((byte) 0xb7).put((byte) 0).putShort((short) 0).putInt(-1)
-                .put((byte) 0x95).put((byte) 0).putShort((short) 0).putInt(0).array();
-        empty = BpfProgram.load(new ProgramSpec("lb_floor", "tc", ProgramType.SCHED_CLS, null, "GPL", insns, List.of(),
-                null, 0, null, 0));
+        empty = io.navstar.agent.devtools.TcxFloor.loadEmpty("lb_floor");
         xdpIngress = plane.program("lb_xdp_ingress");
         turnaround = plane.program("lb_tc_turnaround");
         // r0 = 2 (XDP_PASS); exit
