@@ -2,10 +2,12 @@ package io.navstar.sys.netlink;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.HexFormat;
 
 /**
  * A network interface as an RTM_NEWLINK or RTM_DELLINK message describes it (rtnetlink(7)): its index, name,
- * {@code IFF_*} flags and, for virtual ones, kind ("veth", "dummy", "bridge"; empty for physical devices).
+ * {@code IFF_*} flags, for virtual ones kind ("veth", "dummy", "bridge"; empty for physical devices), and its hardware
+ * address (IFLA_ADDRESS) as colon-separated hex bytes, empty when the message carries none.
  *
  * <pre>
  * struct ifinfomsg {
@@ -14,9 +16,21 @@ import java.lang.foreign.ValueLayout;
  * };  followed by IFLA_* attributes; IFLA_LINKINFO nests IFLA_INFO_KIND
  * </pre>
  */
-public record Link(int index, String name, int flags, String kind) {
+public record Link(int index, String name, int flags, String kind, String address) {
     /** sizeof(struct ifinfomsg). */
     public static final int IFINFOMSG_SIZE = 16;
+
+    private static final HexFormat MAC = HexFormat.ofDelimiter(":");
+
+    /** A link whose hardware address is not known. */
+    public Link(int index, String name, int flags, String kind) {
+        this(index, name, flags, kind, "");
+    }
+
+    /** The hardware address's bytes (none when unknown). */
+    public byte[] addressBytes() {
+        return address.isEmpty() ? new byte[0] : MAC.parseHex(address);
+    }
 
     /** True when the administrator set it up (IFF_UP). */
     public boolean up() {
@@ -50,7 +64,9 @@ public record Link(int index, String name, int flags, String kind) {
                     + " has no IFLA_IFNAME");
         }
         String kind = attributes.nested(Rtnetlink.IFLA_LINKINFO).string(Rtnetlink.IFLA_INFO_KIND);
-        return new Link(index, name, flags, kind == null ? "" : kind);
+        MemorySegment address = attributes.value(Rtnetlink.IFLA_ADDRESS);
+        return new Link(index, name, flags, kind == null ? "" : kind,
+                address == null ? "" : MAC.formatHex(address.toArray(ValueLayout.JAVA_BYTE)));
     }
 
     private static MemorySegment ifinfomsg(NetlinkMessage message) {

@@ -37,6 +37,7 @@ public final class Rtnetlink implements AutoCloseable {
     /** Multicast group of link changes (enum rtnetlink_groups; a group number, not the RTMGRP_LINK mask). */
     public static final int RTNLGRP_LINK = 1;
     /** Link attributes (if_link.h). */
+    public static final int IFLA_ADDRESS = 1;
     public static final int IFLA_IFNAME = 3;
     public static final int IFLA_LINKINFO = 18;
     public static final int IFLA_INFO_KIND = 1;

@@ -7,6 +7,7 @@ import java.lang.foreign.ValueLayout;
 import java.net.InetAddress;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -16,9 +17,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class NetlinkMessagesTest {
 
     @Test
-    void aLinkMessageReadsBackWithItsNameFlagsAndKind() {
+    void aLinkMessageReadsBackWithItsNameFlagsKindAndAddress() {
         MemorySegment bytes = new NetlinkRequest(Rtnetlink.RTM_NEWLINK, 0)
                 .u8(0).u8(0).u16(1).u32(7).u32(Rtnetlink.IFF_UP | 0x1000).u32(0)
+                .attribute(Rtnetlink.IFLA_ADDRESS, new byte[] {0x02, 0x42, (byte) 0xac, 0x11, 0x00, (byte) 0xfe})
                 .attribute(Rtnetlink.IFLA_IFNAME, "veth7")
                 .beginNested(Rtnetlink.IFLA_LINKINFO).attribute(Rtnetlink.IFLA_INFO_KIND, "veth").endNested()
                 .finish(42, 99);
@@ -30,8 +32,9 @@ class NetlinkMessagesTest {
         assertEquals(Netlink.NLM_F_REQUEST, message.flags());
         assertEquals(42, message.sequence());
         assertEquals(99, message.portId());
-        assertEquals(new Link(7, "veth7", Rtnetlink.IFF_UP | 0x1000, "veth"), Link.parse(message));
+        assertEquals(new Link(7, "veth7", Rtnetlink.IFF_UP | 0x1000, "veth", "02:42:ac:11:00:fe"), Link.parse(message));
         assertTrue(Link.parse(message).up());
+        assertArrayEquals(new byte[] {0x02, 0x42, (byte) 0xac, 0x11, 0x00, (byte) 0xfe}, Link.parse(message).addressBytes());
     }
 
     @Test
