@@ -17,6 +17,10 @@
 #ifndef LB_FLOW_BUCKETS
 #define LB_FLOW_BUCKETS (LB_MAX_FLOWS / 4)
 #endif
+/* Entries of lb_peer_ifaces: container-facing veths of one node. */
+#ifndef LB_MAX_PEER_IFACES
+#define LB_MAX_PEER_IFACES 4096
+#endif
 /* The size of lb_events, which no program writes any more (lb_maps.h): kept, as a pinned map must keep its size. */
 #ifndef LB_EVENTS_BYTES
 #define LB_EVENTS_BYTES (1 << 22)

@@ -107,6 +107,15 @@ struct {
 	__uint(pinning, LB_PINNING);
 } lb_backend_filter SEC(".maps");
 
+/* Container-facing veths tc mode may hand a packet to directly (struct lb_peer_iface), written by the control plane. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LB_MAX_PEER_IFACES);
+	__type(key, __u32);
+	__type(value, struct lb_peer_iface);
+	__uint(pinning, LB_PINNING);
+} lb_peer_ifaces SEC(".maps");
+
 /* LB_STATE_F_* flags (one element), set by the data plane: with none set, a packet whose source is not in
  * lb_backend_vips is no reply, and egress passes it without looking lb_reverse up. */
 struct {
@@ -187,9 +196,9 @@ struct {
 	__type(value, struct lb_clock);
 } lb_clock SEC(".maps");
 
-/* Scratch space for building refusal packets, and a new flow's reverse-NAT entry (too big for the stack). The union
- * also names enum lb_drop_reason, which programs only use as a number, so that the object's BTF carries it (for
- * bpftool and for the Java mirrors' tests). */
+/* Scratch space for building refusal packets, a new flow's reverse-NAT entry and a route lookup's parameters (too big
+ * for the stack). The union also names enum lb_drop_reason, which programs only use as a number, so that the object's
+ * BTF carries it (for bpftool and for the Java mirrors' tests). */
 struct lb_scratch {
 	union {
 		__u8 buf[LB_REPLY_MAX];
@@ -197,6 +206,7 @@ struct lb_scratch {
 			struct lb_flow_key key;
 			struct lb_reverse_nat value;
 		} reverse;
+		struct bpf_fib_lookup fib;
 		enum lb_drop_reason drop_reason;
 	};
 };

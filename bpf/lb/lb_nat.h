@@ -158,11 +158,12 @@ static __always_inline int lb_hairpin_rewritten(const struct lb_pkt *pkt)
 
 /*
  * Ingress decision for a packet from a client (tc ingress or XDP). On LB_REWRITE, *to is the new tuple
- * and *back says the packet must leave through the interface it came in on (hairpin). On LB_REFUSE the caller
- * counts the refusal (LB_DROP_NO_BACKEND, or LB_DROP_REFUSAL_FAILED when it cannot send one).
+ * and *back says the packet must leave through the interface it came in on (hairpin); *tracked is the flow's entry
+ * when the packet belongs to one already in the table, else NULL (a new flow). On LB_REFUSE the caller counts the
+ * refusal (LB_DROP_NO_BACKEND, or LB_DROP_REFUSAL_FAILED when it cannot send one).
  */
 static __always_inline int lb_ingress(struct lb_pkt *pkt, __u32 bytes, struct lb_flow_key *to, int *back,
-				      __u32 *csum_diff)
+				      __u32 *csum_diff, struct lb_flow **tracked)
 {
 	struct lb_config *cfg = lb_cfg();
 	__u64 now;
@@ -180,6 +181,7 @@ static __always_inline int lb_ingress(struct lb_pkt *pkt, __u32 bytes, struct lb
 	*to = pkt->key;
 	*back = 0;
 	*csum_diff = 0;
+	*tracked = NULL;
 	has_hairpin = lb_hairpin_addr(cfg, pkt->key.family, hairpin);
 
 	/* A hairpin flow's reply: backend -> hairpin address. Restore VIP -> client and send it back. */
@@ -219,6 +221,7 @@ static __always_inline int lb_ingress(struct lb_pkt *pkt, __u32 bytes, struct lb
 			*csum_diff = flow->csum_diff;
 		lb_count_vip(flow->vip_id, bytes, 0, 0);
 		lb_count_backend(flow->backend_id, bytes, 0, 0);
+		*tracked = flow;
 		return LB_REWRITE;
 	}
 

@@ -184,13 +184,151 @@ static __always_inline int lb_tc_refuse(struct __sk_buff *skb, const struct lb_p
 	return bpf_redirect(skb->ifindex, 0);
 }
 
+static __always_inline int lb_mac_eq(const __u8 *a, const __u8 *b)
+{
+	return a[0] == b[0] && a[1] == b[1] && a[2] == b[2] && a[3] == b[3] && a[4] == b[4] && a[5] == b[5];
+}
+
+/* lb_tc_route's answers. */
+enum lb_route {
+	LB_ROUTE_STACK = 0,  /* the node routes it: no registered veth on the route, or a local destination */
+	LB_ROUTE_PEER = 1,   /* out through a registered veth: scratch->fib holds its index and Ethernet addresses */
+	LB_ROUTE_RETRY = 2,  /* the node routes it this time: no neighbour entry yet, or too big for the route's MTU */
+};
+
+/*
+ * Where the node would send a packet of tuple *t arriving on skb's interface: a route lookup (bpf_fib_lookup, as the
+ * forwarding path makes it, FIB rules and the interface's forwarding setting included), into lb_scratch's fib. A
+ * route out through one of the node's container-facing veths (lb_peer_ifaces, its hardware address checked) is one
+ * lb_tc_to_peer can take. Not inlined: its frame stays out of its callers'.
+ */
+static __attribute__((noinline)) int lb_tc_route(struct __sk_buff *skb, const struct lb_flow_key *t)
+{
+	struct lb_scratch *scratch;
+	struct bpf_fib_lookup *fib;
+	struct lb_peer_iface *peer;
+	__u32 zero = 0;
+	__u32 ifindex;
+	long found;
+
+	scratch = bpf_map_lookup_elem(&lb_scratch, &zero);
+	if (!scratch)
+		return LB_ROUTE_RETRY;
+	fib = &scratch->fib;
+	__builtin_memset(fib, 0, sizeof(*fib));
+	fib->family = t->family;
+	fib->l4_protocol = t->proto;
+	fib->sport = t->sport;
+	fib->dport = t->dport;
+	fib->ifindex = skb->ingress_ifindex;
+	if (t->family == LB_AF_INET) {
+		fib->ipv4_src = t->src[0];
+		fib->ipv4_dst = t->dst[0];
+	} else {
+		__builtin_memcpy(fib->ipv6_src, t->src, sizeof(fib->ipv6_src));
+		__builtin_memcpy(fib->ipv6_dst, t->dst, sizeof(fib->ipv6_dst));
+	}
+	/* A failed lookup (no such ingress interface: only BPF_PROG_TEST_RUN's packets come from none) is the stack's. */
+	found = bpf_fib_lookup(skb, fib, sizeof(*fib), 0);
+	if (found == BPF_FIB_LKUP_RET_NO_NEIGH || found == BPF_FIB_LKUP_RET_FRAG_NEEDED)
+		return LB_ROUTE_RETRY;
+	if (found != BPF_FIB_LKUP_RET_SUCCESS)
+		return LB_ROUTE_STACK;
+	ifindex = fib->ifindex;
+	peer = bpf_map_lookup_elem(&lb_peer_ifaces, &ifindex);
+	if (!peer || !lb_mac_eq(peer->mac, fib->smac))
+		return LB_ROUTE_STACK;
+	return LB_ROUTE_PEER;
+}
+
+/*
+ * Hands a packet lb_tc_route found a peer for straight to that veth's peer in the container's namespace, as the
+ * node's forwarding would have sent it: the neighbour's Ethernet addresses, the TTL or hop limit less one
+ * (ip_decrease_ttl's incremental checksum update, RFC 1624 eqn. 3), then bpf_redirect_peer (ingress to ingress, no
+ * backlog queue). That skips the node's IP forwarding, its netfilter hooks and the veth's egress hook, whose program
+ * has nothing to do for a packet translated here. A TTL about to expire is left to the stack, which answers it.
+ */
+static __always_inline int lb_tc_to_peer(struct __sk_buff *skb, __u8 family)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct ethhdr *eth = data;
+	struct lb_scratch *scratch;
+	__u32 zero = 0;
+
+	scratch = bpf_map_lookup_elem(&lb_scratch, &zero);
+	if (!scratch)
+		return LB_TCX_PASS;
+	if (family == LB_AF_INET) {
+		struct iphdr *ip = (void *)(eth + 1);
+		__u16 before, after;
+
+		if ((void *)(ip + 1) > data_end || ip->ttl <= 1)
+			return LB_TCX_PASS;
+		before = *(lb_word_t *)&ip->ttl;
+		ip->ttl--;
+		after = *(lb_word_t *)&ip->ttl;
+		ip->check = lb_csum_apply(ip->check, (__u32)(__u16)~before + after);
+	} else {
+		struct ipv6hdr *ip6 = (void *)(eth + 1);
+
+		if ((void *)(ip6 + 1) > data_end || ip6->hop_limit <= 1)
+			return LB_TCX_PASS;
+		ip6->hop_limit--;
+	}
+	__builtin_memcpy(eth->h_dest, scratch->fib.dmac, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, scratch->fib.smac, ETH_ALEN);
+	return bpf_redirect_peer(scratch->fib.ifindex, 0);
+}
+
+/*
+ * A client's packet rewritten to *to: to its backend's peer when the route allows, else to the stack. A tracked flow
+ * whose route was found not to allow it is marked (LB_FLOW_F_ROUTED) and not looked up again: a remote backend's
+ * flows pay one route lookup, at their first packet. Not inlined: its frame stays out of lb_tc_ingress's.
+ */
+static __attribute__((noinline)) int lb_tc_deliver(struct __sk_buff *skb, const struct lb_flow_key *to,
+						   struct lb_flow *tracked)
+{
+	int route;
+
+	if (tracked && (tracked->flags & LB_FLOW_F_ROUTED))
+		return LB_TCX_PASS;
+	route = lb_tc_route(skb, to);
+	if (route == LB_ROUTE_PEER)
+		return lb_tc_to_peer(skb, to->family);
+	if (route == LB_ROUTE_STACK && tracked)
+		tracked->flags |= LB_FLOW_F_ROUTED;  /* a plain write, as lb_touch's: a lost one costs one more lookup */
+	return LB_TCX_PASS;
+}
+
+/*
+ * A packet at tcx ingress that is not to a VIP may be a local backend's reply to a local client: when its route
+ * leads to a registered veth and it is the reply of a tracked flow (lb_reply), *to is its translated tuple and
+ * lb_tc_to_peer can deliver it with the route found here. A reply to a client elsewhere is left as it is (the client's
+ * node translates it), and so is one to a local client behind an interface that is not registered: lb_tc_egress
+ * translates it where it leaves. A packet from no backend's address costs one filter read. Not inlined: its frame
+ * is not added to lb_tc_ingress's.
+ */
+static __attribute__((noinline)) int lb_tc_local_reply(struct __sk_buff *skb, struct lb_pkt *pkt,
+						       struct lb_flow_key *to, __u32 *csum_diff)
+{
+	if (!lb_addr_maybe_in(&lb_backend_filter, pkt->key.src) &&
+	    !(lb_state_flags() & LB_STATE_F_REVERSE_UNINDEXED))
+		return 0;
+	if (lb_tc_route(skb, &pkt->key) != LB_ROUTE_PEER)
+		return 0;
+	return lb_reply(pkt, skb->len, 0, to, csum_diff);
+}
+
 SEC("tcx/ingress")
 int lb_tc_ingress(struct __sk_buff *skb)
 {
 	struct lb_pkt pkt = {};
 	struct lb_flow_key to;
+	struct lb_flow *tracked;
 	__u32 csum_diff;
 	int back = 0;
+	int reply = 0;
 	int why;
 
 	lb_tc_pull(skb);
@@ -199,13 +337,18 @@ int lb_tc_ingress(struct __sk_buff *skb)
 		lb_ingress_unparsed(&pkt, why);
 		return LB_TCX_NEXT;
 	}
-	switch (lb_ingress(&pkt, skb->len, &to, &back, &csum_diff)) {
+	switch (lb_ingress(&pkt, skb->len, &to, &back, &csum_diff, &tracked)) {
 	case LB_REWRITE:
 		break;
 	case LB_REFUSE:
 		return lb_tc_refuse(skb, &pkt);
 	default:
-		return LB_TCX_NEXT;
+		/* a local backend's reply to a local client, translated here so that it can skip the node's forwarding too;
+		 * lb_tc_egress translates the others where they leave for their client */
+		if (!lb_tc_local_reply(skb, &pkt, &to, &csum_diff))
+			return LB_TCX_NEXT;
+		back = 0;
+		reply = 1;
 	}
 	if (lb_tc_rewrite(skb, &pkt, &to, csum_diff)) {
 		lb_drop(LB_DROP_REWRITE_FAILED);
@@ -218,7 +361,9 @@ int lb_tc_ingress(struct __sk_buff *skb)
 		}
 		return bpf_redirect(skb->ifindex, 0);
 	}
-	return LB_TCX_PASS;
+	if (reply)
+		return lb_tc_to_peer(skb, to.family);
+	return lb_tc_deliver(skb, &to, tracked);
 }
 
 SEC("tcx/egress")

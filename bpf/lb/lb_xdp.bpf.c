@@ -159,6 +159,7 @@ int lb_xdp_ingress(struct xdp_md *ctx)
 	void *data_end = (void *)(long)ctx->data_end;
 	struct lb_pkt pkt = {};
 	struct lb_flow_key to;
+	struct lb_flow *tracked;
 	__u32 csum_diff;
 	int back = 0;
 	int on_veth;
@@ -169,7 +170,7 @@ int lb_xdp_ingress(struct xdp_md *ctx)
 		lb_ingress_unparsed(&pkt, why);
 		return XDP_PASS;
 	}
-	switch (lb_ingress(&pkt, data_end - data, &to, &back, &csum_diff)) {
+	switch (lb_ingress(&pkt, data_end - data, &to, &back, &csum_diff, &tracked)) {
 	case LB_REWRITE:
 		break;
 	case LB_REFUSE:

@@ -28,6 +28,8 @@ public final class Abi {
     public static final int FLOW_HAIRPIN = 2;
     public static final int FLOW_REPLIED = 4;
     public static final int FLOW_CSUM = 8;
+    /** tc mode: the flow's backend is not behind a registered veth (lb_peer_ifaces), so the node routes its packets. */
+    public static final int FLOW_ROUTED = 16;
 
     /** LB_BACKEND_VIP_F_* (append-only). */
     public static final int BACKEND_VIP_SHARED = 1;
@@ -38,13 +40,16 @@ public final class Abi {
     /** LB_ADDR_FILTER_WORDS: 64-bit words of lb_vip_filter and of lb_backend_filter. */
     public static final int ADDR_FILTER_WORDS = 8192;
 
+    /** LB_MAX_PEER_IFACES: entries of lb_peer_ifaces. */
+    public static final int MAX_PEER_IFACES = 4096;
+
     /** LB_NO_BACKEND: no backend id. */
     public static final int NO_BACKEND = 0xffffffff;
 
     /** Every mirrored struct's layout, for the BTF drift test. */
     public static final List<StructLayout> LAYOUTS = List.of(LbVipKey.LAYOUT, LbVipInfo.LAYOUT, LbBackend.LAYOUT,
             LbFlowKey.LAYOUT, LbFlow.LAYOUT, LbFlowWay.LAYOUT, LbFlowBucket.LAYOUT, LbReverseNat.LAYOUT, LbSockVip.LAYOUT,
-            LbSockVips.LAYOUT, LbConfig.LAYOUT, LbStats.LAYOUT, LbBackendVip.LAYOUT);
+            LbSockVips.LAYOUT, LbConfig.LAYOUT, LbStats.LAYOUT, LbBackendVip.LAYOUT, LbPeerIface.LAYOUT);
 
     private Abi() {
     }

@@ -47,6 +47,7 @@ public final class LbAttachments implements AutoCloseable {
     }
 
     private final LbDataPlane plane;
+    private final LbPeerInterfaces peers;
     private final Path linkDirectory;
     private final Map<String, BpfLink> links = new LinkedHashMap<>();
     /** Pins this instance attached (not reused from an earlier agent), for {@link #discardCreated}. */
@@ -55,6 +56,7 @@ public final class LbAttachments implements AutoCloseable {
 
     public LbAttachments(LbDataPlane plane) {
         this.plane = plane;
+        this.peers = new LbPeerInterfaces(plane.map("lb_peer_ifaces"));
         this.linkDirectory = plane.settings().pinDirectory().resolve("links");
         this.createdDirectory = !Files.isDirectory(linkDirectory);
         try {
@@ -77,7 +79,10 @@ public final class LbAttachments implements AutoCloseable {
 
     /**
      * Attaches tc or xdp mode to an interface in a namespace (null: the agent's own). Returns the pins made
-     * or reused. xdp tries driver mode first and falls back to generic.
+     * or reused. xdp tries driver mode first and falls back to generic. In tc mode a veth is also registered in
+     * lb_peer_ifaces, so that balanced packets routed out through it are handed straight to its peer
+     * ({@link LbPeerInterfaces}); entries of interfaces that went away while no agent ran stay until the map is
+     * removed, harmless since each names its device's hardware address.
      */
     public List<String> attachInterface(NetworkNamespace namespace, String ifname, LbMode mode) {
         String ns = namespace == null ? "host" : namespace.path().getFileName().toString();
@@ -116,6 +121,13 @@ public final class LbAttachments implements AutoCloseable {
         pins.add(attachOnce("tc-" + tag + "-out", ifindex, () -> namespace == null
                 ? egress.attachTcx(io.navstar.sys.Libc.ifNameToIndex(ifname), AttachType.TCX_EGRESS)
                 : egress.attachTcx(namespace, ifname, AttachType.TCX_EGRESS)));
+        if (mode == LbMode.TC) {
+            try {
+                peers.register(namespace, ifname);
+            } catch (RuntimeException e) { // not needed for correctness: its packets take the forwarding path
+                LOG.warn("{}: cannot register it for direct delivery: {}", ifname, e.getMessage());
+            }
+        }
         return pins;
     }
 
@@ -123,6 +135,7 @@ public final class LbAttachments implements AutoCloseable {
     public void forgetInterface(NetworkNamespace namespace, String ifname) {
         String ns = namespace == null ? "host" : namespace.path().getFileName().toString();
         String tag = ns + "-" + ifname;
+        peers.forget(namespace, ifname);
         for (String pin : List.of("tc-" + tag + "-in", "xdp-" + tag, "tc-" + tag + "-turn", "tc-" + tag + "-out")) {
             BpfLink link = links.remove(pin);
             if (link != null) {
@@ -214,6 +227,7 @@ public final class LbAttachments implements AutoCloseable {
 
     /** Detaches every link and removes the pins (uninstall, test cleanup). */
     public void detachAll() {
+        peers.forgetAll();
         for (Map.Entry<String, BpfLink> e : links.entrySet()) {
             try {
                 e.getValue().detach();
@@ -238,6 +252,7 @@ public final class LbAttachments implements AutoCloseable {
      * link directory if it made it, and keeps the links an earlier agent pinned (their programs stay attached).
      */
     public void discardCreated() {
+        peers.forgetAll();
         for (String pin : createdPins) {
             BpfLink link = links.remove(pin);
             if (link != null) {

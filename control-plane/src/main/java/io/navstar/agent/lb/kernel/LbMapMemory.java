@@ -6,6 +6,7 @@ import io.navstar.agent.lb.abi.LbBackendVip;
 import io.navstar.agent.lb.abi.LbConfig;
 import io.navstar.agent.lb.abi.LbFlowBucket;
 import io.navstar.agent.lb.abi.LbFlowKey;
+import io.navstar.agent.lb.abi.LbPeerIface;
 import io.navstar.agent.lb.abi.LbReverseNat;
 import io.navstar.agent.lb.abi.LbStats;
 import io.navstar.agent.lb.abi.LbVipInfo;
@@ -119,6 +120,7 @@ public final class LbMapMemory {
         maps.put("lb_vip_filter", array(Abi.ADDR_FILTER_WORDS, 8));
         maps.put("lb_backend_filter", array(Abi.ADDR_FILTER_WORDS, 8));
         maps.put("lb_state", array(1, 8));
+        maps.put("lb_peer_ifaces", hash(Abi.MAX_PEER_IFACES, 4, LbPeerIface.LAYOUT.byteSize(), cpus));
         maps.put("lb_config", array(1, LbConfig.LAYOUT.byteSize()));
         maps.put("lb_drops", perCpuArray(DROP_SLOTS, 8, cpus));
         maps.put("lb_events", ringBuffer(EVENTS_BYTES));

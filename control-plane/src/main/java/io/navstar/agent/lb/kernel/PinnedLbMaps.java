@@ -7,6 +7,7 @@ import io.navstar.agent.lb.abi.LbConfig;
 import io.navstar.agent.lb.abi.LbFlow;
 import io.navstar.agent.lb.abi.LbFlowBucket;
 import io.navstar.agent.lb.abi.LbFlowKey;
+import io.navstar.agent.lb.abi.LbPeerIface;
 import io.navstar.agent.lb.abi.LbReverseNat;
 import io.navstar.agent.lb.abi.LbStats;
 import io.navstar.agent.lb.abi.LbVipInfo;
@@ -28,6 +29,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -35,6 +37,7 @@ import java.util.Map;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -57,7 +60,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  */
 public final class PinnedLbMaps {
     /** Names of the LB_FLOW_F_*, LB_BACKEND_VIP_F_* and LB_STATE_F_* bits, bit 0 first (Abi has their values). */
-    private static final List<String> FLOW_FLAGS = List.of("closing", "hairpin", "replied", "csum");
+    private static final List<String> FLOW_FLAGS = List.of("closing", "hairpin", "replied", "csum", "routed");
     private static final List<String> BACKEND_VIP_FLAGS = List.of("shared");
     private static final List<String> STATE_FLAGS = List.of("reverse_unindexed");
 
@@ -115,6 +118,7 @@ public final class PinnedLbMaps {
             case "lb_backend_vips" -> read(map, rows, PinnedLbMaps::backendVip);
             case "lb_config" -> read(map, rows, PinnedLbMaps::config);
             case "lb_state" -> read(map, rows, PinnedLbMaps::state);
+            case "lb_peer_ifaces" -> read(map, rows, PinnedLbMaps::peerIface);
             case "lb_vip_stats" -> read(map, rows, (keys, keyAt, values, valueAt) ->
                     stats(keys, keyAt, values, valueAt, "refused_flows"));
             case "lb_backend_stats" -> read(map, rows, (keys, keyAt, values, valueAt) ->
@@ -260,6 +264,14 @@ public final class PinnedLbMaps {
         row.put("vip_addr", AddressText.of(vip.vipAddr(endpoint.family())));
         row.put("vip_port", vip.vipPort());
         row.put("flags", flags(vip.flags(), BACKEND_VIP_FLAGS));
+        return row;
+    }
+
+    private static Map<String, Object> peerIface(MemorySegment keys, long keyAt, MemorySegment values, long valueAt) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("ifindex", keys.get(JAVA_INT, keyAt));
+        row.put("mac", HexFormat.ofDelimiter(":").formatHex(
+                values.asSlice(valueAt + LbPeerIface.MAC, LbPeerIface.MAC_BYTES).toArray(JAVA_BYTE)));
         return row;
     }
 
