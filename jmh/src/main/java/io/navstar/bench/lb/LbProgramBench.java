@@ -78,6 +78,7 @@ public class LbProgramBench {
     /** The tracked flow's packet as rewritten (client -> backend), and the backend's reply to it. */
     private byte[] forwarded;
     private byte[] reply;
+    private byte[] otherNodesReply;
 
     @Setup
     public void setup() {
@@ -125,6 +126,7 @@ public class LbProgramBench {
         String backend = (forwarded[30] & 0xff) + "." + (forwarded[31] & 0xff) + "." + (forwarded[32] & 0xff) + "."
                 + (forwarded[33] & 0xff);
         reply = tcp4(backend, 8080, "10.0.1.2", 40001, 0x10, 64);
+        otherNodesReply = tcp4(backend, 8080, "10.0.9.2", 40009, 0x10, 64);
     }
 
     /** Fills the connection table with FLOWS flows of clients 10.128.0.0/10 (never used by the measured SYNs). */
@@ -205,9 +207,19 @@ public class LbProgramBench {
         return ingress.testRun(nextSyn(), REPEAT, 256);
     }
 
-    /** A backend's reply meeting the ingress program of its own interface: not to a VIP, passed on. */
-    TestRun replyPassingIngressRun() {
+    /**
+     * A backend's reply meeting the ingress program of its own interface: the VIP put back as its source there. The
+     * delivery straight to the client's namespace is not in this time: the harness's packet comes from no interface,
+     * so the route lookup ends at once and the packet is passed on.
+     */
+    TestRun replyIngressRun() {
         return ingress.testRun(reply, REPEAT, 256);
+    }
+
+    /** A local backend's reply to a client of another node (whose flow this node does not hold), at the backend's
+     * ingress: looked up, not found, passed on. */
+    TestRun replyOfAnotherNodeIngressRun() {
+        return ingress.testRun(otherNodesReply, REPEAT, 256);
     }
 
     /** The forwarded request meeting the egress program of the backend's interface: no reply, passed on. */
@@ -215,7 +227,8 @@ public class LbProgramBench {
         return egress.testRun(forwarded, REPEAT, 256);
     }
 
-    /** The backend's reply at the client's egress: the VIP put back as its source. */
+    /** A backend's reply at the client's egress, as one from another node or from the host's network arrives there
+     * (a local container backend's was translated at its own ingress): the VIP put back as its source. */
     TestRun replyRun() {
         return egress.testRun(reply, REPEAT, 256);
     }

@@ -55,6 +55,7 @@ public final class LbProgramKernelTime {
             int[] xdpTracked = new int[calls];
             int[] xdpFresh = new int[calls];
             int[] replyIn = new int[calls];
+            int[] otherReplyIn = new int[calls];
             int[] requestOut = new int[calls];
             int[] replyOut = new int[calls];
             int[] turnaroundPass = new int[calls];
@@ -70,7 +71,8 @@ public final class LbProgramKernelTime {
                 xdpFloor[i] = bench.xdpFloorRun().durationNanos();
                 xdpTracked[i] = bench.xdpTrackedRun().durationNanos();
                 xdpFresh[i] = bench.xdpNewRun().durationNanos();
-                replyIn[i] = bench.replyPassingIngressRun().durationNanos();
+                replyIn[i] = bench.replyIngressRun().durationNanos();
+                otherReplyIn[i] = bench.replyOfAnotherNodeIngressRun().durationNanos();
                 requestOut[i] = bench.requestPassingEgressRun().durationNanos();
                 replyOut[i] = bench.replyRun().durationNanos();
                 turnaroundPass[i] = bench.turnaroundPassRun().durationNanos();
@@ -87,7 +89,8 @@ public final class LbProgramKernelTime {
             tc.put("tracked flow", Summary.of(tracked));
             tc.put("new flow", Summary.of(fresh));
             tc.put("reply NAT, egress", Summary.of(replyOut));
-            tc.put("reply pass, ingress", Summary.of(replyIn));
+            tc.put("reply NAT, ingress", Summary.of(replyIn));
+            tc.put("other node's reply, ingress", Summary.of(otherReplyIn));
             tc.put("request pass, egress", Summary.of(requestOut));
             tc.put("xdp mode's veth ingress pass", Summary.of(turnaroundPass)); // a tcx program: against tc's floor
             Map<String, Summary> xdp = new LinkedHashMap<>();
@@ -105,7 +108,8 @@ public final class LbProgramKernelTime {
             tc.get("tracked flow").print("tc:  tracked flow         ", f);
             tc.get("new flow").print("tc:  new flow             ", f);
             tc.get("reply NAT, egress").print("tc:  reply NAT, egress    ", f);
-            tc.get("reply pass, ingress").print("tc:  reply pass, ingress  ", f);
+            tc.get("reply NAT, ingress").print("tc:  reply NAT, ingress   ", f);
+            tc.get("other node's reply, ingress").print("tc:  other node's reply   ", f);
             tc.get("request pass, egress").print("tc:  request pass, egress ", f);
             System.out.printf("  xdp: empty program (floor) %4d / %4d / %6.1f%n", xf.min, xf.median, xf.iqMean);
             xdp.get("tracked flow").print("xdp: tracked flow         ", xf);
