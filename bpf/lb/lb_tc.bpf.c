@@ -390,26 +390,80 @@ int lb_tc_egress(struct __sk_buff *skb)
 }
 
 /*
+ * xdp mode: whether pkt, at tcx ingress after lb_xdp_ingress passed it, is a client's packet that program rewrote to
+ * a backend, and may go straight to that backend's veth peer (lb_tc_route, whose answer is left in lb_scratch). XDP
+ * leaves no mark an skb can carry here, so the packet is known by its flow: the VIP lb_backend_vips recorded for its
+ * destination, and the client's entry for that VIP naming this backend. A flow whose route leads elsewhere is marked
+ * routed, as tc mode marks it; one to a shared endpoint (behind several VIPs) is left to the stack. Not inlined: its
+ * frame stays out of lb_tc_turnaround's.
+ */
+static __attribute__((noinline)) int lb_xdp_rewritten_to_peer(struct __sk_buff *skb, const struct lb_pkt *pkt)
+{
+	struct lb_vip_key endpoint = {};
+	struct lb_backend_vip *known;
+	struct lb_flow_key forward = {};
+	struct lb_flow_ref ref;
+	struct lb_flow *flow;
+	int route;
+
+	if (!lb_addr_maybe_in(&lb_backend_filter, pkt->key.dst))
+		return 0;
+	lb_endpoint_key(&endpoint, pkt->key.dst, pkt->key.dport, pkt);
+	known = bpf_map_lookup_elem(&lb_backend_vips, &endpoint);
+	if (!known || (known->flags & LB_BACKEND_VIP_F_SHARED))
+		return 0;
+	lb_copy_addr(forward.src, pkt->key.src);
+	lb_copy_addr(forward.dst, known->vip_addr);
+	forward.sport = pkt->key.sport;
+	forward.dport = known->vip_port;
+	forward.proto = pkt->key.proto;
+	forward.family = pkt->key.family;
+	lb_flow_lookup(&forward, lb_flow_hash(&forward), &ref);
+	flow = ref.flow;
+	if (!flow || (flow->flags & (LB_FLOW_F_ROUTED | LB_FLOW_F_HAIRPIN)) || flow->backend_port != pkt->key.dport ||
+	    !lb_addr_eq(flow->backend_addr, pkt->key.dst))
+		return 0;
+	route = lb_tc_route(skb, &pkt->key);
+	if (route == LB_ROUTE_STACK)
+		flow->flags |= LB_FLOW_F_ROUTED;
+	return route == LB_ROUTE_PEER;
+}
+
+/*
  * xdp mode's tcx ingress on a veth: sends back out of its interface a hairpin packet lb_xdp_ingress rewrote and
  * passed (XDP_TX cannot reach a veth peer without NAPI). It knows them by their addresses (lb_hairpin_rewritten):
  * XDP's metadata area would carry a mark more cheaply, but kernels may refuse bpf_xdp_adjust_meta (6.18 here does).
- * Any other packet passes after its headers are parsed and, at most, a config read and a VIP filter bit; one that
- * does not parse was counted by lb_xdp_ingress, which saw it first.
+ * It also does for xdp mode what lb_tc_ingress does after its rewrite: a packet lb_xdp_ingress rewrote to a backend
+ * behind one of the node's registered veths, and a local backend's reply to a local client (translated here, as in tc
+ * mode), go straight to that veth's peer (lb_tc_to_peer). Any other packet passes; one that does not parse was counted
+ * by lb_xdp_ingress, which saw it first.
  */
 SEC("tcx/ingress")
 int lb_tc_turnaround(struct __sk_buff *skb)
 {
 	struct lb_pkt pkt = {};
+	struct lb_flow_key to;
+	__u32 csum_diff;
 
 	lb_tc_pull(skb);
-	if (lb_parse((void *)(long)skb->data, (void *)(long)skb->data_end, skb->len, &pkt) ||
-	    !lb_hairpin_rewritten(&pkt))
+	if (lb_parse((void *)(long)skb->data, (void *)(long)skb->data_end, skb->len, &pkt))
 		return LB_TCX_NEXT;
-	if (lb_tc_turn_around(skb)) {
-		lb_drop(LB_DROP_TURNAROUND_FAILED);
+	if (lb_hairpin_rewritten(&pkt)) {
+		if (lb_tc_turn_around(skb)) {
+			lb_drop(LB_DROP_TURNAROUND_FAILED);
+			return LB_TCX_DROP;
+		}
+		return bpf_redirect(skb->ifindex, 0);
+	}
+	if (lb_xdp_rewritten_to_peer(skb, &pkt))
+		return lb_tc_to_peer(skb, pkt.key.family);
+	if (!lb_tc_local_reply(skb, &pkt, &to, &csum_diff))
+		return LB_TCX_NEXT;
+	if (lb_tc_rewrite(skb, &pkt, &to, csum_diff)) {
+		lb_drop(LB_DROP_REWRITE_FAILED);
 		return LB_TCX_DROP;
 	}
-	return bpf_redirect(skb->ifindex, 0);
+	return lb_tc_to_peer(skb, to.family);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -79,7 +79,7 @@ public final class LbAttachments implements AutoCloseable {
 
     /**
      * Attaches tc or xdp mode to an interface in a namespace (null: the agent's own). Returns the pins made
-     * or reused. xdp tries driver mode first and falls back to generic. In tc mode a veth is also registered in
+     * or reused. xdp tries driver mode first and falls back to generic. A veth is also registered in
      * lb_peer_ifaces, so that balanced packets routed out through it are handed straight to its peer
      * ({@link LbPeerInterfaces}); entries of interfaces that went away while no agent ran stay until the map is
      * removed, harmless since each names its device's hardware address.
@@ -121,7 +121,7 @@ public final class LbAttachments implements AutoCloseable {
         pins.add(attachOnce("tc-" + tag + "-out", ifindex, () -> namespace == null
                 ? egress.attachTcx(io.navstar.sys.Libc.ifNameToIndex(ifname), AttachType.TCX_EGRESS)
                 : egress.attachTcx(namespace, ifname, AttachType.TCX_EGRESS)));
-        if (mode == LbMode.TC) {
+        if (mode == LbMode.TC || mode == LbMode.XDP) {
             try {
                 peers.register(namespace, ifname);
             } catch (RuntimeException e) { // not needed for correctness: its packets take the forwarding path

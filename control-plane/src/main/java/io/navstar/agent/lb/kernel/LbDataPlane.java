@@ -159,15 +159,21 @@ public final class LbDataPlane implements AutoCloseable {
         }
     }
 
-    /** The bytes of bpf/lb/{name}.o. */
+    /**
+     * The bytes of bpf/lb/{name}.o: from {@code <navstar.bpf.dir>/lb} when that property is set (a build's objects, or
+     * another version's to compare with), else from the jar. A named directory without the object is an error, not a
+     * fall back to the jar's, which would silently compare the jar's objects with themselves.
+     */
     public static byte[] objectBytes(String name) {
         String dir = System.getProperty("navstar.bpf.dir");
         try {
             if (dir != null) {
                 Path file = Path.of(dir, "lb", name + ".o");
-                if (Files.exists(file)) {
-                    return Files.readAllBytes(file);
+                if (!Files.exists(file)) {
+                    throw new BpfException("no eBPF object " + file + " (navstar.bpf.dir is " + dir
+                            + "; it must hold lb/" + name + ".o, as bpf/build does after `make bpf`)");
                 }
+                return Files.readAllBytes(file);
             }
             try (InputStream in = LbDataPlane.class.getResourceAsStream("/bpf/lb/" + name + ".o")) {
                 if (in == null) {

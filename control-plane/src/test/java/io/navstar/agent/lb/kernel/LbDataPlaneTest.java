@@ -24,6 +24,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class LbDataPlaneTest {
 
     @Test
+    void anObjectsDirectoryWithoutTheObjectIsAnErrorNotTheJarsObject(@TempDir Path dir) {
+        String before = System.getProperty("navstar.bpf.dir");
+        System.setProperty("navstar.bpf.dir", dir.toString());
+        try {
+            io.navstar.sys.bpf.BpfException e = assertThrows(io.navstar.sys.bpf.BpfException.class,
+                    () -> LbDataPlane.objectBytes("lb_tc"));
+            assertTrue(e.getMessage().contains(dir.resolve("lb").resolve("lb_tc.o").toString()), e.getMessage());
+        } finally {
+            if (before == null) {
+                System.clearProperty("navstar.bpf.dir");
+            } else {
+                System.setProperty("navstar.bpf.dir", before);
+            }
+        }
+    }
+
+    @Test
     void aRestartWithOtherSizesKeepsThePinnedMapsAndTheirSizes() {
         LbTestSupport.assumeRoot();
         Path pins = LbTestSupport.pinDirectory("resize");

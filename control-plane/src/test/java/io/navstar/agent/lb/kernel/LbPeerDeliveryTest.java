@@ -10,7 +10,8 @@ import io.navstar.agent.lb.support.LbTestSupport;
 import io.navstar.agent.lb.support.LbTopology;
 import io.navstar.loader.BpfMap;
 import io.navstar.sys.NetworkNamespace;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -24,7 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * tc mode hands a VIP's packets, and its local backend's replies, straight to the peer of the veth the route names
- * (lb_tc_deliver in bpf/lb/lb_tc.bpf.c), so the node's IP forwarding never sees them: its forwarded-datagram counters
+ * (lb_tc_deliver in bpf/lb/lb_tc.bpf.c), and xdp mode does the same at tcx ingress after its XDP rewrite
+ * (lb_tc_turnaround), so the node's IP forwarding never sees them: its forwarded-datagram counters
  * (/proc/net/snmp's Ip ForwDatagrams, /proc/net/snmp6's Ip6OutForwDatagrams, read inside the node's namespace) stay
  * where they were while requests through the VIP succeed, and grow for the same requests sent straight to the
  * backend. An interface whose entry in lb_peer_ifaces does not name its hardware address (a reused index) is not
@@ -35,8 +37,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class LbPeerDeliveryTest {
     private static final int REQUESTS = 20;
 
-    @Test
-    void vipPacketsAndTheirRepliesSkipTheNodesForwardingUnlessTheInterfaceIsNotItsPeer() throws Exception {
+    @ParameterizedTest
+    @EnumSource(value = LbMode.class, names = {"TC", "XDP"})
+    void vipPacketsAndTheirRepliesSkipTheNodesForwardingUnlessTheInterfaceIsNotItsPeer(LbMode mode) throws Exception {
         LbTestSupport.assumeRoot();
         Path pins = LbTestSupport.pinDirectory("peer");
         try (LbTopology topo = new LbTopology("peer", 1, 1L << 20)) {
@@ -48,8 +51,8 @@ class LbPeerDeliveryTest {
                 Reconciler.recover(tables, 1000).apply(DesiredStateJson.parse("{\"vips\":["
                         + "{\"vip\":\"11.0.0.1:80\",\"backends\":[{\"endpoint\":\"" + backend + ":8080\"}]},"
                         + "{\"vip\":\"[fd01:c::1]:80\",\"backends\":[{\"endpoint\":\"[fd00:10:1::2]:8080\"}]}]}"));
-                links.attachInterface(node, "vc", LbMode.TC);
-                links.attachInterface(node, "vb1", LbMode.TC);
+                links.attachInterface(node, "vc", mode);
+                links.attachInterface(node, "vb1", mode);
                 BpfMap peers = plane.map("lb_peer_ifaces");
                 assertEquals(List.of(node.ifindex("vb1"), node.ifindex("vc")).stream().sorted().toList(),
                         indices(peers), "both veths registered");
