@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Minuteman PROG_TEST_RUN cost per packet (issue 3): tracked flow and new flow (and, for xdp mode on a veth, what
-# lb_tc_turnaround costs a packet it passes at tcx ingress) beside an empty program (the
+# lb_tc_turnaround costs a request XDP rewrote, at tcx ingress) beside an empty program (the
 # floor), timed by the kernel, LbProgramKernelTime's min / median / interquartile mean over LB_KT_CALLS calls
 # (default 50,000), repeated LB_KT_RUNS times (default 3), each run three times: with the connection table (262,144
 # flows) empty before the run; filled with live flows before it, so every new flow's insert evicts one; and filled

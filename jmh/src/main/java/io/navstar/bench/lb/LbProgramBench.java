@@ -233,7 +233,8 @@ public class LbProgramBench {
         return egress.testRun(reply, REPEAT, 256);
     }
 
-    /** xdp mode on a veth: the forwarded request meeting tcx ingress after XDP (not hairpin), passed on. */
+    /** xdp mode on a veth: the request XDP rewrote meeting tcx ingress after it (not hairpin): its flow looked up,
+     * and its route (which the harness's packet, from no interface, cannot have: passed on). */
     TestRun turnaroundPassRun() {
         return turnaround.testRun(forwarded, REPEAT, 256);
     }

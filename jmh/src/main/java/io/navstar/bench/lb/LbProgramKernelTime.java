@@ -92,7 +92,7 @@ public final class LbProgramKernelTime {
             tc.put("reply NAT, ingress", Summary.of(replyIn));
             tc.put("other node's reply, ingress", Summary.of(otherReplyIn));
             tc.put("request pass, egress", Summary.of(requestOut));
-            tc.put("xdp mode's veth ingress pass", Summary.of(turnaroundPass)); // a tcx program: against tc's floor
+            tc.put("xdp mode's veth ingress after XDP", Summary.of(turnaroundPass)); // a tcx program: against tc's floor
             Map<String, Summary> xdp = new LinkedHashMap<>();
             xdp.put(FLOOR, Summary.of(xdpFloor));
             xdp.put("tracked flow", Summary.of(xdpTracked));
@@ -114,7 +114,7 @@ public final class LbProgramKernelTime {
             System.out.printf("  xdp: empty program (floor) %4d / %4d / %6.1f%n", xf.min, xf.median, xf.iqMean);
             xdp.get("tracked flow").print("xdp: tracked flow         ", xf);
             xdp.get("new flow").print("xdp: new flow             ", xf);
-            tc.get("xdp mode's veth ingress pass").print("xdp: veth ingress pass    ", f);
+            tc.get("xdp mode's veth ingress after XDP").print("xdp: veth ingress after   ", f);
             if (cold != null) {
                 // reported as tc programs, against tc's floor: what memory the size of the table costs by itself
                 tc.put(NO_LINE, Summary.of(coldRuns[0]));
