@@ -74,7 +74,7 @@ struct lb_flow_key {
 #define LB_FLOW_F_HAIRPIN 2u  /* the client is its own backend: source rewritten to the hairpin address */
 #define LB_FLOW_F_REPLIED 4u  /* a reply was seen (on the forward entry, or on a reverse entry where one exists) */
 #define LB_FLOW_F_CSUM    8u  /* csum_diff holds the rewrite's checksum difference (forward entries only) */
-#define LB_FLOW_F_ROUTED 16u  /* tc mode: the backend is not behind a registered veth, so the node routes its packets */
+#define LB_FLOW_F_ROUTED 16u  /* the backend is behind no registered veth (lb_peer_ifaces): the node routes its packets */
 
 /*
  * Connection-table value (forward direction, keyed by client -> VIP): where the flow goes. The
@@ -170,7 +170,7 @@ struct lb_backend_vip {
 
 /*
  * Value of lb_peer_ifaces, keyed by interface index (__u32): a container-facing veth of this node, registered by the
- * control plane when it attaches tc mode to it, with its hardware address as a check (an index alone may name another
+ * control plane when it attaches tc or xdp mode to it, with its hardware address as a check (an index alone may name another
  * device after the veth is gone, or in another namespace). A balanced packet routed out through one is handed
  * straight to the veth's peer in the container's namespace (bpf_redirect_peer). Mirror: LbPeerInterfaces.
  */

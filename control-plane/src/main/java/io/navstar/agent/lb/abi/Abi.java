@@ -28,7 +28,7 @@ public final class Abi {
     public static final int FLOW_HAIRPIN = 2;
     public static final int FLOW_REPLIED = 4;
     public static final int FLOW_CSUM = 8;
-    /** tc mode: the flow's backend is not behind a registered veth (lb_peer_ifaces), so the node routes its packets. */
+    /** tc and xdp modes: the flow's backend is not behind a registered veth (lb_peer_ifaces), so the node routes its packets. */
     public static final int FLOW_ROUTED = 16;
 
     /** LB_BACKEND_VIP_F_* (append-only). */

@@ -8,7 +8,7 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /**
- * Value of lb_peer_ifaces (tc mode), keyed by an interface index (__u32): a container-facing veth the data plane may
+ * Value of lb_peer_ifaces (tc and xdp modes), keyed by an interface index (__u32): a container-facing veth the data plane may
  * hand packets to directly, with its hardware address. Written by the control plane only. The Java mirror of
  * {@code struct lb_peer_iface} in bpf/include/lb_structs.h (LbAbiLayoutTest checks it against the built objects' BTF):
  * <pre>

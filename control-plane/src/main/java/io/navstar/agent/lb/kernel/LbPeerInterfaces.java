@@ -20,12 +20,14 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /**
  * The control plane's side of {@code lb_peer_ifaces} (struct lb_peer_iface in bpf/include/lb_structs.h): the
- * container-facing interfaces tc mode is attached to that lb_tc_ingress may hand a packet to directly, by
- * bpf_redirect_peer into the namespace of the interface's peer, instead of letting the node route it. Only veth and
+ * container-facing interfaces tc or xdp mode is attached to that their tcx ingress programs may hand a packet to
+ * directly, by bpf_redirect_peer into the namespace of the interface's peer, instead of letting the node route it. Only veth and
  * netkit devices have a peer to hand a packet to (the kernel drops one redirected so to any other device), so only
  * those are registered, each with its hardware address, which the program compares with the route lookup's source
  * address: an index reused by another device after the veth is gone, or the same index in another namespace, no
  * longer matches. An interface that is not registered still works: its packets take the node's forwarding path.
+ * Entries are keyed by index alone, as the programs see them: interfaces of one node's namespace, where the agent
+ * attaches.
  *
  * <p>Threading: call from one thread (as {@link LbAttachments}, which owns it).
  */
