@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 /* lb_tc.bpf.c: tc mode entry points on tcx. Ingress (on a container-facing interface) turns a client's
- * packet to a VIP into a packet to the chosen backend; egress turns the backend's reply into a packet
- * from the VIP. L4 checksums are updated in place as the skb's ip_summed asks, or by the kernel's csum helper where
+ * packet to a VIP into a packet to the chosen backend, and a local backend's reply to a local client into a packet
+ * from the VIP, and hands either straight to a registered veth's peer when the route leads there (lb_tc_deliver);
+ * egress turns the other replies into packets from the VIP. xdp mode's tcx ingress (lb_tc_turnaround) is here too.
+ * L4 checksums are updated in place as the skb's ip_summed asks, or by the kernel's csum helper where
  * skb->csum must follow (lb_tc_rewrite). */
 #include "lb_nat.h"
 #include "lb_rewrite.h"

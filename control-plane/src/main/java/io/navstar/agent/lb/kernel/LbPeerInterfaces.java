@@ -46,22 +46,22 @@ final class LbPeerInterfaces {
 
     /**
      * Registers {@code ifname} of {@code namespace} (null: the agent's own) when it is a veth or netkit device with an
-     * Ethernet address; returns whether it did.
+     * Ethernet address.
      */
-    boolean register(NetworkNamespace namespace, String ifname) {
+    void register(NetworkNamespace namespace, String ifname) {
         Optional<Link> found;
         try (Rtnetlink rtnetlink = namespace == null ? Rtnetlink.open() : Rtnetlink.open(namespace)) {
             found = rtnetlink.link(ifname);
         }
         if (found.isEmpty()) {
-            return false;
+            return;
         }
         Link link = found.get();
         byte[] mac = link.addressBytes();
         if (!PEER_KINDS.contains(link.kind()) || mac.length != LbPeerIface.MAC_BYTES) {
             LOG.info("{} ({}) has no peer to deliver to: its balanced packets take the node's forwarding path",
                     ifname, link.kind().isEmpty() ? "a device" : link.kind());
-            return false;
+            return;
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment key = arena.allocate(JAVA_INT);
@@ -71,7 +71,6 @@ final class LbPeerInterfaces {
             map.put(key, value);
         }
         registered.put(key(namespace, ifname), link.index());
-        return true;
     }
 
     /** Removes {@code ifname}'s entry, if this instance registered it. */
