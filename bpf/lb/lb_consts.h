@@ -21,6 +21,10 @@
 #ifndef LB_MAX_PEER_IFACES
 #define LB_MAX_PEER_IFACES 4096
 #endif
+/* Slots of tc mode's route cache (lb_route_cache in lb_tc.bpf.c) per CPU, a power of two, and how long an answer
+ * in one is used. */
+#define LB_ROUTE_SLOTS 1024
+#define LB_ROUTE_TTL_NS (100ull * 1000000ull)
 /* The size of lb_events, which no program writes any more (lb_maps.h): kept, as a pinned map must keep its size. */
 #ifndef LB_EVENTS_BYTES
 #define LB_EVENTS_BYTES (1 << 22)

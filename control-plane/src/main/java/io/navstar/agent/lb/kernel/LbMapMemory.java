@@ -47,6 +47,10 @@ public final class LbMapMemory {
     static final int PRIVATE_MAPS_PER_OBJECT = 4;
     /** Bytes per CPU each private map may take (lb_scratch's buffer, 128 bytes, is the largest). */
     static final long PRIVATE_MAP_PER_CPU = 256;
+    /** LB_ROUTE_SLOTS (bpf/lb/lb_consts.h): slots per CPU of lb_tc's own route cache (lb_route_cache). */
+    static final int ROUTE_SLOTS = 1024;
+    /** sizeof(struct lb_route_slot) (bpf/lb/lb_tc.bpf.c). */
+    static final long ROUTE_SLOT_BYTES = 48;
     private static final long PAGE = 4096;
 
     private LbMapMemory() {
@@ -125,7 +129,7 @@ public final class LbMapMemory {
         maps.put("lb_drops", perCpuArray(DROP_SLOTS, 8, cpus));
         maps.put("lb_events", ringBuffer(EVENTS_BYTES));
         maps.put("private", (long) LbDataPlane.OBJECTS.size() * PRIVATE_MAPS_PER_OBJECT
-                * (MAP_OVERHEAD + PRIVATE_MAP_PER_CPU * cpus));
+                * (MAP_OVERHEAD + PRIVATE_MAP_PER_CPU * cpus) + perCpuArray(ROUTE_SLOTS, ROUTE_SLOT_BYTES, cpus));
         return maps;
     }
 

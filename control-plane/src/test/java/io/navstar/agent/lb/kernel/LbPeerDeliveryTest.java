@@ -10,6 +10,8 @@ import io.navstar.agent.lb.support.LbTestSupport;
 import io.navstar.agent.lb.support.LbTopology;
 import io.navstar.loader.BpfMap;
 import io.navstar.sys.NetworkNamespace;
+import io.navstar.sys.netlink.Link;
+import io.navstar.sys.netlink.Rtnetlink;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -36,6 +38,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class LbPeerDeliveryTest {
     private static final int REQUESTS = 20;
+    /** LB_ROUTE_TTL_NS (bpf/lb/lb_consts.h), in ms. */
+    private static final long ROUTE_TTL_MS = 100;
 
     @ParameterizedTest
     @EnumSource(value = LbMode.class, names = {"TC", "XDP"})
@@ -83,8 +87,25 @@ class LbPeerDeliveryTest {
                 assertTrue(routedFlows(plane) >= REQUESTS, "those flows are marked, so their later packets skip the "
                         + "route lookup: " + routedFlows(plane));
 
+                // its right address again: the route cache's answer (the node's) is used for at most its TTL, and
+                // new connections are delivered again after it
+                restoreAddress(peers, node, "vb1");
+                Thread.sleep(ROUTE_TTL_MS * 3);
+                assertEquals(0, topo.requests(null, "http://11.0.0.1:80", REQUESTS), "IPv4, through the VIP");
+                long[] afterRestore = forwarded(node);
+                assertEquals(0, afterRestore[0] - afterMismatch[0], "IPv4 packets of the VIP forwarded by the node "
+                        + "once the cached route expired");
+
+                // an interface no longer registered is not delivered to, though the cache still names it: the
+                // backend's replies to the client behind it are forwarded by the node, and arrive
+                removeEntry(peers, node.ifindex("vc"));
+                assertEquals(0, topo.requests(null, "http://11.0.0.1:80", REQUESTS), "IPv4, through the VIP");
+                long[] afterUnregister = forwarded(node);
+                assertTrue(afterUnregister[0] - afterRestore[0] >= REQUESTS * 2L, "replies forwarded by the node once "
+                        + "the client's veth is unregistered: " + (afterUnregister[0] - afterRestore[0]));
+
                 links.forgetInterface(node, "vc");
-                assertEquals(List.of(node.ifindex("vb1")), indices(peers), "a forgotten interface is unregistered");
+                assertEquals(List.of(node.ifindex("vb1")), indices(peers), "only the backend's veth registered");
                 links.detachAll();
                 assertEquals(List.of(), indices(peers), "nothing registered after detaching all");
             } finally {
@@ -136,6 +157,29 @@ class LbPeerDeliveryTest {
                 at = key;
             }
             return found.stream().sorted().toList();
+        }
+    }
+
+    private static void restoreAddress(BpfMap map, NetworkNamespace node, String ifname) {
+        Link link;
+        try (Rtnetlink rtnetlink = Rtnetlink.open(node)) {
+            link = rtnetlink.link(ifname).orElseThrow();
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment key = arena.allocate(JAVA_INT);
+            key.set(JAVA_INT, 0, link.index());
+            MemorySegment value = arena.allocate(LbPeerIface.LAYOUT);
+            MemorySegment.copy(link.addressBytes(), 0, value, java.lang.foreign.ValueLayout.JAVA_BYTE, LbPeerIface.MAC,
+                    LbPeerIface.MAC_BYTES);
+            map.put(key, value);
+        }
+    }
+
+    private static void removeEntry(BpfMap map, int ifindex) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment key = arena.allocate(JAVA_INT);
+            key.set(JAVA_INT, 0, ifindex);
+            map.remove(key);
         }
     }
 
