@@ -356,17 +356,15 @@ static __always_inline int lb_tc_to_peer(struct __sk_buff *skb, __u8 family)
 
 /*
  * A client's packet rewritten to *to: to its backend's peer when the route allows, else to the stack. A tracked flow
- * whose route was found not to allow it is marked (LB_FLOW_F_ROUTED) and not looked up again: a remote backend's
- * flows pay one route lookup, at their first packet. Not inlined: its frame stays out of lb_tc_ingress's.
+ * whose route was found not to allow it is marked (LB_FLOW_F_ROUTED), and lb_tc_ingress does not call this for it
+ * again: a remote backend's flows pay one route lookup, at their first packet. Not inlined: its frame stays out of
+ * lb_tc_ingress's.
  */
 static __attribute__((noinline)) int lb_tc_deliver(struct __sk_buff *skb, const struct lb_flow_key *to,
 						   struct lb_flow *tracked)
 {
-	int route;
+	int route = lb_tc_route(skb, to);
 
-	if (tracked && (tracked->flags & LB_FLOW_F_ROUTED))
-		return LB_TCX_PASS;
-	route = lb_tc_route(skb, to);
 	if (route == LB_ROUTE_PEER)
 		return lb_tc_to_peer(skb, to->family);
 	if (route == LB_ROUTE_STACK && tracked)
@@ -436,6 +434,8 @@ int lb_tc_ingress(struct __sk_buff *skb)
 	}
 	if (reply)
 		return lb_tc_to_peer(skb, to.family);
+	if (tracked && (tracked->flags & LB_FLOW_F_ROUTED))
+		return LB_TCX_PASS;  /* checked here, not in lb_tc_deliver: a call less for a remote backend's packets */
 	return lb_tc_deliver(skb, &to, tracked);
 }
 
