@@ -13,7 +13,8 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * What an agent in the test's own JVM needs, made and removed by the test: a work directory (data, tasks, config), a
  * child cgroup for sock mode, a pin directory, and loopback addresses for DNS, gossip and the API (random ports, so
- * test JVMs beside each other do not meet). {@link #close} removes the pins (detaching the programs), the cgroup and
+ * test JVMs beside each other do not meet; below the kernel's ephemeral range, 32768-60999, where a port may be held by
+ * any connection's local end). {@link #close} removes the pins (detaching the programs), the cgroup and
  * the files; close the agents first. Needs root.
  */
 final class LocalAgentSetup implements AutoCloseable {
@@ -29,10 +30,10 @@ final class LocalAgentSetup implements AutoCloseable {
         work = Files.createTempDirectory("agent-" + tag);
         cgroup = Files.createDirectories(LbTopology.cgroup2Mount().resolve(LbTestSupport.PREFIX + "-" + tag));
         pins = LbTestSupport.pinDirectory(tag);
-        dns = new InetSocketAddress("127.0.55." + random.nextInt(2, 250), random.nextInt(20_000, 40_000));
+        dns = new InetSocketAddress("127.0.55." + random.nextInt(2, 250), random.nextInt(20_000, 32_000));
         Path file = work.resolve("config.yaml");
         Files.writeString(file, String.join("\n",
-                "node: {address: 127.0.0.1, gossip_port: " + random.nextInt(40_000, 50_000) + ", hostname: " + tag + "}",
+                "node: {address: 127.0.0.1, gossip_port: " + random.nextInt(20_000, 26_000) + ", hostname: " + tag + "}",
                 "cluster: {contacts: []}",
                 "data_dir: " + work.resolve("data"),
                 "lb:",
@@ -44,7 +45,7 @@ final class LocalAgentSetup implements AutoCloseable {
                 "  max_flows: 1024",
                 "dns: {listen: [\"" + dns.getAddress().getHostAddress() + ":" + dns.getPort()
                         + "\"], interface: \"\", upstreams: [], event_loops: 1}",
-                "api: {listen: \"127.0.0.1:" + random.nextInt(50_000, 60_000) + "\"}",
+                "api: {listen: \"127.0.0.1:" + random.nextInt(26_000, 32_000) + "\"}",
                 ""));
         config = AgentConfig.load(file);
         Files.createDirectories(config.tasksDir());

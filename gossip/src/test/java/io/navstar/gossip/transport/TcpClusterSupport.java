@@ -13,10 +13,13 @@ public final class TcpClusterSupport {
     private TcpClusterSupport() {
     }
 
-    /** A port free on 127.0.0.1 .. 127.0.0.{count}, chosen at random to keep parallel runs apart. */
+    /**
+     * A port free on 127.0.0.1 .. 127.0.0.{count}, chosen at random to keep parallel runs apart, and below the kernel's
+     * ephemeral range (32768-60999), so no connection's local end takes it between this check and the bind.
+     */
     public static int freePort(int count) {
         for (int attempt = 0; attempt < 100; attempt++) {
-            int port = ThreadLocalRandom.current().nextInt(20_000, 40_000);
+            int port = ThreadLocalRandom.current().nextInt(20_000, 32_000);
             if (freeOnAll(port, count)) {
                 return port;
             }
