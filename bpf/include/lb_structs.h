@@ -226,6 +226,10 @@ struct lb_config {
 };
 
 #define LB_CFG_F_NONE 0u
+/* The connection table may hold live flows placed by lb_flow_hash_v1 (an earlier agent's programs): a flow missed
+ * under lb_flow_hash is looked for under that hash too. The agent sets it when it adopts a pinned table, and clears
+ * it once no live flow is placed so (LbDataPlane.settleLegacyFlows). */
+#define LB_CFG_F_LEGACY_FLOW_HASH 1u
 
 /*
  * Per-CPU counters, per VIP (lb_vip_stats) and per backend (lb_backend_stats). The last counter means one thing for a

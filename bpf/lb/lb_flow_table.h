@@ -64,12 +64,49 @@ static __always_inline int lb_flow_way_of(const struct lb_flow_bucket *b, __u32 
 	return -1;
 }
 
-/* The flow of key, whose lb_flow_hash is hash, expired or not; ref->flow is NULL when the table has none. */
+/* lb_flow_find_v1's answer when the table has no such flow. */
+#define LB_FLOW_NOWHERE 0xffffffffffffffffull
+
+/*
+ * Where the flow of key sits when an earlier agent's programs placed it by lb_flow_hash_v1: its bucket's index times
+ * LB_FLOW_WAYS plus its way, or LB_FLOW_NOWHERE. Verifier workaround: a global function, verified once on its own
+ * (its rounds of hashing inlined at every lookup made the callers' states too many), which can only return a number.
+ */
+__attribute__((noinline)) __u64 lb_flow_find_v1(const struct lb_flow_key *key)
+{
+	__u32 hash, first_index, second_index;
+	struct lb_flow_bucket *b;
+	int w;
+
+	if (!key)
+		return LB_FLOW_NOWHERE;
+	hash = lb_flow_hash_v1(key);
+	lb_flow_buckets_of(hash, &first_index, &second_index);
+	b = bpf_map_lookup_elem(&lb_flow_buckets, &first_index);
+	if (!b)
+		return LB_FLOW_NOWHERE;
+	w = lb_flow_way_of(b, hash | LB_FLOW_TAG_LIVE, key);
+	if (w >= 0)
+		return (__u64)first_index * LB_FLOW_WAYS + w;
+	b = bpf_map_lookup_elem(&lb_flow_buckets, &second_index);
+	if (!b)
+		return LB_FLOW_NOWHERE;
+	w = lb_flow_way_of(b, hash | LB_FLOW_TAG_LIVE, key);
+	return w >= 0 ? (__u64)second_index * LB_FLOW_WAYS + w : LB_FLOW_NOWHERE;
+}
+
+/*
+ * The flow of key, whose lb_flow_hash is hash, expired or not; ref->flow is NULL when the table has none. While
+ * lb_config says flows placed by the hash before it may live (LB_CFG_F_LEGACY_FLOW_HASH: for a while after an agent
+ * upgrade), a miss looks there too, so an upgrade loses no connection.
+ */
 static __always_inline void lb_flow_lookup(const struct lb_flow_key *key, __u32 hash, struct lb_flow_ref *ref)
 {
 	__u32 first_index, second_index;
 	__u32 tag = hash | LB_FLOW_TAG_LIVE;
 	struct lb_flow_bucket *b;
+	struct lb_config *cfg;
+	__u64 at;
 	int w;
 
 	ref->flow = NULL;
@@ -83,8 +120,19 @@ static __always_inline void lb_flow_lookup(const struct lb_flow_key *key, __u32 
 		if (!b)
 			return;
 		w = lb_flow_way_of(b, tag, key);
-		if (w < 0)
+	}
+	if (w < 0) {
+		cfg = lb_cfg();
+		if (!cfg || !(cfg->flags & LB_CFG_F_LEGACY_FLOW_HASH))
 			return;
+		at = lb_flow_find_v1(key);
+		if (at == LB_FLOW_NOWHERE)
+			return;
+		first_index = at / LB_FLOW_WAYS;
+		b = bpf_map_lookup_elem(&lb_flow_buckets, &first_index);
+		if (!b)
+			return;
+		w = at % LB_FLOW_WAYS;
 	}
 	w &= LB_FLOW_WAYS - 1;  /* Verifier workaround: the way's bounds are lost through the return value */
 	ref->flow = &b->ways[w].flow;

@@ -25,8 +25,34 @@ static __always_inline __u32 lb_hash_step(__u32 h, __u32 v)
 	return lb_mix32(h ^ v) + 0x9e3779b9;
 }
 
-/* Hash of a flow's tuple; the same flow always gets the same hash, so the same Maglev cell. */
+/* NH's step (Black et al., UMAC: Fast and Secure Message Authentication, CRYPTO 1999): two words, each plus a
+ * constant mod 2^32, multiplied into 64 bits. */
+static __always_inline __u64 lb_nh(__u32 a, __u32 ka, __u32 b, __u32 kb)
+{
+	return (__u64)(__u32)(a + ka) * (__u32)(b + kb);
+}
+
+/*
+ * Hash of a flow's tuple; the same flow always gets the same hash, so the same Maglev cell and the same buckets of
+ * the connection table. The tuple's words in NH pairs, the four products summed and their halves mixed once: the
+ * multiplies run side by side, where lb_flow_hash_v1's eight rounds each waited on the last (docs/benchmarks.md).
+ * FlowTable.flowHash in Java computes the same.
+ */
 static __always_inline __u32 lb_flow_hash(const struct lb_flow_key *key)
+{
+	__u64 h = lb_nh(key->src[0], 0x9e3779b1u, key->src[1], 0x85ebca77u) +
+		  lb_nh(key->src[2], 0xc2b2ae3du, key->src[3], 0x27d4eb2fu) +
+		  lb_nh(key->dst[0], 0x165667b1u, key->dst[3], 0xcc9e2d51u) +
+		  lb_nh(((__u32)key->sport << 16) | key->dport, 0x1b873593u, key->proto, 0x2545f491u);
+
+	return lb_mix32((__u32)(h >> 32) ^ (__u32)h);
+}
+
+/*
+ * The hash earlier agents' programs placed flows by: murmur3's finalizer over each word in turn. Only lb_flow_find_v1
+ * uses it, to find the flows they left in a pinned table (LB_CFG_F_LEGACY_FLOW_HASH).
+ */
+static __always_inline __u32 lb_flow_hash_v1(const struct lb_flow_key *key)
 {
 	__u32 h = 0x2545f491;
 

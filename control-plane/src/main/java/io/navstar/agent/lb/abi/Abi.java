@@ -34,6 +34,12 @@ public final class Abi {
     /** LB_BACKEND_VIP_F_* (append-only). */
     public static final int BACKEND_VIP_SHARED = 1;
 
+    /**
+     * LB_CFG_F_* (append-only): flags of lb_config, set by the agent. LEGACY_FLOW_HASH: the connection table may hold
+     * live flows placed by lb_flow_hash_v1, which the programs then look for after a miss.
+     */
+    public static final int CFG_LEGACY_FLOW_HASH = 1;
+
     /** LB_STATE_F_* (append-only): flags of lb_state, set by the data plane. */
     public static final long STATE_REVERSE_UNINDEXED = 1;
 

@@ -25,9 +25,11 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 public final class FlowReaper {
     private static final long REVERSE_EXPIRES = LbReverseNat.LAYOUT.byteOffset(PathElement.groupElement("expires_ns"));
 
+    private final LbDataPlane plane;
     private final BpfMap reverse;
 
     public FlowReaper(LbDataPlane plane) {
+        this.plane = plane;
         this.reverse = plane.map("lb_reverse");
     }
 
@@ -37,9 +39,11 @@ public final class FlowReaper {
      * @param entries entries read
      * @param deleted expired entries deleted
      * @param revived entries seen expired but live again when read a second time, kept
+     * @param legacy  live flows of the connection table placed by the earlier hash
+     *                ({@link LbDataPlane#settleLegacyFlows}; 0 once none are left)
      * @param nanos   how long it took
      */
-    public record Report(long entries, long deleted, long revived, long nanos) {
+    public record Report(long entries, long deleted, long revived, long legacy, long nanos) {
     }
 
     /** The entries the table can hold (for a caller that paces its reaping by how full it got). */
@@ -47,12 +51,16 @@ public final class FlowReaper {
         return reverse.maxEntries();
     }
 
-    /** Deletes every entry that expired before nowNs (CLOCK_MONOTONIC: System.nanoTime() on Linux). */
+    /**
+     * Deletes every entry that expired before nowNs (CLOCK_MONOTONIC: System.nanoTime() on Linux), and settles
+     * whether the connection table still holds flows an earlier agent placed ({@link LbDataPlane#settleLegacyFlows}).
+     */
     public Report reap(long nowNs) {
         long start = System.nanoTime();
         long[] counts = new long[3];
         reap(reverse, REVERSE_EXPIRES, nowNs, counts);
-        return new Report(counts[0], counts[1], counts[2], System.nanoTime() - start);
+        long legacy = plane.settleLegacyFlows(nowNs);
+        return new Report(counts[0], counts[1], counts[2], legacy, System.nanoTime() - start);
     }
     private static void reap(BpfMap map, long expiresOffset, long nowNs, long[] counts) {
         long keySize = map.keySize();

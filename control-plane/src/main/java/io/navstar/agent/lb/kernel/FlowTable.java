@@ -10,6 +10,7 @@ import io.navstar.loader.BpfMap;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.MemorySegment;
+import java.util.function.Consumer;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -94,9 +95,29 @@ public final class FlowTable implements AutoCloseable {
 
     /**
      * lb_flow_hash (bpf/lb/lb_helpers.h) of the struct lb_flow_key at offset: the words the program reads, as this
-     * host reads them, each mixed in by murmur3's finaliser.
+     * host reads them, in NH pairs (each word plus a constant mod 2^32, the pair multiplied into 64 bits), the four
+     * products summed and their halves mixed by murmur3's finaliser.
      */
     public static int flowHash(MemorySegment key, long offset) {
+        int sport = Short.toUnsignedInt(key.get(JAVA_SHORT_UNALIGNED, offset + 32));
+        int dport = Short.toUnsignedInt(key.get(JAVA_SHORT_UNALIGNED, offset + 34));
+        long h = nh(key.get(JAVA_INT_UNALIGNED, offset), 0x9e3779b1, key.get(JAVA_INT_UNALIGNED, offset + 4), 0x85ebca77)
+                + nh(key.get(JAVA_INT_UNALIGNED, offset + 8), 0xc2b2ae3d, key.get(JAVA_INT_UNALIGNED, offset + 12), 0x27d4eb2f)
+                + nh(key.get(JAVA_INT_UNALIGNED, offset + 16), 0x165667b1, key.get(JAVA_INT_UNALIGNED, offset + 28), 0xcc9e2d51)
+                + nh(sport << 16 | dport, 0x1b873593, Byte.toUnsignedInt(key.get(JAVA_BYTE, offset + 36)), 0x2545f491);
+        return mix32((int) (h >>> 32) ^ (int) h);
+    }
+
+    /** lb_nh: (a + ka mod 2^32) x (b + kb mod 2^32), in 64 bits. */
+    private static long nh(int a, int ka, int b, int kb) {
+        return Integer.toUnsignedLong(a + ka) * Integer.toUnsignedLong(b + kb);
+    }
+
+    /**
+     * lb_flow_hash_v1: the hash earlier agents' programs placed flows by (each word mixed in by murmur3's finaliser,
+     * one after another); the table may still hold such flows after an upgrade ({@link #countLiveLegacy}).
+     */
+    public static int flowHashV1(MemorySegment key, long offset) {
         int h = 0x2545f491;
         h = step(h, key.get(JAVA_INT_UNALIGNED, offset));
         h = step(h, key.get(JAVA_INT_UNALIGNED, offset + 4));
@@ -256,7 +277,15 @@ public final class FlowTable implements AutoCloseable {
      * ({@link #place}, nowNs on CLOCK_MONOTONIC). For tests and tools: the bucket is written back whole.
      */
     public void put(MemorySegment key, MemorySegment flow, long nowNs) {
-        int hash = flowHash(key, 0);
+        put(key, flow, nowNs, flowHash(key, 0));
+    }
+
+    /** As {@link #put}, where an earlier agent's programs placed flows ({@link #flowHashV1}): for upgrade tests. */
+    void putAsEarlierAgent(MemorySegment key, MemorySegment flow, long nowNs) {
+        put(key, flow, nowNs, flowHashV1(key, 0));
+    }
+
+    private void put(MemorySegment key, MemorySegment flow, long nowNs, int hash) {
         int a = firstBucket(hash, mask);
         int b = secondBucket(hash, mask);
         readBucket(0, a);
@@ -309,8 +338,42 @@ public final class FlowTable implements AutoCloseable {
         return forEachLive(nowNs, (segment, keyOffset, flowOffset) -> { });
     }
 
+    /**
+     * Live flows at nowNs that an earlier agent's programs placed by {@link #flowHashV1}: their way's tag is that
+     * hash's, not {@link #flowHash}'s. The programs look for such flows while lb_config says they may exist.
+     */
+    public long countLiveLegacy(long nowNs) {
+        long nowCoarse = coarse(nowNs);
+        long[] legacy = {0};
+        forEachBucket(bucket -> {
+            for (int w = 0; w < LbFlowBucket.WAYS; w++) {
+                if (!bucket.published(w) || bucket.expiry(w) < nowCoarse) {
+                    continue;
+                }
+                int tag = bucket.tag(w);
+                long way = bucket.wayOffset(w);
+                if (tag == tag(flowHashV1(bucket.segment(), way)) && tag != tag(flowHash(bucket.segment(), way))) {
+                    legacy[0]++;
+                }
+            }
+        });
+        return legacy[0];
+    }
+
     /** Shows every published way, expired or not, to visitor. */
     public void forEachPublished(FlowVisitor visitor) {
+        forEachBucket(bucket -> {
+            for (int w = 0; w < LbFlowBucket.WAYS; w++) {
+                if (bucket.published(w)) {
+                    long way = bucket.wayOffset(w);
+                    visitor.visit(bucket.segment(), way, way + FLOW_IN_WAY);
+                }
+            }
+        });
+    }
+
+    /** Shows every bucket, read in batches (BPF_MAP_LOOKUP_BATCH), to visitor, wrapped over the batch's memory. */
+    private void forEachBucket(Consumer<LbFlowBucket> visitor) {
         int batch = 1024;
         long valueSize = buckets.kernelValueSize();
         try (Arena local = Arena.ofConfined()) {
@@ -322,12 +385,7 @@ public final class FlowTable implements AutoCloseable {
                 int n = buckets.lookupBatch(cursor, keys, values, batch);
                 for (int i = 0; i < n; i++) {
                     bucket.wrap(values, i * valueSize);
-                    for (int w = 0; w < LbFlowBucket.WAYS; w++) {
-                        if (bucket.published(w)) {
-                            long way = bucket.wayOffset(w);
-                            visitor.visit(values, way, way + FLOW_IN_WAY);
-                        }
-                    }
+                    visitor.accept(bucket);
                 }
             }
         }

@@ -1,5 +1,6 @@
 package io.navstar.agent.lb.kernel;
 
+import io.navstar.agent.lb.abi.Abi;
 import io.navstar.agent.lb.abi.LbConfig;
 import io.navstar.loader.BpfMap;
 import io.navstar.loader.BpfObject;
@@ -53,6 +54,8 @@ public final class LbDataPlane implements AutoCloseable {
     private final List<BpfObject> objects;
     /** Whether this open created the pin directory (a first start), so {@link #discardCreated} may remove it. */
     private final boolean createdDirectory;
+    /** Mirrors LB_CFG_F_LEGACY_FLOW_HASH in lb_config; written at open, then by the housekeeping thread. */
+    private volatile boolean legacyFlows;
 
     private LbDataPlane(LbSettings settings, List<BpfObject> objects, boolean createdDirectory) {
         this.settings = settings;
@@ -68,6 +71,7 @@ public final class LbDataPlane implements AutoCloseable {
     public static LbDataPlane open(LbSettings wanted) {
         boolean newDirectory = !Files.isDirectory(wanted.pinDirectory());
         LbSettings settings = adoptPinnedSizes(wanted);
+        boolean adoptedFlows = Files.exists(settings.pinDirectory().resolve(FlowTable.MAP));
         int backendVips = pinnedMaxEntries(settings.pinDirectory().resolve("lb_backend_vips"), settings.maxBackends());
         LoadOptions options = LoadOptions.defaults().withPinDirectory(settings.pinDirectory())
                 .withMaxEntries("lb_vips", settings.maxVips())
@@ -84,6 +88,10 @@ public final class LbDataPlane implements AutoCloseable {
                 loaded.add(BpfObject.load(objectBytes(name), name + ".o", options));
             }
             LbDataPlane plane = new LbDataPlane(settings, loaded, newDirectory);
+            // an earlier agent's programs may have placed flows by the hash before lb_flow_hash, and may place more
+            // until this agent's replace them on every interface: the programs look for such flows too, until
+            // settleLegacyFlows finds none live
+            plane.legacyFlows = adoptedFlows;
             plane.writeConfig();
             plane.unpinRetired();
             return plane;
@@ -229,7 +237,34 @@ public final class LbDataPlane implements AutoCloseable {
         throw new IllegalArgumentException("no program " + name);
     }
 
-    /** Writes the timeouts and hairpin addresses into lb_config. */
+    /**
+     * While lb_config says the connection table may hold live flows placed by the earlier hash (set when this agent
+     * adopted a pinned table), counts them ({@link FlowTable#countLiveLegacy}), and clears the flag when there are
+     * none, so that a missed lookup no longer looks again. Returns the count; 0 once cleared. Call from one thread
+     * (the housekeeping's), after the interfaces are attached: an earlier agent's programs place such flows until then.
+     */
+    public long settleLegacyFlows(long nowNs) {
+        if (!legacyFlows) {
+            return 0;
+        }
+        long live;
+        try (FlowTable table = new FlowTable(this)) {
+            live = table.countLiveLegacy(nowNs);
+        }
+        if (live == 0) {
+            legacyFlows = false;
+            writeConfig();
+            LOG.info("no live flow is placed by the earlier flow hash: lookups no longer look for such flows");
+        }
+        return live;
+    }
+
+    /** Whether lb_config says the connection table may hold flows placed by the earlier hash. */
+    public boolean legacyFlows() {
+        return legacyFlows;
+    }
+
+    /** Writes the timeouts, the hairpin addresses and the flags into lb_config. */
     public void writeConfig() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment key = arena.allocate(JAVA_INT);
@@ -238,7 +273,8 @@ public final class LbDataPlane implements AutoCloseable {
             config.clear()
                     .tcpTimeoutNs(settings.tcpTimeout().toNanos())
                     .tcpClosingNs(settings.tcpClosing().toNanos())
-                    .udpTimeoutNs(settings.udpTimeout().toNanos());
+                    .udpTimeoutNs(settings.udpTimeout().toNanos())
+                    .flags(legacyFlows ? Abi.CFG_LEGACY_FLOW_HASH : 0);
             InetAddress v4 = settings.hairpinV4();
             if (v4 != null) {
                 // the field holds the address bytes in network order; read them as a native int to store them as is

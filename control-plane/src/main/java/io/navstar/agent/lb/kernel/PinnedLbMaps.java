@@ -63,6 +63,7 @@ public final class PinnedLbMaps {
     private static final List<String> FLOW_FLAGS = List.of("closing", "hairpin", "replied", "csum", "routed");
     private static final List<String> BACKEND_VIP_FLAGS = List.of("shared");
     private static final List<String> STATE_FLAGS = List.of("reverse_unindexed");
+    private static final List<String> CONFIG_FLAGS = List.of("legacy_flow_hash");
 
     private PinnedLbMaps() {
     }
@@ -286,7 +287,7 @@ public final class PinnedLbMaps {
         InetAddress v6 = config.hairpinAddr6(Abi.AF_INET6);
         row.put("hairpin_addr4", config.hairpinAddr4() == 0 ? null : AddressText.of(address(v4)));
         row.put("hairpin_addr6", v6.isAnyLocalAddress() ? null : AddressText.of(v6));
-        row.put("flags", flags(config.flags(), List.of()));
+        row.put("flags", flags(config.flags(), CONFIG_FLAGS));
         return row;
     }
 

@@ -8,6 +8,7 @@ import io.navstar.agent.lb.abi.LbFlowKey;
 import io.navstar.agent.lb.model.DesiredStateJson;
 import io.navstar.agent.lb.plan.Reconciler;
 import io.navstar.agent.lb.support.LbTestSupport;
+import io.navstar.agent.lb.support.TestPackets;
 import io.navstar.loader.BpfProgram;
 import org.junit.jupiter.api.Test;
 
@@ -20,10 +21,12 @@ import java.util.Random;
 import java.util.Set;
 import java.util.function.Consumer;
 
+import static io.navstar.agent.lb.support.TestPackets.ACK;
 import static io.navstar.agent.lb.support.TestPackets.SYN;
 import static io.navstar.agent.lb.support.TestPackets.tcp;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -195,5 +198,73 @@ class FlowTableKernelTest {
                 assertEquals(8, table.countLive(System.nanoTime()));
             }
         });
+    }
+
+    /**
+     * After an upgrade the table may hold flows an earlier agent's programs placed by lb_flow_hash_v1. An agent that
+     * adopts a pinned table says so in lb_config, and while it does, a packet of such a flow finds it and goes to its
+     * backend; settleLegacyFlows clears the flag once none is live, and then such a flow is no longer looked for.
+     */
+    @Test
+    void flowsPlacedByTheEarlierHashAreFoundWhileLbConfigSaysTheyMayLive() {
+        LbTestSupport.assumeRoot();
+        Path pins = LbTestSupport.pinDirectory("ways-legacy");
+        LbSettings settings = LbSettings.forTests(pins).withSizes(64, 64, 1024);
+        LbDataPlane first = LbDataPlane.open(settings);
+        LbDataPlane adopting = null;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment flow = arena.allocate(LbFlow.LAYOUT);
+            LbFlow view = (LbFlow) LbFlow.CODEC.newFlyweight().wrap(flow, 0);
+            try (KernelLbTables tables = new KernelLbTables(first); FlowTable table = new FlowTable(first)) {
+                Reconciler.recover(tables, 1000).apply(DesiredStateJson.parse(STATE));
+                assertFalse(first.legacyFlows(), "a new table holds no earlier agent's flows");
+                // a real flow's value, sent elsewhere: the earlier agent's flows of two clients go to 10.0.9.9:9090
+                first.program("lb_tc_ingress").testRun(tcp("10.0.1.80", 41000, "11.0.0.1", 80, SYN, 1, 0, new byte[0]));
+                assertTrue(table.get(key(arena, "10.0.1.80", 41000, "11.0.0.1").segment(), flow));
+                view.backendAddr(InetAddress.ofLiteral("10.0.9.9")).backendPort(9090).flags(0).csumDiff(0)
+                        .expiresNs(System.nanoTime() + 60_000_000_000L);
+                for (int port : new int[] {41001, 41002}) {
+                    table.putAsEarlierAgent(key(arena, "10.0.1.80", port, "11.0.0.1").segment(), flow,
+                            System.nanoTime());
+                }
+            }
+            first.close();
+            adopting = LbDataPlane.open(settings);
+            assertTrue(adopting.legacyFlows(), "an adopted table may hold an earlier agent's flows");
+            BpfProgram ingress = adopting.program("lb_tc_ingress");
+            byte[] out = ingress.testRun(tcp("10.0.1.80", 41001, "11.0.0.1", 80, ACK, 2, 1, new byte[0])).dataOut();
+            assertEquals("10.0.9.9:9090", destination(out), "the earlier agent's flow is found, and followed");
+            assertEquals(2, adopting.settleLegacyFlows(System.nanoTime()), "two such flows live");
+            assertTrue(adopting.legacyFlows());
+
+            try (FlowTable table = new FlowTable(adopting)) {
+                view.expiresNs(System.nanoTime() - 2_000_000_000L);
+                for (int port : new int[] {41001, 41002}) {
+                    table.putAsEarlierAgent(key(arena, "10.0.1.80", port, "11.0.0.1").segment(), flow,
+                            System.nanoTime());
+                }
+            }
+            assertEquals(0, adopting.settleLegacyFlows(System.nanoTime()), "none live once they expired");
+            assertFalse(adopting.legacyFlows(), "so lb_config no longer says they may live");
+            try (FlowTable table = new FlowTable(adopting)) {
+                view.expiresNs(System.nanoTime() + 60_000_000_000L);
+                table.putAsEarlierAgent(key(arena, "10.0.1.80", 41003, "11.0.0.1").segment(), flow, System.nanoTime());
+            }
+            out = ingress.testRun(tcp("10.0.1.80", 41003, "11.0.0.1", 80, ACK, 2, 1, new byte[0])).dataOut();
+            assertEquals("10.0.2.2:8080", destination(out), "with the flag clear, such a flow is not looked for");
+        } finally {
+            first.unpin(); // the pins both share
+            first.close(); // again, if the test got that far: closing is idempotent
+            if (adopting != null) {
+                adopting.close();
+            }
+            LbTestSupport.deleteTree(pins);
+        }
+    }
+
+    /** An IPv4 TCP packet's destination address and port. */
+    private static String destination(byte[] packet) {
+        return (packet[30] & 0xff) + "." + (packet[31] & 0xff) + "." + (packet[32] & 0xff) + "." + (packet[33] & 0xff)
+                + ":" + TestPackets.get16(packet, 36);
     }
 }
