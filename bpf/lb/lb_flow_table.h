@@ -69,8 +69,9 @@ static __always_inline int lb_flow_way_of(const struct lb_flow_bucket *b, __u32 
 
 /*
  * Where the flow of key sits when an earlier agent's programs placed it by lb_flow_hash_v1: its bucket's index times
- * LB_FLOW_WAYS plus its way, or LB_FLOW_NOWHERE. Verifier workaround: a global function, verified once on its own
- * (its rounds of hashing inlined at every lookup made the callers' states too many), which can only return a number.
+ * LB_FLOW_WAYS plus its way, or LB_FLOW_NOWHERE. Verifier workaround: a global function, verified once on its own, so
+ * that its frame and its eight rounds of hashing stay out of every caller's (xdp's ingress program is near the
+ * verifier's 512 bytes of stack); such a function can only return a number.
  */
 __attribute__((noinline)) __u64 lb_flow_find_v1(const struct lb_flow_key *key)
 {

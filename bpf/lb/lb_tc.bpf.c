@@ -201,8 +201,8 @@ enum lb_route {
 /*
  * lb_tc_route's answers of the last LB_ROUTE_TTL_NS, per CPU, in a direct-mapped table: a slot per (destination,
  * arriving interface), the newest lookup in it winning. Looking a route up (bpf_fib_lookup: the FIB trie, then the
- * neighbour table) was about 300 ns of each translated packet under wrk, more than the rest of a tracked packet's
- * work; a slot's check is a hash and one read. The answer depends on the destination and the interface (its
+ * neighbour table) cost more than the rest of a delivered packet's work (docs/benchmarks.md); a slot's check is a hash
+ * and one read. The answer depends on the destination and the interface (its
  * forwarding setting and iif rules), not the source, as Cilium's delivery to a local endpoint looks up the destination
  * alone. A route or neighbour that changes is seen within the TTL; a veth the agent unregisters is seen at once, as
  * every cached delivery checks lb_peer_ifaces again. Each object keeps its own (not pinned).

@@ -99,12 +99,17 @@ public final class FlowTable implements AutoCloseable {
      * products summed and their halves mixed by murmur3's finaliser.
      */
     public static int flowHash(MemorySegment key, long offset) {
-        int sport = Short.toUnsignedInt(key.get(JAVA_SHORT_UNALIGNED, offset + 32));
-        int dport = Short.toUnsignedInt(key.get(JAVA_SHORT_UNALIGNED, offset + 34));
-        long h = nh(key.get(JAVA_INT_UNALIGNED, offset), 0x9e3779b1, key.get(JAVA_INT_UNALIGNED, offset + 4), 0x85ebca77)
-                + nh(key.get(JAVA_INT_UNALIGNED, offset + 8), 0xc2b2ae3d, key.get(JAVA_INT_UNALIGNED, offset + 12), 0x27d4eb2f)
-                + nh(key.get(JAVA_INT_UNALIGNED, offset + 16), 0x165667b1, key.get(JAVA_INT_UNALIGNED, offset + 28), 0xcc9e2d51)
-                + nh(sport << 16 | dport, 0x1b873593, Byte.toUnsignedInt(key.get(JAVA_BYTE, offset + 36)), 0x2545f491);
+        int src0 = key.get(JAVA_INT_UNALIGNED, offset);
+        int src1 = key.get(JAVA_INT_UNALIGNED, offset + 4);
+        int src2 = key.get(JAVA_INT_UNALIGNED, offset + 8);
+        int src3 = key.get(JAVA_INT_UNALIGNED, offset + 12);
+        int dst0 = key.get(JAVA_INT_UNALIGNED, offset + 16);
+        int dst3 = key.get(JAVA_INT_UNALIGNED, offset + 28);
+        int ports = Short.toUnsignedInt(key.get(JAVA_SHORT_UNALIGNED, offset + 32)) << 16
+                | Short.toUnsignedInt(key.get(JAVA_SHORT_UNALIGNED, offset + 34));
+        int proto = Byte.toUnsignedInt(key.get(JAVA_BYTE, offset + 36));
+        long h = nh(src0, 0x9e3779b1, src1, 0x85ebca77) + nh(src2, 0xc2b2ae3d, src3, 0x27d4eb2f)
+                + nh(dst0, 0x165667b1, dst3, 0xcc9e2d51) + nh(ports, 0x1b873593, proto, 0x2545f491);
         return mix32((int) (h >>> 32) ^ (int) h);
     }
 
