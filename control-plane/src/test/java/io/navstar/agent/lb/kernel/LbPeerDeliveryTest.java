@@ -33,7 +33,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * where they were while requests through the VIP succeed, and grow for the same requests sent straight to the
  * backend. An interface whose entry in lb_peer_ifaces does not name its hardware address (a reused index) is not
  * delivered to: its packets take the forwarding path, and still arrive, and their flows are marked so that later
- * packets skip the route lookup. Needs root; namespaces from
+ * packets skip the route lookup. The programs keep each route's answer for LB_ROUTE_TTL_NS (lb_route_cache): a kept
+ * answer expires, and one naming an interface no longer registered is not used. Needs root; namespaces from
  * {@link LbTopology}, removed on close.
  */
 class LbPeerDeliveryTest {
