@@ -142,33 +142,45 @@ static __attribute__((noinline)) void lb_insert_reverse(const struct lb_pkt *pkt
 }
 
 /*
- * The forward entry of the flow a reply belongs to, through the VIP recorded for the reply's source endpoint: the
- * client's tuple is (client, the reply's destination port) -> (VIP, VIP port), the client being the reply's
- * destination, or for a hairpin flow the backend itself. The entry must name this backend and agree on hairpin, or
- * the reply is not this flow's. Fills *fwd with the forward tuple, and *ref with where the entry lives. An expired
- * entry answers for nothing: the table keeps dead flows until an insert needs their ways, and a later connection
- * straight to the backend on the same tuple (a reused client port) must not have its replies turned into the VIP's.
+ * The forward entry of a flow through the VIP lb_backend_vips recorded for its backend's endpoint (*known): the
+ * client's tuple (client, client_port) -> (VIP, VIP port). The entry must name backend:backend_port and agree on
+ * hairpin, or the packet is not this flow's. Fills *fwd with the forward tuple, and *ref with where the entry lives.
+ * An expired entry answers for nothing: the table keeps dead flows until an insert needs their ways, and a later
+ * connection straight to the backend on the same tuple (a reused client port) must not be taken for the VIP's.
  */
-static __always_inline struct lb_flow *lb_reply_forward(const struct lb_pkt *pkt, const struct lb_backend_vip *known,
-							 int hairpin, struct lb_flow_key *fwd, __u64 now,
-							 struct lb_flow_ref *ref)
+static __always_inline struct lb_flow *lb_endpoint_flow(const __u32 *client, __u16 client_port, const __u32 *backend,
+							 __u16 backend_port, const struct lb_backend_vip *known,
+							 const struct lb_pkt *pkt, int hairpin, struct lb_flow_key *fwd,
+							 __u64 now, struct lb_flow_ref *ref)
 {
 	struct lb_flow *flow;
 
-	lb_copy_addr(fwd->src, hairpin ? pkt->key.src : pkt->key.dst);
+	lb_copy_addr(fwd->src, client);
 	lb_copy_addr(fwd->dst, known->vip_addr);
-	fwd->sport = pkt->key.dport;
+	fwd->sport = client_port;
 	fwd->dport = known->vip_port;
 	fwd->proto = pkt->key.proto;
 	fwd->family = pkt->key.family;
 	fwd->pad = 0;
 	lb_flow_lookup(fwd, lb_flow_hash(fwd), ref);
 	flow = ref->flow;
-	if (!flow || flow->backend_port != pkt->key.sport || !lb_addr_eq(flow->backend_addr, pkt->key.src))
+	if (!flow || flow->backend_port != backend_port || !lb_addr_eq(flow->backend_addr, backend))
 		return NULL;
 	if (!hairpin != !(flow->flags & LB_FLOW_F_HAIRPIN) || flow->expires_ns < now)
 		return NULL;
 	return flow;
+}
+
+/*
+ * The forward entry of the flow a reply belongs to (lb_endpoint_flow, the reply's source being the backend): the
+ * client is the reply's destination, or for a hairpin flow the backend itself.
+ */
+static __always_inline struct lb_flow *lb_reply_forward(const struct lb_pkt *pkt, const struct lb_backend_vip *known,
+							 int hairpin, struct lb_flow_key *fwd, __u64 now,
+							 struct lb_flow_ref *ref)
+{
+	return lb_endpoint_flow(hairpin ? pkt->key.src : pkt->key.dst, pkt->key.dport, pkt->key.src, pkt->key.sport,
+				known, pkt, hairpin, fwd, now, ref);
 }
 
 #endif

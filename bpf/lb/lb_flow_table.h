@@ -64,6 +64,37 @@ static __always_inline int lb_flow_way_of(const struct lb_flow_bucket *b, __u32 
 	return -1;
 }
 
+/*
+ * The bucket holding the flow of key placed under hash, with its index in *index and the way in *way; NULL when
+ * neither candidate bucket has it.
+ */
+static __always_inline struct lb_flow_bucket *lb_flow_locate(const struct lb_flow_key *key, __u32 hash, __u32 *index,
+								 int *way)
+{
+	__u32 first_index, second_index;
+	__u32 tag = hash | LB_FLOW_TAG_LIVE;
+	struct lb_flow_bucket *b;
+	int w;
+
+	lb_flow_buckets_of(hash, &first_index, &second_index);
+	*index = first_index;
+	b = bpf_map_lookup_elem(&lb_flow_buckets, &first_index);
+	if (!b)
+		return NULL;
+	w = lb_flow_way_of(b, tag, key);
+	if (w < 0) {
+		*index = second_index;
+		b = bpf_map_lookup_elem(&lb_flow_buckets, &second_index);
+		if (!b)
+			return NULL;
+		w = lb_flow_way_of(b, tag, key);
+		if (w < 0)
+			return NULL;
+	}
+	*way = w;
+	return b;
+}
+
 /* lb_flow_find_v1's answer when the table has no such flow. */
 #define LB_FLOW_NOWHERE 0xffffffffffffffffull
 
@@ -75,25 +106,12 @@ static __always_inline int lb_flow_way_of(const struct lb_flow_bucket *b, __u32 
  */
 __attribute__((noinline)) __u64 lb_flow_find_v1(const struct lb_flow_key *key)
 {
-	__u32 hash, first_index, second_index;
-	struct lb_flow_bucket *b;
-	int w;
+	__u32 index = 0;
+	int w = 0;
 
-	if (!key)
+	if (!key || !lb_flow_locate(key, lb_flow_hash_v1(key), &index, &w))
 		return LB_FLOW_NOWHERE;
-	hash = lb_flow_hash_v1(key);
-	lb_flow_buckets_of(hash, &first_index, &second_index);
-	b = bpf_map_lookup_elem(&lb_flow_buckets, &first_index);
-	if (!b)
-		return LB_FLOW_NOWHERE;
-	w = lb_flow_way_of(b, hash | LB_FLOW_TAG_LIVE, key);
-	if (w >= 0)
-		return (__u64)first_index * LB_FLOW_WAYS + w;
-	b = bpf_map_lookup_elem(&lb_flow_buckets, &second_index);
-	if (!b)
-		return LB_FLOW_NOWHERE;
-	w = lb_flow_way_of(b, hash | LB_FLOW_TAG_LIVE, key);
-	return w >= 0 ? (__u64)second_index * LB_FLOW_WAYS + w : LB_FLOW_NOWHERE;
+	return (__u64)index * LB_FLOW_WAYS + w;
 }
 
 /*
@@ -103,34 +121,23 @@ __attribute__((noinline)) __u64 lb_flow_find_v1(const struct lb_flow_key *key)
  */
 static __always_inline void lb_flow_lookup(const struct lb_flow_key *key, __u32 hash, struct lb_flow_ref *ref)
 {
-	__u32 first_index, second_index;
-	__u32 tag = hash | LB_FLOW_TAG_LIVE;
 	struct lb_flow_bucket *b;
 	struct lb_config *cfg;
+	__u32 index = 0;
 	__u64 at;
-	int w;
+	int w = 0;
 
 	ref->flow = NULL;
-	lb_flow_buckets_of(hash, &first_index, &second_index);
-	b = bpf_map_lookup_elem(&lb_flow_buckets, &first_index);
-	if (!b)
-		return;
-	w = lb_flow_way_of(b, tag, key);
-	if (w < 0) {
-		b = bpf_map_lookup_elem(&lb_flow_buckets, &second_index);
-		if (!b)
-			return;
-		w = lb_flow_way_of(b, tag, key);
-	}
-	if (w < 0) {
+	b = lb_flow_locate(key, hash, &index, &w);
+	if (!b) {
 		cfg = lb_cfg();
 		if (!cfg || !(cfg->flags & LB_CFG_F_LEGACY_FLOW_HASH))
 			return;
 		at = lb_flow_find_v1(key);
 		if (at == LB_FLOW_NOWHERE)
 			return;
-		first_index = at / LB_FLOW_WAYS;
-		b = bpf_map_lookup_elem(&lb_flow_buckets, &first_index);
+		index = at / LB_FLOW_WAYS;
+		b = bpf_map_lookup_elem(&lb_flow_buckets, &index);
 		if (!b)
 			return;
 		w = at % LB_FLOW_WAYS;

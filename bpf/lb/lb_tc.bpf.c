@@ -466,15 +466,15 @@ int lb_tc_egress(struct __sk_buff *skb)
  * xdp mode: whether pkt, at tcx ingress after lb_xdp_ingress passed it, is a client's packet that program rewrote to
  * a backend, and may go straight to that backend's veth peer (lb_tc_route, whose answer is left in lb_scratch). XDP
  * leaves no mark an skb can carry here, so the packet is known by its flow: the VIP lb_backend_vips recorded for its
- * destination, and the client's entry for that VIP naming this backend. A flow whose route leads elsewhere is marked
- * routed, as tc mode marks it; one to a shared endpoint (behind several VIPs) is left to the stack. Not inlined: its
- * frame stays out of lb_tc_turnaround's.
+ * destination, and the client's live entry for that VIP naming this backend (lb_endpoint_flow). A flow whose route
+ * leads elsewhere is marked routed, as tc mode marks it; one to a shared endpoint (behind several VIPs) is left to the
+ * stack. Not inlined: its frame stays out of lb_tc_turnaround's.
  */
 static __attribute__((noinline)) int lb_xdp_rewritten_to_peer(struct __sk_buff *skb, const struct lb_pkt *pkt)
 {
 	struct lb_vip_key endpoint = {};
 	struct lb_backend_vip *known;
-	struct lb_flow_key forward = {};
+	struct lb_flow_key forward;
 	struct lb_flow_ref ref;
 	struct lb_flow *flow;
 	int route;
@@ -485,16 +485,9 @@ static __attribute__((noinline)) int lb_xdp_rewritten_to_peer(struct __sk_buff *
 	known = bpf_map_lookup_elem(&lb_backend_vips, &endpoint);
 	if (!known || (known->flags & LB_BACKEND_VIP_F_SHARED))
 		return 0;
-	lb_copy_addr(forward.src, pkt->key.src);
-	lb_copy_addr(forward.dst, known->vip_addr);
-	forward.sport = pkt->key.sport;
-	forward.dport = known->vip_port;
-	forward.proto = pkt->key.proto;
-	forward.family = pkt->key.family;
-	lb_flow_lookup(&forward, lb_flow_hash(&forward), &ref);
-	flow = ref.flow;
-	if (!flow || (flow->flags & (LB_FLOW_F_ROUTED | LB_FLOW_F_HAIRPIN)) || flow->backend_port != pkt->key.dport ||
-	    !lb_addr_eq(flow->backend_addr, pkt->key.dst))
+	flow = lb_endpoint_flow(pkt->key.src, pkt->key.sport, pkt->key.dst, pkt->key.dport, known, pkt, 0, &forward,
+				lb_now(), &ref);
+	if (!flow || (flow->flags & LB_FLOW_F_ROUTED))
 		return 0;
 	route = lb_tc_route(skb, &pkt->key);
 	if (route == LB_ROUTE_STACK)
