@@ -19,6 +19,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -41,6 +42,8 @@ class LbPeerDeliveryTest {
     private static final int REQUESTS = 20;
     /** LB_ROUTE_TTL_NS (bpf/lb/lb_consts.h), in ms. */
     private static final long ROUTE_TTL_MS = 100;
+    /** How long the forwarding counters must stay still before they are read. */
+    private static final long QUIET_MS = 100;
 
     @ParameterizedTest
     @EnumSource(value = LbMode.class, names = {"TC", "XDP"})
@@ -117,8 +120,25 @@ class LbPeerDeliveryTest {
         }
     }
 
-    /** The node's forwarded datagrams so far: IPv4, IPv6. */
-    private static long[] forwarded(NetworkNamespace node) {
+    /**
+     * The node's forwarded datagrams so far (IPv4, IPv6), read once they have stopped moving for QUIET_MS. curl exits
+     * before its connections' last packets (the closing FIN and ACK) have crossed the node, so a count read at once
+     * would charge them to the next step.
+     */
+    private static long[] forwarded(NetworkNamespace node) throws InterruptedException {
+        long[] last = forwardedNow(node);
+        for (int i = 0; i < 50; i++) {
+            Thread.sleep(QUIET_MS);
+            long[] now = forwardedNow(node);
+            if (Arrays.equals(now, last)) {
+                return now;
+            }
+            last = now;
+        }
+        return last;
+    }
+
+    private static long[] forwardedNow(NetworkNamespace node) {
         return node.run(() -> {
             List<String> snmp = Files.readAllLines(Path.of("/proc/thread-self/net/snmp"));
             List<String> ip = snmp.stream().filter(l -> l.startsWith("Ip: ")).toList();
