@@ -354,7 +354,8 @@ final class InvariantChecks {
      * one that timed out, a second for one refused at once), as having no backend to go to (none registered, listening and
      * on the client's side of the partition when it started), or as settling (within {@code graceMillis} after a
      * change that concerns the VIP from this client: a backend registered, removed, stopped or started, a
-     * partition that cut or joined the client and a backend's node, such an agent restarted); any other failure
+     * partition that cut or joined the client and a backend's node, or joined the client with a node that was on a
+     * backend's side until then, such an agent restarted); any other failure
      * is a violation.
      */
     record ConnectionReport(int total, int failed, int inFlightAtKill, int noBackend, int settling,
@@ -433,6 +434,27 @@ final class InvariantChecks {
                 }
             }
             return groups;
+        }
+
+        /**
+         * Whether a node the client is joined with by this change was, until it, on the side of {@code node}, which
+         * the change leaves out of the client's reach. Its membership rows still name its edges to that side until
+         * its failure detection cuts them, so the client, whose reachability is a walk over the rows it gossips, may
+         * count that side as reachable for as long.
+         */
+        boolean heardOfThroughANewPeer(Map<Integer, Integer> before, Map<Integer, Integer> after, int client,
+                                       int node) {
+            if (together(after, client, node)) {
+                return false;
+            }
+            // a partition names every node it joins with another, so the peers to look at are the keys of after
+            for (int peer : after.keySet()) {
+                if (peer != client && together(after, client, peer) && !together(before, client, peer)
+                        && together(before, peer, node)) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         boolean together(Map<Integer, Integer> groups, int a, int b) {
@@ -523,7 +545,8 @@ final class InvariantChecks {
                         Map<Integer, Integer> before = groups(f.atMillis() - 1);
                         Map<Integer, Integer> after = groups(f.atMillis());
                         for (int node : concerned) {
-                            if (together(before, c.clientNode(), node) != together(after, c.clientNode(), node)) {
+                            if (together(before, c.clientNode(), node) != together(after, c.clientNode(), node)
+                                    || heardOfThroughANewPeer(before, after, c.clientNode(), node)) {
                                 return true;
                             }
                         }

@@ -251,6 +251,15 @@ class InvariantChecksTest {
         ConnectionReport settling = check(world(Fault.of(55_000, Kind.STOP_LISTENING, 1)), 60_000);
         assertEquals(List.of(1, 0), List.of(settling.settling(), settling.violations().size()), settling::summary);
 
+        // the client is joined with n4, which was with n2 until then: n4's rows still name n2 for a while
+        ConnectionReport hearsay = check(world(Fault.partition(10_000, List.of(Set.of(1, 3), Set.of(2, 4))),
+                Fault.partition(59_700, List.of(Set.of(1, 3, 4), Set.of(2)))), 60_000);
+        assertEquals(List.of(1, 0), List.of(hearsay.settling(), hearsay.violations().size()), hearsay::summary);
+        // the same, but n4 was alone: it knows nothing of n2
+        ConnectionReport noHearsay = check(world(Fault.partition(10_000, List.of(Set.of(1, 3), Set.of(2), Set.of(4))),
+                Fault.partition(59_700, List.of(Set.of(1, 3, 4), Set.of(2)))), 60_000);
+        assertEquals(1, noHearsay.violations().size(), noHearsay::summary);
+
         // a partition that leaves the client with both backends changes nothing for it
         ConnectionReport unrelated = check(world(Fault.partition(55_000, List.of(Set.of(1, 2, 3), Set.of(4)))), 60_000);
         assertEquals(1, unrelated.violations().size(), unrelated::summary);
