@@ -90,9 +90,9 @@ class LinkReturnTest {
     }
 
     /**
-     * The agents' log sizes once n2 and n3 have said nothing of {@code subject}'s reachability for {@link #QUIET_MILLIS}:
-     * a young cluster on a loaded machine may still flap (a probe that timed out in a JVM's warm-up), and that is not
-     * the outage this test makes.
+     * The agents' log sizes once n2 and n3 have said nothing of {@code subject}'s reachability for
+     * {@link #QUIET_MILLIS}: a young cluster on a loaded machine may still flap (a probe that timed out in a JVM's
+     * warm-up), and that is not the outage this test makes.
      */
     private static long[] settledLogOffsets(String subject) throws IOException {
         long deadline = System.currentTimeMillis() + SETTLE_MILLIS;
@@ -110,8 +110,9 @@ class LinkReturnTest {
 
     /** Every reachability line of a node's agent log, for a failure's message. */
     private static String reachabilityLog(int node) throws IOException {
-        return "n" + node + "'s reachability log:\n" + String.join("\n", Files.readAllLines(cluster.agentLog(node)).stream()
-                .filter(line -> line.contains("reachability: ")).toList());
+        List<String> lines = Files.readAllLines(cluster.agentLog(node)).stream()
+                .filter(line -> line.contains("reachability: ")).toList();
+        return "n" + node + "'s reachability log:\n" + String.join("\n", lines);
     }
 
     /** What a node's agent logged of {@code subject}'s reachability since {@code offset}, in order: up or down. */
